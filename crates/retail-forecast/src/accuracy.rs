@@ -1,0 +1,170 @@
+//! Forecast accuracy measures, in the definitions of Hyndman & Athanasopoulos,
+//! *Forecasting: Principles and Practice* (3rd ed.), section 5.8.
+
+use ndarray::ArrayView1;
+
+use crate::ForecastError;
+
+fn paired(
+    actual: ArrayView1<'_, f64>,
+    forecast: ArrayView1<'_, f64>,
+) -> Result<usize, ForecastError> {
+    if actual.len() != forecast.len() {
+        return Err(ForecastError::LengthMismatch {
+            what: "actual and forecast",
+            left: actual.len(),
+            right: forecast.len(),
+        });
+    }
+    if actual.is_empty() {
+        return Err(ForecastError::Undefined("no values to score".into()));
+    }
+    Ok(actual.len())
+}
+
+/// Mean absolute error.
+pub fn mae(
+    actual: ArrayView1<'_, f64>,
+    forecast: ArrayView1<'_, f64>,
+) -> Result<f64, ForecastError> {
+    let n = paired(actual, forecast)?;
+    Ok(actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| (a - f).abs())
+        .sum::<f64>()
+        / n as f64)
+}
+
+/// Root mean squared error.
+pub fn rmse(
+    actual: ArrayView1<'_, f64>,
+    forecast: ArrayView1<'_, f64>,
+) -> Result<f64, ForecastError> {
+    let n = paired(actual, forecast)?;
+    Ok((actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| (a - f).powi(2))
+        .sum::<f64>()
+        / n as f64)
+        .sqrt())
+}
+
+/// Mean absolute percentage error, in percent; undefined when an actual value is zero.
+pub fn mape(
+    actual: ArrayView1<'_, f64>,
+    forecast: ArrayView1<'_, f64>,
+) -> Result<f64, ForecastError> {
+    let n = paired(actual, forecast)?;
+    if actual.iter().any(|&a| a == 0.0) {
+        return Err(ForecastError::Undefined(
+            "MAPE is undefined when an actual value is zero; use MASE or sMAPE".into(),
+        ));
+    }
+    Ok(100.0
+        * actual
+            .iter()
+            .zip(forecast)
+            .map(|(a, f)| ((a - f) / a).abs())
+            .sum::<f64>()
+        / n as f64)
+}
+
+/// Symmetric MAPE in percent, `200/n * sum(|a - f| / (|a| + |f|))`; a pair of zeros scores 0.
+pub fn smape(
+    actual: ArrayView1<'_, f64>,
+    forecast: ArrayView1<'_, f64>,
+) -> Result<f64, ForecastError> {
+    let n = paired(actual, forecast)?;
+    let total: f64 = actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| {
+            let denominator = a.abs() + f.abs();
+            if denominator == 0.0 {
+                0.0
+            } else {
+                (a - f).abs() / denominator
+            }
+        })
+        .sum();
+    Ok(200.0 * total / n as f64)
+}
+
+/// Mean absolute scaled error: MAE over the in-sample MAE of the seasonal naive forecast with
+/// period `season_length` (1 for non-seasonal data) on the training series.
+pub fn mase(
+    actual: ArrayView1<'_, f64>,
+    forecast: ArrayView1<'_, f64>,
+    training: ArrayView1<'_, f64>,
+    season_length: usize,
+) -> Result<f64, ForecastError> {
+    if season_length == 0 {
+        return Err(ForecastError::InvalidParameter {
+            parameter: "season_length",
+            message: "must be at least 1".into(),
+        });
+    }
+    if training.len() <= season_length {
+        return Err(ForecastError::Undefined(format!(
+            "MASE needs more than {season_length} training values, got {}",
+            training.len()
+        )));
+    }
+    let scale = (season_length..training.len())
+        .map(|t| (training[t] - training[t - season_length]).abs())
+        .sum::<f64>()
+        / (training.len() - season_length) as f64;
+    if scale == 0.0 {
+        return Err(ForecastError::Undefined(
+            "MASE is undefined: the training series is constant at the season lag".into(),
+        ));
+    }
+    Ok(mae(actual, forecast)? / scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    // Worked by hand: errors are (1, -2, 0.5, 0).
+    #[test]
+    fn measures_agree_with_hand_computation() {
+        let a = array![10.0, 20.0, 30.0, 40.0];
+        let f = array![9.0, 22.0, 29.5, 40.0];
+        assert!((mae(a.view(), f.view()).unwrap() - 3.5 / 4.0).abs() < 1e-15);
+        assert!((rmse(a.view(), f.view()).unwrap() - (5.25f64 / 4.0).sqrt()).abs() < 1e-15);
+        let mape_hand = 100.0 * (0.1 + 0.1 + 0.5 / 30.0 + 0.0) / 4.0;
+        assert!((mape(a.view(), f.view()).unwrap() - mape_hand).abs() < 1e-12);
+        let smape_hand = 200.0 * (1.0 / 19.0 + 2.0 / 42.0 + 0.5 / 59.5 + 0.0) / 4.0;
+        assert!((smape(a.view(), f.view()).unwrap() - smape_hand).abs() < 1e-12);
+        // Training 1, 3, 2, 6: naive lag-1 errors 2, 1, 4 → scale 7/3.
+        let train = array![1.0, 3.0, 2.0, 6.0];
+        assert!(
+            (mase(a.view(), f.view(), train.view(), 1).unwrap() - (3.5 / 4.0) / (7.0 / 3.0)).abs()
+                < 1e-12
+        );
+        // Lag 2: errors 1, 3 → scale 2.
+        assert!(
+            (mase(a.view(), f.view(), train.view(), 2).unwrap() - (3.5 / 4.0) / 2.0).abs() < 1e-12
+        );
+    }
+
+    #[test]
+    fn undefined_cases_are_errors_not_nan() {
+        let a = array![0.0, 1.0];
+        let f = array![0.0, 2.0];
+        assert!(mape(a.view(), f.view()).is_err());
+        assert_eq!(
+            smape(a.view(), f.view()).unwrap(),
+            200.0 * (0.0 + 1.0 / 3.0) / 2.0
+        );
+        assert!(mase(a.view(), f.view(), array![5.0, 5.0, 5.0].view(), 1).is_err());
+        assert!(mase(a.view(), f.view(), array![5.0].view(), 1).is_err());
+        assert!(mase(a.view(), f.view(), array![1.0, 2.0].view(), 0).is_err());
+        assert!(mae(a.view(), array![1.0].view()).is_err());
+        assert!(rmse(array![].view(), array![].view()).is_err());
+    }
+}

@@ -1,0 +1,438 @@
+//! Turns source rows (a field's bytes by source column index) into canonical rows. Every
+//! reader goes through this one conversion, so CSV and Parquet copies of a file agree.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow::record_batch::RecordBatch;
+
+use crate::datetime::{DateOrder, parse_timestamp_micros};
+use crate::encoding::TextEncoding;
+use crate::layout::{NegativeQuantity, Plan, SLOT_COUNT, Slot};
+use crate::report::{Location, RejectReason, Rejection, Tally};
+use crate::schema::{LineKind, canonical_schema};
+
+/// The text slots in schema order (the builders are indexed the same way).
+const TEXT_SLOTS: [Slot; 9] = [
+    Slot::InvoiceId,
+    Slot::CustomerId,
+    Slot::ProductId,
+    Slot::ProductName,
+    Slot::Category,
+    Slot::SubCategory,
+    Slot::Region,
+    Slot::Country,
+    Slot::Segment,
+];
+
+/// Settings shared by every chunk of one file.
+#[derive(Debug)]
+pub(crate) struct Conversion {
+    pub plan: Plan,
+    pub encoding: TextEncoding,
+    pub date_order: DateOrder,
+    pub max_samples: usize,
+    /// The file, for errors.
+    pub path: std::path::PathBuf,
+}
+
+/// Builds one canonical RecordBatch from rows pushed one at a time.
+pub(crate) struct RowConverter<'a> {
+    conv: &'a Conversion,
+    text: Vec<StringBuilder>,
+    line_kind: StringBuilder,
+    timestamp: TimestampMicrosecondBuilder,
+    quantity: Int64Builder,
+    unit_price: Float64Builder,
+    line_amount: Float64Builder,
+    discount: Float64Builder,
+    profit: Float64Builder,
+    scratch: String,
+    ranges: [Option<(usize, usize)>; 9],
+    last_timestamp: (Vec<u8>, i64),
+    pub tally: Tally,
+}
+
+impl std::fmt::Debug for RowConverter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowConverter")
+            .field("tally", &self.tally)
+            .finish()
+    }
+}
+
+/// A row failed: reason, source column, detail.
+type Failure = (RejectReason, Option<Slot>, String);
+
+impl<'a> RowConverter<'a> {
+    pub(crate) fn new(conv: &'a Conversion, rows: usize, text_bytes: usize) -> Self {
+        let per_column = text_bytes / 4 + 16;
+        RowConverter {
+            conv,
+            text: (0..9)
+                .map(|_| StringBuilder::with_capacity(rows, per_column))
+                .collect(),
+            line_kind: StringBuilder::with_capacity(rows, rows * 5),
+            timestamp: TimestampMicrosecondBuilder::with_capacity(rows),
+            quantity: Int64Builder::with_capacity(rows),
+            unit_price: Float64Builder::with_capacity(rows),
+            line_amount: Float64Builder::with_capacity(rows),
+            discount: Float64Builder::with_capacity(rows),
+            profit: Float64Builder::with_capacity(rows),
+            scratch: String::new(),
+            ranges: [None; 9],
+            last_timestamp: (Vec::new(), 0),
+            tally: Tally::default(),
+        }
+    }
+
+    /// Counts a row that failed before conversion (wrong field count, bad quoting).
+    pub(crate) fn reject(&mut self, location: Location, reason: RejectReason, detail: String) {
+        self.tally.rows_read += 1;
+        self.tally.reject(
+            Rejection {
+                location,
+                column: None,
+                reason,
+                detail,
+            },
+            self.conv.max_samples,
+        );
+    }
+
+    /// Converts one row; `field(i)` gives the bytes of source column `i` (empty for null).
+    pub(crate) fn push<'f>(&mut self, location: Location, field: impl Fn(usize) -> &'f [u8]) {
+        self.tally.rows_read += 1;
+        match self.convert(&field) {
+            Ok(kind) => self.tally.accept(kind),
+            Err((reason, slot, detail)) => {
+                let column = slot
+                    .and_then(|s| self.conv.plan.column_name(s))
+                    .map(str::to_string);
+                self.tally.reject(
+                    Rejection {
+                        location,
+                        column,
+                        reason,
+                        detail,
+                    },
+                    self.conv.max_samples,
+                );
+            }
+        }
+    }
+
+    fn convert<'f>(&mut self, field: &impl Fn(usize) -> &'f [u8]) -> Result<LineKind, Failure> {
+        let plan = &self.conv.plan;
+        let get = |slot: Slot| plan.source_index[slot as usize].map(|i| field(i));
+
+        // Text first, into one scratch string: nothing is appended until the row is valid.
+        self.scratch.clear();
+        for (i, slot) in TEXT_SLOTS.iter().enumerate() {
+            self.ranges[i] = None;
+            let Some(bytes) = get(*slot) else { continue };
+            let bytes = if *slot == Slot::CustomerId {
+                normalize_customer_id(bytes)
+            } else {
+                bytes
+            };
+            if bytes.trim_ascii().is_empty() {
+                continue;
+            }
+            let start = self.scratch.len();
+            if self
+                .conv
+                .encoding
+                .decode_into(bytes, &mut self.scratch)
+                .is_err()
+            {
+                return Err((
+                    RejectReason::InvalidText,
+                    Some(*slot),
+                    format!(
+                        "{} is not valid {}",
+                        escape_bytes(bytes),
+                        self.conv.encoding
+                    ),
+                ));
+            }
+            self.ranges[i] = Some((start, self.scratch.len()));
+        }
+        for (i, slot) in [(0, Slot::InvoiceId), (2, Slot::ProductId)] {
+            if self.ranges[i].is_none() {
+                return Err((RejectReason::MissingValue, Some(slot), "empty".into()));
+            }
+        }
+
+        let ts_bytes = get(Slot::Timestamp).unwrap_or_default();
+        let timestamp = if ts_bytes == self.last_timestamp.0.as_slice() && !ts_bytes.is_empty() {
+            self.last_timestamp.1
+        } else {
+            if ts_bytes.trim_ascii().is_empty() {
+                return Err((
+                    RejectReason::MissingValue,
+                    Some(Slot::Timestamp),
+                    "empty".into(),
+                ));
+            }
+            let micros = parse_timestamp_micros(ts_bytes, self.conv.date_order).map_err(|e| {
+                (
+                    RejectReason::BadTimestamp,
+                    Some(Slot::Timestamp),
+                    format!("'{}': {e}", lossy(ts_bytes)),
+                )
+            })?;
+            self.last_timestamp.0.clear();
+            self.last_timestamp.0.extend_from_slice(ts_bytes);
+            self.last_timestamp.1 = micros;
+            micros
+        };
+
+        let quantity = parse_quantity(get(Slot::Quantity).unwrap_or_default())?;
+        let unit_price = parse_optional_number(get(Slot::UnitPrice), Slot::UnitPrice)?;
+        let amount = parse_optional_number(get(Slot::LineAmount), Slot::LineAmount)?;
+        let discount = parse_optional_number(get(Slot::Discount), Slot::Discount)?;
+        let profit = parse_optional_number(get(Slot::Profit), Slot::Profit)?;
+        let (unit_price, amount) = match (unit_price, amount) {
+            (Some(p), Some(a)) => (Some(p), a),
+            (Some(p), None) => (Some(p), quantity as f64 * p),
+            (None, Some(a)) => (
+                if quantity != 0 {
+                    Some(a / quantity as f64)
+                } else {
+                    None
+                },
+                a,
+            ),
+            (None, None) => {
+                let slot = if plan.source_index[Slot::UnitPrice as usize].is_some() {
+                    Slot::UnitPrice
+                } else {
+                    Slot::LineAmount
+                };
+                return Err((
+                    RejectReason::MissingValue,
+                    Some(slot),
+                    "no unit price or line amount".into(),
+                ));
+            }
+        };
+
+        let invoice = &self.scratch[self.ranges[0].map_or(0..0, |(a, b)| a..b)];
+        let mapping = &plan.mapping;
+        let kind = if mapping
+            .cancellation_prefix
+            .as_deref()
+            .is_some_and(|p| invoice.starts_with(p))
+        {
+            LineKind::Cancellation
+        } else if mapping
+            .adjustment_prefix
+            .as_deref()
+            .is_some_and(|p| invoice.starts_with(p))
+        {
+            LineKind::Adjustment
+        } else if quantity < 0 {
+            match mapping.negative_quantity {
+                NegativeQuantity::Cancellation => LineKind::Cancellation,
+                NegativeQuantity::Adjustment => LineKind::Adjustment,
+            }
+        } else {
+            LineKind::Sale
+        };
+
+        for (builder, range) in self.text.iter_mut().zip(self.ranges.iter()) {
+            match range {
+                Some((a, b)) => builder.append_value(&self.scratch[*a..*b]),
+                None => builder.append_null(),
+            }
+        }
+        self.line_kind.append_value(kind.as_str());
+        self.timestamp.append_value(timestamp);
+        self.quantity.append_value(quantity);
+        self.unit_price.append_option(unit_price);
+        self.line_amount.append_value(amount);
+        self.discount.append_option(discount);
+        self.profit.append_option(profit);
+        Ok(kind)
+    }
+
+    /// Finishes the batch (and hands back the tally).
+    pub(crate) fn finish(mut self) -> Result<(RecordBatch, Tally), arrow::error::ArrowError> {
+        let text: Vec<ArrayRef> = self
+            .text
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(16);
+        columns.push(text[0].clone());
+        columns.push(Arc::new(self.timestamp.finish()));
+        columns.extend(text[1..].iter().cloned());
+        columns.push(Arc::new(self.quantity.finish()));
+        columns.push(Arc::new(self.unit_price.finish()));
+        columns.push(Arc::new(self.line_amount.finish()));
+        columns.push(Arc::new(self.discount.finish()));
+        columns.push(Arc::new(self.profit.finish()));
+        columns.push(Arc::new(self.line_kind.finish()));
+        let batch = RecordBatch::try_new(canonical_schema(), columns)?;
+        Ok((batch, self.tally))
+    }
+}
+
+const _: () = assert!(SLOT_COUNT == 15);
+
+/// `17850.0` → `17850`: Online Retail and pandas write integer ids as floats.
+fn normalize_customer_id(bytes: &[u8]) -> &[u8] {
+    let trimmed = bytes.trim_ascii();
+    if let Some(dot) = trimmed.iter().position(|&b| b == b'.') {
+        let (int, frac) = trimmed.split_at(dot);
+        if !int.is_empty()
+            && int.iter().all(u8::is_ascii_digit)
+            && frac[1..].iter().all(|&b| b == b'0')
+        {
+            return int;
+        }
+    }
+    bytes
+}
+
+fn parse_quantity(bytes: &[u8]) -> Result<i64, Failure> {
+    let text = bytes.trim_ascii();
+    if text.is_empty() {
+        return Err((
+            RejectReason::MissingValue,
+            Some(Slot::Quantity),
+            "empty".into(),
+        ));
+    }
+    if let Ok(q) = lexical_core::parse::<i64>(text) {
+        return Ok(q);
+    }
+    let bad = || {
+        (
+            RejectReason::BadNumber,
+            Some(Slot::Quantity),
+            format!("'{}' is not a number", lossy(bytes)),
+        )
+    };
+    let text = text.strip_prefix(b"+").unwrap_or(text);
+    let value: f64 = lexical_core::parse(text).map_err(|_| bad())?;
+    if !value.is_finite() || value.fract() != 0.0 || value.abs() > 9.0e15 {
+        return Err((
+            RejectReason::FractionalQuantity,
+            Some(Slot::Quantity),
+            format!("'{}'", lossy(bytes)),
+        ));
+    }
+    Ok(value as i64)
+}
+
+fn parse_optional_number(bytes: Option<&[u8]>, slot: Slot) -> Result<Option<f64>, Failure> {
+    let Some(bytes) = bytes else { return Ok(None) };
+    let text = bytes.trim_ascii();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let text = text.strip_prefix(b"+").unwrap_or(text);
+    match lexical_core::parse::<f64>(text) {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err((
+            RejectReason::BadNumber,
+            Some(slot),
+            format!("'{}' is not a number", lossy(bytes)),
+        )),
+    }
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    } else {
+        text.into_owned()
+    }
+}
+
+fn escape_bytes(bytes: &[u8]) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(40)
+        .flat_map(|b| std::ascii::escape_default(*b))
+        .map(char::from)
+        .collect();
+    format!("'{shown}'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customer_ids_written_as_floats_become_integers() {
+        assert_eq!(normalize_customer_id(b"17850.0"), b"17850");
+        assert_eq!(normalize_customer_id(b"17850.00"), b"17850");
+        assert_eq!(normalize_customer_id(b"17850"), b"17850");
+        assert_eq!(normalize_customer_id(b"17850.5"), b"17850.5");
+        assert_eq!(normalize_customer_id(b"CG-12520"), b"CG-12520");
+        assert_eq!(normalize_customer_id(b".0"), b".0");
+    }
+
+    #[test]
+    fn quantities_must_be_whole() {
+        assert_eq!(parse_quantity(b"6").unwrap(), 6);
+        assert_eq!(parse_quantity(b" -80995 ").unwrap(), -80995);
+        assert_eq!(parse_quantity(b"+3").unwrap(), 3);
+        assert_eq!(parse_quantity(b"6.0").unwrap(), 6);
+        assert_eq!(
+            parse_quantity(b"6.5").unwrap_err().0,
+            RejectReason::FractionalQuantity
+        );
+        assert_eq!(
+            parse_quantity(b"six").unwrap_err().0,
+            RejectReason::BadNumber
+        );
+        assert_eq!(
+            parse_quantity(b"").unwrap_err().0,
+            RejectReason::MissingValue
+        );
+        assert_eq!(
+            parse_quantity(b"inf").unwrap_err().0,
+            RejectReason::FractionalQuantity
+        );
+    }
+
+    #[test]
+    fn numbers_parse_exactly_and_reject_garbage() {
+        assert_eq!(
+            parse_optional_number(Some(b"2.55"), Slot::UnitPrice).unwrap(),
+            Some(2.55)
+        );
+        assert_eq!(
+            parse_optional_number(Some(b"-11062.06"), Slot::UnitPrice).unwrap(),
+            Some(-11062.06)
+        );
+        assert_eq!(
+            parse_optional_number(Some(b"1e-3"), Slot::Discount).unwrap(),
+            Some(0.001)
+        );
+        assert_eq!(
+            parse_optional_number(Some(b" "), Slot::Profit).unwrap(),
+            None
+        );
+        assert_eq!(parse_optional_number(None, Slot::Profit).unwrap(), None);
+        assert_eq!(
+            parse_optional_number(Some(b"1,5"), Slot::Profit)
+                .unwrap_err()
+                .0,
+            RejectReason::BadNumber
+        );
+        assert_eq!(
+            parse_optional_number(Some(b"NaN"), Slot::Profit)
+                .unwrap_err()
+                .0,
+            RejectReason::BadNumber
+        );
+    }
+}

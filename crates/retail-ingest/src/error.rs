@@ -1,0 +1,123 @@
+//! The one error type of this crate. Every variant names where the problem is: the file, and
+//! the line and column or the parameter.
+
+use std::path::PathBuf;
+
+use crate::report::Rejection;
+
+/// Everything that can stop an ingest.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file could not be opened or read (including a corrupt gzip stream).
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system or decompressor said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The file has no header line.
+    #[error("{}: the file is empty; expected a header line naming the columns", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The header matches no known layout and no column mapping was given.
+    #[error(
+        "{}: the columns ({}) match no known layout (Online Retail, Online Retail II, Superstore); \
+         describe them with a column mapping (`--mapping FILE`, see docs/schema.md)",
+        path.display(), columns.join(", ")
+    )]
+    UnknownLayout {
+        /// The file.
+        path: PathBuf,
+        /// The header as read.
+        columns: Vec<String>,
+    },
+
+    /// A column the layout or mapping needs is not in the file.
+    #[error(
+        "{}: no column '{column}' for {field} (the {layout} layout needs it); the file has: {}",
+        path.display(), available.join(", ")
+    )]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// Layout or mapping name.
+        layout: String,
+        /// Canonical field the column was meant to fill.
+        field: String,
+        /// The column name looked for.
+        column: String,
+        /// The columns the file has.
+        available: Vec<String>,
+    },
+
+    /// The column mapping itself is wrong.
+    #[error("{origin}: {message}")]
+    Mapping {
+        /// The mapping file (or `mapping` when it came from the API).
+        origin: String,
+        /// What is wrong, with the line and column of a syntax error.
+        message: String,
+    },
+
+    /// A parameter has a value that cannot work.
+    #[error("invalid {parameter}: {message}")]
+    InvalidParameter {
+        /// The option or builder method.
+        parameter: &'static str,
+        /// What is wrong and what would work.
+        message: String,
+    },
+
+    /// Year-last dates whose day/month order the data cannot tell and nobody gave.
+    #[error(
+        "{}: column '{column}' has dates like '{example}' whose day/month order is ambiguous; \
+         pass --date-order day-first or --date-order month-first",
+        path.display()
+    )]
+    AmbiguousDateOrder {
+        /// The file.
+        path: PathBuf,
+        /// The timestamp column.
+        column: String,
+        /// A value that shows the ambiguity.
+        example: String,
+    },
+
+    /// Strict mode stopped at the first rejected row.
+    #[error("{}: {rejection} (strict mode stops at the first rejected row)", path.display())]
+    Rejected {
+        /// The file.
+        path: PathBuf,
+        /// The row, where and why.
+        rejection: Rejection,
+    },
+
+    /// The Parquet file could not be decoded.
+    #[error("{}: {source}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's message.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+
+    /// Building or converting Arrow arrays failed.
+    #[error("{}: {source}", path.display())]
+    Arrow {
+        /// The file.
+        path: PathBuf,
+        /// Arrow's message.
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+}
+
+/// Shorthand for this crate's results.
+pub type Result<T, E = IngestError> = std::result::Result<T, E>;

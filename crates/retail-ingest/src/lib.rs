@@ -1,0 +1,318 @@
+#![doc = include_str!("../README.md")]
+
+pub mod baskets;
+mod convert;
+pub mod csv;
+pub mod datetime;
+pub mod encoding;
+mod error;
+pub mod layout;
+pub mod parquet;
+pub mod report;
+pub mod schema;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use arrow::record_batch::RecordBatch;
+
+pub use baskets::{BasketFormat, BasketReport, Baskets, read_baskets};
+pub use datetime::DateOrder;
+pub use encoding::TextEncoding;
+pub use error::{IngestError, Result};
+pub use layout::{ColumnMapping, Columns, KnownLayout, NegativeQuantity};
+pub use report::{IngestReport, Location, RejectReason, Rejection, SourceFormat};
+pub use schema::{LineKind, canonical_schema, col};
+
+/// How to read transaction files. Every setting has a `with_*` builder; the defaults detect
+/// everything.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    mapping: Option<ColumnMapping>,
+    encoding: Option<TextEncoding>,
+    delimiter: Option<u8>,
+    date_order: DateOrder,
+    strict: bool,
+    threads: usize,
+    chunk_bytes: usize,
+    parquet_batch_rows: usize,
+    max_samples: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            mapping: None,
+            encoding: None,
+            delimiter: None,
+            date_order: DateOrder::Auto,
+            strict: false,
+            threads: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(16),
+            chunk_bytes: 4 << 20,
+            parquet_batch_rows: 65_536,
+            max_samples: 10,
+        }
+    }
+}
+
+impl IngestOptions {
+    /// Reads the files with a known layout instead of detecting it.
+    pub fn with_layout(self, layout: KnownLayout) -> Self {
+        self.with_mapping(layout.mapping())
+    }
+
+    /// Reads the files with a column mapping (for exports of any other layout).
+    pub fn with_mapping(mut self, mapping: ColumnMapping) -> Self {
+        self.mapping = Some(mapping);
+        self
+    }
+
+    /// Sets the text encoding instead of detecting it.
+    pub fn with_encoding(mut self, encoding: TextEncoding) -> Self {
+        self.encoding = Some(encoding);
+        self
+    }
+
+    /// Sets the field delimiter instead of detecting it from the header.
+    pub fn with_delimiter(mut self, delimiter: u8) -> Result<Self> {
+        if matches!(delimiter, b'"' | b'\n' | b'\r') || !delimiter.is_ascii() {
+            return Err(IngestError::InvalidParameter {
+                parameter: "delimiter",
+                message: format!(
+                    "{:?} cannot separate fields; use one ASCII character other than a quote or newline",
+                    delimiter as char
+                ),
+            });
+        }
+        self.delimiter = Some(delimiter);
+        Ok(self)
+    }
+
+    /// Sets the day/month order of year-last dates (overrides the layout's).
+    pub fn with_date_order(mut self, order: DateOrder) -> Self {
+        self.date_order = order;
+        self
+    }
+
+    /// Fails on the first rejected row instead of counting it.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Worker threads for CSV parsing (at least 1).
+    pub fn with_threads(mut self, threads: usize) -> Result<Self> {
+        if threads == 0 {
+            return Err(IngestError::InvalidParameter {
+                parameter: "threads",
+                message: "must be at least 1".into(),
+            });
+        }
+        self.threads = threads;
+        Ok(self)
+    }
+
+    /// Size of the CSV chunks parsed in parallel (one batch each); at least 1 KiB.
+    pub fn with_chunk_bytes(mut self, bytes: usize) -> Result<Self> {
+        if bytes < 1024 {
+            return Err(IngestError::InvalidParameter {
+                parameter: "chunk_bytes",
+                message: format!("{bytes} is below the 1024-byte minimum"),
+            });
+        }
+        self.chunk_bytes = bytes;
+        Ok(self)
+    }
+
+    /// How many rejected rows each report keeps as samples.
+    pub fn with_max_samples(mut self, samples: usize) -> Self {
+        self.max_samples = samples;
+        self
+    }
+
+    /// The mapping given, if any.
+    pub fn mapping(&self) -> Option<&ColumnMapping> {
+        self.mapping.as_ref()
+    }
+}
+
+/// A streaming reader of one transaction file (CSV, gzip CSV or Parquet, told apart by their
+/// first bytes): canonical RecordBatches in file order.
+#[derive(Debug)]
+pub enum TransactionReader {
+    /// Delimited text.
+    Csv(csv::CsvReader),
+    /// Parquet.
+    Parquet(parquet::ParquetReader),
+}
+
+impl TransactionReader {
+    /// The report so far; complete once the iterator has returned `None`.
+    pub fn report(&self) -> &IngestReport {
+        match self {
+            TransactionReader::Csv(r) => r.report(),
+            TransactionReader::Parquet(r) => r.report(),
+        }
+    }
+
+    /// The report, consuming the reader.
+    pub fn into_report(self) -> IngestReport {
+        match self {
+            TransactionReader::Csv(r) => r.into_report(),
+            TransactionReader::Parquet(r) => r.into_report(),
+        }
+    }
+}
+
+impl Iterator for TransactionReader {
+    type Item = Result<RecordBatch>;
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            TransactionReader::Csv(r) => r.next(),
+            TransactionReader::Parquet(r) => r.next(),
+        }
+    }
+}
+
+/// Opens a transaction file for streaming.
+pub fn open(path: impl AsRef<Path>, options: &IngestOptions) -> Result<TransactionReader> {
+    let path = path.as_ref();
+    let mut magic = [0u8; 4];
+    let mut file = File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let got = file.read(&mut magic).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    drop(file);
+    if got == 4 && &magic == b"PAR1" {
+        Ok(TransactionReader::Parquet(parquet::ParquetReader::open(
+            path, options,
+        )?))
+    } else {
+        Ok(TransactionReader::Csv(csv::CsvReader::open(path, options)?))
+    }
+}
+
+/// Opens delimited text (plain or gzip, told by its first bytes) from any reader, such as
+/// standard input or bytes in memory; `name` stands for the file in reports and errors.
+pub fn open_reader(
+    name: impl AsRef<Path>,
+    mut reader: impl Read + Send + 'static,
+    options: &IngestOptions,
+) -> Result<TransactionReader> {
+    let name = name.as_ref();
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match reader.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(IngestError::Io {
+                    path: name.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+    let input = std::io::Cursor::new(magic[..got].to_vec()).chain(reader);
+    let (input, gzip): (Box<dyn Read + Send>, bool) = if got == 2 && magic == [0x1f, 0x8b] {
+        (
+            Box::new(flate2::read::MultiGzDecoder::new(
+                std::io::BufReader::with_capacity(1 << 20, input),
+            )),
+            true,
+        )
+    } else {
+        (Box::new(input), false)
+    };
+    Ok(TransactionReader::Csv(csv::CsvReader::from_input(
+        name, input, gzip, options,
+    )?))
+}
+
+/// Real data samples compiled into the crate (see the NOTICE file for their origin and
+/// licences), so examples, tests and the CLI's default run work on a fresh checkout.
+pub mod samples {
+    /// UCI Online Retail (CC BY 4.0): every invoice of the customers whose id is a multiple of
+    /// 5 and every guest invoice whose number is, 2010-12-01 .. 2011-12-09; gzip CSV, 99,096
+    /// lines, same columns and formats as the full file.
+    pub const ONLINE_RETAIL: &[u8] = include_bytes!("../data/online_retail_sample.csv.gz");
+    /// Tableau's Sample - Superstore, all 9,994 lines, Windows-1252, CRLF; gzip CSV.
+    pub const SUPERSTORE: &[u8] = include_bytes!("../data/superstore.csv.gz");
+    /// R arules Groceries baskets (9,835 baskets, 169 items), one basket a line; gzip CSV.
+    pub const GROCERIES: &[u8] = include_bytes!("../data/groceries.csv.gz");
+
+    /// Opens an embedded transaction sample.
+    pub fn open(
+        name: &str,
+        bytes: &'static [u8],
+        options: &super::IngestOptions,
+    ) -> super::Result<super::TransactionReader> {
+        super::open_reader(
+            format!("embedded:{name}"),
+            std::io::Cursor::new(bytes),
+            options,
+        )
+    }
+}
+
+/// A whole file read into memory.
+#[derive(Debug, Clone)]
+pub struct Transactions {
+    /// The canonical batches.
+    pub batches: Vec<RecordBatch>,
+    /// What the ingest did.
+    pub report: IngestReport,
+}
+
+impl Transactions {
+    /// Canonical rows accepted.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// Reads a whole transaction file.
+pub fn read_transactions(path: impl AsRef<Path>, options: &IngestOptions) -> Result<Transactions> {
+    let mut reader = open(path, options)?;
+    let batches = reader.by_ref().collect::<Result<Vec<_>>>()?;
+    Ok(Transactions {
+        batches,
+        report: reader.into_report(),
+    })
+}
+
+/// Reads several transaction files (each with its own layout detection and report).
+pub fn read_many<P: AsRef<Path>>(
+    paths: &[P],
+    options: &IngestOptions,
+) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
+    let mut batches = Vec::new();
+    let mut reports = Vec::new();
+    for path in paths {
+        let t = read_transactions(path, options)?;
+        batches.extend(t.batches);
+        reports.push(t.report);
+    }
+    Ok((batches, reports))
+}
+
+/// Where the optional full data sets of `../shared/data` are, if present: the directory named
+/// by `RETAIL_SHARED_DATA`, else `shared/data` beside the workspace.
+pub fn shared_data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("RETAIL_SHARED_DATA") {
+        let dir = PathBuf::from(dir);
+        return dir.is_dir().then_some(dir);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = workspace.join("../shared/data");
+    dir.is_dir().then_some(dir)
+}

@@ -1,0 +1,183 @@
+//! Parquet files of any of the layouts, through the same row conversion as CSV (so a Parquet
+//! copy of an export gives the same canonical table). Timestamps may be real timestamp or
+//! date columns, or text.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use crate::IngestOptions;
+use crate::convert::{Conversion, RowConverter};
+use crate::encoding::TextEncoding;
+use crate::error::{IngestError, Result};
+use crate::layout::resolve;
+use crate::report::{IngestReport, Location, SourceFormat};
+
+/// A streaming reader of one Parquet file: canonical batches in file order.
+#[derive(Debug)]
+pub struct ParquetReader {
+    path: PathBuf,
+    inner: ParquetRecordBatchReader,
+    conversion: Conversion,
+    report: IngestReport,
+    rows_seen: u64,
+    strict: bool,
+    max_samples: usize,
+    done: bool,
+}
+
+impl ParquetReader {
+    pub(crate) fn open(path: &Path, options: &IngestOptions) -> Result<ParquetReader> {
+        let file = File::open(path).map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let parquet_err = |source| IngestError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_err)?;
+        let header: Vec<String> = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let plan = resolve(options.mapping.as_ref(), header, path)?;
+        // Read only the mapped columns.
+        let mut wanted: Vec<usize> = plan.source_index.iter().flatten().copied().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), wanted);
+        let inner = builder
+            .with_projection(mask)
+            .with_batch_size(options.parquet_batch_rows.max(1))
+            .build()
+            .map_err(parquet_err)?;
+        let date_order = match (options.date_order, plan.mapping.date_order) {
+            (crate::DateOrder::Auto, from_layout) => from_layout,
+            (given, _) => given,
+        };
+        let mut report = IngestReport::new(
+            path.display().to_string(),
+            SourceFormat::Parquet,
+            plan.mapping.name.clone(),
+        );
+        report.date_order = date_order;
+        Ok(ParquetReader {
+            path: path.to_path_buf(),
+            inner,
+            conversion: Conversion {
+                plan,
+                encoding: TextEncoding::Utf8,
+                date_order,
+                max_samples: options.max_samples.max(1),
+                path: path.to_path_buf(),
+            },
+            report,
+            rows_seen: 0,
+            strict: options.strict,
+            max_samples: options.max_samples,
+            done: false,
+        })
+    }
+
+    /// The report so far (complete once iteration has ended).
+    pub fn report(&self) -> &IngestReport {
+        &self.report
+    }
+
+    pub(crate) fn into_report(self) -> IngestReport {
+        self.report
+    }
+
+    fn convert(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
+        let arrow_err = |source| IngestError::Arrow {
+            path: self.path.clone(),
+            source,
+        };
+        // Every mapped column as text; the projection renumbered the columns, so find them
+        // by name.
+        let plan = &self.conversion.plan;
+        let mut text: Vec<Option<StringArray>> = vec![None; plan.header.len()];
+        for index in plan.source_index.iter().flatten() {
+            let name = &plan.header[*index];
+            let column = batch
+                .column_by_name(name)
+                .expect("projected column is present");
+            text[*index] = Some(as_text(column).map_err(arrow_err)?);
+        }
+        let mut converter = RowConverter::new(
+            &self.conversion,
+            batch.num_rows(),
+            batch.get_array_memory_size(),
+        );
+        for row in 0..batch.num_rows() {
+            converter.push(Location::Row(row as u64), |i| match &text[i] {
+                Some(array) if array.is_valid(row) => array.value(row).as_bytes(),
+                _ => b"",
+            });
+        }
+        let (out, tally) = converter.finish().map_err(arrow_err)?;
+        let offset = self.rows_seen + 1;
+        self.rows_seen += batch.num_rows() as u64;
+        if self.strict && tally.rejected() > 0 {
+            let mut rejection = tally.samples[0].clone();
+            rejection.location = rejection.location.shifted(offset);
+            return Err(IngestError::Rejected {
+                path: self.path.clone(),
+                rejection,
+            });
+        }
+        self.report.absorb(tally, offset, self.max_samples);
+        Ok(out)
+    }
+}
+
+/// A column as UTF-8 text. Floats print in their shortest round-trip form, so numbers parse
+/// back to the same value.
+fn as_text(column: &ArrayRef) -> std::result::Result<StringArray, arrow::error::ArrowError> {
+    let utf8 = match column.data_type() {
+        DataType::Utf8 => Arc::clone(column),
+        _ => cast(column, &DataType::Utf8)?,
+    };
+    Ok(utf8
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("cast to Utf8 gives a StringArray")
+        .clone())
+}
+
+impl Iterator for ParquetReader {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let batch = match self.inner.next()? {
+                Ok(batch) => batch,
+                Err(source) => {
+                    self.done = true;
+                    return Some(Err(IngestError::Arrow {
+                        path: self.path.clone(),
+                        source,
+                    }));
+                }
+            };
+            match self.convert(&batch) {
+                Ok(out) if out.num_rows() == 0 => continue,
+                Ok(out) => return Some(Ok(out)),
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}
