@@ -126,7 +126,7 @@ impl<'a> RowConverter<'a> {
 
     fn convert<'f>(&mut self, field: &impl Fn(usize) -> &'f [u8]) -> Result<LineKind, Failure> {
         let plan = &self.conv.plan;
-        let get = |slot: Slot| plan.source_index[slot as usize].map(|i| field(i));
+        let get = |slot: Slot| plan.source_index[slot as usize].map(field);
 
         // Text first, into one scratch string: nothing is appended until the row is valid.
         self.scratch.clear();

@@ -282,10 +282,8 @@ fn detect_delimiter(header_line: &[u8]) -> u8 {
     for &b in header_line {
         if b == b'"' {
             quoted = !quoted;
-        } else if !quoted {
-            if let Some(c) = counts.iter_mut().find(|(d, _)| *d == b) {
-                c.1 += 1;
-            }
+        } else if let Some(c) = counts.iter_mut().find(|(d, _)| *d == b && !quoted) {
+            c.1 += 1;
         }
     }
     counts

@@ -141,6 +141,8 @@ impl IngestOptions {
 
 /// A streaming reader of one transaction file (CSV, gzip CSV or Parquet, told apart by their
 /// first bytes): canonical RecordBatches in file order.
+// One reader per open file: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum TransactionReader {
     /// Delimited text.
