@@ -1,0 +1,555 @@
+//! The KPI queries. Each is one SQL statement over the table `sales` (docs/kpis.md defines
+//! them in words); the text built here is the single source of truth, shown by
+//! `retail kpis --show-sql`.
+
+/// Period grain of the sales trends and retention cohorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// Calendar days.
+    Day,
+    /// ISO weeks, Monday start.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl Grain {
+    fn unit(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Week => "week",
+            Grain::Month => "month",
+        }
+    }
+
+    fn step(self) -> &'static str {
+        match self {
+            Grain::Day => "1 day",
+            Grain::Week => "7 days",
+            Grain::Month => "1 month",
+        }
+    }
+
+    /// The offset to the same period a year earlier.
+    fn year_back(self) -> &'static str {
+        match self {
+            Grain::Day | Grain::Month => "1 year",
+            Grain::Week => "364 days",
+        }
+    }
+
+    /// Window of the moving average, in periods.
+    pub fn moving_average_window(self) -> usize {
+        match self {
+            Grain::Day => 7,
+            Grain::Week => 4,
+            Grain::Month => 3,
+        }
+    }
+}
+
+/// Revenue or profit, for the top-customer lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerRanking {
+    /// By completed revenue.
+    Revenue,
+    /// By profit (empty without profit data).
+    Profit,
+}
+
+/// Revenue or units, for the top-product lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductRanking {
+    /// By completed revenue.
+    Revenue,
+    /// By units sold.
+    Units,
+}
+
+/// Lines of each kind and their amounts.
+pub const LINES_BY_KIND_SQL: &str = "\
+SELECT line_kind, COUNT(*) AS lines, SUM(line_amount) AS amount
+FROM sales
+GROUP BY line_kind
+ORDER BY line_kind";
+
+/// The one-row summary.
+pub const SUMMARY_SQL: &str = "\
+WITH totals AS (
+  SELECT
+    COUNT(*) FILTER (WHERE line_kind = 'sale') AS sale_lines,
+    COUNT(*) FILTER (WHERE line_kind = 'cancellation') AS cancellation_lines,
+    COUNT(*) FILTER (WHERE line_kind = 'adjustment') AS adjustment_lines,
+    COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN invoice_id END) AS orders,
+    COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN customer_id END) AS customers,
+    COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN line_amount END), 0.0) AS revenue,
+    COALESCE(SUM(CASE WHEN line_kind = 'cancellation' THEN abs(line_amount) END), 0.0) AS forfeited,
+    COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN quantity END), 0) AS units,
+    COALESCE(SUM(CASE WHEN line_kind = 'sale' AND customer_id IS NOT NULL THEN line_amount END), 0.0)
+      AS identified_revenue,
+    COUNT(DISTINCT CASE WHEN line_kind = 'sale' AND customer_id IS NOT NULL THEN invoice_id END)
+      AS identified_orders,
+    COUNT(DISTINCT CASE WHEN line_kind = 'cancellation' THEN invoice_id END) AS cancelled_invoices,
+    COUNT(DISTINCT CASE WHEN line_kind IN ('sale', 'cancellation') THEN invoice_id END)
+      AS sale_or_cancel_invoices,
+    SUM(CASE WHEN line_kind = 'sale' THEN profit END) AS profit,
+    MIN(CASE WHEN line_kind = 'sale' THEN timestamp END) AS first_sale,
+    MAX(CASE WHEN line_kind = 'sale' THEN timestamp END) AS last_sale
+  FROM sales
+),
+repeaters AS (
+  SELECT COUNT(*) AS repeat_customers
+  FROM (
+    SELECT customer_id
+    FROM sales
+    WHERE line_kind = 'sale' AND customer_id IS NOT NULL
+    GROUP BY customer_id
+    HAVING COUNT(DISTINCT invoice_id) >= 2
+  ) r
+)
+SELECT
+  sale_lines, cancellation_lines, adjustment_lines,
+  orders, customers, revenue, forfeited, revenue - forfeited AS net_revenue, units,
+  CASE WHEN customers > 0 THEN identified_revenue / customers END AS avg_customer_spend,
+  CASE WHEN orders > 0 THEN revenue / orders END AS avg_order_value,
+  CASE WHEN customers > 0 THEN CAST(identified_orders AS DOUBLE) / customers END AS orders_per_customer,
+  repeat_customers,
+  CASE WHEN customers > 0 THEN CAST(repeat_customers AS DOUBLE) / customers END AS repeat_rate,
+  cancelled_invoices,
+  CASE WHEN sale_or_cancel_invoices > 0
+    THEN CAST(cancelled_invoices AS DOUBLE) / sale_or_cancel_invoices END AS cancelled_invoice_share,
+  profit,
+  CASE WHEN revenue <> 0 THEN profit / revenue END AS margin,
+  first_sale, last_sale
+FROM totals CROSS JOIN repeaters";
+
+/// The top `n` identified customers.
+pub fn top_customers_sql(ranking: CustomerRanking, n: usize) -> String {
+    let (having, order) = match ranking {
+        CustomerRanking::Revenue => ("", "revenue"),
+        CustomerRanking::Profit => ("\nHAVING COUNT(profit) > 0", "profit"),
+    };
+    format!(
+        "\
+SELECT customer_id, SUM(line_amount) AS revenue, COUNT(DISTINCT invoice_id) AS orders,
+       SUM(quantity) AS units, SUM(profit) AS profit
+FROM sales
+WHERE line_kind = 'sale' AND customer_id IS NOT NULL
+GROUP BY customer_id{having}
+ORDER BY {order} DESC, customer_id ASC
+LIMIT {n}"
+    )
+}
+
+/// The top `n` products.
+pub fn top_products_sql(ranking: ProductRanking, n: usize) -> String {
+    let order = match ranking {
+        ProductRanking::Revenue => "revenue",
+        ProductRanking::Units => "units",
+    };
+    format!(
+        "\
+SELECT product_id, MIN(product_name) AS product_name, SUM(line_amount) AS revenue,
+       SUM(quantity) AS units, COUNT(DISTINCT invoice_id) AS orders
+FROM sales
+WHERE line_kind = 'sale'
+GROUP BY product_id
+ORDER BY {order} DESC, product_id ASC
+LIMIT {n}"
+    )
+}
+
+/// Sales per period with zero-filled gaps, changes, moving average and peaks.
+pub fn sales_by_period_sql(grain: Grain) -> String {
+    let unit = grain.unit();
+    let step = grain.step();
+    let year_back = grain.year_back();
+    let preceding = grain.moving_average_window() - 1;
+    format!(
+        "\
+WITH bounds AS (
+  SELECT date_trunc('{unit}', MIN(timestamp)) AS lo, date_trunc('{unit}', MAX(timestamp)) AS hi
+  FROM sales
+),
+calendar AS (
+  SELECT unnest(generate_series(lo, hi, INTERVAL '{step}')) AS period_start FROM bounds
+),
+per_period AS (
+  SELECT
+    date_trunc('{unit}', timestamp) AS period_start,
+    SUM(CASE WHEN line_kind = 'sale' THEN line_amount END) AS revenue,
+    SUM(CASE WHEN line_kind = 'cancellation' THEN abs(line_amount) END) AS forfeited,
+    COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN invoice_id END) AS orders,
+    COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN customer_id END) AS customers,
+    SUM(CASE WHEN line_kind = 'sale' THEN quantity END) AS units,
+    SUM(CASE WHEN line_kind = 'sale' THEN profit END) AS profit
+  FROM sales
+  GROUP BY 1
+),
+filled AS (
+  SELECT
+    c.period_start,
+    COALESCE(p.revenue, 0.0) AS revenue,
+    COALESCE(p.forfeited, 0.0) AS forfeited,
+    COALESCE(p.orders, 0) AS orders,
+    COALESCE(p.customers, 0) AS customers,
+    COALESCE(p.units, 0) AS units,
+    p.profit
+  FROM calendar c LEFT JOIN per_period p ON p.period_start = c.period_start
+),
+ranked AS (
+  SELECT
+    *,
+    LAG(revenue) OVER (ORDER BY period_start) AS previous_revenue,
+    AVG(revenue) OVER (ORDER BY period_start ROWS BETWEEN {preceding} PRECEDING AND CURRENT ROW)
+      AS revenue_moving_avg,
+    ROW_NUMBER() OVER (ORDER BY revenue DESC, period_start ASC) AS revenue_rank,
+    COUNT(*) OVER () AS periods
+  FROM filled
+)
+SELECT
+  CAST(r.period_start AS DATE) AS period_start,
+  r.revenue, r.forfeited, r.revenue - r.forfeited AS net_revenue,
+  r.orders, r.customers, r.units, r.profit,
+  CASE WHEN r.previous_revenue <> 0 THEN r.revenue / r.previous_revenue - 1 END AS revenue_change,
+  CASE WHEN y.revenue <> 0 THEN r.revenue / y.revenue - 1 END AS revenue_yoy_change,
+  r.revenue_moving_avg,
+  r.revenue_rank <= GREATEST(1, (r.periods + 9) / 10) AS is_peak
+FROM ranked r
+LEFT JOIN filled y ON y.period_start = r.period_start - INTERVAL '{year_back}'
+ORDER BY 1"
+    )
+}
+
+/// The cohort retention matrix in long form, zero-filled.
+pub fn retention_sql(grain: Grain) -> String {
+    let unit = grain.unit();
+    // Periods between two period starts `a` (later) and `b`.
+    let between = |a: &str, b: &str| match grain {
+        Grain::Month => format!(
+            "((date_part('year', {a}) - date_part('year', {b})) * 12 + date_part('month', {a}) - date_part('month', {b}))"
+        ),
+        // Whole weeks (days) between the starts; `round` guards against a daylight-saving-free
+        // timestamp ever being off by a fraction.
+        Grain::Week => {
+            format!("round((date_part('epoch', {a}) - date_part('epoch', {b})) / 604800)")
+        }
+        Grain::Day => format!("round((date_part('epoch', {a}) - date_part('epoch', {b})) / 86400)"),
+    };
+    let offset_of_period = between("b.period", "f.cohort");
+    let offsets_to_end = between("(SELECT MAX(period) FROM buyers)", "s.cohort");
+    format!(
+        "\
+WITH buyers AS (
+  SELECT DISTINCT customer_id, date_trunc('{unit}', timestamp) AS period
+  FROM sales
+  WHERE line_kind = 'sale' AND customer_id IS NOT NULL
+),
+firsts AS (
+  SELECT customer_id, MIN(period) AS cohort FROM buyers GROUP BY customer_id
+),
+sizes AS (
+  SELECT cohort, COUNT(*) AS cohort_size FROM firsts GROUP BY cohort
+),
+grid AS (
+  SELECT s.cohort, s.cohort_size,
+         unnest(generate_series(0, CAST({offsets_to_end} AS BIGINT))) AS period_offset
+  FROM sizes s
+),
+activity AS (
+  SELECT f.cohort, CAST({offset_of_period} AS BIGINT) AS period_offset, COUNT(*) AS active_customers
+  FROM buyers b JOIN firsts f ON b.customer_id = f.customer_id
+  GROUP BY 1, 2
+)
+SELECT
+  CAST(g.cohort AS DATE) AS cohort,
+  g.period_offset,
+  g.cohort_size,
+  COALESCE(a.active_customers, 0) AS active_customers,
+  CAST(COALESCE(a.active_customers, 0) AS DOUBLE) / g.cohort_size AS retention
+FROM grid g
+LEFT JOIN activity a ON a.cohort = g.cohort AND a.period_offset = g.period_offset
+ORDER BY 1, 2"
+    )
+}
+
+/// Churn: identified customers with no completed line in the last `days` days of the data.
+pub fn churn_sql(days: u32) -> String {
+    format!(
+        "\
+WITH last_purchase AS (
+  SELECT customer_id, MAX(timestamp) AS last_sale
+  FROM sales
+  WHERE line_kind = 'sale' AND customer_id IS NOT NULL
+  GROUP BY customer_id
+),
+data_end AS (
+  SELECT MAX(timestamp) AS end_ts FROM sales WHERE line_kind = 'sale'
+)
+SELECT
+  CAST({days} AS BIGINT) AS churn_days,
+  COUNT(*) AS customers,
+  COUNT(*) FILTER (WHERE l.last_sale < d.end_ts - INTERVAL '{days} days') AS churned,
+  CASE WHEN COUNT(*) > 0
+    THEN CAST(COUNT(*) FILTER (WHERE l.last_sale < d.end_ts - INTERVAL '{days} days') AS DOUBLE) / COUNT(*)
+  END AS churn_rate
+FROM last_purchase l CROSS JOIN data_end d"
+    )
+}
+
+/// Revenue, forfeited sales, orders and customers per country or region.
+pub fn by_place_sql(column: &str) -> String {
+    format!(
+        "\
+SELECT
+  {column},
+  COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN line_amount END), 0.0) AS revenue,
+  COALESCE(SUM(CASE WHEN line_kind = 'cancellation' THEN abs(line_amount) END), 0.0) AS forfeited,
+  COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN line_amount END), 0.0)
+    - COALESCE(SUM(CASE WHEN line_kind = 'cancellation' THEN abs(line_amount) END), 0.0) AS net_revenue,
+  COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN invoice_id END) AS orders,
+  COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN customer_id END) AS customers,
+  COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN quantity END), 0) AS units
+FROM sales
+GROUP BY {column}
+ORDER BY revenue DESC, {column} ASC NULLS LAST"
+    )
+}
+
+/// Sales, profit, margin, units and orders by category, sub-category, region, segment and
+/// their combinations, in one scan (GROUPING SETS).
+pub const BY_DIMENSIONS_SQL: &str = "\
+WITH grouped AS (
+  SELECT
+    category, sub_category, region, segment,
+    grouping(category) AS g_category, grouping(sub_category) AS g_sub_category,
+    grouping(region) AS g_region, grouping(segment) AS g_segment,
+    SUM(line_amount) AS revenue,
+    SUM(profit) AS profit,
+    SUM(quantity) AS units,
+    COUNT(DISTINCT invoice_id) AS orders,
+    COUNT(*) AS lines
+  FROM sales
+  WHERE line_kind = 'sale'
+  GROUP BY GROUPING SETS (
+    (category), (category, sub_category), (region), (segment),
+    (category, region), (category, segment), (region, segment),
+    (category, sub_category, region), (category, sub_category, segment), ()
+  )
+),
+labelled AS (
+  SELECT
+    *,
+    CASE
+      WHEN g_category = 0 AND g_sub_category = 1 AND g_region = 1 AND g_segment = 1 THEN 'category'
+      WHEN g_category = 0 AND g_sub_category = 0 AND g_region = 1 AND g_segment = 1 THEN 'category,sub_category'
+      WHEN g_category = 1 AND g_region = 0 AND g_segment = 1 THEN 'region'
+      WHEN g_category = 1 AND g_region = 1 AND g_segment = 0 THEN 'segment'
+      WHEN g_category = 0 AND g_sub_category = 1 AND g_region = 0 THEN 'category,region'
+      WHEN g_category = 0 AND g_sub_category = 1 AND g_segment = 0 THEN 'category,segment'
+      WHEN g_category = 1 AND g_region = 0 AND g_segment = 0 THEN 'region,segment'
+      WHEN g_category = 0 AND g_sub_category = 0 AND g_region = 0 THEN 'category,sub_category,region'
+      WHEN g_category = 0 AND g_sub_category = 0 AND g_segment = 0 THEN 'category,sub_category,segment'
+      ELSE 'total'
+    END AS grouping,
+    CASE
+      WHEN g_category = 0 AND g_sub_category = 1 AND g_region = 1 AND g_segment = 1 THEN 0
+      WHEN g_category = 0 AND g_sub_category = 0 AND g_region = 1 AND g_segment = 1 THEN 1
+      WHEN g_category = 1 AND g_region = 0 AND g_segment = 1 THEN 2
+      WHEN g_category = 1 AND g_region = 1 AND g_segment = 0 THEN 3
+      WHEN g_category = 0 AND g_sub_category = 1 AND g_region = 0 THEN 4
+      WHEN g_category = 0 AND g_sub_category = 1 AND g_segment = 0 THEN 5
+      WHEN g_category = 1 AND g_region = 0 AND g_segment = 0 THEN 6
+      WHEN g_category = 0 AND g_sub_category = 0 AND g_region = 0 THEN 7
+      WHEN g_category = 0 AND g_sub_category = 0 AND g_segment = 0 THEN 8
+      ELSE 9
+    END AS grouping_order
+  FROM grouped
+)
+SELECT
+  grouping, category, sub_category, region, segment,
+  revenue, profit, CASE WHEN revenue <> 0 THEN profit / revenue END AS margin,
+  units, orders, lines
+FROM labelled
+ORDER BY grouping_order, revenue DESC, category ASC NULLS LAST, sub_category ASC NULLS LAST,
+         region ASC NULLS LAST, segment ASC NULLS LAST";
+
+/// Completed lines by unit-price band.
+pub const BY_PRICE_BAND_SQL: &str = "\
+WITH banded AS (
+  SELECT
+    CASE
+      WHEN unit_price IS NULL THEN 8
+      WHEN unit_price < 0 THEN 0
+      WHEN unit_price < 1 THEN 1
+      WHEN unit_price < 2 THEN 2
+      WHEN unit_price < 5 THEN 3
+      WHEN unit_price < 10 THEN 4
+      WHEN unit_price < 20 THEN 5
+      WHEN unit_price < 50 THEN 6
+      ELSE 7
+    END AS band_order,
+    quantity, line_amount, product_id
+  FROM sales
+  WHERE line_kind = 'sale'
+),
+total AS (
+  SELECT SUM(line_amount) AS revenue FROM banded
+)
+SELECT
+  CASE band_order
+    WHEN 0 THEN '< 0' WHEN 1 THEN '[0, 1)' WHEN 2 THEN '[1, 2)' WHEN 3 THEN '[2, 5)'
+    WHEN 4 THEN '[5, 10)' WHEN 5 THEN '[10, 20)' WHEN 6 THEN '[20, 50)' WHEN 7 THEN '[50, inf)'
+    ELSE 'unknown'
+  END AS price_band,
+  band_order,
+  COUNT(*) AS lines,
+  SUM(quantity) AS units,
+  SUM(line_amount) AS revenue,
+  COUNT(DISTINCT product_id) AS products,
+  CASE WHEN MAX(t.revenue) <> 0 THEN SUM(line_amount) / MAX(t.revenue) END AS revenue_share
+FROM banded CROSS JOIN total t
+GROUP BY band_order
+ORDER BY band_order";
+
+const DISCOUNT_BAND: &str = "\
+    CASE
+      WHEN discount <= 0 THEN 0
+      WHEN discount <= 0.2 THEN 1
+      WHEN discount <= 0.4 THEN 2
+      ELSE 3
+    END";
+
+const DISCOUNT_MEASURES: &str = "\
+  COUNT(*) AS lines,
+  SUM(line_amount) AS sales,
+  SUM(profit) AS profit,
+  CASE WHEN SUM(line_amount) <> 0 THEN SUM(profit) / SUM(line_amount) END AS margin,
+  AVG(profit) AS mean_profit_per_line";
+
+/// Sales and profit per exact discount level.
+pub fn discount_impact_sql() -> String {
+    format!(
+        "\
+SELECT discount,
+{DISCOUNT_MEASURES}
+FROM sales
+WHERE line_kind = 'sale' AND discount IS NOT NULL
+GROUP BY discount
+ORDER BY discount"
+    )
+}
+
+fn band_label(order: &str) -> String {
+    format!(
+        "CASE {order} WHEN 0 THEN 'none' WHEN 1 THEN 'up to 20%' WHEN 2 THEN 'up to 40%' ELSE 'above 40%' END"
+    )
+}
+
+/// Sales and profit per discount band.
+pub fn discount_bands_sql() -> String {
+    let label = band_label("band_order");
+    format!(
+        "\
+WITH banded AS (
+  SELECT *, {DISCOUNT_BAND} AS band_order
+  FROM sales
+  WHERE line_kind = 'sale' AND discount IS NOT NULL
+)
+SELECT {label} AS discount_band, band_order,
+{DISCOUNT_MEASURES}
+FROM banded
+GROUP BY band_order
+ORDER BY band_order"
+    )
+}
+
+/// Sales and profit per category, sub-category and discount band, flagging losses.
+pub fn discount_by_category_sql() -> String {
+    let label = band_label("band_order");
+    format!(
+        "\
+WITH banded AS (
+  SELECT *, {DISCOUNT_BAND} AS band_order
+  FROM sales
+  WHERE line_kind = 'sale' AND discount IS NOT NULL
+)
+SELECT category, sub_category, {label} AS discount_band, band_order,
+{DISCOUNT_MEASURES},
+  COALESCE(SUM(profit) < 0, false) AS loses_money
+FROM banded
+GROUP BY category, sub_category, band_order
+ORDER BY category ASC NULLS LAST, sub_category ASC NULLS LAST, band_order"
+    )
+}
+
+/// Correlation of discount with profit and with line margin.
+pub const DISCOUNT_CORRELATION_SQL: &str = "\
+SELECT
+  corr(discount, profit) AS corr,
+  corr(discount, CASE WHEN line_amount <> 0 THEN profit / line_amount END) AS corr_margin,
+  COUNT(*) FILTER (WHERE discount IS NOT NULL AND profit IS NOT NULL) AS lines
+FROM sales
+WHERE line_kind = 'sale'";
+
+const RFM_SCORED: &str = "\
+WITH per_customer AS (
+  SELECT customer_id, MAX(timestamp) AS last_sale, COUNT(DISTINCT invoice_id) AS frequency,
+         SUM(line_amount) AS monetary
+  FROM sales
+  WHERE line_kind = 'sale' AND customer_id IS NOT NULL
+  GROUP BY customer_id
+),
+data_end AS (
+  SELECT MAX(timestamp) AS end_ts FROM sales WHERE line_kind = 'sale'
+),
+measured AS (
+  SELECT p.customer_id,
+         CAST(CAST(d.end_ts AS DATE) - CAST(p.last_sale AS DATE) AS BIGINT) AS recency_days,
+         p.frequency, p.monetary
+  FROM per_customer p CROSS JOIN data_end d
+),
+scored AS (
+  SELECT *,
+    NTILE(5) OVER (ORDER BY recency_days DESC, customer_id ASC) AS r_score,
+    NTILE(5) OVER (ORDER BY frequency ASC, customer_id ASC) AS f_score,
+    NTILE(5) OVER (ORDER BY monetary ASC, customer_id ASC) AS m_score
+  FROM measured
+),
+segmented AS (
+  SELECT *,
+    CASE
+      WHEN r_score >= 4 AND f_score >= 4 THEN 'Champions'
+      WHEN r_score >= 3 AND f_score >= 3 THEN 'Loyal'
+      WHEN r_score >= 4 AND f_score = 1 THEN 'New'
+      WHEN r_score >= 3 THEN 'Promising'
+      WHEN r_score <= 2 AND f_score >= 3 THEN 'At risk'
+      ELSE 'Hibernating'
+    END AS segment
+  FROM scored
+)";
+
+/// Recency, frequency and monetary value per customer, with quintile scores and segment.
+pub fn rfm_sql() -> String {
+    format!(
+        "{RFM_SCORED}
+SELECT customer_id, recency_days, frequency, monetary,
+       CAST(r_score AS BIGINT) AS r_score, CAST(f_score AS BIGINT) AS f_score,
+       CAST(m_score AS BIGINT) AS m_score, segment
+FROM segmented
+ORDER BY customer_id"
+    )
+}
+
+/// Customers and revenue per RFM segment.
+pub fn rfm_segments_sql() -> String {
+    format!(
+        "{RFM_SCORED}
+SELECT segment, COUNT(*) AS customers, SUM(monetary) AS revenue,
+       AVG(CAST(recency_days AS DOUBLE)) AS mean_recency_days,
+       AVG(CAST(frequency AS DOUBLE)) AS mean_frequency
+FROM segmented
+GROUP BY segment
+ORDER BY revenue DESC, segment ASC"
+    )
+}

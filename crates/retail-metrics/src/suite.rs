@@ -1,0 +1,273 @@
+//! The whole KPI suite, run concurrently over one session.
+
+use arrow::record_batch::RecordBatch;
+use datafusion::prelude::SessionContext;
+use serde::de::DeserializeOwned;
+
+use crate::MetricsError;
+use crate::kpi::{self, CustomerRanking, Grain, ProductRanking};
+use crate::typed::{self, *};
+
+/// Parameters of the suite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiOptions {
+    top_n: usize,
+    churn_days: u32,
+}
+
+impl Default for KpiOptions {
+    fn default() -> Self {
+        KpiOptions {
+            top_n: 10,
+            churn_days: 90,
+        }
+    }
+}
+
+impl KpiOptions {
+    /// Length of the top-customer and top-product lists (1 to 1,000,000).
+    pub fn with_top_n(mut self, n: usize) -> Result<Self, MetricsError> {
+        if n == 0 || n > 1_000_000 {
+            return Err(MetricsError::InvalidParameter {
+                parameter: "top",
+                message: format!("{n} is not between 1 and 1000000"),
+            });
+        }
+        self.top_n = n;
+        Ok(self)
+    }
+
+    /// Days without a purchase after which a customer counts as churned (1 to 36,500).
+    pub fn with_churn_days(mut self, days: u32) -> Result<Self, MetricsError> {
+        if days == 0 || days > 36_500 {
+            return Err(MetricsError::InvalidParameter {
+                parameter: "churn_days",
+                message: format!("{days} is not between 1 and 36500"),
+            });
+        }
+        self.churn_days = days;
+        Ok(self)
+    }
+
+    /// The top-N length.
+    pub fn top_n(&self) -> usize {
+        self.top_n
+    }
+
+    /// The churn horizon in days.
+    pub fn churn_days(&self) -> u32 {
+        self.churn_days
+    }
+
+    /// Every KPI of the suite: stable name and SQL, in report order.
+    pub fn queries(&self) -> Vec<(&'static str, String)> {
+        let n = self.top_n;
+        vec![
+            ("summary", kpi::SUMMARY_SQL.to_string()),
+            ("lines_by_kind", kpi::LINES_BY_KIND_SQL.to_string()),
+            (
+                "top_customers_by_revenue",
+                kpi::top_customers_sql(CustomerRanking::Revenue, n),
+            ),
+            (
+                "top_customers_by_profit",
+                kpi::top_customers_sql(CustomerRanking::Profit, n),
+            ),
+            (
+                "top_products_by_revenue",
+                kpi::top_products_sql(ProductRanking::Revenue, n),
+            ),
+            (
+                "top_products_by_units",
+                kpi::top_products_sql(ProductRanking::Units, n),
+            ),
+            ("sales_by_day", kpi::sales_by_period_sql(Grain::Day)),
+            ("sales_by_week", kpi::sales_by_period_sql(Grain::Week)),
+            ("sales_by_month", kpi::sales_by_period_sql(Grain::Month)),
+            ("retention_monthly", kpi::retention_sql(Grain::Month)),
+            ("retention_weekly", kpi::retention_sql(Grain::Week)),
+            ("churn", kpi::churn_sql(self.churn_days)),
+            ("by_country", kpi::by_place_sql("country")),
+            ("by_region", kpi::by_place_sql("region")),
+            ("by_dimensions", kpi::BY_DIMENSIONS_SQL.to_string()),
+            ("by_price_band", kpi::BY_PRICE_BAND_SQL.to_string()),
+            ("discount_impact", kpi::discount_impact_sql()),
+            ("discount_bands", kpi::discount_bands_sql()),
+            ("discount_by_category", kpi::discount_by_category_sql()),
+            (
+                "discount_correlation",
+                kpi::DISCOUNT_CORRELATION_SQL.to_string(),
+            ),
+            ("rfm", kpi::rfm_sql()),
+            ("rfm_segments", kpi::rfm_segments_sql()),
+        ]
+    }
+}
+
+/// One KPI's result.
+#[derive(Debug, Clone)]
+pub struct KpiTable {
+    /// Stable name (the JSON key and the file name with `--out`).
+    pub name: &'static str,
+    /// The SQL that computed it.
+    pub sql: String,
+    /// The rows.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl KpiTable {
+    /// Number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// Every KPI, computed.
+#[derive(Debug, Clone)]
+pub struct KpiSuite {
+    /// The results in report order.
+    pub tables: Vec<KpiTable>,
+}
+
+/// KPIs whose result is one row (JSON gives them as an object, not an array).
+const SINGLE_ROW: [&str; 3] = ["summary", "churn", "discount_correlation"];
+
+impl KpiSuite {
+    /// Runs every query of `options` concurrently over `ctx` (which must have `sales`).
+    pub async fn run(ctx: &SessionContext, options: &KpiOptions) -> Result<KpiSuite, MetricsError> {
+        let runs = options.queries().into_iter().map(|(name, sql)| async move {
+            let batches = ctx.sql(&sql).await?.collect().await?;
+            Ok::<_, MetricsError>(KpiTable { name, sql, batches })
+        });
+        let tables = futures::future::try_join_all(runs).await?;
+        Ok(KpiSuite { tables })
+    }
+
+    /// One KPI by name.
+    pub fn table(&self, name: &str) -> Option<&KpiTable> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    fn typed<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>, MetricsError> {
+        let table = self
+            .table(name)
+            .ok_or_else(|| MetricsError::UnexpectedShape {
+                kpi: name.into(),
+                message: "not in the suite".into(),
+            })?;
+        typed::rows(name, &table.batches)
+    }
+
+    fn single<T: DeserializeOwned>(&self, name: &str) -> Result<T, MetricsError> {
+        self.typed(name)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| MetricsError::UnexpectedShape {
+                kpi: name.into(),
+                message: "no row".into(),
+            })
+    }
+
+    /// The summary.
+    pub fn summary(&self) -> Result<Summary, MetricsError> {
+        self.single("summary")
+    }
+    /// Lines by kind.
+    pub fn lines_by_kind(&self) -> Result<Vec<LineKindCount>, MetricsError> {
+        self.typed("lines_by_kind")
+    }
+    /// Top customers by revenue or profit.
+    pub fn top_customers(&self, by: CustomerRanking) -> Result<Vec<TopCustomer>, MetricsError> {
+        self.typed(match by {
+            CustomerRanking::Revenue => "top_customers_by_revenue",
+            CustomerRanking::Profit => "top_customers_by_profit",
+        })
+    }
+    /// Top products by revenue or units.
+    pub fn top_products(&self, by: ProductRanking) -> Result<Vec<TopProduct>, MetricsError> {
+        self.typed(match by {
+            ProductRanking::Revenue => "top_products_by_revenue",
+            ProductRanking::Units => "top_products_by_units",
+        })
+    }
+    /// Sales per day, week or month.
+    pub fn sales_by(&self, grain: Grain) -> Result<Vec<PeriodSales>, MetricsError> {
+        self.typed(match grain {
+            Grain::Day => "sales_by_day",
+            Grain::Week => "sales_by_week",
+            Grain::Month => "sales_by_month",
+        })
+    }
+    /// The monthly or weekly cohort matrix (days are not offered).
+    pub fn retention(&self, grain: Grain) -> Result<Vec<RetentionCell>, MetricsError> {
+        self.typed(match grain {
+            Grain::Week => "retention_weekly",
+            _ => "retention_monthly",
+        })
+    }
+    /// Churn.
+    pub fn churn(&self) -> Result<Churn, MetricsError> {
+        self.single("churn")
+    }
+    /// Sales per country.
+    pub fn by_country(&self) -> Result<Vec<PlaceSales>, MetricsError> {
+        self.typed("by_country")
+    }
+    /// Sales per region.
+    pub fn by_region(&self) -> Result<Vec<PlaceSales>, MetricsError> {
+        self.typed("by_region")
+    }
+    /// Sales by category, sub-category, region, segment and combinations.
+    pub fn by_dimensions(&self) -> Result<Vec<DimensionSales>, MetricsError> {
+        self.typed("by_dimensions")
+    }
+    /// Completed lines by unit-price band.
+    pub fn by_price_band(&self) -> Result<Vec<PriceBand>, MetricsError> {
+        self.typed("by_price_band")
+    }
+    /// Sales and profit per discount level.
+    pub fn discount_impact(&self) -> Result<Vec<DiscountSales>, MetricsError> {
+        self.typed("discount_impact")
+    }
+    /// Sales and profit per discount band.
+    pub fn discount_bands(&self) -> Result<Vec<DiscountSales>, MetricsError> {
+        self.typed("discount_bands")
+    }
+    /// Sales and profit per category, sub-category and discount band.
+    pub fn discount_by_category(&self) -> Result<Vec<DiscountSales>, MetricsError> {
+        self.typed("discount_by_category")
+    }
+    /// Discount-profit correlation.
+    pub fn discount_correlation(&self) -> Result<DiscountCorrelation, MetricsError> {
+        self.single("discount_correlation")
+    }
+    /// RFM per customer.
+    pub fn rfm(&self) -> Result<Vec<RfmCustomer>, MetricsError> {
+        self.typed("rfm")
+    }
+    /// RFM segments.
+    pub fn rfm_segments(&self) -> Result<Vec<RfmSegment>, MetricsError> {
+        self.typed("rfm_segments")
+    }
+
+    /// Every KPI under its stable name: one-row KPIs as objects, the others as arrays of rows.
+    pub fn to_json(&self) -> Result<serde_json::Value, MetricsError> {
+        let mut out = serde_json::Map::new();
+        for table in &self.tables {
+            let rows =
+                typed::json_rows(&table.batches).map_err(|e| MetricsError::UnexpectedShape {
+                    kpi: table.name.into(),
+                    message: e.to_string(),
+                })?;
+            let value = if SINGLE_ROW.contains(&table.name) {
+                rows.into_iter()
+                    .next()
+                    .map_or(serde_json::Value::Null, serde_json::Value::Object)
+            } else {
+                serde_json::Value::Array(rows.into_iter().map(serde_json::Value::Object).collect())
+            };
+            out.insert(table.name.to_string(), value);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+}
