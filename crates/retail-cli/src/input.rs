@@ -1,0 +1,120 @@
+//! Reading the input files (or the embedded samples) with the user's ingest options.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use arrow::record_batch::RecordBatch;
+use clap::Args;
+use retail_ingest::{
+    ColumnMapping, DateOrder, IngestOptions, IngestReport, KnownLayout, TextEncoding,
+    TransactionReader, samples,
+};
+
+/// How to read the input files.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// A column mapping (TOML or JSON) for an export of another layout (see docs/schema.md).
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// Read the files as this known layout instead of detecting it.
+    #[arg(long, value_name = "NAME", conflicts_with = "mapping")]
+    pub layout: Option<KnownLayout>,
+    /// Text encoding: utf-8 or windows-1252 (latin-1); detected when not given.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<TextEncoding>,
+    /// Day/month order of dates such as 01/02/2011: auto, day-first or month-first.
+    #[arg(long, value_name = "ORDER", default_value = "auto")]
+    pub date_order: DateOrder,
+    /// Field delimiter (one character); detected from the header when not given.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<char>,
+    /// Fail on the first rejected row instead of counting it.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl ReadArgs {
+    pub fn options(&self) -> Result<IngestOptions> {
+        let mut options = IngestOptions::default()
+            .with_date_order(self.date_order)
+            .with_strict(self.strict);
+        if let Some(path) = &self.mapping {
+            options = options.with_mapping(ColumnMapping::from_file(path)?);
+        }
+        if let Some(layout) = self.layout {
+            options = options.with_layout(layout);
+        }
+        if let Some(encoding) = self.encoding {
+            options = options.with_encoding(encoding);
+        }
+        if let Some(delimiter) = self.delimiter {
+            let byte =
+                u8::try_from(delimiter).context("--delimiter must be one ASCII character")?;
+            options = options.with_delimiter(byte)?;
+        }
+        Ok(options)
+    }
+}
+
+/// One input.
+#[derive(Debug)]
+pub enum Source {
+    File(PathBuf),
+    Embedded(&'static str, &'static [u8]),
+}
+
+impl Source {
+    /// The files, or with none the embedded samples (`all_samples`: Online Retail and
+    /// Superstore; otherwise Online Retail alone).
+    pub fn list(files: &[PathBuf], all_samples: bool) -> Vec<Source> {
+        if !files.is_empty() {
+            return files.iter().cloned().map(Source::File).collect();
+        }
+        let mut sources = vec![Source::Embedded(
+            "online_retail_sample.csv.gz",
+            samples::ONLINE_RETAIL,
+        )];
+        if all_samples {
+            sources.push(Source::Embedded("superstore.csv.gz", samples::SUPERSTORE));
+        }
+        sources
+    }
+
+    pub fn open(&self, options: &IngestOptions) -> Result<TransactionReader> {
+        Ok(match self {
+            Source::File(path) => retail_ingest::open(path, options)?,
+            Source::Embedded(name, bytes) => samples::open(name, bytes, options)?,
+        })
+    }
+}
+
+/// Every input read into memory, with the ingest reports. Rejected rows are announced on
+/// stderr (they are counted, never silently dropped).
+pub fn load(files: &[PathBuf], read: &ReadArgs) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
+    let options = read.options()?;
+    let mut batches = Vec::new();
+    let mut reports = Vec::new();
+    for source in Source::list(files, false) {
+        let mut reader = source.open(&options)?;
+        for batch in reader.by_ref() {
+            batches.push(batch?);
+        }
+        let report = reader.into_report();
+        if report.rows_rejected > 0 {
+            eprintln!(
+                "retail: {}: {} of {} rows rejected ({}); `retail inspect` shows where",
+                report.source,
+                report.rows_rejected,
+                report.rows_read,
+                report
+                    .rejected_by_reason
+                    .iter()
+                    .map(|(reason, n)| format!("{n} {reason}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        reports.push(report);
+    }
+    Ok((batches, reports))
+}

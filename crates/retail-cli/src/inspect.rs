@@ -1,0 +1,68 @@
+//! `retail inspect`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Args;
+use retail_ingest::{IngestReport, canonical_schema};
+
+use crate::input::{ReadArgs, Source};
+use crate::output::TextOrJson;
+use crate::table;
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Transaction files (CSV, gzip CSV or Parquet); none reads the embedded samples.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: TextOrJson,
+}
+
+/// One file's ingest, timed.
+#[derive(Debug, serde::Serialize)]
+struct Inspected {
+    #[serde(flatten)]
+    report: IngestReport,
+    seconds: f64,
+}
+
+pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
+    let options = args.read.options()?;
+    let mut inspected = Vec::new();
+    for source in Source::list(&args.files, true) {
+        let start = Instant::now();
+        let mut reader = source.open(&options)?;
+        for batch in reader.by_ref() {
+            batch?;
+        }
+        inspected.push(Inspected {
+            report: reader.into_report(),
+            seconds: start.elapsed().as_secs_f64(),
+        });
+    }
+    match args.format {
+        TextOrJson::Json => {
+            let schema: Vec<_> = canonical_schema()
+                .fields()
+                .iter()
+                .map(|f| serde_json::json!({"name": f.name(), "type": f.data_type().to_string(), "nullable": f.is_nullable()}))
+                .collect();
+            let doc = serde_json::json!({"schema": schema, "files": inspected});
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        TextOrJson::Table => {
+            for item in &inspected {
+                write!(out, "{}", table::report(&item.report, item.seconds))?;
+                writeln!(out)?;
+            }
+            write!(out, "{}", table::schema())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,491 @@
+//! `retail kpis`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use retail_metrics::typed::{DiscountSales, PeriodSales, RetentionCell};
+use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking};
+
+use crate::input::{ReadArgs, load};
+use crate::output::{FileFormat, Format, write_batches, write_file};
+use crate::table::{TextTable, int, money, num, opt_money, pct};
+
+#[derive(Debug, Args)]
+pub struct KpisArgs {
+    /// Transaction files (CSV, gzip CSV or Parquet); none reads the embedded sample.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Length of the top-customer and top-product lists.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    top: usize,
+    /// Days without a purchase after which a customer counts as churned.
+    #[arg(long, default_value_t = 90, value_name = "DAYS")]
+    churn_days: u32,
+    /// Output format. `table` shows the main KPIs for people; `json` holds every KPI under its
+    /// stable name; `csv` prints one KPI (`--kpi`).
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// The KPI to print with `--format csv` (or to show alone in other formats).
+    #[arg(long, value_name = "NAME")]
+    kpi: Option<String>,
+    /// Also write one file per KPI into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// File format for `--out`.
+    #[arg(long, value_enum, default_value = "csv")]
+    out_format: FileFormat,
+    /// Print the SQL of every KPI instead of computing them.
+    #[arg(long)]
+    show_sql: bool,
+}
+
+pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
+    let options = KpiOptions::default()
+        .with_top_n(args.top)?
+        .with_churn_days(args.churn_days)?;
+    let names: Vec<&str> = options.queries().iter().map(|(n, _)| *n).collect();
+    if let Some(kpi) = &args.kpi {
+        if !names.contains(&kpi.as_str()) {
+            bail!("unknown KPI '{kpi}'; the KPIs are: {}", names.join(", "));
+        }
+    }
+    if args.show_sql {
+        for (name, sql) in options.queries() {
+            if args.kpi.as_deref().is_none_or(|k| k == name) {
+                writeln!(out, "-- {name}\n{sql};\n")?;
+            }
+        }
+        return Ok(());
+    }
+    let (batches, reports) = load(&args.files, &args.read)?;
+    let ctx = retail_metrics::sales_context(batches)?;
+    let suite = KpiSuite::run(&ctx, &options).await?;
+
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for table in &suite.tables {
+            let path = dir.join(format!("{}.{}", table.name, args.out_format.extension()));
+            let schema = ctx.sql(&table.sql).await?.schema().inner().clone();
+            write_file(&path, schema, &table.batches, args.out_format)?;
+        }
+        eprintln!(
+            "retail: wrote {} KPI files to {}",
+            suite.tables.len(),
+            dir.display()
+        );
+    }
+
+    match (args.format, &args.kpi) {
+        (Format::Csv, None) => {
+            bail!("--format csv prints one KPI: add --kpi NAME (or use --out DIR for all)")
+        }
+        (format, Some(kpi)) => {
+            let table = suite.table(kpi).expect("checked above");
+            write_batches(out, &table.batches, format)?;
+        }
+        (Format::Json, None) => {
+            let mut doc = serde_json::Map::new();
+            doc.insert("sources".into(), serde_json::to_value(&reports)?);
+            doc.insert("kpis".into(), suite.to_json()?);
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        (Format::Table, None) => write!(out, "{}", people_view(&suite, &reports)?)?,
+    }
+    Ok(())
+}
+
+/// The main KPIs as tables for people.
+fn people_view(suite: &KpiSuite, reports: &[retail_ingest::IngestReport]) -> Result<String> {
+    let mut text = String::new();
+    let sources: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            format!(
+                "{} ({} rows, {} rejected)",
+                r.source,
+                crate::table::thousands(r.rows_accepted),
+                r.rows_rejected
+            )
+        })
+        .collect();
+    text += &format!("Sources: {}\n\n", sources.join(", "));
+
+    let s = suite.summary()?;
+    let mut t = TextTable::new("Summary", &["measure", "value"]);
+    let rows: Vec<(&str, String)> = vec![
+        ("revenue (completed sales)", money(s.revenue)),
+        ("forfeited (cancellations, returns)", money(s.forfeited)),
+        ("net revenue", money(s.net_revenue)),
+        ("orders", int(s.orders)),
+        ("customers", int(s.customers)),
+        ("units", int(s.units)),
+        ("average customer spend", opt_money(s.avg_customer_spend)),
+        ("average order value", opt_money(s.avg_order_value)),
+        ("orders per customer", num(s.orders_per_customer)),
+        (
+            "repeat customers",
+            format!("{} ({})", int(s.repeat_customers), pct(s.repeat_rate)),
+        ),
+        (
+            "cancelled invoices",
+            format!(
+                "{} ({})",
+                int(s.cancelled_invoices),
+                pct(s.cancelled_invoice_share)
+            ),
+        ),
+        ("profit", opt_money(s.profit)),
+        ("margin", pct(s.margin)),
+        (
+            "lines: sale / cancellation / adjustment",
+            format!(
+                "{} / {} / {}",
+                int(s.sale_lines),
+                int(s.cancellation_lines),
+                int(s.adjustment_lines)
+            ),
+        ),
+        (
+            "first and last sale",
+            format!(
+                "{} .. {}",
+                s.first_sale.map_or("–".into(), |t| t.to_string()),
+                s.last_sale.map_or("–".into(), |t| t.to_string())
+            ),
+        ),
+    ];
+    for (k, v) in rows {
+        t.row(vec![k.into(), v]);
+    }
+    text += &(t.text_columns(&[]).render() + "\n");
+
+    let churn = suite.churn()?;
+    text += &format!(
+        "Churn: {} of {} customers ({}) bought nothing in the last {} days of the data.\n\n",
+        int(churn.churned),
+        int(churn.customers),
+        pct(churn.churn_rate),
+        churn.churn_days
+    );
+
+    for (title, ranking) in [
+        ("Top customers by revenue", CustomerRanking::Revenue),
+        ("Top customers by profit", CustomerRanking::Profit),
+    ] {
+        let list = suite.top_customers(ranking)?;
+        if list.is_empty() && ranking == CustomerRanking::Profit {
+            continue;
+        }
+        let mut t = TextTable::new(title, &["customer", "revenue", "orders", "units", "profit"]);
+        for c in list {
+            t.row(vec![
+                c.customer_id,
+                money(c.revenue),
+                int(c.orders),
+                int(c.units),
+                opt_money(c.profit),
+            ]);
+        }
+        text += &(t.render() + "\n");
+    }
+    for (title, ranking) in [
+        ("Top products by revenue", ProductRanking::Revenue),
+        ("Top products by units", ProductRanking::Units),
+    ] {
+        let mut t = TextTable::new(title, &["product", "name", "revenue", "units", "orders"])
+            .text_columns(&[1]);
+        for p in suite.top_products(ranking)? {
+            t.row(vec![
+                p.product_id,
+                clip(p.product_name.as_deref().unwrap_or(""), 40),
+                money(p.revenue),
+                int(p.units),
+                int(p.orders),
+            ]);
+        }
+        text += &(t.render() + "\n");
+    }
+
+    text += &periods_table(
+        "Sales by month",
+        &suite.sales_by(Grain::Month)?,
+        "vs previous month",
+    );
+    let weeks = suite.sales_by(Grain::Week)?;
+    let peaks: Vec<PeriodSales> = weeks.into_iter().filter(|w| w.is_peak).collect();
+    text += &periods_table(
+        "Peak weeks (top 10 % by revenue; week starting Monday)",
+        &peaks,
+        "vs previous week",
+    );
+
+    text += &retention_table(&suite.retention(Grain::Month)?);
+
+    let mut t = TextTable::new(
+        "By country (top 10 by revenue)",
+        &[
+            "country",
+            "revenue",
+            "forfeited",
+            "net",
+            "orders",
+            "customers",
+        ],
+    );
+    let countries = suite.by_country()?;
+    for c in countries.iter().take(10) {
+        t.row(vec![
+            c.place.clone().unwrap_or("(none)".into()),
+            money(c.revenue),
+            money(c.forfeited),
+            money(c.net_revenue),
+            int(c.orders),
+            int(c.customers),
+        ]);
+    }
+    if countries.len() > 10 {
+        t.note(format!(
+            "… and {} more (see --format json)",
+            countries.len() - 10
+        ));
+    }
+    text += &(t.render() + "\n");
+
+    let regions = suite.by_region()?;
+    if regions.iter().any(|r| r.place.is_some()) {
+        let mut t = TextTable::new(
+            "By region",
+            &[
+                "region",
+                "revenue",
+                "forfeited",
+                "net",
+                "orders",
+                "customers",
+            ],
+        );
+        for r in &regions {
+            t.row(vec![
+                r.place.clone().unwrap_or("(none)".into()),
+                money(r.revenue),
+                money(r.forfeited),
+                money(r.net_revenue),
+                int(r.orders),
+                int(r.customers),
+            ]);
+        }
+        text += &(t.render() + "\n");
+    }
+
+    let dims = suite.by_dimensions()?;
+    if dims.iter().any(|d| d.category.is_some()) {
+        let mut t = TextTable::new(
+            "Sales and profit by category and region",
+            &["category", "region", "sales", "profit", "margin", "units"],
+        )
+        .text_columns(&[1]);
+        for d in dims
+            .iter()
+            .filter(|d| d.grouping == "category" || d.grouping == "category,region")
+        {
+            t.row(vec![
+                d.category.clone().unwrap_or_default(),
+                d.region.clone().unwrap_or("all".into()),
+                money(d.revenue),
+                opt_money(d.profit),
+                pct(d.margin),
+                int(d.units),
+            ]);
+        }
+        text += &(t.render() + "\n");
+    }
+
+    let mut t = TextTable::new(
+        "Completed sales by unit-price band",
+        &[
+            "price band",
+            "lines",
+            "units",
+            "revenue",
+            "share",
+            "products",
+        ],
+    );
+    for b in suite.by_price_band()? {
+        t.row(vec![
+            b.price_band,
+            int(b.lines),
+            int(b.units),
+            money(b.revenue),
+            pct(b.revenue_share),
+            int(b.products),
+        ]);
+    }
+    text += &(t.render() + "\n");
+
+    let bands = suite.discount_bands()?;
+    if !bands.is_empty() {
+        text += &discount_table("Discount bands", &bands);
+        let corr = suite.discount_correlation()?;
+        text += &format!(
+            "Correlation of discount with profit: {} (with line margin: {}) over {} lines.\n\n",
+            num(corr.corr),
+            num(corr.corr_margin),
+            int(corr.lines)
+        );
+        let losers: Vec<DiscountSales> = suite
+            .discount_by_category()?
+            .into_iter()
+            .filter(|d| d.loses_money == Some(true))
+            .collect();
+        if !losers.is_empty() {
+            let mut t = TextTable::new(
+                "Sub-categories that lose money under discount",
+                &[
+                    "category",
+                    "sub-category",
+                    "band",
+                    "lines",
+                    "sales",
+                    "profit",
+                    "margin",
+                ],
+            )
+            .text_columns(&[1, 2]);
+            for d in losers {
+                t.row(vec![
+                    d.category.unwrap_or_default(),
+                    d.sub_category.unwrap_or_default(),
+                    d.discount_band.unwrap_or_default(),
+                    int(d.lines),
+                    money(d.sales),
+                    opt_money(d.profit),
+                    pct(d.margin),
+                ]);
+            }
+            text += &(t.render() + "\n");
+        }
+    }
+
+    let mut t = TextTable::new(
+        "RFM segments",
+        &[
+            "segment",
+            "customers",
+            "revenue",
+            "mean recency (days)",
+            "mean orders",
+        ],
+    );
+    for seg in suite.rfm_segments()? {
+        t.row(vec![
+            seg.segment,
+            int(seg.customers),
+            money(seg.revenue),
+            format!("{:.1}", seg.mean_recency_days),
+            format!("{:.2}", seg.mean_frequency),
+        ]);
+    }
+    text += &t.render();
+    text += "\nDaily and weekly series, the weekly cohorts, RFM per customer and every list in full: --format json or --out DIR.\n";
+    Ok(text)
+}
+
+fn periods_table(title: &str, periods: &[PeriodSales], change: &str) -> String {
+    let mut t = TextTable::new(
+        title,
+        &[
+            "period",
+            "revenue",
+            "forfeited",
+            "net",
+            "orders",
+            "customers",
+            change,
+            "vs a year earlier",
+            "moving avg",
+            "peak",
+        ],
+    );
+    for p in periods {
+        t.row(vec![
+            p.period_start.to_string(),
+            money(p.revenue),
+            money(p.forfeited),
+            money(p.net_revenue),
+            int(p.orders),
+            int(p.customers),
+            pct(p.revenue_change),
+            pct(p.revenue_yoy_change),
+            money(p.revenue_moving_avg),
+            if p.is_peak {
+                "▲".into()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    t.render() + "\n"
+}
+
+fn retention_table(cells: &[RetentionCell]) -> String {
+    const COLUMNS: i64 = 12;
+    let mut headers = vec!["cohort".to_string(), "size".to_string()];
+    headers.extend((0..=COLUMNS).map(|k| format!("+{k}")));
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = TextTable::new(
+        "Monthly cohort retention (share of each cohort buying again k months later)",
+        &header_refs,
+    );
+    let mut cohorts: Vec<_> = cells.iter().map(|c| c.cohort).collect();
+    cohorts.dedup();
+    for cohort in cohorts {
+        let row: Vec<&RetentionCell> = cells.iter().filter(|c| c.cohort == cohort).collect();
+        let mut cells = vec![cohort.format("%Y-%m").to_string(), int(row[0].cohort_size)];
+        cells.extend((0..=COLUMNS).map(|k| {
+            row.iter()
+                .find(|c| c.period_offset == k)
+                .map_or(String::new(), |c| format!("{:.0}%", c.retention * 100.0))
+        }));
+        t.row(cells);
+    }
+    t.render() + "\n"
+}
+
+fn discount_table(title: &str, rows: &[DiscountSales]) -> String {
+    let mut t = TextTable::new(
+        title,
+        &[
+            "band",
+            "lines",
+            "sales",
+            "profit",
+            "margin",
+            "mean profit/line",
+        ],
+    );
+    for d in rows {
+        t.row(vec![
+            d.discount_band.clone().unwrap_or_default(),
+            int(d.lines),
+            money(d.sales),
+            opt_money(d.profit),
+            pct(d.margin),
+            opt_money(d.mean_profit_per_line),
+        ]);
+    }
+    t.render() + "\n"
+}
+
+fn clip(text: &str, width: usize) -> String {
+    let text = text.trim_end();
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(width - 1).collect::<String>())
+    }
+}
