@@ -47,10 +47,8 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
         .with_top_n(args.top)?
         .with_churn_days(args.churn_days)?;
     let names: Vec<&str> = options.queries().iter().map(|(n, _)| *n).collect();
-    if let Some(kpi) = &args.kpi {
-        if !names.contains(&kpi.as_str()) {
-            bail!("unknown KPI '{kpi}'; the KPIs are: {}", names.join(", "));
-        }
+    if let Some(kpi) = args.kpi.as_ref().filter(|k| !names.contains(&k.as_str())) {
+        bail!("unknown KPI '{kpi}'; the KPIs are: {}", names.join(", "));
     }
     if args.show_sql {
         for (name, sql) in options.queries() {
@@ -83,7 +81,7 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
             bail!("--format csv prints one KPI: add --kpi NAME (or use --out DIR for all)")
         }
         (format, Some(kpi)) => {
-            let table = suite.table(kpi).expect("checked above");
+            let table = suite.table(kpi).with_context(|| format!("no KPI '{kpi}'"))?;
             write_batches(out, &table.batches, format)?;
         }
         (Format::Json, None) => {

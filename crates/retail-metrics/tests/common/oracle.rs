@@ -736,7 +736,7 @@ fn by_dimensions(rows: &[Row]) -> Value {
     let mut out = Vec::new();
     for (label, mask) in sets {
         let mut groups: BTreeMap<[Option<String>; 4], Vec<&Row>> = BTreeMap::new();
-        for r in &sales {
+        for &r in &sales {
             let values = [
                 r.category.clone(),
                 r.sub_category.clone(),
@@ -810,7 +810,7 @@ fn by_price_band(rows: &[Row]) -> Value {
     let sales: Vec<&Row> = rows.iter().filter(|r| is_sale(r)).collect();
     let total_revenue = fsum(sales.iter().map(|r| r.line_amount));
     let mut bands: BTreeMap<i64, (&'static str, Vec<&Row>)> = BTreeMap::new();
-    for r in &sales {
+    for &r in &sales {
         let (order, label) = price_band(r.unit_price);
         bands.entry(order).or_insert((label, Vec::new())).1.push(r);
     }
@@ -1244,7 +1244,8 @@ fn diff_at(path: &str, e: &Value, a: &Value, rel_tol: f64, out: &mut Vec<String>
                 let xf = x.as_f64().unwrap_or(f64::NAN);
                 let yf = y.as_f64().unwrap_or(f64::NAN);
                 let scale = xf.abs().max(yf.abs()).max(1.0);
-                if !((xf - yf).abs() <= rel_tol * scale) {
+                let within = (xf - yf).abs() <= rel_tol * scale; // false for NaN
+                if !within {
                     out.push(format!(
                         "{path}: expected {xf}, got {yf} (difference {})",
                         (xf - yf).abs()
