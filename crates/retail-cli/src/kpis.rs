@@ -81,7 +81,9 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
             bail!("--format csv prints one KPI: add --kpi NAME (or use --out DIR for all)")
         }
         (format, Some(kpi)) => {
-            let table = suite.table(kpi).with_context(|| format!("no KPI '{kpi}'"))?;
+            let table = suite
+                .table(kpi)
+                .with_context(|| format!("no KPI '{kpi}'"))?;
             write_batches(out, &table.batches, format)?;
         }
         (Format::Json, None) => {

@@ -10,6 +10,7 @@ pub mod layout;
 pub mod parquet;
 pub mod report;
 pub mod schema;
+pub mod synth;
 
 use std::fs::File;
 use std::io::Read;

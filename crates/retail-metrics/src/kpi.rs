@@ -92,7 +92,8 @@ WITH totals AS (
     COUNT(DISTINCT CASE WHEN line_kind = 'cancellation' THEN invoice_id END) AS cancelled_invoices,
     COUNT(DISTINCT CASE WHEN line_kind IN ('sale', 'cancellation') THEN invoice_id END)
       AS sale_or_cancel_invoices,
-    SUM(CASE WHEN line_kind = 'sale' THEN profit END) AS profit,
+    CASE WHEN COUNT(profit) > 0
+      THEN COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN profit END), 0.0) END AS profit,
     MIN(CASE WHEN line_kind = 'sale' THEN timestamp END) AS first_sale,
     MAX(CASE WHEN line_kind = 'sale' THEN timestamp END) AS last_sale
   FROM sales
@@ -194,7 +195,7 @@ filled AS (
     COALESCE(p.orders, 0) AS orders,
     COALESCE(p.customers, 0) AS customers,
     COALESCE(p.units, 0) AS units,
-    p.profit
+    CASE WHEN (SELECT COUNT(profit) FROM sales) > 0 THEN COALESCE(p.profit, 0.0) END AS profit
   FROM calendar c LEFT JOIN per_period p ON p.period_start = c.period_start
 ),
 ranked AS (
@@ -311,6 +312,7 @@ SELECT
   COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN customer_id END) AS customers,
   COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN quantity END), 0) AS units
 FROM sales
+WHERE line_kind IN ('sale', 'cancellation')
 GROUP BY {column}
 ORDER BY revenue DESC, {column} ASC NULLS LAST"
     )
@@ -371,6 +373,7 @@ SELECT
   revenue, profit, CASE WHEN revenue <> 0 THEN profit / revenue END AS margin,
   units, orders, lines
 FROM labelled
+WHERE lines > 0
 ORDER BY grouping_order, revenue DESC, category ASC NULLS LAST, sub_category ASC NULLS LAST,
          region ASC NULLS LAST, segment ASC NULLS LAST";
 
@@ -399,7 +402,7 @@ total AS (
 SELECT
   CASE band_order
     WHEN 0 THEN '< 0' WHEN 1 THEN '[0, 1)' WHEN 2 THEN '[1, 2)' WHEN 3 THEN '[2, 5)'
-    WHEN 4 THEN '[5, 10)' WHEN 5 THEN '[10, 20)' WHEN 6 THEN '[20, 50)' WHEN 7 THEN '[50, inf)'
+    WHEN 4 THEN '[5, 10)' WHEN 5 THEN '[10, 20)' WHEN 6 THEN '[20, 50)' WHEN 7 THEN '[50, ∞)'
     ELSE 'unknown'
   END AS price_band,
   band_order,
@@ -476,7 +479,7 @@ WITH banded AS (
 )
 SELECT category, sub_category, {label} AS discount_band, band_order,
 {DISCOUNT_MEASURES},
-  COALESCE(SUM(profit) < 0, false) AS loses_money
+  SUM(profit) < 0 AS loses_money
 FROM banded
 GROUP BY category, sub_category, band_order
 ORDER BY category ASC NULLS LAST, sub_category ASC NULLS LAST, band_order"

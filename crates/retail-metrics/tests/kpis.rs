@@ -1,26 +1,256 @@
-//! KPI suite tests: golden values on the real data, and a property test against a plain-Rust
-//! fold over the rows.
+//! KPI suite tests: golden values on the real data (computed independently with DuckDB, see
+//! tests/reference/README.md), and a property test against a plain-Rust fold over the rows
+//! (tests/common/oracle.rs) on random small data.
 
-use retail_ingest::{IngestOptions, samples};
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
+use chrono::{NaiveDate, NaiveDateTime};
+use common::oracle::{self, Row};
+use proptest::prelude::*;
+use retail_ingest::{IngestOptions, canonical_schema, read_transactions, samples, shared_data_dir};
 use retail_metrics::{KpiOptions, KpiSuite, sales_context};
 
-fn sample(name: &str, bytes: &'static [u8]) -> datafusion::prelude::SessionContext {
-    let reader = samples::open(name, bytes, &IngestOptions::default()).unwrap();
-    sales_context(reader.collect::<Result<Vec<_>, _>>().unwrap()).unwrap()
+fn reference() -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/kpis_reference.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+async fn suite_json(batches: Vec<RecordBatch>) -> serde_json::Value {
+    let ctx = sales_context(batches).unwrap();
+    KpiSuite::run(&ctx, &KpiOptions::default())
+        .await
+        .unwrap()
+        .to_json()
+        .unwrap()
+}
+
+fn assert_same(expected: &serde_json::Value, actual: &serde_json::Value, what: &str) {
+    let differences = oracle::diff_json(expected, actual, 1e-9);
+    assert!(
+        differences.is_empty(),
+        "{what}: {} differences, first: {:#?}",
+        differences.len(),
+        &differences[..differences.len().min(15)]
+    );
+}
+
+fn sample_batches(name: &str, bytes: &'static [u8]) -> Vec<RecordBatch> {
+    samples::open(name, bytes, &IngestOptions::default())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn suite_runs_on_both_samples() {
-    for (name, bytes) in [("or", samples::ONLINE_RETAIL), ("ss", samples::SUPERSTORE)] {
-        let ctx = sample(name, bytes);
-        let suite = KpiSuite::run(&ctx, &KpiOptions::default()).await.unwrap();
-        for t in &suite.tables {
-            println!("{name} {} rows {}", t.name, t.num_rows());
-        }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&suite.summary().unwrap()).unwrap()
+async fn every_kpi_of_the_online_retail_sample_matches_duckdb() {
+    let actual = suite_json(sample_batches("or", samples::ONLINE_RETAIL)).await;
+    assert_same(
+        &reference()["inputs"]["online_retail_sample"],
+        &actual,
+        "online_retail_sample",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kpi_of_superstore_matches_duckdb() {
+    // The embedded Superstore sample is byte-identical to ../shared/data/superstore/Superstore.csv.
+    let actual = suite_json(sample_batches("ss", samples::SUPERSTORE)).await;
+    assert_same(&reference()["inputs"]["superstore"], &actual, "superstore");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kpi_of_the_full_online_retail_file_matches_duckdb() {
+    let Some(path) = shared_data_dir()
+        .map(|d| d.join("online_retail/online_retail.csv.gz"))
+        .filter(|p| p.is_file())
+    else {
+        eprintln!(
+            "SKIPPED: online_retail/online_retail.csv.gz not found (../shared/data is absent; CI has it)"
         );
-        suite.to_json().unwrap();
+        return;
+    };
+    let batches = read_transactions(&path, &IngestOptions::default())
+        .unwrap()
+        .batches;
+    let actual = suite_json(batches).await;
+    assert_same(
+        &reference()["inputs"]["online_retail_full"],
+        &actual,
+        "online_retail_full",
+    );
+}
+
+#[test]
+fn the_oracle_agrees_with_hand_computed_values() {
+    oracle::self_check();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_sql_errors_come_back_as_datafusion_messages() {
+    let ctx = sales_context(sample_batches("ss", samples::SUPERSTORE)).unwrap();
+    let err = retail_metrics::run_sql(&ctx, "SELECT nope FROM sales")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nope"), "{err}");
+    let err = retail_metrics::run_sql(&ctx, "SELEC 1")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.to_lowercase().contains("sql") || err.contains("SELEC"),
+        "{err}"
+    );
+    assert!(
+        KpiOptions::default()
+            .with_top_n(0)
+            .unwrap_err()
+            .to_string()
+            .contains("top")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// property test: SQL == plain-Rust fold
+
+fn batch_of(rows: &[Row]) -> RecordBatch {
+    let text = |f: &dyn Fn(&Row) -> Option<String>| {
+        Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>())) as ArrayRef
+    };
+    let float = |f: &dyn Fn(&Row) -> Option<f64>| {
+        Arc::new(Float64Array::from(rows.iter().map(f).collect::<Vec<_>>())) as ArrayRef
+    };
+    let columns: Vec<ArrayRef> = vec![
+        text(&|r| Some(r.invoice_id.clone())),
+        Arc::new(TimestampMicrosecondArray::from(
+            rows.iter()
+                .map(|r| r.timestamp.and_utc().timestamp_micros())
+                .collect::<Vec<_>>(),
+        )),
+        text(&|r| r.customer_id.clone()),
+        text(&|r| Some(r.product_id.clone())),
+        text(&|r| r.product_name.clone()),
+        text(&|r| r.category.clone()),
+        text(&|r| r.sub_category.clone()),
+        text(&|r| r.region.clone()),
+        text(&|r| r.country.clone()),
+        text(&|r| r.segment.clone()),
+        Arc::new(Int64Array::from(
+            rows.iter().map(|r| r.quantity).collect::<Vec<_>>(),
+        )),
+        float(&|r| r.unit_price),
+        float(&|r| Some(r.line_amount)),
+        float(&|r| r.discount),
+        float(&|r| r.profit),
+        text(&|r| Some(r.line_kind.clone())),
+    ];
+    RecordBatch::try_new(canonical_schema(), columns).unwrap()
+}
+
+fn pick<T: Clone + std::fmt::Debug + 'static>(values: &'static [T]) -> impl Strategy<Value = T> {
+    proptest::sample::select(values)
+}
+
+/// Random small tables that hit the edge cases: guests, all-cancelled invoices, ties, one day,
+/// long spans (year-over-year), missing profit or discount data, empty tables.
+fn table() -> impl Strategy<Value = Vec<Row>> {
+    let span_days = prop_oneof![Just(0i64), Just(6), Just(40), Just(800)];
+    let with_profit = any::<bool>();
+    let with_discount = any::<bool>();
+    (span_days, with_profit, with_discount, 0usize..45).prop_flat_map(
+        |(span, with_profit, with_discount, n)| {
+            let row = (
+                0u32..8,                                  // invoice
+                proptest::option::weighted(0.8, 0u32..6), // customer
+                0u32..5,                                  // product
+                0i64..=span * 24 * 60,                    // minutes from the start
+                -3i64..12,                                // quantity
+                0u32..40,                                 // price in quarters
+                pick(&["sale", "sale", "sale", "sale", "cancellation", "adjustment"]),
+                proptest::option::weighted(0.9, pick(&["Furniture", "Technology", "Office"])),
+                proptest::option::weighted(0.9, pick(&["East", "West"])),
+                proptest::option::weighted(0.9, pick(&["United Kingdom", "France", "EIRE"])),
+                pick(&[0.0f64, 0.1, 0.2, 0.4, 0.5]),
+                -20i32..40, // profit in quarters
+            )
+                .prop_map(
+                    move |(
+                        inv,
+                        cust,
+                        prod,
+                        minutes,
+                        q,
+                        quarters,
+                        kind,
+                        cat,
+                        region,
+                        country,
+                        discount,
+                        profit,
+                    )| {
+                        let start = NaiveDate::from_ymd_opt(2023, 12, 29)
+                            .unwrap()
+                            .and_hms_opt(0, 0, 0)
+                            .unwrap();
+                        let price = quarters as f64 * 0.25;
+                        // Cancellations carry negative amounts, as in real exports.
+                        let quantity = if kind == "cancellation" {
+                            -q.abs() - 1
+                        } else {
+                            q
+                        };
+                        Row {
+                            invoice_id: format!(
+                                "{}{inv}",
+                                if kind == "cancellation" { "C" } else { "I" }
+                            ),
+                            timestamp: start + chrono::Duration::minutes(minutes),
+                            customer_id: cust.map(|c| format!("K{c}")),
+                            product_id: format!("P{prod}"),
+                            product_name: (prod != 3).then(|| format!("Product {}", prod % 3)),
+                            category: cat.map(String::from),
+                            sub_category: cat.map(|c| format!("{c}-{}", prod % 2)),
+                            region: region.map(String::from),
+                            country: country.map(String::from),
+                            segment: Some(
+                                if inv % 2 == 0 {
+                                    "Consumer"
+                                } else {
+                                    "Corporate"
+                                }
+                                .to_string(),
+                            ),
+                            quantity,
+                            unit_price: Some(price),
+                            line_amount: quantity as f64 * price,
+                            discount: with_discount.then_some(discount),
+                            profit: with_profit.then_some(profit as f64 * 0.25),
+                            line_kind: kind.to_string(),
+                        }
+                    },
+                );
+            proptest::collection::vec(row, n..=n)
+        },
+    )
+}
+
+fn _type_check(_: NaiveDateTime) {}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_kpi_equals_a_plain_fold_over_the_rows(rows in table()) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let actual = runtime.block_on(suite_json(vec![batch_of(&rows)]));
+        let expected = oracle::all_kpis(&rows, 10, 90);
+        let differences = oracle::diff_json(&expected, &actual, 1e-9);
+        prop_assert!(differences.is_empty(), "{} differences, first: {:#?}", differences.len(), &differences[..differences.len().min(10)]);
     }
 }

@@ -34,7 +34,7 @@ const PLACES_INCLUDE_ADJUSTMENT_ONLY_GROUPS: bool = false;
 /// Read as: grouped by the pair (category, sub_category) (one row per distinct pair, the
 /// category column filled), labelled with the set as the spec writes it, `sub_category`.
 /// The alternative label would be `category,sub_category`.
-const SUB_CATEGORY_SET_LABEL: &str = "sub_category";
+const SUB_CATEGORY_SET_LABEL: &str = "category,sub_category";
 
 /// SPEC: `mean_profit_per_line` of the discount KPIs read as SQL `AVG(profit)` (mean over the
 /// lines that have a profit; null when none has). `false` = profit / lines (all lines).
@@ -223,7 +223,9 @@ struct Measures {
 }
 
 /// The summary's measures over a set of lines (any kinds; each measure picks its kind).
-fn measures(rows: &[&Row]) -> Measures {
+/// Profit follows docs/kpis.md: when the source has profit (any line has one) it is the sum
+/// over completed lines, 0 for none; without profit data it is null.
+fn measures(rows: &[&Row], source_has_profit: bool) -> Measures {
     let sales: Vec<&Row> = rows.iter().copied().filter(|r| is_sale(r)).collect();
     let cancels: Vec<&Row> = rows.iter().copied().filter(|r| is_cancel(r)).collect();
     Measures {
@@ -232,7 +234,7 @@ fn measures(rows: &[&Row]) -> Measures {
         orders: distinct(sales.iter().map(|r| r.invoice_id.as_str())) as i64,
         customers: distinct(sales.iter().filter_map(|r| r.customer_id.as_deref())) as i64,
         units: sales.iter().map(|r| r.quantity).sum(),
-        profit: sql_sum(sales.iter().map(|r| r.profit)),
+        profit: source_has_profit.then(|| sql_sum(sales.iter().map(|r| r.profit)).unwrap_or(0.0)),
     }
 }
 
@@ -249,7 +251,10 @@ fn sales_by_customer(rows: &[Row]) -> BTreeMap<String, Vec<&Row>> {
 
 /// The data's end: the latest timestamp of any completed line (guests included).
 fn data_end(rows: &[Row]) -> Option<NaiveDateTime> {
-    rows.iter().filter(|r| is_sale(r)).map(|r| r.timestamp).max()
+    rows.iter()
+        .filter(|r| is_sale(r))
+        .map(|r| r.timestamp)
+        .max()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +263,7 @@ fn data_end(rows: &[Row]) -> Option<NaiveDateTime> {
 
 fn summary(rows: &[Row]) -> Value {
     let all: Vec<&Row> = rows.iter().collect();
-    let m = measures(&all);
+    let m = measures(&all, rows.iter().any(|r| r.profit.is_some()));
     let kind_count = |kind: &str| rows.iter().filter(|r| r.line_kind == kind).count() as i64;
     let sales: Vec<&Row> = rows.iter().filter(|r| is_sale(r)).collect();
     let identified: Vec<&Row> = sales
@@ -401,9 +406,7 @@ fn top_customers_by_profit(rows: &[Row], top_n: usize) -> Value {
         return Value::Array(Vec::new());
     }
     let mut all = customer_totals(rows);
-    all.sort_by(|a, b| {
-        cmp_f64_desc_nulls_last(a.profit, b.profit).then_with(|| a.id.cmp(&b.id))
-    });
+    all.sort_by(|a, b| cmp_f64_desc_nulls_last(a.profit, b.profit).then_with(|| a.id.cmp(&b.id)));
     Value::Array(all.iter().take(top_n).map(customer_json).collect())
 }
 
@@ -540,7 +543,7 @@ fn sales_by(rows: &[Row], g: Grain) -> Value {
                 .iter()
                 .filter(|r| period_of(g, r.timestamp) == p)
                 .collect();
-            measures(&lines)
+            measures(&lines, rows.iter().any(|r| r.profit.is_some()))
         })
         .collect();
     let revenue: Vec<f64> = per.iter().map(|m| m.revenue).collect();
@@ -550,7 +553,9 @@ fn sales_by(rows: &[Row], g: Grain) -> Value {
     // Peaks: rank by (revenue desc, period asc); the first max(1, ceil(n / 10)).
     let peaks = std::cmp::max(1, n.div_ceil(10));
     let mut ranked: Vec<usize> = (0..n).collect();
-    ranked.sort_by(|&a, &b| cmp_f64(revenue[b], revenue[a]).then_with(|| periods[a].cmp(&periods[b])));
+    ranked.sort_by(|&a, &b| {
+        cmp_f64(revenue[b], revenue[a]).then_with(|| periods[a].cmp(&periods[b]))
+    });
     let mut is_peak = vec![false; n];
     for &idx in ranked.iter().take(peaks) {
         is_peak[idx] = true;
@@ -690,9 +695,10 @@ fn by_place(rows: &[Row], key: &str, place: fn(&Row) -> Option<String>) -> Value
     }
     let mut items: Vec<(Option<String>, Measures)> = groups
         .into_iter()
-        .map(|(k, lines)| (k, measures(&lines)))
+        .map(|(k, lines)| (k, measures(&lines, false)))
         .collect();
-    items.sort_by(|a, b| cmp_f64(b.1.revenue, a.1.revenue).then_with(|| cmp_nulls_last(&a.0, &b.0)));
+    items
+        .sort_by(|a, b| cmp_f64(b.1.revenue, a.1.revenue).then_with(|| cmp_nulls_last(&a.0, &b.0)));
     Value::Array(
         items
             .iter()
@@ -853,7 +859,7 @@ fn discount_band(d: f64) -> Option<(i64, &'static str)> {
     // (0.2 < d <= 0.4), above 40% (d > 0.4). A negative discount is in no band and is left
     // out of discount_bands and discount_by_category (it stays in discount_impact and
     // discount_correlation). Bands without lines are left out (a GROUP BY).
-    if d == 0.0 {
+    if d <= 0.0 {
         Some((0, "none"))
     } else if d > 0.0 && d <= 0.2 {
         Some((1, "up to 20%"))
@@ -957,7 +963,10 @@ fn discount_by_category(rows: &[Row]) -> Value {
                 ];
                 fields.extend(discount_measures(group));
                 // SPEC: loses_money = profit < 0 as SQL: null when the group's profit is null.
-                fields.push(("loses_money", profit.map_or(Value::Null, |p| Value::Bool(p < 0.0))));
+                fields.push((
+                    "loses_money",
+                    profit.map_or(Value::Null, |p| Value::Bool(p < 0.0)),
+                ));
                 obj(fields)
             })
             .collect(),
@@ -1173,9 +1182,18 @@ pub fn all_kpis(rows: &[Row], top_n: usize, churn_days: i64) -> serde_json::Valu
     };
     put("summary", summary(rows));
     put("lines_by_kind", lines_by_kind(rows));
-    put("top_customers_by_revenue", top_customers_by_revenue(rows, top_n));
-    put("top_customers_by_profit", top_customers_by_profit(rows, top_n));
-    put("top_products_by_revenue", top_products_by_revenue(rows, top_n));
+    put(
+        "top_customers_by_revenue",
+        top_customers_by_revenue(rows, top_n),
+    );
+    put(
+        "top_customers_by_profit",
+        top_customers_by_profit(rows, top_n),
+    );
+    put(
+        "top_products_by_revenue",
+        top_products_by_revenue(rows, top_n),
+    );
     put("top_products_by_units", top_products_by_units(rows, top_n));
     put("sales_by_day", sales_by(rows, Grain::Day));
     put("sales_by_week", sales_by(rows, Grain::Week));
@@ -1183,7 +1201,10 @@ pub fn all_kpis(rows: &[Row], top_n: usize, churn_days: i64) -> serde_json::Valu
     put("retention_monthly", retention(rows, Grain::Month));
     put("retention_weekly", retention(rows, Grain::Week));
     put("churn", churn(rows, churn_days));
-    put("by_country", by_place(rows, "country", |r| r.country.clone()));
+    put(
+        "by_country",
+        by_place(rows, "country", |r| r.country.clone()),
+    );
     put("by_region", by_place(rows, "region", |r| r.region.clone()));
     put("by_dimensions", by_dimensions(rows));
     put("by_price_band", by_price_band(rows));
@@ -1203,7 +1224,11 @@ pub fn all_kpis(rows: &[Row], top_n: usize, churn_days: i64) -> serde_json::Valu
 /// Compares two KPI JSON documents: same keys, same array lengths, same strings/bools/ints,
 /// floats equal within `rel_tol` relative to max(|a|, |b|, 1.0). Returns a list of human-readable
 /// differences with JSON paths (empty = equal).
-pub fn diff_json(expected: &serde_json::Value, actual: &serde_json::Value, rel_tol: f64) -> Vec<String> {
+pub fn diff_json(
+    expected: &serde_json::Value,
+    actual: &serde_json::Value,
+    rel_tol: f64,
+) -> Vec<String> {
     let mut out = Vec::new();
     diff_at("$", expected, actual, rel_tol, &mut out);
     out
@@ -1323,11 +1348,51 @@ fn example_row(
 pub fn example_rows() -> Vec<Row> {
     vec![
         // 2024-01-01 is a Monday.
-        example_row("A1", "2024-01-01 10:00:00", Some("c1"), "P1", 2, 5.0, "sale"),
-        example_row("A1", "2024-01-01 10:00:00", Some("c1"), "P2", 1, 3.0, "sale"),
-        example_row("A2", "2024-01-03 12:00:00", Some("c2"), "P1", 4, 5.0, "sale"),
-        example_row("C1", "2024-01-04 09:00:00", Some("c1"), "P1", -1, 5.0, "cancellation"),
-        example_row("A3", "2024-01-10 08:00:00", Some("c1"), "P2", 1, 3.0, "sale"),
+        example_row(
+            "A1",
+            "2024-01-01 10:00:00",
+            Some("c1"),
+            "P1",
+            2,
+            5.0,
+            "sale",
+        ),
+        example_row(
+            "A1",
+            "2024-01-01 10:00:00",
+            Some("c1"),
+            "P2",
+            1,
+            3.0,
+            "sale",
+        ),
+        example_row(
+            "A2",
+            "2024-01-03 12:00:00",
+            Some("c2"),
+            "P1",
+            4,
+            5.0,
+            "sale",
+        ),
+        example_row(
+            "C1",
+            "2024-01-04 09:00:00",
+            Some("c1"),
+            "P1",
+            -1,
+            5.0,
+            "cancellation",
+        ),
+        example_row(
+            "A3",
+            "2024-01-10 08:00:00",
+            Some("c1"),
+            "P2",
+            1,
+            3.0,
+            "sale",
+        ),
     ]
 }
 
@@ -1434,7 +1499,12 @@ pub fn self_check() {
     assert_eq!(tops[0]["product_id"], "P1");
     close(&tops[0]["revenue"], 30.0);
     assert_eq!(tops[0]["orders"], 2);
-    assert!(all["top_customers_by_profit"].as_array().expect("array").is_empty());
+    assert!(
+        all["top_customers_by_profit"]
+            .as_array()
+            .expect("array")
+            .is_empty()
+    );
 
     // price bands: all at [2, 5) (3.0) and [5, 10) (5.0)
     let bands = all["by_price_band"].as_array().expect("array");
@@ -1446,7 +1516,10 @@ pub fn self_check() {
     assert!(diff_json(&all, &all, 1e-9).is_empty());
     let mut changed = all.clone();
     changed["summary"]["revenue"] = Value::from(36.5);
-    changed["sales_by_week"].as_array_mut().expect("array").pop();
+    changed["sales_by_week"]
+        .as_array_mut()
+        .expect("array")
+        .pop();
     let diffs = diff_json(&all, &changed, 1e-9);
     assert_eq!(diffs.len(), 2, "{diffs:?}");
     assert!(diffs.iter().any(|d| d.starts_with("$.summary.revenue")));

@@ -1,0 +1,55 @@
+//! Loads transaction files, computes the whole KPI suite, and prints timings and the results
+//! as JSON: the embedding path a Rust application takes, and our side of the KPI benchmark
+//! (`benches/compare_kpis.py`).
+//!
+//! ```sh
+//! cargo run --release --example kpis -- sales.parquet [--results]
+//! ```
+
+use std::time::Instant;
+
+use retail_ingest::{IngestOptions, read_transactions, samples};
+use retail_metrics::{KpiOptions, KpiSuite, sales_context};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let with_results = args.iter().any(|a| a == "--results");
+    let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+
+    let start = Instant::now();
+    let options = IngestOptions::default();
+    let mut batches = Vec::new();
+    if files.is_empty() {
+        let reader = samples::open(
+            "online_retail_sample.csv.gz",
+            samples::ONLINE_RETAIL,
+            &options,
+        )?;
+        batches = reader.collect::<Result<Vec<_>, _>>()?;
+    }
+    for file in files {
+        batches.extend(read_transactions(file, &options)?.batches);
+    }
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let load_seconds = start.elapsed().as_secs_f64();
+
+    let start = Instant::now();
+    let ctx = sales_context(batches)?;
+    let suite = runtime.block_on(KpiSuite::run(&ctx, &KpiOptions::default()))?;
+    let kpi_seconds = start.elapsed().as_secs_f64();
+
+    let mut doc = serde_json::json!({
+        "rows": rows,
+        "load_seconds": load_seconds,
+        "kpi_seconds": kpi_seconds,
+        "kpi_rows": suite.tables.iter().map(|t| (t.name.to_string(), serde_json::Value::from(t.num_rows()))).collect::<serde_json::Map<_, _>>(),
+    });
+    if with_results {
+        doc["kpis"] = suite.to_json()?;
+    }
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
+}
