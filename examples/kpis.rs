@@ -14,6 +14,7 @@ use retail_metrics::{KpiOptions, KpiSuite, sales_context};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let with_results = args.iter().any(|a| a == "--results");
+    let each = args.iter().any(|a| a == "--each");
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -38,6 +39,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let start = Instant::now();
     let ctx = sales_context(batches)?;
+    if each {
+        // One query at a time, to see where the time goes.
+        let t = Instant::now();
+        runtime.block_on(retail_metrics::suite::register_stages(&ctx))?;
+        eprintln!(
+            "{:<28} {:>8.3} s",
+            "(stage tables)",
+            t.elapsed().as_secs_f64()
+        );
+        for (name, sql) in KpiOptions::default().queries() {
+            let t = Instant::now();
+            let rows: usize = runtime
+                .block_on(async { ctx.sql(&sql).await?.collect().await })?
+                .iter()
+                .map(|b| b.num_rows())
+                .sum();
+            eprintln!(
+                "{name:<28} {:>8.3} s  {rows} rows",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        retail_metrics::suite::deregister_stages(&ctx)?;
+    }
     let suite = runtime.block_on(KpiSuite::run(&ctx, &KpiOptions::default()))?;
     let kpi_seconds = start.elapsed().as_secs_f64();
 

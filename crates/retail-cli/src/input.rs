@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use arrow::record_batch::RecordBatch;
 use clap::Args;
 use retail_ingest::{
-    ColumnMapping, DateOrder, IngestOptions, IngestReport, KnownLayout, TextEncoding,
-    TransactionReader, samples,
+    ColumnMapping, DateOrder, IngestOptions, IngestReport, KnownLayout, ProductCategories,
+    TextEncoding, TransactionReader, samples,
 };
 
 /// How to read the input files.
@@ -31,6 +31,10 @@ pub struct ReadArgs {
     /// Fail on the first rejected row instead of counting it.
     #[arg(long)]
     pub strict: bool,
+    /// A product-to-category table (CSV with product_id,category[,sub_category]) that fills
+    /// the category of products whose source has none.
+    #[arg(long, value_name = "FILE")]
+    pub categories: Option<PathBuf>,
 }
 
 impl ReadArgs {
@@ -92,12 +96,21 @@ impl Source {
 /// stderr (they are counted, never silently dropped).
 pub fn load(files: &[PathBuf], read: &ReadArgs) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
     let options = read.options()?;
+    let categories = read
+        .categories
+        .as_ref()
+        .map(ProductCategories::from_csv)
+        .transpose()?;
     let mut batches = Vec::new();
     let mut reports = Vec::new();
     for source in Source::list(files, false) {
         let mut reader = source.open(&options)?;
         for batch in reader.by_ref() {
-            batches.push(batch?);
+            let batch = batch?;
+            batches.push(match &categories {
+                Some(table) => table.apply(&batch)?,
+                None => batch,
+            });
         }
         let report = reader.into_report();
         if report.rows_rejected > 0 {

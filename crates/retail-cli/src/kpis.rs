@@ -51,6 +51,14 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
         bail!("unknown KPI '{kpi}'; the KPIs are: {}", names.join(", "));
     }
     if args.show_sql {
+        if args.kpi.is_none() {
+            for (name, sql) in retail_metrics::suite::STAGES {
+                writeln!(
+                    out,
+                    "-- stage table {name} (materialised once per run)\n{sql};\n"
+                )?;
+            }
+        }
         for (name, sql) in options.queries() {
             if args.kpi.as_deref().is_none_or(|k| k == name) {
                 writeln!(out, "-- {name}\n{sql};\n")?;
@@ -66,8 +74,7 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         for table in &suite.tables {
             let path = dir.join(format!("{}.{}", table.name, args.out_format.extension()));
-            let schema = ctx.sql(&table.sql).await?.schema().inner().clone();
-            write_file(&path, schema, &table.batches, args.out_format)?;
+            write_file(&path, table.schema.clone(), &table.batches, args.out_format)?;
         }
         eprintln!(
             "retail: wrote {} KPI files to {}",

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod baskets;
+pub mod categories;
 mod convert;
 pub mod csv;
 pub mod datetime;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use arrow::record_batch::RecordBatch;
 
 pub use baskets::{BasketFormat, BasketReport, Baskets, read_baskets};
+pub use categories::ProductCategories;
 pub use datetime::DateOrder;
 pub use encoding::TextEncoding;
 pub use error::{IngestError, Result};

@@ -6,8 +6,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, StringArray};
-use arrow::compute::cast;
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use arrow::compute::{cast, filter};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -17,14 +17,17 @@ use crate::convert::{Conversion, RowConverter};
 use crate::encoding::TextEncoding;
 use crate::error::{IngestError, Result};
 use crate::layout::resolve;
-use crate::report::{IngestReport, Location, SourceFormat};
+use crate::report::{IngestReport, Location, RejectReason, Rejection, SourceFormat, Tally};
+use crate::schema::{LineKind, canonical_schema, col};
 
 /// A streaming reader of one Parquet file: canonical batches in file order.
 #[derive(Debug)]
 pub struct ParquetReader {
     path: PathBuf,
     inner: ParquetRecordBatchReader,
-    conversion: Conversion,
+    /// `None` for a file that already has the canonical schema (written by this workspace or
+    /// another tool): its batches are checked and passed through.
+    conversion: Option<Conversion>,
     report: IngestReport,
     rows_seen: u64,
     strict: bool,
@@ -49,6 +52,29 @@ impl ParquetReader {
             .iter()
             .map(|f| f.name().clone())
             .collect();
+        let canonical = canonical_schema();
+        if options.mapping.is_none() && canonical.fields().iter().all(|f| header.contains(f.name()))
+        {
+            let inner = builder
+                .with_batch_size(options.parquet_batch_rows.max(1))
+                .build()
+                .map_err(parquet_err)?;
+            let report = IngestReport::new(
+                path.display().to_string(),
+                SourceFormat::Parquet,
+                "canonical".into(),
+            );
+            return Ok(ParquetReader {
+                path: path.to_path_buf(),
+                inner,
+                conversion: None,
+                report,
+                rows_seen: 0,
+                strict: options.strict,
+                max_samples: options.max_samples,
+                done: false,
+            });
+        }
         let plan = resolve(options.mapping.as_ref(), header, path)?;
         // Read only the mapped columns.
         let mut wanted: Vec<usize> = plan.source_index.iter().flatten().copied().collect();
@@ -73,13 +99,13 @@ impl ParquetReader {
         Ok(ParquetReader {
             path: path.to_path_buf(),
             inner,
-            conversion: Conversion {
+            conversion: Some(Conversion {
                 plan,
                 encoding: TextEncoding::Utf8,
                 date_order,
                 max_samples: options.max_samples.max(1),
                 path: path.to_path_buf(),
-            },
+            }),
             report,
             rows_seen: 0,
             strict: options.strict,
@@ -98,26 +124,31 @@ impl ParquetReader {
     }
 
     fn convert(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
+        let Some(conversion) = &self.conversion else {
+            return self.pass_canonical(batch);
+        };
         let arrow_err = |source| IngestError::Arrow {
             path: self.path.clone(),
             source,
         };
         // Every mapped column as text; the projection renumbered the columns, so find them
         // by name.
-        let plan = &self.conversion.plan;
+        let plan = &conversion.plan;
         let mut text: Vec<Option<StringArray>> = vec![None; plan.header.len()];
         for index in plan.source_index.iter().flatten() {
             let name = &plan.header[*index];
             let column = batch
                 .column_by_name(name)
-                .expect("projected column is present");
+                .ok_or_else(|| IngestError::Parquet {
+                    path: self.path.clone(),
+                    source: parquet::errors::ParquetError::General(format!(
+                        "column '{name}' missing from a row group"
+                    )),
+                })?;
             text[*index] = Some(as_text(column).map_err(arrow_err)?);
         }
-        let mut converter = RowConverter::new(
-            &self.conversion,
-            batch.num_rows(),
-            batch.get_array_memory_size(),
-        );
+        let mut converter =
+            RowConverter::new(conversion, batch.num_rows(), batch.get_array_memory_size());
         for row in 0..batch.num_rows() {
             converter.push(Location::Row(row as u64), |i| match &text[i] {
                 Some(array) if array.is_valid(row) => array.value(row).as_bytes(),
@@ -125,8 +156,105 @@ impl ParquetReader {
             });
         }
         let (out, tally) = converter.finish().map_err(arrow_err)?;
+        self.account(tally, batch.num_rows())?;
+        Ok(out)
+    }
+
+    /// A batch of a canonical file: cast to the canonical types, and reject (count) the rows
+    /// with a null required value or an unknown line kind.
+    fn pass_canonical(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
+        let arrow_err = |source| IngestError::Arrow {
+            path: self.path.clone(),
+            source,
+        };
+        let schema = canonical_schema();
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        for field in schema.fields() {
+            let column =
+                batch
+                    .column_by_name(field.name())
+                    .ok_or_else(|| IngestError::Parquet {
+                        path: self.path.clone(),
+                        source: parquet::errors::ParquetError::General(format!(
+                            "column '{}' missing from a row group",
+                            field.name()
+                        )),
+                    })?;
+            columns.push(if column.data_type() == field.data_type() {
+                Arc::clone(column)
+            } else {
+                cast(column, field.data_type()).map_err(arrow_err)?
+            });
+        }
+        let rows = batch.num_rows();
+        let mut keep = vec![true; rows];
+        let mut tally = Tally {
+            rows_read: rows as u64,
+            ..Tally::default()
+        };
+        for (field, column) in schema.fields().iter().zip(&columns) {
+            if field.is_nullable() || column.null_count() == 0 {
+                continue;
+            }
+            for (row, kept) in keep.iter_mut().enumerate() {
+                if *kept && column.is_null(row) {
+                    *kept = false;
+                    tally.reject(
+                        Rejection {
+                            location: Location::Row(row as u64),
+                            column: Some(field.name().clone()),
+                            reason: RejectReason::MissingValue,
+                            detail: "null".into(),
+                        },
+                        self.max_samples.max(1),
+                    );
+                }
+            }
+        }
+        let kinds = columns[columns.len() - 1].as_string::<i32>();
+        for (row, kept) in keep.iter_mut().enumerate() {
+            if !*kept {
+                continue;
+            }
+            match LineKind::parse(kinds.value(row)) {
+                Some(kind) => tally.accept(kind),
+                None => {
+                    *kept = false;
+                    tally.reject(
+                        Rejection {
+                            location: Location::Row(row as u64),
+                            column: Some(col::LINE_KIND.into()),
+                            reason: RejectReason::UnknownLineKind,
+                            detail: format!(
+                                "'{}' is not a line kind (sale, cancellation, adjustment)",
+                                kinds.value(row)
+                            ),
+                        },
+                        self.max_samples.max(1),
+                    );
+                }
+            }
+        }
+        // Drop the rejected rows before the batch takes the canonical (non-null) schema.
+        let columns = if tally.rejected() > 0 {
+            let mask = BooleanArray::from(keep);
+            columns
+                .iter()
+                .map(|c| filter(c, &mask))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(arrow_err)?
+        } else {
+            columns
+        };
+        let out = RecordBatch::try_new(schema, columns).map_err(arrow_err)?;
+        self.account(tally, rows)?;
+        Ok(out)
+    }
+
+    /// Adds a batch's tally to the report (or stops, in strict mode).
+    fn account(&mut self, tally: Tally, rows: usize) -> Result<()> {
         let offset = self.rows_seen + 1;
-        self.rows_seen += batch.num_rows() as u64;
+        self.rows_seen += rows as u64;
         if self.strict && tally.rejected() > 0 {
             let mut rejection = tally.samples[0].clone();
             rejection.location = rejection.location.shifted(offset);
@@ -136,7 +264,7 @@ impl ParquetReader {
             });
         }
         self.report.absorb(tally, offset, self.max_samples);
-        Ok(out)
+        Ok(())
     }
 }
 

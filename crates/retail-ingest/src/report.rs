@@ -27,11 +27,13 @@ pub enum RejectReason {
     FractionalQuantity,
     /// A required value (invoice, product, timestamp, quantity, price or amount) is empty.
     MissingValue,
+    /// A canonical file's `line_kind` is not `sale`, `cancellation` or `adjustment`.
+    UnknownLineKind,
 }
 
 impl RejectReason {
     /// Every reason, in report order.
-    pub const ALL: [RejectReason; 7] = [
+    pub const ALL: [RejectReason; 8] = [
         RejectReason::WrongFieldCount,
         RejectReason::MalformedQuoting,
         RejectReason::InvalidText,
@@ -39,6 +41,7 @@ impl RejectReason {
         RejectReason::BadNumber,
         RejectReason::FractionalQuantity,
         RejectReason::MissingValue,
+        RejectReason::UnknownLineKind,
     ];
 
     /// Short human description.
@@ -51,6 +54,7 @@ impl RejectReason {
             RejectReason::BadNumber => "unparsable number",
             RejectReason::FractionalQuantity => "quantity is not a whole number",
             RejectReason::MissingValue => "missing required value",
+            RejectReason::UnknownLineKind => "unknown line kind",
         }
     }
 }
@@ -223,7 +227,7 @@ pub(crate) struct Tally {
     pub rows_accepted: u64,
     pub blank_lines: u64,
     pub by_kind: [u64; 3],
-    pub by_reason: [u64; 7],
+    pub by_reason: [u64; 8],
     pub samples: Vec<Rejection>,
 }
 

@@ -1023,3 +1023,69 @@ proptest! {
         prop_assert!(t.report.rows_read >= 1);
     }
 }
+
+#[test]
+fn canonical_parquet_passes_through_and_bad_rows_are_counted() {
+    use arrow::array::StringArray;
+    let (table, _) = read_sample("ss.csv.gz", samples::SUPERSTORE, &IngestOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("canonical.parquet");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        canonical_schema(),
+        None,
+    )
+    .unwrap();
+    writer.write(&table).unwrap();
+    // Two bad rows: a line kind that does not exist, and (in a copy whose schema allows it) a
+    // null invoice id.
+    let mut columns = table.slice(0, 2).columns().to_vec();
+    columns[15] = Arc::new(StringArray::from(vec!["sale", "refund"]));
+    columns[0] = Arc::new(StringArray::from(vec![None, Some("X-1")]));
+    let loose = Arc::new(arrow::datatypes::Schema::new(
+        canonical_schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect::<Vec<_>>(),
+    ));
+    let bad = RecordBatch::try_new(loose.clone(), columns).unwrap();
+    writer.close().unwrap();
+    let (out, report) = read_file(&path, &IngestOptions::default());
+    assert_eq!(report.layout, "canonical");
+    assert_eq!(out, table);
+    assert_counts_add_up(&report);
+
+    let bad_path = dir.path().join("bad.parquet");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&bad_path).unwrap(),
+        loose,
+        None,
+    )
+    .unwrap();
+    writer
+        .write(&RecordBatch::try_new(bad.schema(), bad.columns().to_vec()).unwrap())
+        .unwrap();
+    writer.close().unwrap();
+    let (out, report) = read_file(&bad_path, &IngestOptions::default());
+    assert_eq!(
+        (report.rows_read, report.rows_accepted, out.num_rows()),
+        (2, 0, 0)
+    );
+    let reasons: Vec<(RejectReason, u64)> = report.rejected_by_reason.into_iter().collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (RejectReason::MissingValue, 1),
+            (RejectReason::UnknownLineKind, 1)
+        ]
+    );
+    assert_eq!(
+        report.samples[0].to_string(),
+        "row 1, column 'invoice_id': missing required value: null"
+    );
+    assert_eq!(
+        report.samples[1].to_string(),
+        "row 2, column 'line_kind': unknown line kind: 'refund' is not a line kind (sale, cancellation, adjustment)"
+    );
+}

@@ -1,12 +1,44 @@
 //! The whole KPI suite, run concurrently over one session.
 
+use std::sync::Arc;
+
 use arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
+use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::MetricsError;
 use crate::kpi::{self, CustomerRanking, Grain, ProductRanking};
 use crate::typed::{self, *};
+
+/// The stage tables the KPI queries read besides `sales`, in the order they are built.
+pub const STAGES: [(&str, &str); 2] = [
+    ("sales_groups", kpi::SALES_GROUPS_SQL),
+    ("product_sales", kpi::PRODUCT_SALES_SQL),
+];
+
+/// Builds the stage tables from `sales` and registers them in `ctx` (so single KPI queries
+/// can run on their own).
+pub async fn register_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
+    // One after the other: each already uses every partition, and their hash tables are the
+    // suite's peak memory.
+    for (name, sql) in STAGES {
+        let frame = ctx.sql(sql).await?;
+        let schema = frame.schema().inner().clone();
+        let partitions = frame.collect_partitioned().await?;
+        ctx.register_table(name, Arc::new(MemTable::try_new(schema, partitions)?))?;
+    }
+    Ok(())
+}
+
+/// Removes the stage tables from `ctx`.
+pub fn deregister_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
+    for (name, _) in STAGES {
+        ctx.deregister_table(name)?;
+    }
+    Ok(())
+}
 
 /// Parameters of the suite.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +143,8 @@ pub struct KpiTable {
     pub name: &'static str,
     /// The SQL that computed it.
     pub sql: String,
+    /// The result's schema (also when there are no rows).
+    pub schema: arrow::datatypes::SchemaRef,
     /// The rows.
     pub batches: Vec<RecordBatch>,
 }
@@ -133,14 +167,29 @@ pub struct KpiSuite {
 const SINGLE_ROW: [&str; 3] = ["summary", "churn", "discount_correlation"];
 
 impl KpiSuite {
-    /// Runs every query of `options` concurrently over `ctx` (which must have `sales`).
+    /// Runs the suite over `ctx` (which must have `sales`): first the stage tables
+    /// ([`STAGES`]: one scan of `sales` each, registered for the duration of the run and
+    /// deregistered after), then every KPI query, two at a time (each query already runs on all
+    /// of the session's partitions; more at once only adds memory).
     pub async fn run(ctx: &SessionContext, options: &KpiOptions) -> Result<KpiSuite, MetricsError> {
-        let runs = options.queries().into_iter().map(|(name, sql)| async move {
-            let batches = ctx.sql(&sql).await?.collect().await?;
-            Ok::<_, MetricsError>(KpiTable { name, sql, batches })
-        });
-        let tables = futures::future::try_join_all(runs).await?;
-        Ok(KpiSuite { tables })
+        register_stages(ctx).await?;
+        let tables =
+            futures::stream::iter(options.queries().into_iter().map(|(name, sql)| async move {
+                let frame = ctx.sql(&sql).await?;
+                let schema = frame.schema().inner().clone();
+                let batches = frame.collect().await?;
+                Ok::<_, MetricsError>(KpiTable {
+                    name,
+                    sql,
+                    schema,
+                    batches,
+                })
+            }))
+            .buffered(2)
+            .try_collect::<Vec<_>>()
+            .await;
+        deregister_stages(ctx)?;
+        Ok(KpiSuite { tables: tables? })
     }
 
     /// One KPI by name.
