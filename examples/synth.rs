@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let out = out.ok_or("--out FILE.parquet is required")?;
     let options = IngestOptions::default();
-    let source = source.or_else(|| retail_benches::online_retail_csv_gz());
+    let source = source.or_else(retail_benches::online_retail_csv_gz);
     let batches = match &source {
         Some(path) => read_transactions(path, &options)?.batches,
         None => samples::open(
