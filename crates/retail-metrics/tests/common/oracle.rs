@@ -6,7 +6,7 @@
 //! Where the spec leaves room, the reading taken is marked with a `// SPEC:` comment; the
 //! readings most likely to differ from the SQL are switchable through the constants below.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::type_complexity)]
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
