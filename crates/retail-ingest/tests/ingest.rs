@@ -26,7 +26,11 @@ fn shared(relative: &str) -> Option<PathBuf> {
     match shared_data_dir() {
         Some(dir) if dir.join(relative).is_file() => Some(dir.join(relative)),
         _ => {
-            eprintln!("SKIPPED: {relative} not found (../shared/data is absent; CI has it)");
+            // Straight to stderr, past the test harness's capture, so a skip is always visible.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {relative} not found (../shared/data is absent; CI has it)"
+            );
             None
         }
     }

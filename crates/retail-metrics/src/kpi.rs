@@ -437,13 +437,22 @@ FROM banded CROSS JOIN total t
 GROUP BY band_order
 ORDER BY band_order";
 
-const DISCOUNT_BAND: &str = "\
+/// Completed lines with a discount, with their band: 0 none (<= 0), 1 up to 20 %, 2 up to
+/// 40 %, 3 above.
+const BANDED_LINES: &str = "\
+WITH banded AS (
+  SELECT *,
     CASE
       WHEN discount <= 0 THEN 0
       WHEN discount <= 0.2 THEN 1
       WHEN discount <= 0.4 THEN 2
       ELSE 3
-    END";
+    END AS band_order
+  FROM sales
+  WHERE line_kind = 'sale' AND discount IS NOT NULL
+)";
+
+const BAND_LABEL: &str = "CASE band_order WHEN 0 THEN 'none' WHEN 1 THEN 'up to 20%' WHEN 2 THEN 'up to 40%' ELSE 'above 40%' END";
 
 const DISCOUNT_MEASURES: &str = "\
   COUNT(*) AS lines,
@@ -465,23 +474,12 @@ ORDER BY discount"
     )
 }
 
-fn band_label(order: &str) -> String {
-    format!(
-        "CASE {order} WHEN 0 THEN 'none' WHEN 1 THEN 'up to 20%' WHEN 2 THEN 'up to 40%' ELSE 'above 40%' END"
-    )
-}
-
 /// Sales and profit per discount band.
 pub fn discount_bands_sql() -> String {
-    let label = band_label("band_order");
     format!(
         "\
-WITH banded AS (
-  SELECT *, {DISCOUNT_BAND} AS band_order
-  FROM sales
-  WHERE line_kind = 'sale' AND discount IS NOT NULL
-)
-SELECT {label} AS discount_band, band_order,
+{BANDED_LINES}
+SELECT {BAND_LABEL} AS discount_band, band_order,
 {DISCOUNT_MEASURES}
 FROM banded
 GROUP BY band_order
@@ -491,15 +489,10 @@ ORDER BY band_order"
 
 /// Sales and profit per category, sub-category and discount band, flagging losses.
 pub fn discount_by_category_sql() -> String {
-    let label = band_label("band_order");
     format!(
         "\
-WITH banded AS (
-  SELECT *, {DISCOUNT_BAND} AS band_order
-  FROM sales
-  WHERE line_kind = 'sale' AND discount IS NOT NULL
-)
-SELECT category, sub_category, {label} AS discount_band, band_order,
+{BANDED_LINES}
+SELECT category, sub_category, {BAND_LABEL} AS discount_band, band_order,
 {DISCOUNT_MEASURES},
   SUM(profit) < 0 AS loses_money
 FROM banded
