@@ -1384,7 +1384,7 @@ def build_report(args, tools, versions, baselines, notes, inputs, results, rows_
                      f"wall {wall:.3f} s, peak RSS {mib(rss):.1f} MiB — included in that tool's wall")
     lines.append("- load = read the input and build the canonical table in memory (CSV: parse, casts, "
                  "derived line_amount and line_kind; Parquet: read); KPI = compute all 22 KPIs and "
-                 "materialise every result (ours: DataFusion `collect` of 22 concurrent queries; "
+                 "materialise every result (ours: DataFusion builds two stage tables, then collects the 22 queries two at a time; "
                  "DuckDB: 22 SQL statements in sequence, `fetchall()`; Polars: 22 LazyFrames through "
                  "`pl.collect_all`); both timed inside the process. total = load + KPI; wall = spawn to "
                  "exit of the child; RSS = the child's ru_maxrss (os.wait4)")
