@@ -103,6 +103,9 @@ mod tests {
                 .to_string()
                 .contains("min_count")
         );
-        assert_eq!(MinSupport::fraction(0.25), Ok(MinSupport::Fraction(0.25)));
+        assert_eq!(
+            MinSupport::fraction(0.25).unwrap(),
+            MinSupport::Fraction(0.25)
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod bundles;
 mod input;
 mod inspect;
 mod kpis;
@@ -22,7 +23,11 @@ Examples:
   retail kpis sales.csv.gz --top 20 --format json > kpis.json
   retail kpis sales.parquet --out kpis/ --out-format parquet
   retail sql sales.csv.gz \"SELECT country, SUM(line_amount) FROM sales GROUP BY 1 ORDER BY 2 DESC\"
-  retail inspect export.csv --mapping my-shop.toml --date-order day-first";
+  retail inspect export.csv --mapping my-shop.toml --date-order day-first
+  retail bundles                                  # product bundles of the embedded sample
+  retail bundles retail.dat --min-support 0.0005 --min-lift 2 --format json
+  retail next-basket sales.csv.gz                 # hit rate and recall vs the baselines
+  retail next-basket sales.csv.gz --customer 17850 --k 5";
 
 /// Retail analytics on your sales exports: ingest, KPIs, forecasts, bundles, dashboards.
 #[derive(Debug, Parser)]
@@ -41,6 +46,11 @@ enum Command {
     Kpis(kpis::KpisArgs),
     /// Run any SQL over the files, registered as the table `sales` (docs/schema.md).
     Sql(sql::SqlArgs),
+    /// Mine product bundles: frequent itemsets (FP-growth) and association rules, from
+    /// transactions (one basket per invoice) or basket files.
+    Bundles(bundles::BundlesArgs),
+    /// Recommend each customer's next basket, or evaluate the recommender on held-out baskets.
+    NextBasket(bundles::NextBasketArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +78,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Inspect(args) => inspect::run(&args, &mut out)?,
         Command::Kpis(args) => runtime()?.block_on(kpis::run(&args, &mut out))?,
         Command::Sql(args) => runtime()?.block_on(sql::run(&args, &mut out))?,
+        Command::Bundles(args) => bundles::run(&args, &mut out)?,
+        Command::NextBasket(args) => bundles::run_next_basket(&args, &mut out)?,
     }
     out.flush()?;
     Ok(())

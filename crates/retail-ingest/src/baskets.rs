@@ -2,7 +2,8 @@
 //! separated by white space, as in `retail.dat`) or CSV (items separated by commas, as in
 //! `groceries.csv`). Plain or gzip.
 //!
-//! Baskets are sets: an item repeated within a line counts once (and the repeats are
+//! Items are kept exactly as written; blank CSV fields are not items. Baskets are sets: an
+//! item repeated within a line counts once (and the repeats are
 //! counted in the report). An empty line inside the file is an empty basket; the newline that
 //! ends the last line does not start another.
 
@@ -68,6 +69,47 @@ impl Baskets {
             builder.end_basket();
         }
         builder.baskets
+    }
+
+    /// Builds baskets from item ids into `items` (the item names); repeats within a basket
+    /// are dropped. Ids must be below `items.len()`.
+    pub fn from_id_lists<I, B>(items: Vec<String>, baskets: I) -> Baskets
+    where
+        I: IntoIterator<Item = B>,
+        B: IntoIterator<Item = u32>,
+    {
+        let mut last_seen = vec![usize::MAX; items.len()];
+        let mut offsets = vec![0];
+        let mut members = Vec::new();
+        for (b, basket) in baskets.into_iter().enumerate() {
+            for id in basket {
+                let seen = &mut last_seen[id as usize];
+                if *seen != b {
+                    *seen = b;
+                    members.push(id);
+                }
+            }
+            offsets.push(members.len());
+        }
+        Baskets {
+            items,
+            offsets,
+            members,
+        }
+    }
+
+    /// Writes the baskets in FIMI format: one line each, item names separated by spaces.
+    pub fn write_fimi(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        for basket in self.iter() {
+            for (k, &id) in basket.iter().enumerate() {
+                if k > 0 {
+                    out.write_all(b" ")?;
+                }
+                out.write_all(self.item_name(id).as_bytes())?;
+            }
+            out.write_all(b"\n")?;
+        }
+        out.flush()
     }
 
     /// Number of baskets (empty ones included).
@@ -245,10 +287,11 @@ pub fn read_baskets(
                 }
                 if kind == RecordKind::Fields {
                     for i in 0..parser.field_count() {
-                        let item = std::str::from_utf8(parser.field(buf, i))
-                            .unwrap_or_default()
-                            .trim();
-                        if !item.is_empty() {
+                        // Kept exactly as written (the classic groceries file has
+                        // "cream cheese " with its trailing space, as R arules and pyfim
+                        // read it); blank fields are not items.
+                        let item = std::str::from_utf8(parser.field(buf, i)).unwrap_or_default();
+                        if !item.trim().is_empty() {
                             builder.push_item(item);
                         }
                     }

@@ -1,0 +1,587 @@
+//! FP-growth, rules and next-basket checked against independent answers: a brute-force
+//! oracle on random small data (proptest), pyfim/mlxtend reference counts on the real basket
+//! files (`tests/reference/`, from `../shared/data` when present; each such test says plainly
+//! when it skips) and hand-computed examples.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+use retail_bundles::next_basket::{NextBasketParams, evaluate};
+use retail_bundles::{
+    Consequents, FpGrowth, InvoiceBaskets, ItemsetTarget, MinSupport, NextBasketModel, QuestParams,
+    RuleParams,
+};
+use retail_ingest::baskets::{Baskets, read_baskets};
+use retail_ingest::{IngestOptions, samples, shared_data_dir};
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+fn shared(relative: &str) -> Option<PathBuf> {
+    match shared_data_dir() {
+        Some(dir) if dir.join(relative).is_file() => Some(dir.join(relative)),
+        _ => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {relative} not found (../shared/data is absent; CI has it)"
+            );
+            None
+        }
+    }
+}
+
+fn reference() -> Value {
+    let text = include_str!("reference/reference.json");
+    serde_json::from_str(text).unwrap()
+}
+
+type ItemsetMap = BTreeMap<Vec<String>, u64>;
+
+fn as_map(itemsets: &retail_bundles::FrequentItemsets) -> ItemsetMap {
+    itemsets
+        .iter()
+        .map(|s| {
+            let mut items = s.items.clone();
+            items.sort();
+            (items, s.count)
+        })
+        .collect()
+}
+
+/// Every itemset over the universe, counted by scanning every basket.
+fn brute_force(baskets: &[Vec<u8>], min_count: u64, max_len: usize) -> ItemsetMap {
+    let universe: BTreeSet<u8> = baskets.iter().flatten().copied().collect();
+    let universe: Vec<u8> = universe.into_iter().collect();
+    let mut out = ItemsetMap::new();
+    for mask in 1u32..(1 << universe.len()) {
+        let set: Vec<u8> = (0..universe.len())
+            .filter(|&j| mask & (1 << j) != 0)
+            .map(|j| universe[j])
+            .collect();
+        if set.len() > max_len {
+            continue;
+        }
+        let count = baskets
+            .iter()
+            .filter(|b| set.iter().all(|i| b.contains(i)))
+            .count() as u64;
+        if count >= min_count {
+            let mut names: Vec<String> = set.iter().map(|i| format!("i{i}")).collect();
+            names.sort();
+            out.insert(names, count);
+        }
+    }
+    out
+}
+
+fn to_baskets(raw: &[Vec<u8>]) -> Baskets {
+    Baskets::from_lists(
+        raw.iter()
+            .map(|b| b.iter().map(|i| format!("i{i}")).collect::<Vec<_>>()),
+    )
+}
+
+fn is_subset(a: &[String], b: &[String]) -> bool {
+    a.iter().all(|x| b.contains(x))
+}
+
+// ---------------------------------------------------------------------------------------------
+// the oracle
+
+fn random_baskets() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    // Up to 9 items, duplicates inside baskets, empty baskets, and sometimes an item in all.
+    (
+        prop::collection::vec(prop::collection::vec(0u8..9, 0..7), 0..40),
+        any::<bool>(),
+    )
+        .prop_map(|(mut baskets, everywhere)| {
+            if everywhere {
+                for b in &mut baskets {
+                    b.push(8);
+                }
+            }
+            baskets
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn fpgrowth_equals_brute_force(
+        raw in random_baskets(),
+        min_count in 1u64..6,
+        max_len in 1usize..6,
+        threads in 1usize..3,
+    ) {
+        let baskets = to_baskets(&raw);
+        let miner = FpGrowth::new(MinSupport::count(min_count).unwrap())
+            .with_max_len(max_len).unwrap()
+            .with_threads(threads).unwrap();
+        let found = miner.mine(&baskets).unwrap();
+        let dedup: Vec<Vec<u8>> = raw.iter().map(|b| {
+            let s: BTreeSet<u8> = b.iter().copied().collect();
+            s.into_iter().collect()
+        }).collect();
+        let expected = brute_force(&dedup, min_count, max_len);
+        prop_assert_eq!(as_map(&found), expected.clone());
+        prop_assert_eq!(found.baskets(), raw.len() as u64);
+
+        // Full deterministic order: count desc, length asc, items asc.
+        for i in 1..found.len() {
+            let key = |k: usize| (std::cmp::Reverse(found.count(k)), found.itemset(k).len(), found.itemset(k).to_vec());
+            prop_assert!(key(i - 1) < key(i));
+        }
+
+        // Closed and maximal, by their definitions over the oracle's itemsets.
+        let closed = as_map(&miner.clone().with_target(ItemsetTarget::Closed).mine(&baskets).unwrap());
+        let maximal = as_map(&miner.clone().with_target(ItemsetTarget::Maximal).mine(&baskets).unwrap());
+        for (set, &count) in &expected {
+            let supersets: Vec<(&Vec<String>, &u64)> = expected
+                .iter()
+                .filter(|(other, _)| other.len() == set.len() + 1 && is_subset(set, other))
+                .collect();
+            let is_closed = supersets.iter().all(|(_, c)| **c != count);
+            let is_maximal = supersets.is_empty();
+            prop_assert_eq!(closed.contains_key(set), is_closed, "closed {:?}", set);
+            prop_assert_eq!(maximal.contains_key(set), is_maximal, "maximal {:?}", set);
+        }
+
+        // Top-k keeps a prefix of the full order.
+        let top = miner.clone().with_top_k(3).unwrap().mine(&baskets).unwrap();
+        prop_assert_eq!(top.len(), found.len().min(3));
+        for i in 0..top.len() {
+            prop_assert_eq!(top.itemset(i), found.itemset(i));
+        }
+    }
+
+    #[test]
+    fn rules_equal_direct_counts(raw in random_baskets(), min_count in 1u64..5, any_consequent in any::<bool>()) {
+        let baskets = to_baskets(&raw);
+        let itemsets = FpGrowth::new(MinSupport::count(min_count).unwrap()).mine(&baskets).unwrap();
+        let consequents = if any_consequent { Consequents::Any } else { Consequents::Single };
+        let rules = RuleParams::new().with_consequents(consequents).generate(&itemsets).unwrap();
+        let n = raw.len() as f64;
+        let count = |set: &[String]| raw.iter().filter(|b| {
+            set.iter().all(|name| b.iter().any(|i| &format!("i{i}") == name))
+        }).count() as f64;
+        let mut expected = 0;
+        for (set, _) in as_map(&itemsets) {
+            if set.len() >= 2 {
+                expected += if any_consequent { (1usize << set.len()) - 2 } else { set.len() };
+            }
+        }
+        prop_assert_eq!(rules.len(), expected);
+        let mut previous: Option<(f64, f64)> = None;
+        for rule in rules.iter() {
+            let both: Vec<String> = rule.antecedent.iter().chain(&rule.consequent).cloned().collect();
+            let (sxy, sx, sy) = (count(&both) / n, count(&rule.antecedent) / n, count(&rule.consequent) / n);
+            let m = rule.measures;
+            prop_assert!((m.support - sxy).abs() < 1e-12);
+            prop_assert!((m.confidence - sxy / sx).abs() < 1e-12);
+            prop_assert!((m.lift - sxy / sx / sy).abs() < 1e-9);
+            prop_assert!((m.leverage - (sxy - sx * sy)).abs() < 1e-12);
+            if sxy == sx {
+                prop_assert!(m.conviction.is_infinite());
+            } else {
+                prop_assert!((m.conviction - (1.0 - sy) / (1.0 - sxy / sx)).abs() < 1e-9);
+            }
+            prop_assert!((-1.0 - 1e-12..=1.0 + 1e-12).contains(&m.zhang));
+            if let Some((lift, confidence)) = previous {
+                prop_assert!(lift > m.lift || (lift == m.lift && confidence >= m.confidence));
+            }
+            previous = Some((m.lift, m.confidence));
+        }
+    }
+}
+
+#[test]
+fn thresholds_are_inclusive_and_fractions_exact() {
+    // 100 baskets, {a} in exactly 7: frequent at 0.07 (7 baskets), not at 0.0701 (8).
+    let lists: Vec<Vec<&str>> = (0..100)
+        .map(|i| if i < 7 { vec!["a", "b"] } else { vec!["b"] })
+        .collect();
+    let baskets = Baskets::from_lists(lists);
+    let at = |f: f64| {
+        FpGrowth::new(MinSupport::fraction(f).unwrap())
+            .mine(&baskets)
+            .unwrap()
+    };
+    let found = at(0.07);
+    assert_eq!(found.min_count(), 7);
+    assert_eq!(found.len(), 3); // {b}:100, {a}:7, {a,b}:7
+    assert_eq!(found.iter().next().unwrap().items, vec!["b"]);
+    assert_eq!(at(0.0701).len(), 1);
+    // Empty baskets count in n.
+    let with_empty = Baskets::from_lists(vec![vec!["a"], vec![], vec![], vec![]]);
+    let found = FpGrowth::new(MinSupport::fraction(0.5).unwrap())
+        .mine(&with_empty)
+        .unwrap();
+    assert_eq!((found.baskets(), found.min_count(), found.len()), (4, 2, 0));
+}
+
+#[test]
+fn results_as_arrow_carry_ids_names_and_measures() {
+    let baskets = Baskets::from_lists(vec![
+        vec!["23", "7"],
+        vec!["23", "7", "5"],
+        vec!["23"],
+        vec!["7", "5"],
+    ]);
+    let names: Vec<Option<String>> = baskets
+        .items()
+        .iter()
+        .map(|id| (id != "5").then(|| format!("product {id}")))
+        .collect();
+    let itemsets = FpGrowth::new(MinSupport::count(2).unwrap())
+        .mine(&baskets)
+        .unwrap()
+        .with_item_names(&names);
+    // {7}:3, {23}:3, {5}:2, {5,7}:2, {7,23}:2 — numeric ids in numeric order.
+    let typed: Vec<(Vec<String>, u64)> = itemsets.iter().map(|s| (s.items, s.count)).collect();
+    let expected: Vec<(Vec<String>, u64)> = vec![
+        (vec!["7".into()], 3),
+        (vec!["23".into()], 3),
+        (vec!["5".into()], 2),
+        (vec!["5".into(), "7".into()], 2),
+        (vec!["7".into(), "23".into()], 2),
+    ];
+    assert_eq!(typed, expected);
+    assert_eq!(itemsets.count_by_length(), vec![0, 3, 2]);
+    let batch = itemsets.to_record_batch().unwrap();
+    assert_eq!(batch.num_rows(), 5);
+    let text = arrow::util::pretty::pretty_format_batches(&[batch])
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("[5, 7]") && text.contains("[, product 7]"),
+        "{text}"
+    );
+
+    let rules = RuleParams::new().generate(&itemsets).unwrap();
+    // 5→7: conf 1, lift 4/3; 7→5: 2/3, lift 4/3; 7→23 and 23→7: 2/3, lift 8/9.
+    let typed: Vec<(Vec<String>, Vec<String>, f64)> = rules
+        .iter()
+        .map(|r| (r.antecedent, r.consequent, r.measures.confidence))
+        .collect();
+    assert_eq!(typed[0], (vec!["5".into()], vec!["7".into()], 1.0));
+    assert_eq!(typed[1].0, vec!["7".to_string()]);
+    assert_eq!(typed.len(), 4);
+    assert!(
+        rules
+            .iter()
+            .next()
+            .unwrap()
+            .measures
+            .conviction
+            .is_infinite()
+    );
+    let batch = rules.to_record_batch().unwrap();
+    assert_eq!(batch.num_columns(), 13);
+    // Rules need every itemset.
+    let top = FpGrowth::new(MinSupport::count(2).unwrap())
+        .with_top_k(2)
+        .unwrap()
+        .mine(&baskets)
+        .unwrap();
+    assert!(RuleParams::new().generate(&top).is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// the reference files
+
+fn check_against_reference(key: &str, baskets: &Baskets) {
+    let reference = reference();
+    let expected = &reference["datasets"][key];
+    let fraction: f64 = expected["fraction"].as_str().unwrap().parse().unwrap();
+    let support = MinSupport::fraction(fraction).unwrap();
+    assert_eq!(
+        baskets.len() as u64,
+        expected["n"].as_u64().unwrap(),
+        "{key} n"
+    );
+    let all = FpGrowth::new(support).mine(baskets).unwrap();
+    assert_eq!(
+        all.min_count(),
+        expected["min_count"].as_u64().unwrap(),
+        "{key}"
+    );
+    assert_eq!(
+        all.len() as u64,
+        expected["frequent"].as_u64().unwrap(),
+        "{key} total"
+    );
+    let by_length: Vec<u64> = all.count_by_length();
+    for (len, count) in expected["by_length"].as_object().unwrap() {
+        let len: usize = len.parse().unwrap();
+        assert_eq!(
+            by_length.get(len).copied().unwrap_or(0),
+            count.as_u64().unwrap(),
+            "{key} length {len}"
+        );
+    }
+    let sum: u64 = (0..all.len()).map(|i| all.count(i)).sum();
+    assert_eq!(sum, expected["support_sum"].as_u64().unwrap(), "{key} sum");
+    for (i, top) in expected["top10"].as_array().unwrap().iter().enumerate() {
+        let items: Vec<String> = top[0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        let found: Vec<String> = all
+            .itemset(i)
+            .iter()
+            .map(|&j| all.item_ids()[j as usize].clone())
+            .collect();
+        assert_eq!(
+            (found, all.count(i)),
+            (items, top[1].as_u64().unwrap()),
+            "{key} top {i}"
+        );
+    }
+    for (target, name) in [
+        (ItemsetTarget::Closed, "closed"),
+        (ItemsetTarget::Maximal, "maximal"),
+    ] {
+        let found = FpGrowth::new(support)
+            .with_target(target)
+            .mine(baskets)
+            .unwrap();
+        assert_eq!(
+            found.len() as u64,
+            expected[name].as_u64().unwrap(),
+            "{key} {name}"
+        );
+    }
+}
+
+fn embedded_groceries() -> Baskets {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groceries.csv.gz");
+    std::fs::write(&path, samples::GROCERIES).unwrap();
+    read_baskets(&path, None).unwrap().0
+}
+
+#[test]
+fn groceries_itemsets_and_rules_equal_pyfim_and_mlxtend() {
+    let baskets = embedded_groceries();
+    check_against_reference("groceries@0.01", &baskets);
+    check_against_reference("groceries@0.005", &baskets);
+
+    let reference = reference();
+    let itemsets = FpGrowth::new(MinSupport::fraction(0.01).unwrap())
+        .mine(&baskets)
+        .unwrap();
+    let mut expected = ItemsetMap::new();
+    for entry in reference["groceries_itemsets@0.01"].as_array().unwrap() {
+        let mut items: Vec<String> = entry[0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        items.sort();
+        expected.insert(items, entry[1].as_u64().unwrap());
+    }
+    assert_eq!(as_map(&itemsets), expected);
+
+    let rules = RuleParams::new()
+        .with_min_confidence(0.2)
+        .unwrap()
+        .generate(&itemsets)
+        .unwrap();
+    let expected_rules = reference["groceries_rules@0.01_conf0.2"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rules.len(), expected_rules.len());
+    let ours: BTreeMap<(Vec<String>, Vec<String>), retail_bundles::Measures> = rules
+        .iter()
+        .map(|r| {
+            let mut a = r.antecedent.clone();
+            a.sort();
+            ((a, r.consequent.clone()), r.measures)
+        })
+        .collect();
+    for rule in expected_rules {
+        let names = |key: &str| -> Vec<String> {
+            let mut v: Vec<String> = rule[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let m = ours
+            .get(&(names("antecedent"), names("consequent")))
+            .unwrap_or_else(|| panic!("missing rule {rule}"));
+        let close = |ours: f64, key: &str| {
+            let theirs = match &rule[key] {
+                Value::String(s) if s == "inf" => f64::INFINITY,
+                v => v.as_f64().unwrap(),
+            };
+            assert!(
+                ours == theirs || (ours - theirs).abs() <= 1e-9 * theirs.abs().max(1.0),
+                "{key}: ours {ours}, reference {theirs} for {rule}"
+            );
+        };
+        close(m.support, "support");
+        close(m.confidence, "confidence");
+        close(m.lift, "lift");
+        close(m.leverage, "leverage");
+        close(m.conviction, "conviction");
+        close(m.zhang, "zhang");
+    }
+}
+
+#[test]
+fn real_basket_files_equal_pyfim() {
+    let cases = [
+        (
+            "baskets/retail/retail.dat",
+            &["retail@0.0005", "retail@0.001"][..],
+        ),
+        ("baskets/mushroom/mushroom.dat", &["mushroom@0.1"][..]),
+        ("baskets/chess/chess.dat", &["chess@0.8"][..]),
+        (
+            "baskets/T10I4D100K/T10I4D100K.dat",
+            &["T10I4D100K@0.005"][..],
+        ),
+        (
+            "baskets/kosarak_head/kosarak_head.dat",
+            &["kosarak_head@0.001"][..],
+        ),
+        ("baskets/groceries/groceries.csv", &["groceries@0.01"][..]),
+    ];
+    for (file, keys) in cases {
+        let Some(path) = shared(file) else { continue };
+        let (baskets, _) = read_baskets(&path, None).unwrap();
+        for key in keys {
+            check_against_reference(key, &baskets);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// synthetic baskets and next basket
+
+#[test]
+fn quest_baskets_mine_the_same_on_one_and_two_threads() {
+    let baskets = QuestParams::default()
+        .with_baskets(5_000)
+        .unwrap()
+        .with_items(200)
+        .unwrap()
+        .generate();
+    let mine = |threads| {
+        FpGrowth::new(MinSupport::fraction(0.01).unwrap())
+            .with_threads(threads)
+            .unwrap()
+            .mine(&baskets)
+            .unwrap()
+    };
+    let (one, two) = (mine(1), mine(2));
+    assert_eq!(one, two);
+    assert!(
+        one.count_by_length().len() > 2,
+        "patterns make longer itemsets"
+    );
+}
+
+fn invoice_baskets(lines: &[(&str, &str, &str, i64)]) -> InvoiceBaskets {
+    // (invoice, customer, product, day) → canonical CSV → InvoiceBaskets.
+    let mut csv = String::from(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n",
+    );
+    for (invoice, customer, product, day) in lines {
+        csv.push_str(&format!(
+            "{invoice},{product},Product {product},1,12/{day}/2010 10:00,1.0,{customer},UK\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lines.csv");
+    std::fs::write(&path, csv).unwrap();
+    let tx = retail_ingest::read_transactions(&path, &IngestOptions::default()).unwrap();
+    InvoiceBaskets::from_sales(&tx.batches).unwrap()
+}
+
+#[test]
+fn next_basket_by_hand() {
+    // Customer 1 buys A and B, then A and C; customer 2 buys B then D; guests buy D often.
+    let data = invoice_baskets(&[
+        ("1", "100", "A", 1),
+        ("1", "100", "B", 1),
+        ("2", "100", "A", 2),
+        ("2", "100", "C", 2),
+        ("3", "200", "B", 3),
+        ("4", "200", "D", 4),
+        ("5", "", "D", 5),
+        ("6", "", "D", 6),
+        ("7", "", "B", 7),
+        ("7", "", "D", 7),
+    ]);
+    assert_eq!(data.baskets.len(), 7);
+    assert_eq!(data.customers[0].as_deref(), Some("100"));
+    assert_eq!(data.product_names[0].as_deref(), Some("Product A"));
+    let params = NextBasketParams::default().with_k(2).unwrap();
+    let model = NextBasketModel::fit(&data, None, &params).unwrap();
+    // Customer 100 (decay 0.9): A in both baskets (1 + 0.9)/1.9 = 1; C in the latest 1/1.9;
+    // B 0.9/1.9.
+    let top: Vec<String> = model
+        .recommend("100")
+        .into_iter()
+        .map(|r| r.product_id)
+        .collect();
+    assert_eq!(top, vec!["A", "C"]);
+    // Unknown customer: most popular first (D in 4 of 7 baskets, then B in 3).
+    let top: Vec<String> = model
+        .recommend("nobody")
+        .into_iter()
+        .map(|r| r.product_id)
+        .collect();
+    assert_eq!(top, vec!["D", "B"]);
+
+    // Leave-last-out: 100's last basket {A, C}, 200's last {D}. Training: {A,B}, {B}, guests.
+    // Repeat-only: 100 → A (1.0) then B (1.0) beat C; hits A (recall 1/2). 200 → B then D
+    // (popularity tie-break): hits D (recall 1).
+    let evaluation = evaluate(&data, &params).unwrap();
+    assert_eq!(evaluation.customers, 2);
+    assert_eq!(evaluation.training_baskets, 5);
+    let repeat = &evaluation.methods[1];
+    assert_eq!(repeat.method, "repeat only");
+    assert_eq!((repeat.hit_rate, repeat.recall), (1.0, 0.75));
+    // Most popular over training (D 3, B 3 → B,D by id): 100 hits nothing, 200 hits D.
+    let popular = &evaluation.methods[3];
+    assert_eq!((popular.hit_rate, popular.recall), (0.5, 0.5));
+}
+
+#[test]
+fn next_basket_on_online_retail_sample_beats_most_popular() {
+    let mut reader = samples::open(
+        "online_retail_sample.csv.gz",
+        samples::ONLINE_RETAIL,
+        &IngestOptions::default(),
+    )
+    .unwrap();
+    let batches: Vec<_> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+    let data = InvoiceBaskets::from_sales(&batches).unwrap();
+    let evaluation = evaluate(&data, &NextBasketParams::default()).unwrap();
+    assert!(evaluation.customers > 100);
+    let rate = |name: &str| {
+        evaluation
+            .methods
+            .iter()
+            .find(|m| m.method == name)
+            .unwrap()
+            .hit_rate
+    };
+    assert!(rate("blend") > rate("most popular"), "{evaluation:?}");
+}

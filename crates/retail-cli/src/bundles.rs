@@ -1,0 +1,530 @@
+//! `retail bundles` and `retail next-basket`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use retail_bundles::next_basket::{NextBasketParams, evaluate};
+use retail_bundles::{
+    AssociationRules, Consequents, FpGrowth, FrequentItemsets, InvoiceBaskets, ItemsetTarget,
+    MinSupport, NextBasketModel, RuleParams,
+};
+use retail_ingest::IngestError;
+use retail_ingest::baskets::{Baskets, read_baskets};
+use serde_json::json;
+
+use crate::input::{ReadArgs, load};
+use crate::output::{Format, TextOrJson, write_csv};
+use crate::table::{TextTable, int, pct};
+
+/// What the input files hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// `.dat` files are basket files; other files are transactions when their layout is
+    /// known (or `--mapping` is given), basket files otherwise.
+    Auto,
+    /// Sales transactions: one basket per invoice (its completed lines' distinct products).
+    Transactions,
+    /// Basket files: one basket a line (FIMI `.dat` or CSV).
+    Baskets,
+}
+
+#[derive(Debug, Args)]
+pub struct BundlesArgs {
+    /// Transaction files or basket files; none mines the embedded Online Retail sample.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// What the files hold.
+    #[arg(long, value_enum, default_value = "auto")]
+    input: InputKind,
+    /// Minimum support as a fraction of all baskets (empty ones included).
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.01,
+        conflicts_with = "min_count"
+    )]
+    min_support: f64,
+    /// Minimum support as a basket count.
+    #[arg(long, value_name = "N")]
+    min_count: Option<u64>,
+    /// Keep rules with at least this confidence.
+    #[arg(long, value_name = "F", default_value_t = 0.5)]
+    min_confidence: f64,
+    /// Keep rules with at least this lift.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    min_lift: f64,
+    /// Longest itemset mined.
+    #[arg(long, value_name = "N")]
+    max_len: Option<usize>,
+    /// All frequent itemsets, or only the closed or maximal ones (no rules then).
+    #[arg(long, value_enum, default_value = "all")]
+    target: TargetArg,
+    /// One-item consequents (as R arules and Spark) or any.
+    #[arg(long, value_enum, default_value = "single")]
+    consequents: ConsequentsArg,
+    /// Show (table) or write (JSON, CSV) only the first K itemsets and rules; the table
+    /// shows 20 when not given, JSON and CSV everything.
+    #[arg(long, value_name = "K")]
+    top: Option<usize>,
+    /// Mine itemsets only, no rules.
+    #[arg(long)]
+    itemsets_only: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Output: a table for people; JSON with the counts, itemsets and rules; CSV of the rules
+    /// (of the itemsets with `--itemsets-only`).
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TargetArg {
+    All,
+    Closed,
+    Maximal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ConsequentsArg {
+    Single,
+    Any,
+}
+
+/// Baskets with the names of their items (product names for transactions).
+struct Loaded {
+    baskets: Baskets,
+    names: Vec<Option<String>>,
+    invoices: Option<InvoiceBaskets>,
+    sources: Vec<String>,
+}
+
+fn is_basket_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".dat") || name.ends_with(".dat.gz")
+}
+
+/// Decides per file whether it holds transactions.
+fn holds_transactions(path: &Path, kind: InputKind, read: &ReadArgs) -> Result<bool> {
+    match kind {
+        InputKind::Transactions => Ok(true),
+        InputKind::Baskets => Ok(false),
+        InputKind::Auto if is_basket_file(path) => Ok(false),
+        InputKind::Auto if read.mapping.is_some() || read.layout.is_some() => Ok(true),
+        InputKind::Auto => match retail_ingest::open(path, &read.options()?) {
+            Ok(_) => Ok(true),
+            Err(IngestError::UnknownLayout { .. }) => {
+                eprintln!(
+                    "retail: {}: not a known transaction layout; reading it as a basket file \
+                     (one basket a line; --input transactions --mapping FILE reads it as sales)",
+                    path.display()
+                );
+                Ok(false)
+            }
+            Err(err) => Err(err.into()),
+        },
+    }
+}
+
+fn load_baskets(files: &[PathBuf], kind: InputKind, read: &ReadArgs) -> Result<Loaded> {
+    let mut transactions = Vec::new();
+    for path in files {
+        transactions.push(holds_transactions(path, kind, read)?);
+    }
+    if transactions.iter().all(|&t| t) {
+        let (batches, reports) = load(files, read)?;
+        let invoices = InvoiceBaskets::from_sales(&batches)?;
+        return Ok(Loaded {
+            baskets: invoices.baskets.clone(),
+            names: invoices.product_names.clone(),
+            sources: reports.into_iter().map(|r| r.source).collect(),
+            invoices: Some(invoices),
+        });
+    }
+    if transactions.iter().any(|&t| t) {
+        bail!("mix of transaction files and basket files; mine them separately");
+    }
+    let mut lists: Vec<Vec<String>> = Vec::new();
+    let mut sources = Vec::new();
+    for path in files {
+        let (baskets, report) = read_baskets(path, None)
+            .with_context(|| format!("reading baskets from {}", path.display()))?;
+        if report.repeats_dropped > 0 {
+            eprintln!(
+                "retail: {}: {} repeated items within a basket counted once",
+                path.display(),
+                report.repeats_dropped
+            );
+        }
+        if files.len() == 1 {
+            let names = vec![None; baskets.items().len()];
+            return Ok(Loaded {
+                baskets,
+                names,
+                invoices: None,
+                sources: vec![report.source],
+            });
+        }
+        lists.extend(baskets.iter().map(|b| {
+            b.iter()
+                .map(|&i| baskets.item_name(i).to_string())
+                .collect()
+        }));
+        sources.push(report.source);
+    }
+    let baskets = Baskets::from_lists(lists);
+    let names = vec![None; baskets.items().len()];
+    Ok(Loaded {
+        baskets,
+        names,
+        invoices: None,
+        sources,
+    })
+}
+
+pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
+    let support = match args.min_count {
+        Some(count) => MinSupport::count(count)?,
+        None => MinSupport::fraction(args.min_support)?,
+    };
+    let mut miner = FpGrowth::new(support).with_target(match args.target {
+        TargetArg::All => ItemsetTarget::All,
+        TargetArg::Closed => ItemsetTarget::Closed,
+        TargetArg::Maximal => ItemsetTarget::Maximal,
+    });
+    if let Some(max_len) = args.max_len {
+        miner = miner.with_max_len(max_len)?;
+    }
+    if let Some(threads) = args.threads {
+        miner = miner.with_threads(threads)?;
+    }
+    let rule_params = RuleParams::new()
+        .with_min_confidence(args.min_confidence)?
+        .with_min_lift(args.min_lift)?
+        .with_consequents(match args.consequents {
+            ConsequentsArg::Single => Consequents::Single,
+            ConsequentsArg::Any => Consequents::Any,
+        });
+
+    let loaded = load_baskets(&args.files, args.input, &args.read)?;
+    let itemsets = miner.mine(&loaded.baskets)?.with_item_names(&loaded.names);
+    let rules = if args.itemsets_only || args.target != TargetArg::All {
+        None
+    } else {
+        Some(rule_params.generate(&itemsets)?)
+    };
+    let limit = args.top.unwrap_or(match args.format {
+        Format::Table => 20,
+        _ => usize::MAX,
+    });
+    match args.format {
+        Format::Table => write_tables(out, &loaded, &itemsets, rules.as_ref(), args, limit),
+        Format::Json => {
+            let by_length: serde_json::Map<String, serde_json::Value> = itemsets
+                .count_by_length()
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(len, &n)| (len.to_string(), json!(n)))
+                .collect();
+            let value = json!({
+                "sources": loaded.sources,
+                "baskets": itemsets.baskets(),
+                "min_count": itemsets.min_count(),
+                "target": itemsets.target(),
+                "frequent_itemsets": itemsets.len(),
+                "by_length": by_length,
+                "itemsets": itemsets.iter().take(limit).collect::<Vec<_>>(),
+                "rules_total": rules.as_ref().map(|r| r.len()),
+                "rules": rules.as_ref().map(|r| r.iter().take(limit).collect::<Vec<_>>()),
+            });
+            serde_json::to_writer_pretty(&mut *out, &value)?;
+            writeln!(out)?;
+            Ok(())
+        }
+        Format::Csv => {
+            let batch = match &rules {
+                Some(rules) => rules.to_record_batch()?,
+                None => itemsets.to_record_batch()?,
+            };
+            let batch = batch.slice(0, batch.num_rows().min(limit));
+            write_csv(out, &[flatten_lists(&batch)?])
+        }
+    }
+}
+
+/// CSV has no lists: list columns become `a|b|c` text.
+fn flatten_lists(
+    batch: &arrow::record_batch::RecordBatch,
+) -> Result<arrow::record_batch::RecordBatch> {
+    use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if let DataType::List(_) = field.data_type() {
+            let lists = column.as_list::<i32>();
+            let mut text = StringBuilder::new();
+            for i in 0..lists.len() {
+                let values = lists.value(i);
+                let values = values.as_string::<i32>();
+                let joined: Vec<&str> = (0..values.len())
+                    .map(|j| {
+                        if values.is_valid(j) {
+                            values.value(j)
+                        } else {
+                            ""
+                        }
+                    })
+                    .collect();
+                text.append_value(joined.join("|"));
+            }
+            fields.push(Field::new(field.name(), DataType::Utf8, false));
+            columns.push(Arc::new(text.finish()));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+        }
+    }
+    Ok(arrow::record_batch::RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+fn label(itemsets_ids: &[String], names: &[Option<String>], set: &[u32]) -> String {
+    set.iter()
+        .map(|&j| {
+            let id = &itemsets_ids[j as usize];
+            match &names[j as usize] {
+                Some(name) => format!("{} ({id})", name.trim()),
+                None => id.clone(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn write_tables(
+    out: &mut impl Write,
+    loaded: &Loaded,
+    itemsets: &FrequentItemsets,
+    rules: Option<&AssociationRules>,
+    args: &BundlesArgs,
+    limit: usize,
+) -> Result<()> {
+    let by_length: Vec<String> = itemsets
+        .count_by_length()
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(len, &n)| format!("{len}: {}", int(n as i64)))
+        .collect();
+    let kind = if loaded.invoices.is_some() {
+        "invoices"
+    } else {
+        "baskets"
+    };
+    writeln!(
+        out,
+        "{} frequent itemsets in {} {kind} (min count {}, {} of the {kind}); by length {}\n",
+        int(itemsets.len() as i64),
+        int(itemsets.baskets() as i64),
+        int(itemsets.min_count() as i64),
+        pct(Some(
+            itemsets.min_count() as f64 / itemsets.baskets().max(1) as f64
+        )),
+        by_length.join(" · ")
+    )?;
+    let ids = itemsets.item_ids();
+    let names = itemsets.item_names();
+    let mut table = TextTable::new(
+        &format!(
+            "Top itemsets by support (first {})",
+            limit.min(itemsets.len())
+        ),
+        &["itemset", "baskets", "support"],
+    );
+    for i in 0..itemsets.len().min(limit) {
+        table.row(vec![
+            label(ids, names, itemsets.itemset(i)),
+            int(itemsets.count(i) as i64),
+            pct(Some(itemsets.support(i))),
+        ]);
+    }
+    writeln!(out, "{}", table.render())?;
+    if let Some(rules) = rules {
+        let mut table = TextTable::new(
+            &format!(
+                "Rules by lift: {} with confidence ≥ {} (first {})",
+                int(rules.len() as i64),
+                pct(Some(args.min_confidence)),
+                limit.min(rules.len())
+            ),
+            &[
+                "if a basket has",
+                "it also has",
+                "support",
+                "confidence",
+                "lift",
+                "leverage",
+                "conviction",
+                "zhang",
+            ],
+        )
+        .text_columns(&[1]);
+        for i in 0..rules.len().min(limit) {
+            let (antecedent, consequent) = rules.items(i);
+            let m = rules.measures(i);
+            table.row(vec![
+                label(ids, names, antecedent),
+                label(ids, names, consequent),
+                pct(Some(m.support)),
+                pct(Some(m.confidence)),
+                format!("{:.2}", m.lift),
+                format!("{:.4}", m.leverage),
+                if m.conviction.is_infinite() {
+                    "∞".into()
+                } else {
+                    format!("{:.2}", m.conviction)
+                },
+                format!("{:.3}", m.zhang),
+            ]);
+        }
+        writeln!(out, "{}", table.render())?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct NextBasketArgs {
+    /// Transaction files with customer ids; none reads the embedded Online Retail sample.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Recommend for this customer; without it, evaluate the recommender (each customer's
+    /// last basket held out) against the baselines.
+    #[arg(long, value_name = "ID")]
+    customer: Option<String>,
+    /// Products per recommendation.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    k: usize,
+    /// Weight of a basket one step older than the next in the repeat score, in (0, 1].
+    #[arg(long, value_name = "F", default_value_t = 0.9)]
+    decay: f64,
+    /// Weight of the association-rule score against the repeat score.
+    #[arg(long, value_name = "F", default_value_t = 0.1)]
+    rule_weight: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: TextOrJson,
+}
+
+pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()> {
+    let params = NextBasketParams::default()
+        .with_k(args.k)?
+        .with_decay(args.decay)?
+        .with_rule_weight(args.rule_weight)?;
+    for path in &args.files {
+        if is_basket_file(path) {
+            bail!(
+                "{}: a basket file has no customers; next-basket needs transactions",
+                path.display()
+            );
+        }
+    }
+    let (batches, _) = load(&args.files, &args.read)?;
+    let data = InvoiceBaskets::from_sales(&batches)?;
+    if data.customers.iter().all(Option::is_none) {
+        bail!("no line has a customer id; next-basket needs identified customers");
+    }
+    match &args.customer {
+        Some(customer) => {
+            let model = NextBasketModel::fit(&data, None, &params)?;
+            let known = data
+                .customers
+                .iter()
+                .any(|c| c.as_deref() == Some(customer));
+            if !known {
+                eprintln!(
+                    "retail: customer {customer} has no completed purchase; showing the most \
+                     popular products"
+                );
+            }
+            let recommendations = model.recommend(customer);
+            match args.format {
+                TextOrJson::Json => {
+                    serde_json::to_writer_pretty(
+                        &mut *out,
+                        &json!({"customer": customer, "k": args.k, "recommendations": recommendations}),
+                    )?;
+                    writeln!(out)?;
+                }
+                TextOrJson::Table => {
+                    let mut table = TextTable::new(
+                        &format!("Next basket of customer {customer}"),
+                        &["#", "product", "name", "score", "why"],
+                    )
+                    .text_columns(&[1, 2, 4]);
+                    for (i, r) in recommendations.iter().enumerate() {
+                        table.row(vec![
+                            (i + 1).to_string(),
+                            r.product_id.clone(),
+                            r.product_name
+                                .clone()
+                                .unwrap_or_default()
+                                .trim()
+                                .to_string(),
+                            format!("{:.3}", r.score),
+                            serde_json::to_value(r.reason)?
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string(),
+                        ]);
+                    }
+                    writeln!(out, "{}", table.render())?;
+                }
+            }
+        }
+        None => {
+            let evaluation = evaluate(&data, &params)?;
+            match args.format {
+                TextOrJson::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &evaluation)?;
+                    writeln!(out)?;
+                }
+                TextOrJson::Table => {
+                    let mut table = TextTable::new(
+                        &format!(
+                            "Next basket at k = {}: {} customers' last baskets held out \
+                             ({} training baskets, {} rules)",
+                            evaluation.k,
+                            int(evaluation.customers as i64),
+                            int(evaluation.training_baskets as i64),
+                            int(evaluation.rules as i64)
+                        ),
+                        &["recommender", "hit rate", "recall", "precision"],
+                    );
+                    for m in &evaluation.methods {
+                        table.row(vec![
+                            m.method.clone(),
+                            pct(Some(m.hit_rate)),
+                            pct(Some(m.recall)),
+                            pct(Some(m.precision)),
+                        ]);
+                    }
+                    table.note("--customer ID recommends for one customer");
+                    writeln!(out, "{}", table.render())?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
