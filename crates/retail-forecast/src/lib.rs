@@ -1,6 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accuracy;
+pub mod ets;
+pub mod forecast;
+mod optim;
+
+pub use ets::{Ets, EtsParams, EtsSpec, FittedEts};
+pub use forecast::{Fit, Forecast, Interval, Predict};
 
 /// Everything that can go wrong fitting, forecasting or scoring.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -55,7 +55,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 HERE = Path(__file__).resolve().parent
-WORKSPACE = HERE.parents[2]  # .../main
+WORKSPACE = HERE.parents[3]  # .../main (reference -> tests -> retail-forecast -> crates -> main)
 SHARED_AIRPASSENGERS = WORKSPACE.parent / "shared" / "data" / "series" / "airpassengers.csv"
 
 SM_ETS_MAXITER = 10_000
@@ -864,6 +864,24 @@ def write_readme(doc, path):
     w("`reference.json` holds everything (all floats are written with `repr`, so they round-trip exactly); "
       "the Rust tests need no Python. Missing / failed values are `null`, with the error or warnings next to them.\n\n")
 
+    w("## Summary\n\n")
+    fits = doc["ets"]["fits"]
+    same_gaps = [x for x in doc["ets"]["disagreements"] if x["same_model"]]
+    big = same_gaps[0] if same_gaps else None
+    w(f"- {len(doc['series'])} series, {len(fits)} ETS specs, {len(doc['arima'])} fixed-order ARIMA cases, "
+      "AutoETS/AutoARIMA hold-out on every series.\n")
+    w("- ETS log-likelihoods are all in R forecast::ets' convention; statsmodels' `llf` converts exactly with "
+      "`loglik_R = llf + n/2 (log(2 pi/n) + 1)` (verified to 1e-12 against its fitted values).\n")
+    w("- statsmodels' ETSModel uses a different multiplicative-season update than R/statsforecast (Holt-Winters "
+      "component form), so its M-season fits are of another model; for N/A seasons both libraries evaluate the "
+      "same likelihood to 1e-11.\n")
+    w(f"- The libraries' optimisers disagree a lot: {len(doc['ets']['disagreements'])} specs differ by > 1 "
+      f"log-lik unit, {len(same_gaps)} of them on the same model"
+      + (f" (largest: {big['series']} {big['spec']}, statsmodels {big['statsmodels_loglik_R']:.2f} vs "
+         f"statsforecast {big['statsforecast_loglik']:.2f})" if big else "")
+      + ". Use `best` (R model, R constraints, polished) as the target, not either library alone.\n")
+    w(f"- Mean hold-out MASE: AutoETS {g(doc['auto']['summary']['autoets']['mean_mase'])}, AutoARIMA "
+      f"{g(doc['auto']['summary']['autoarima']['mean_mase'])}.\n\n")
     w("## Series\n\n")
     rows = [(s["name"], s["n"], s["m"], s["frequency"], s["start"], "yes" if s["strictly_positive"] else "no",
              s["source"] + ("; " + s["extraction"] if s["extraction"] != "as is" else "")) for s in doc["series"]]
@@ -1044,8 +1062,12 @@ d + D*s log-likelihood terms are dropped (`loglikelihood_burn`), so `llf` sums n
 stationary ARMA on the n - d - D*s differenced values is maximised; this is R's `arima(method='ML')`
 convention. `sarimax_exact_diffuse`: the approximate block replaced by an exact diffuse initialisation and no
 burn; statsmodels then includes terms for the diffuse periods, so its llf is on a different scale (its
-parameters equal the simple-differencing ones). `statsforecast_arima_*`: statsforecast's port of R's
-`stats::arima` (`method='CSS-ML'` is R's default), nobs = n - d - D*s; its aic counts sigma2.
+parameters equal the simple-differencing ones; its aic also counts the d + D*s diffuse states as parameters).
+`statsforecast_arima_*`: statsforecast's port of R's `stats::arima` (`method='CSS-ML'` is R's default),
+nobs = n - d - D*s; its aic counts sigma2. In statsforecast 2.1.1 `method='ML'` returns every ARMA coefficient
+exactly 0 whenever there is an MA or differenced term (the optimiser does not move from its zero start;
+flagged in `note`): do not use those rows as references. `aicc` of the statsmodels variants is statsmodels'
+(n = nobs as reported there).
 Constant: for d = 0 SARIMAX's `trend='c'` is an intercept c (mean = c / (1 - sum ar)), statsmodels ARIMA's
 `trend='c'` and statsforecast's `intercept` are the mean. For d = 1 SARIMAX `trend='c'` is the drift of the
 differenced series (intercept in the ARMA equation of diff(y)); statsmodels ARIMA needs `trend='t'`, whose

@@ -1,0 +1,1246 @@
+//! Exponential smoothing in the innovations state-space form of Hyndman, Koehler, Ord &
+//! Snyder (2008): additive or multiplicative error; no, additive or damped trend; no,
+//! additive or multiplicative season.
+//!
+//! Conventions follow R's `forecast::ets` (and statsforecast, its port):
+//! - the state update is R's `etscalc` (`l_t = q + α(p − q)`, `b_t = φb + β(p − q)`,
+//!   `s_t = s + γ(t − s)`, with `q = l + φb`, `p` the deseasonalised observation and `t` the
+//!   detrended one); `β` is Hyndman's `β`, not `β* = β/α`;
+//! - the log-likelihood drops the Gaussian constants: `−½ n ln SSE` for additive error,
+//!   `−½ (n ln Σ eₜ² + 2 Σ ln|ŷₜ|)` with relative errors for multiplicative error;
+//! - the parameter count `np` is the free smoothing parameters plus the free initial states
+//!   (`l₀`, `b₀`, `m − 1` seasonal states; the m-th is fixed by the normalisation Σs = 0 or
+//!   Σs = m) plus one for σ; AIC = −2 loglik + 2 np, AICc and BIC as in R;
+//! - parameters stay in R's "usual" region: `1e-4 ≤ α ≤ 0.9999`, `1e-4 ≤ β ≤ α`,
+//!   `1e-4 ≤ γ ≤ 1 − α`, `0.8 ≤ φ ≤ 0.98`.
+//!
+//! Fitting is maximum likelihood from several starting points. For the linear models
+//! (additive error, trend and season) the initial states are concentrated out exactly by
+//! least squares at every trial of the smoothing parameters, so the optimiser searches at
+//! most four dimensions whatever the season length; the other models start from the linear
+//! fit and R's heuristic initial states and refine everything by Nelder–Mead.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ndarray::Array1;
+use serde::Serialize;
+
+use crate::ForecastError;
+use crate::forecast::{Forecast, Interval};
+use crate::optim::NelderMead;
+
+/// The error component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ErrorKind {
+    /// `y = ŷ + ε`.
+    Additive,
+    /// `y = ŷ (1 + ε)`.
+    Multiplicative,
+}
+
+/// The trend component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum TrendKind {
+    /// No trend.
+    None,
+    /// Additive (linear) trend.
+    Additive,
+    /// Additive damped trend.
+    Damped,
+}
+
+/// The seasonal component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum SeasonKind {
+    /// No season.
+    None,
+    /// Additive season.
+    Additive,
+    /// Multiplicative season.
+    Multiplicative,
+}
+
+/// An ETS model specification such as `AAdM` (error, trend, season).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EtsSpec {
+    /// Error.
+    pub error: ErrorKind,
+    /// Trend.
+    pub trend: TrendKind,
+    /// Season.
+    pub season: SeasonKind,
+}
+
+impl EtsSpec {
+    /// Every specification with these components allowed (no multiplicative trend).
+    pub fn all() -> Vec<EtsSpec> {
+        let mut out = Vec::new();
+        for error in [ErrorKind::Additive, ErrorKind::Multiplicative] {
+            for trend in [TrendKind::None, TrendKind::Additive, TrendKind::Damped] {
+                for season in [
+                    SeasonKind::None,
+                    SeasonKind::Additive,
+                    SeasonKind::Multiplicative,
+                ] {
+                    out.push(EtsSpec {
+                        error,
+                        trend,
+                        season,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The short code, e.g. `AAdM`.
+    pub fn code(&self) -> String {
+        let e = match self.error {
+            ErrorKind::Additive => "A",
+            ErrorKind::Multiplicative => "M",
+        };
+        let t = match self.trend {
+            TrendKind::None => "N",
+            TrendKind::Additive => "A",
+            TrendKind::Damped => "Ad",
+        };
+        let s = match self.season {
+            SeasonKind::None => "N",
+            SeasonKind::Additive => "A",
+            SeasonKind::Multiplicative => "M",
+        };
+        format!("{e}{t}{s}")
+    }
+
+    /// True when every component is additive (the linear class with analytic intervals).
+    pub fn is_linear(&self) -> bool {
+        self.error == ErrorKind::Additive && self.season != SeasonKind::Multiplicative
+    }
+
+    fn has_trend(&self) -> bool {
+        self.trend != TrendKind::None
+    }
+
+    fn has_season(&self) -> bool {
+        self.season != SeasonKind::None
+    }
+
+    fn needs_positive_data(&self) -> bool {
+        self.error == ErrorKind::Multiplicative || self.season == SeasonKind::Multiplicative
+    }
+}
+
+impl fmt::Display for EtsSpec {
+    /// `ETS(A,Ad,M)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.code();
+        let (e, rest) = code.split_at(1);
+        let (t, s) = rest.split_at(rest.len() - 1);
+        write!(f, "ETS({e},{t},{s})")
+    }
+}
+
+impl FromStr for EtsSpec {
+    type Err = ForecastError;
+
+    /// Parses `AAdM`, `MNN`, `ETS(A,Ad,M)` (case-insensitive).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || ForecastError::InvalidParameter {
+            parameter: "model",
+            message: format!(
+                "'{text}' is not an ETS specification such as ANN, AAdN, MAM or ETS(A,Ad,M)"
+            ),
+        };
+        let mut s: String = text
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' ' | '(' | ')'))
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if let Some(rest) = s.strip_prefix("ETS") {
+            s = rest.to_string();
+        }
+        let mut chars = s.chars();
+        let error = match chars.next() {
+            Some('A') => ErrorKind::Additive,
+            Some('M') => ErrorKind::Multiplicative,
+            _ => return Err(bad()),
+        };
+        let rest: String = chars.collect();
+        let (trend, season) = match rest.as_str() {
+            r if r.len() == 3 && r.starts_with("AD") => (TrendKind::Damped, &r[2..]),
+            r if r.len() == 2 && r.starts_with('A') => (TrendKind::Additive, &r[1..]),
+            r if r.len() == 2 && r.starts_with('N') => (TrendKind::None, &r[1..]),
+            _ => return Err(bad()),
+        };
+        let season = match season {
+            "N" => SeasonKind::None,
+            "A" => SeasonKind::Additive,
+            "M" => SeasonKind::Multiplicative,
+            _ => return Err(bad()),
+        };
+        Ok(EtsSpec {
+            error,
+            trend,
+            season,
+        })
+    }
+}
+
+/// Smoothing parameters and initial states, in R's layout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EtsParams {
+    /// Level smoothing.
+    pub alpha: f64,
+    /// Trend smoothing (Hyndman's β).
+    pub beta: Option<f64>,
+    /// Seasonal smoothing.
+    pub gamma: Option<f64>,
+    /// Damping.
+    pub phi: Option<f64>,
+    /// Initial level `l₀`.
+    pub level: f64,
+    /// Initial slope `b₀`.
+    pub slope: Option<f64>,
+    /// Initial seasonal states `[s₀, s₋₁, …, s₋₍ₘ₋₁₎]` (most recent first; the first
+    /// observation uses the last).
+    pub seasonal: Vec<f64>,
+}
+
+/// The state after the last observation: what forecasts start from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EtsState {
+    /// Level.
+    pub level: f64,
+    /// Slope (0 without trend).
+    pub slope: f64,
+    /// Seasonal states, most recent first (empty without season).
+    pub seasonal: Vec<f64>,
+}
+
+const TOL: f64 = 1e-10;
+
+/// One pass of the model over `y`.
+struct Pass {
+    /// Σ e² (relative errors for multiplicative error).
+    sse: f64,
+    /// Σ ln|ŷ| (multiplicative error only).
+    sum_log: f64,
+    state: EtsState,
+}
+
+/// The filter of R's `etscalc`; `fitted` receives ŷ when given. `None` when a forecast
+/// or a divisor is (numerically) zero or the values blow up.
+fn run(
+    spec: EtsSpec,
+    m: usize,
+    p: &EtsParams,
+    y: &[f64],
+    mut fitted: Option<&mut [f64]>,
+) -> Option<Pass> {
+    let phi = p.phi.unwrap_or(1.0);
+    let beta = p.beta.unwrap_or(0.0);
+    let gamma = p.gamma.unwrap_or(0.0);
+    let (mut l, mut b) = (p.level, p.slope.unwrap_or(0.0));
+    let seasonal = spec.has_season();
+    // ring[t % m] holds the seasonal state used at time t (1-based): s_{t−m}.
+    let mut ring = vec![0.0; if seasonal { m } else { 0 }];
+    if seasonal {
+        for t in 1..=m {
+            ring[t % m] = p.seasonal[m - t];
+        }
+    }
+    let (mut sse, mut sum_log) = (0.0, 0.0);
+    let multiplicative_error = spec.error == ErrorKind::Multiplicative;
+    for (i, &obs) in y.iter().enumerate() {
+        let t = i + 1;
+        let slot = if seasonal { t % m } else { 0 };
+        let s_old = if seasonal { ring[slot] } else { 0.0 };
+        let phib = phi * b;
+        let q = if spec.has_trend() { l + phib } else { l };
+        let yhat = match spec.season {
+            SeasonKind::None => q,
+            SeasonKind::Additive => q + s_old,
+            SeasonKind::Multiplicative => q * s_old,
+        };
+        if let Some(f) = fitted.as_deref_mut() {
+            f[i] = yhat;
+        }
+        if multiplicative_error {
+            if yhat.abs() < TOL {
+                return None;
+            }
+            let e = (obs - yhat) / yhat;
+            sse += e * e;
+            sum_log += yhat.abs().ln();
+        } else {
+            let e = obs - yhat;
+            sse += e * e;
+        }
+        let p_obs = match spec.season {
+            SeasonKind::None => obs,
+            SeasonKind::Additive => obs - s_old,
+            SeasonKind::Multiplicative => {
+                if s_old.abs() < TOL {
+                    return None;
+                }
+                obs / s_old
+            }
+        };
+        let l_new = q + p.alpha * (p_obs - q);
+        if spec.has_trend() {
+            b = phib + beta * (p_obs - q);
+        }
+        if seasonal {
+            let detrended = match spec.season {
+                SeasonKind::Multiplicative => {
+                    if q.abs() < TOL {
+                        return None;
+                    }
+                    obs / q
+                }
+                _ => obs - q,
+            };
+            ring[slot] = s_old + gamma * (detrended - s_old);
+        }
+        l = l_new;
+    }
+    if !(sse.is_finite() && l.is_finite() && b.is_finite()) {
+        return None;
+    }
+    let n = y.len();
+    let seasonal_state = if seasonal {
+        // Most recent first: s_n, s_{n−1}, …
+        (0..m).map(|j| ring[(n + m - j) % m]).collect()
+    } else {
+        Vec::new()
+    };
+    Some(Pass {
+        sse,
+        sum_log,
+        state: EtsState {
+            level: l,
+            slope: if spec.has_trend() { b } else { 0.0 },
+            seasonal: seasonal_state,
+        },
+    })
+}
+
+/// `n ln SSE (+ 2 Σ ln|ŷ|)`: minus twice R's log-likelihood.
+fn lik(spec: EtsSpec, pass: &Pass, n: usize) -> f64 {
+    if pass.sse <= 0.0 {
+        // A perfect fit: the likelihood is unbounded; report a very good but finite value.
+        return n as f64 * (1e-300f64).ln();
+    }
+    let mut v = n as f64 * pass.sse.ln();
+    if spec.error == ErrorKind::Multiplicative {
+        v += 2.0 * pass.sum_log;
+    }
+    v
+}
+
+/// Where the free parameters sit in the optimiser's vector.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    spec: EtsSpec,
+    m: usize,
+}
+
+impl Layout {
+    fn smoothing_len(&self) -> usize {
+        1 + usize::from(self.spec.has_trend())
+            + usize::from(self.spec.has_season())
+            + usize::from(self.spec.trend == TrendKind::Damped)
+    }
+
+    fn state_len(&self) -> usize {
+        1 + usize::from(self.spec.has_trend())
+            + if self.spec.has_season() { self.m - 1 } else { 0 }
+    }
+
+    /// Smoothing parameters from the front of the optimiser's vector `x`, projected into
+    /// the usual region. The optimiser works on `(α, β/α, γ/(1−α), φ)`, a box, so the
+    /// corners `β = α` and `γ = 1 − α` (where the optimum often sits) are easy to reach.
+    fn smoothing(&self, x: &[f64]) -> (f64, Option<f64>, Option<f64>, Option<f64>) {
+        let mut i = 1;
+        let alpha = x[0].clamp(1e-4, 0.9999);
+        let beta = self.spec.has_trend().then(|| {
+            i += 1;
+            (x[i - 1].clamp(0.0, 1.0) * alpha).max(1e-4).min(alpha)
+        });
+        let gamma = self.spec.has_season().then(|| {
+            i += 1;
+            (x[i - 1].clamp(0.0, 1.0) * (1.0 - alpha))
+                .max(1e-4)
+                .min(1.0 - alpha)
+        });
+        let phi = (self.spec.trend == TrendKind::Damped).then(|| x[i].clamp(0.8, 0.98));
+        (alpha, beta, gamma, phi)
+    }
+
+    /// How far `x` lies outside the optimiser's box (0 inside): a gentle pull back.
+    fn outside(&self, x: &[f64]) -> f64 {
+        let mut d = 0.0;
+        let mut add = |v: f64, lo: f64, hi: f64| {
+            if v < lo {
+                d += lo - v;
+            } else if v > hi {
+                d += v - hi;
+            }
+        };
+        let mut i = 0;
+        add(x[i], 1e-4, 0.9999);
+        if self.spec.has_trend() {
+            i += 1;
+            add(x[i], 0.0, 1.0);
+        }
+        if self.spec.has_season() {
+            i += 1;
+            add(x[i], 0.0, 1.0);
+        }
+        if self.spec.trend == TrendKind::Damped {
+            i += 1;
+            add(x[i], 0.8, 0.98);
+        }
+        d
+    }
+
+    /// Full parameters from smoothing `x` and free states (level, slope, m−1 seasonal).
+    fn params(&self, smoothing: &[f64], states: &[f64]) -> EtsParams {
+        let (alpha, beta, gamma, phi) = self.smoothing(smoothing);
+        let mut i = 0;
+        let level = states[i];
+        i += 1;
+        let slope = self.spec.has_trend().then(|| {
+            i += 1;
+            states[i - 1]
+        });
+        let seasonal = if self.spec.has_season() {
+            let free = &states[i..i + self.m - 1];
+            let norm = if self.spec.season == SeasonKind::Multiplicative {
+                self.m as f64
+            } else {
+                0.0
+            };
+            let mut s = free.to_vec();
+            s.push(norm - free.iter().sum::<f64>());
+            s
+        } else {
+            Vec::new()
+        };
+        EtsParams {
+            alpha,
+            beta,
+            gamma,
+            phi,
+            level,
+            slope,
+            seasonal,
+        }
+    }
+
+    fn free_states(&self, p: &EtsParams) -> Vec<f64> {
+        let mut v = vec![p.level];
+        if let Some(b) = p.slope {
+            v.push(b);
+        }
+        if self.spec.has_season() {
+            v.extend_from_slice(&p.seasonal[..self.m - 1]);
+        }
+        v
+    }
+
+    /// The optimiser's vector of `p`'s smoothing parameters (inverse of `smoothing`).
+    fn smoothing_vec(&self, p: &EtsParams) -> Vec<f64> {
+        let mut v = vec![p.alpha];
+        v.extend(p.beta.map(|b| b / p.alpha));
+        v.extend(p.gamma.map(|g| g / (1.0 - p.alpha)));
+        v.extend(p.phi);
+        v
+    }
+}
+
+/// Starting points in the optimiser's coordinates: R's `initparam` values (α = 0.2/m of
+/// its range, β = 0.1 α, γ = 0.05 (1 − α), φ = 0.978) and spread-out others, including the
+/// corners β = α and γ = 1 − α. `many` adds more for the cheap concentrated searches.
+fn smoothing_starts(layout: Layout, many: bool) -> Vec<Vec<f64>> {
+    let m = if layout.spec.has_season() { layout.m } else { 1 };
+    let r_alpha = (1e-4 + 0.2 * (0.9999 - 1e-4) / m as f64).clamp(2e-4, 0.9998);
+    let mut grid: Vec<(f64, f64, f64)> = vec![(r_alpha, 0.1, 0.05), (0.5, 0.1, 0.05), (0.95, 0.9, 0.5)];
+    if many {
+        grid.extend([(0.2, 0.5, 0.5), (0.05, 0.9, 0.9), (0.9999, 1.0, 0.0), (0.02, 0.02, 0.02)]);
+    }
+    grid.into_iter()
+        .map(|(alpha, u, v)| {
+            let mut x = vec![alpha];
+            if layout.spec.has_trend() {
+                x.push(u);
+            }
+            if layout.spec.has_season() {
+                x.push(v);
+            }
+            if layout.spec.trend == TrendKind::Damped {
+                x.push(0.978);
+            }
+            x
+        })
+        .collect()
+}
+
+/// Classical decomposition of the first seasons (R's `decompose`), as `initstate` uses it.
+fn heuristic_states(layout: Layout, y: &[f64]) -> Vec<f64> {
+    let spec = layout.spec;
+    let m = layout.m;
+    let n = y.len();
+    let mut adjusted = y.to_vec();
+    let mut seasonal_free = Vec::new();
+    if spec.has_season() {
+        let take = (3 * m).min(n);
+        let z = &y[..take];
+        // Centred moving average of order m (2×m for even m).
+        let half = m / 2;
+        let mut figure = vec![0.0; m];
+        let mut counts = vec![0usize; m];
+        for t in half..take.saturating_sub(half) {
+            let trend = if m % 2 == 0 {
+                if t + half >= take {
+                    continue;
+                }
+                let mut s = 0.5 * (z[t - half] + z[t + half]);
+                for v in &z[t + 1 - half..t + half] {
+                    s += v;
+                }
+                s / m as f64
+            } else {
+                z[t - half..=t + half].iter().sum::<f64>() / m as f64
+            };
+            let detrended = if spec.season == SeasonKind::Multiplicative {
+                z[t] / trend
+            } else {
+                z[t] - trend
+            };
+            if detrended.is_finite() {
+                figure[t % m] += detrended;
+                counts[t % m] += 1;
+            }
+        }
+        for j in 0..m {
+            figure[j] = if counts[j] > 0 {
+                figure[j] / counts[j] as f64
+            } else if spec.season == SeasonKind::Multiplicative {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        let mean = figure.iter().sum::<f64>() / m as f64;
+        for f in &mut figure {
+            if spec.season == SeasonKind::Multiplicative {
+                *f /= if mean.abs() > TOL { mean } else { 1.0 };
+                *f = f.max(1e-2);
+            } else {
+                *f -= mean;
+            }
+        }
+        // figure[j] is the season of times t ≡ j (mod m), t 0-based; time 1 (1-based) is
+        // figure[0]. R layout: s_R[k] = season of time m − k (1-based) = figure[m − k − 1].
+        seasonal_free = (0..m - 1).map(|k| figure[m - k - 1]).collect();
+        for (t, v) in adjusted.iter_mut().enumerate() {
+            if spec.season == SeasonKind::Multiplicative {
+                *v /= figure[t % m];
+            } else {
+                *v -= figure[t % m];
+            }
+        }
+    }
+    let season_m = if spec.has_season() { m } else { 1 };
+    let maxn = (2 * season_m).max(10).min(n);
+    let mut states = Vec::new();
+    if spec.has_trend() {
+        // Least-squares line through the first maxn adjusted values, at times 1..maxn.
+        let xs: Vec<f64> = (1..=maxn).map(|t| t as f64).collect();
+        let xm = xs.iter().sum::<f64>() / maxn as f64;
+        let ym = adjusted[..maxn].iter().sum::<f64>() / maxn as f64;
+        let sxy: f64 = xs
+            .iter()
+            .zip(&adjusted[..maxn])
+            .map(|(x, y)| (x - xm) * (y - ym))
+            .sum();
+        let sxx: f64 = xs.iter().map(|x| (x - xm) * (x - xm)).sum();
+        let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        let mut l0 = ym - slope * xm;
+        let mut b0 = slope;
+        if (l0 + b0).abs() < 1e-8 {
+            l0 *= 1.0 + 1e-3;
+            b0 *= 1.0 - 1e-3;
+        }
+        states.push(l0);
+        states.push(b0);
+    } else {
+        states.push(adjusted[..maxn].iter().sum::<f64>() / maxn as f64);
+    }
+    states.extend(seasonal_free);
+    states
+}
+
+/// Least squares for the initial states of a linear model at given smoothing parameters:
+/// ŷ is affine in the free states, so the SSE-minimising states solve a normal system.
+fn concentrated_states(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<Vec<f64>> {
+    let spec = layout.spec;
+    let m = layout.m;
+    let k = layout.state_len();
+    let (alpha, beta, gamma, phi) = layout.smoothing(smoothing);
+    let (beta, gamma, phi) = (beta.unwrap_or(0.0), gamma.unwrap_or(0.0), phi.unwrap_or(1.0));
+    // Affine forms: value = c + coef · x, stored as [c, coef...] (k + 1 numbers).
+    let w = k + 1;
+    let mut level = vec![0.0; w];
+    level[1] = 1.0;
+    let mut slope = vec![0.0; w];
+    let mut col = 2;
+    if spec.has_trend() {
+        slope[col] = 1.0;
+        col += 1;
+    }
+    let seasonal = spec.has_season();
+    let mut ring = vec![0.0; if seasonal { m * w } else { 0 }];
+    if seasonal {
+        // s_R[k] for k < m−1 is free state col+k; s_R[m−1] = −Σ free.
+        for t in 1..=m {
+            let k_r = m - t;
+            let slot = (t % m) * w;
+            if k_r < m - 1 {
+                ring[slot + col + k_r] = 1.0;
+            } else {
+                for j in 0..m - 1 {
+                    ring[slot + col + j] = -1.0;
+                }
+            }
+        }
+    }
+    let mut xtx = vec![0.0; k * k];
+    let mut xtz = vec![0.0; k];
+    let mut q = vec![0.0; w];
+    let mut yhat = vec![0.0; w];
+    let mut s_old = vec![0.0; w];
+    for (i, &obs) in y.iter().enumerate() {
+        let t = i + 1;
+        if seasonal {
+            let slot = (t % m) * w;
+            s_old.copy_from_slice(&ring[slot..slot + w]);
+        }
+        for j in 0..w {
+            let phib = phi * slope[j];
+            q[j] = if spec.has_trend() {
+                level[j] + phib
+            } else {
+                level[j]
+            };
+            yhat[j] = q[j] + if seasonal { s_old[j] } else { 0.0 };
+        }
+        // Residual e = obs − ŷ = (obs − c) − coef · x: accumulate the normal equations.
+        let z = obs - yhat[0];
+        for a in 0..k {
+            let xa = yhat[a + 1];
+            if xa == 0.0 {
+                continue;
+            }
+            xtz[a] += xa * z;
+            for bcol in a..k {
+                xtx[a * k + bcol] += xa * yhat[bcol + 1];
+            }
+        }
+        // Updates with p − q = obs − s_old − q (affine: constant obs, minus forms).
+        for j in 0..w {
+            let obs_j = if j == 0 { obs } else { 0.0 };
+            let p_minus_q = obs_j - if seasonal { s_old[j] } else { 0.0 } - q[j];
+            let l_new = q[j] + alpha * p_minus_q;
+            if spec.has_trend() {
+                slope[j] = phi * slope[j] + beta * p_minus_q;
+            }
+            if seasonal {
+                let detrended = obs_j - q[j];
+                let slot = (t % m) * w;
+                ring[slot + j] = s_old[j] + gamma * (detrended - s_old[j]);
+            }
+            level[j] = l_new;
+        }
+    }
+    for a in 0..k {
+        for bcol in 0..a {
+            xtx[a * k + bcol] = xtx[bcol * k + a];
+        }
+    }
+    solve_symmetric(&mut xtx, &mut xtz, k)?;
+    Some(xtz)
+}
+
+/// Solves `A x = b` for symmetric positive (semi)definite `A` by Cholesky with a tiny ridge;
+/// `b` receives `x`.
+fn solve_symmetric(a: &mut [f64], b: &mut [f64], k: usize) -> Option<()> {
+    let scale = (0..k).map(|i| a[i * k + i].abs()).fold(0.0, f64::max);
+    if scale == 0.0 || !scale.is_finite() {
+        return None;
+    }
+    for i in 0..k {
+        a[i * k + i] += 1e-12 * scale;
+    }
+    for j in 0..k {
+        let mut d = a[j * k + j];
+        for p in 0..j {
+            d -= a[j * k + p] * a[j * k + p];
+        }
+        if d <= 0.0 {
+            return None;
+        }
+        let d = d.sqrt();
+        a[j * k + j] = d;
+        for i in j + 1..k {
+            let mut s = a[i * k + j];
+            for p in 0..j {
+                s -= a[i * k + p] * a[j * k + p];
+            }
+            a[i * k + j] = s / d;
+        }
+    }
+    for i in 0..k {
+        let mut s = b[i];
+        for p in 0..i {
+            s -= a[i * k + p] * b[p];
+        }
+        b[i] = s / a[i * k + i];
+    }
+    for i in (0..k).rev() {
+        let mut s = b[i];
+        for p in i + 1..k {
+            s -= a[p * k + i] * b[p];
+        }
+        b[i] = s / a[i * k + i];
+    }
+    Some(())
+}
+
+/// How to fit an ETS model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ets {
+    spec: EtsSpec,
+    season_length: usize,
+    max_evals: usize,
+}
+
+impl Ets {
+    /// A model of `spec` with season length `season_length` (1 for none).
+    pub fn new(spec: EtsSpec, season_length: usize) -> Result<Ets, ForecastError> {
+        if season_length == 0 {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "season_length",
+                message: "must be at least 1".into(),
+            });
+        }
+        if spec.has_season() && season_length < 2 {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "season_length",
+                message: format!("{spec} is seasonal; give a season length of at least 2"),
+            });
+        }
+        Ok(Ets {
+            spec,
+            season_length,
+            max_evals: 4_000,
+        })
+    }
+
+    /// Largest number of likelihood evaluations per optimiser run (default 4,000).
+    pub fn with_max_evals(mut self, evals: usize) -> Result<Ets, ForecastError> {
+        if evals < 10 {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "max_evals",
+                message: "must be at least 10".into(),
+            });
+        }
+        self.max_evals = evals;
+        Ok(self)
+    }
+
+    /// The specification.
+    pub fn spec(&self) -> EtsSpec {
+        self.spec
+    }
+
+    /// Fits by maximum likelihood.
+    pub fn fit(&self, y: &[f64]) -> Result<FittedEts, ForecastError> {
+        let spec = self.spec;
+        let m = if spec.has_season() {
+            self.season_length
+        } else {
+            1
+        };
+        let layout = Layout { spec, m };
+        let n = y.len();
+        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "y",
+                message: format!("value {} (index {i}) is not a finite number", y[i]),
+            });
+        }
+        let n_params = layout.smoothing_len() + layout.state_len() + 1;
+        if n < n_params + 2 || (spec.has_season() && n < 2 * m) {
+            return Err(ForecastError::Undefined(format!(
+                "{spec} with season length {m} needs more than {} observations; the series has {n}",
+                (n_params + 1).max(if spec.has_season() { 2 * m - 1 } else { 0 })
+            )));
+        }
+        if spec.needs_positive_data() && y.iter().any(|&v| v <= 0.0) {
+            return Err(ForecastError::Undefined(format!(
+                "{spec} has a multiplicative component and needs strictly positive data; \
+                 the series has zeros or negatives (use an additive model)"
+            )));
+        }
+        let scale = {
+            let mean_abs = y.iter().map(|v| v.abs()).sum::<f64>() / n as f64;
+            if mean_abs > 0.0 { mean_abs } else { 1.0 }
+        };
+        let nm = NelderMead {
+            max_evals: self.max_evals,
+            ..NelderMead::default()
+        };
+
+        let mut best: Option<(f64, EtsParams)> = None;
+        let consider = |value: f64, params: EtsParams, best: &mut Option<(f64, EtsParams)>| {
+            if value.is_finite() && best.as_ref().is_none_or(|(v, _)| value < *v) {
+                *best = Some((value, params));
+            }
+        };
+        let evaluate = |params: &EtsParams| -> f64 {
+            match run(spec, m, params, y, None) {
+                Some(pass) => lik(spec, &pass, n),
+                None => f64::INFINITY,
+            }
+        };
+
+        // Linear-in-states start: concentrated least squares (exact for linear models).
+        let linear = EtsSpec {
+            error: ErrorKind::Additive,
+            trend: spec.trend,
+            season: if spec.has_season() {
+                SeasonKind::Additive
+            } else {
+                SeasonKind::None
+            },
+        };
+        let linear_layout = Layout { spec: linear, m };
+        let smoothing_len = layout.smoothing_len();
+        let s_scale = vec![1.0; smoothing_len];
+        if spec.season != SeasonKind::Multiplicative {
+            for start in smoothing_starts(layout, true) {
+                let mut profile = |x: &[f64]| -> f64 {
+                    let Some(states) = concentrated_states(linear_layout, x, y) else {
+                        return f64::INFINITY;
+                    };
+                    evaluate(&layout.params(x, &states)) + layout.outside(x)
+                };
+                let found = nm.minimize_restarting(&mut profile, &start, &s_scale, 3);
+                if let Some(states) = concentrated_states(linear_layout, &found.x, y) {
+                    let params = layout.params(&found.x, &states);
+                    consider(evaluate(&params), params, &mut best);
+                }
+            }
+        }
+
+        // Everything free, from the heuristic states and from the best so far.
+        let full_dim = smoothing_len + layout.state_len();
+        let refine_all = !spec.is_linear() || full_dim <= 8;
+        if refine_all {
+            let mut starts: Vec<Vec<f64>> = Vec::new();
+            if let Some((_, p)) = &best {
+                let mut x = layout.smoothing_vec(p);
+                x.extend(layout.free_states(p));
+                starts.push(x);
+            }
+            let heuristic = heuristic_states(layout, y);
+            for s in smoothing_starts(layout, false) {
+                let mut x = s;
+                x.extend_from_slice(&heuristic);
+                starts.push(x);
+            }
+            let state_scale: Vec<f64> = (0..layout.state_len())
+                .map(|i| {
+                    let seasonal_index = i >= 1 + usize::from(spec.has_trend());
+                    if seasonal_index && spec.season == SeasonKind::Multiplicative {
+                        1.0
+                    } else {
+                        scale
+                    }
+                })
+                .collect();
+            let mut full_scale = s_scale.clone();
+            full_scale.extend_from_slice(&state_scale);
+            for start in starts {
+                let mut objective = |x: &[f64]| -> f64 {
+                    evaluate(&layout.params(&x[..smoothing_len], &x[smoothing_len..]))
+                        + layout.outside(&x[..smoothing_len])
+                };
+                let found = nm.minimize_restarting(&mut objective, &start, &full_scale, 4);
+                let params = layout.params(&found.x[..smoothing_len], &found.x[smoothing_len..]);
+                consider(evaluate(&params), params, &mut best);
+            }
+        }
+
+        let Some((value, params)) = best else {
+            return Err(ForecastError::Undefined(format!(
+                "{spec} could not be fitted: every start gave a zero forecast or divisor"
+            )));
+        };
+        FittedEts::from_params(spec, self.season_length, params, y, Some(value))
+    }
+}
+
+/// A fitted ETS model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FittedEts {
+    /// The specification.
+    #[serde(serialize_with = "serialize_spec")]
+    pub spec: EtsSpec,
+    /// Season length.
+    pub season_length: usize,
+    /// Estimated parameters and initial states.
+    pub params: EtsParams,
+    /// Log-likelihood (R `forecast::ets` convention, Gaussian constants dropped).
+    pub loglik: f64,
+    /// Number of parameters counted by the criteria (including σ).
+    pub n_params: usize,
+    /// Akaike's information criterion.
+    pub aic: f64,
+    /// AIC corrected for small samples.
+    pub aicc: f64,
+    /// Bayesian information criterion.
+    pub bic: f64,
+    /// Innovation variance: Σ e² / (n − np + 1), the free parameters excluding σ.
+    pub sigma2: f64,
+    /// In-sample one-step forecasts.
+    #[serde(skip)]
+    pub fitted: Array1<f64>,
+    /// In-sample residuals `y − ŷ` (on the data's scale for both error types).
+    #[serde(skip)]
+    pub residuals: Array1<f64>,
+    /// The state after the last observation.
+    pub state: EtsState,
+    /// Observations fitted.
+    pub n: usize,
+}
+
+fn serialize_spec<S: serde::Serializer>(spec: &EtsSpec, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&spec.to_string())
+}
+
+impl FittedEts {
+    /// Evaluates given parameters on `y` (no fitting): the likelihood, criteria, fitted
+    /// values and final state.
+    pub fn from_params(
+        spec: EtsSpec,
+        season_length: usize,
+        params: EtsParams,
+        y: &[f64],
+        _known: Option<f64>,
+    ) -> Result<FittedEts, ForecastError> {
+        let m = if spec.has_season() { season_length } else { 1 };
+        if spec.has_season() && params.seasonal.len() != m {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "seasonal",
+                message: format!("{} initial seasonal states for season length {m}", params.seasonal.len()),
+            });
+        }
+        let n = y.len();
+        let mut fitted = vec![0.0; n];
+        let pass = run(spec, m, &params, y, Some(&mut fitted)).ok_or_else(|| {
+            ForecastError::Undefined(format!(
+                "{spec}: the parameters give a zero forecast or divisor on this series"
+            ))
+        })?;
+        let layout = Layout { spec, m };
+        let free = layout.smoothing_len() + layout.state_len();
+        let n_params = free + 1;
+        let loglik = -0.5 * lik(spec, &pass, n);
+        let aic = -2.0 * loglik + 2.0 * n_params as f64;
+        let denominator = n as f64 - n_params as f64 - 1.0;
+        let aicc = if denominator > 0.0 {
+            aic + 2.0 * (n_params * (n_params + 1)) as f64 / denominator
+        } else {
+            f64::INFINITY
+        };
+        let bic = aic + n_params as f64 * ((n as f64).ln() - 2.0);
+        let dof = (n as f64 - free as f64).max(1.0);
+        let sigma2 = pass.sse / dof;
+        let residuals: Vec<f64> = y.iter().zip(&fitted).map(|(a, f)| a - f).collect();
+        Ok(FittedEts {
+            spec,
+            season_length,
+            params,
+            loglik,
+            n_params,
+            aic,
+            aicc,
+            bic,
+            sigma2,
+            fitted: Array1::from(fitted),
+            residuals: Array1::from(residuals),
+            state: pass.state,
+            n,
+        })
+    }
+
+    /// Point forecasts for `h` steps.
+    pub fn point_forecast(&self, h: usize) -> Vec<f64> {
+        let spec = self.spec;
+        let m = self.state.seasonal.len();
+        let phi = self.params.phi.unwrap_or(1.0);
+        let mut out = Vec::with_capacity(h);
+        let mut damp_sum = 0.0;
+        let mut power = 1.0;
+        for step in 1..=h {
+            if spec.trend == TrendKind::Damped {
+                power *= phi;
+                damp_sum += power;
+            } else {
+                damp_sum = step as f64;
+            }
+            let q = if spec.has_trend() {
+                self.state.level + damp_sum * self.state.slope
+            } else {
+                self.state.level
+            };
+            // Season for time n + step: s_{n+step−m·k}; most-recent-first index (m − step mod m) mod m.
+            let value = if m > 0 {
+                let s = self.state.seasonal[(m - 1) - ((step - 1) % m)];
+                match spec.season {
+                    SeasonKind::Multiplicative => q * s,
+                    _ => q + s,
+                }
+            } else {
+                q
+            };
+            out.push(value);
+        }
+        out
+    }
+
+    /// Forecasts with prediction intervals at `levels` (percent, e.g. 80 and 95): analytic
+    /// for the linear class, simulated otherwise (`paths` sample paths, fixed seed).
+    pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+        crate::forecast::check_levels(levels)?;
+        let point = self.point_forecast(h);
+        let mut intervals = Vec::new();
+        if self.spec.is_linear() {
+            let variances = self.linear_variances(h);
+            for &level in levels {
+                let z = crate::forecast::normal_quantile(0.5 + level / 200.0);
+                let (lower, upper) = point
+                    .iter()
+                    .zip(&variances)
+                    .map(|(p, v)| (p - z * v.sqrt(), p + z * v.sqrt()))
+                    .unzip();
+                intervals.push(Interval {
+                    level,
+                    lower,
+                    upper,
+                });
+            }
+        } else {
+            let paths = self.simulate(h, 5_000, 42);
+            for &level in levels {
+                let (mut lower, mut upper) = (Vec::with_capacity(h), Vec::with_capacity(h));
+                for step in 0..h {
+                    let mut column: Vec<f64> = paths.iter().map(|p| p[step]).collect();
+                    column.sort_by(f64::total_cmp);
+                    let tail = (1.0 - level / 100.0) / 2.0;
+                    lower.push(crate::forecast::quantile_sorted(&column, tail));
+                    upper.push(crate::forecast::quantile_sorted(&column, 1.0 - tail));
+                }
+                intervals.push(Interval {
+                    level,
+                    lower,
+                    upper,
+                });
+            }
+        }
+        Ok(Forecast {
+            model: self.spec.to_string(),
+            point,
+            intervals,
+        })
+    }
+
+    /// h-step forecast variances of the linear class: σ²(1 + Σ_{j<h} c_j²), with c_j the
+    /// j-step impulse response of the state space.
+    fn linear_variances(&self, h: usize) -> Vec<f64> {
+        let alpha = self.params.alpha;
+        let beta = self.params.beta.unwrap_or(0.0);
+        let gamma = self.params.gamma.unwrap_or(0.0);
+        let phi = self.params.phi.unwrap_or(1.0);
+        let m = self.state.seasonal.len();
+        let mut out = Vec::with_capacity(h);
+        let mut acc = 1.0;
+        let mut damp_sum = 0.0;
+        let mut power = 1.0;
+        for step in 1..=h {
+            out.push(self.sigma2 * acc);
+            // c_j for j = step: α + β Σ_{i=1..j} φ^i + γ [j mod m == 0].
+            if self.spec.trend == TrendKind::Damped {
+                power *= phi;
+                damp_sum += power;
+            } else {
+                damp_sum = step as f64;
+            }
+            let mut c = alpha;
+            if self.spec.has_trend() {
+                c += beta * damp_sum;
+            }
+            if m > 0 && step % m == 0 {
+                c += gamma;
+            }
+            acc += c * c;
+        }
+        out
+    }
+
+    /// Sample paths of the next `h` values with Gaussian innovations of variance σ².
+    pub fn simulate(&self, h: usize, paths: usize, seed: u64) -> Vec<Vec<f64>> {
+        let spec = self.spec;
+        let sigma = self.sigma2.sqrt();
+        let mut rng = crate::forecast::Normal::new(seed);
+        let alpha = self.params.alpha;
+        let beta = self.params.beta.unwrap_or(0.0);
+        let gamma = self.params.gamma.unwrap_or(0.0);
+        let phi = self.params.phi.unwrap_or(1.0);
+        let m = self.state.seasonal.len();
+        (0..paths)
+            .map(|_| {
+                let (mut l, mut b) = (self.state.level, self.state.slope);
+                // Ring of seasonal states, oldest used first.
+                let mut seasons: std::collections::VecDeque<f64> =
+                    self.state.seasonal.iter().rev().copied().collect();
+                let mut path = Vec::with_capacity(h);
+                for _ in 0..h {
+                    let s_old = seasons.front().copied().unwrap_or(0.0);
+                    let phib = phi * b;
+                    let q = if spec.has_trend() { l + phib } else { l };
+                    let yhat = match spec.season {
+                        SeasonKind::None => q,
+                        SeasonKind::Additive => q + s_old,
+                        SeasonKind::Multiplicative => q * s_old,
+                    };
+                    let e = sigma * rng.sample();
+                    let obs = match spec.error {
+                        ErrorKind::Additive => yhat + e,
+                        ErrorKind::Multiplicative => yhat * (1.0 + e),
+                    };
+                    path.push(obs);
+                    let p_obs = match spec.season {
+                        SeasonKind::None => obs,
+                        SeasonKind::Additive => obs - s_old,
+                        SeasonKind::Multiplicative => obs / s_old,
+                    };
+                    let l_new = q + alpha * (p_obs - q);
+                    if spec.has_trend() {
+                        b = phib + beta * (p_obs - q);
+                    }
+                    if m > 0 {
+                        let detrended = match spec.season {
+                            SeasonKind::Multiplicative => obs / q,
+                            _ => obs - q,
+                        };
+                        seasons.pop_front();
+                        seasons.push_back(s_old + gamma * (detrended - s_old));
+                    }
+                    l = l_new;
+                }
+                path
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_print() {
+        for code in ["ANN", "AAN", "AAdN", "MAdM", "MNA", "AAdA"] {
+            let spec: EtsSpec = code.parse().unwrap();
+            assert_eq!(spec.code(), code);
+        }
+        assert_eq!("ETS(A,Ad,M)".parse::<EtsSpec>().unwrap().code(), "AAdM");
+        assert_eq!("aadm".parse::<EtsSpec>().unwrap().to_string(), "ETS(A,Ad,M)");
+        assert!("AXN".parse::<EtsSpec>().is_err());
+        assert!("AMN".parse::<EtsSpec>().is_err());
+        assert_eq!(EtsSpec::all().len(), 18);
+    }
+
+    #[test]
+    fn simple_exponential_smoothing_by_hand() {
+        // ANN with α = 0.5, l₀ = 10 on [12, 8]: ŷ = 10, 11; e = 2, −3; SSE = 13.
+        let spec: EtsSpec = "ANN".parse().unwrap();
+        let params = EtsParams {
+            alpha: 0.5,
+            beta: None,
+            gamma: None,
+            phi: None,
+            level: 10.0,
+            slope: None,
+            seasonal: vec![],
+        };
+        let fit = FittedEts::from_params(spec, 1, params, &[12.0, 8.0], None).unwrap();
+        assert_eq!(fit.fitted.to_vec(), vec![10.0, 11.0]);
+        assert!((fit.loglik - (-0.5 * 2.0 * 13f64.ln())).abs() < 1e-12);
+        assert_eq!(fit.state.level, 9.5);
+        assert_eq!(fit.point_forecast(2), vec![9.5, 9.5]);
+    }
+
+    #[test]
+    fn seasonal_states_are_used_oldest_first() {
+        // ANA, α = γ = 1e-4 ≈ 0, l₀ = 0, s = [s0, s-1, s-2] = [3, 2, 1] (m = 3): the first
+        // observation uses s-2 = 1, then 2, then 3.
+        let spec: EtsSpec = "ANA".parse().unwrap();
+        let params = EtsParams {
+            alpha: 1e-12,
+            beta: None,
+            gamma: Some(1e-12),
+            phi: None,
+            level: 0.0,
+            slope: None,
+            seasonal: vec![3.0, 2.0, 1.0],
+        };
+        let y = [1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0];
+        let fit = FittedEts::from_params(spec, 3, params, &y, None).unwrap();
+        for (f, v) in fit.fitted.iter().zip(&y) {
+            assert!((f - v).abs() < 1e-9);
+        }
+        let next = fit.point_forecast(3);
+        for (f, v) in next.iter().zip([2.0, 3.0, 1.0]) {
+            assert!((f - v).abs() < 1e-9, "{next:?}");
+        }
+    }
+
+    #[test]
+    fn concentrated_states_recover_a_noise_free_linear_model() {
+        // Data generated by AAA with known states and tiny smoothing: the least-squares
+        // states must reproduce it.
+        let layout = Layout {
+            spec: "AAA".parse().unwrap(),
+            m: 4,
+        };
+        let truth = layout.params(&[0.2, 0.05, 0.1], &[100.0, 2.0, 5.0, -3.0, 1.0]);
+        // Noise-free observations: y = ŷ at every step (ŷₜ does not depend on yₜ).
+        let mut y = vec![0.0; 24];
+        for i in 0..24 {
+            let mut f = vec![0.0; i + 1];
+            run(layout.spec, 4, &truth, &y[..=i], Some(&mut f));
+            y[i] = f[i];
+        }
+        let states = concentrated_states(layout, &[0.2, 0.05, 0.1], &y).unwrap();
+        for (a, b) in states.iter().zip([100.0, 2.0, 5.0, -3.0, 1.0]) {
+            assert!((a - b).abs() < 1e-6, "{states:?}");
+        }
+    }
+}
