@@ -8,6 +8,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod bundles;
+mod forecast;
 mod input;
 mod inspect;
 mod kpis;
@@ -27,7 +28,10 @@ Examples:
   retail bundles                                  # product bundles of the embedded sample
   retail bundles retail.dat --min-support 0.0005 --min-lift 2 --format json
   retail next-basket sales.csv.gz                 # hit rate and recall vs the baselines
-  retail next-basket sales.csv.gz --customer 17850 --k 5";
+  retail next-basket sales.csv.gz --customer 17850 --k 5
+  retail forecast                                 # weekly sales of the embedded sample
+  retail forecast sales.csv.gz --by country --freq month --horizon 6 --format json
+  retail forecast --series airpassengers.csv --model MAM --level 80,95";
 
 /// Retail analytics on your sales exports: ingest, KPIs, forecasts, bundles, dashboards.
 #[derive(Debug, Parser)]
@@ -51,6 +55,9 @@ enum Command {
     Bundles(bundles::BundlesArgs),
     /// Recommend each customer's next basket, or evaluate the recommender on held-out baskets.
     NextBasket(bundles::NextBasketArgs),
+    /// Forecast sales per day, week or month (total or per group) with ETS, ARIMA or a
+    /// naive baseline, with prediction intervals.
+    Forecast(forecast::ForecastArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +87,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sql(args) => runtime()?.block_on(sql::run(&args, &mut out))?,
         Command::Bundles(args) => bundles::run(&args, &mut out)?,
         Command::NextBasket(args) => bundles::run_next_basket(&args, &mut out)?,
+        Command::Forecast(args) => forecast::run(&args, &mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -831,28 +831,84 @@ impl Ets {
         let linear_layout = Layout { spec: linear, m };
         let smoothing_len = layout.smoothing_len();
         let s_scale = vec![1.0; smoothing_len];
-        if spec.season != SeasonKind::Multiplicative {
-            for start in smoothing_starts(layout, true) {
-                let mut profile = |x: &[f64]| -> f64 {
-                    let Some(states) = concentrated_states(linear_layout, x, y) else {
-                        return f64::INFINITY;
-                    };
-                    evaluate(&layout.params(x, &states)) + layout.outside(x)
+        // A multiplicative season takes the additive states as ratios to the level: only a
+        // start, refined below with everything free.
+        let multiplicative_season = spec.season == SeasonKind::Multiplicative;
+        let states_for = |linear_states: Vec<f64>| -> Vec<f64> {
+            if !multiplicative_season {
+                return linear_states;
+            }
+            let level = linear_states[0];
+            let first_seasonal = 1 + usize::from(spec.has_trend());
+            linear_states
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| if i >= first_seasonal { 1.0 + v / level } else { v })
+                .collect()
+        };
+        // Long seasons (weekly data, m = 52) make every trial an OLS in m + 1 unknowns: fewer
+        // starts there.
+        let long_season = spec.has_season() && m > 24;
+        let mut profiled: Vec<(f64, EtsParams)> = Vec::new();
+        for start in smoothing_starts(layout, !multiplicative_season && !long_season) {
+            let mut profile = |x: &[f64]| -> f64 {
+                let Some(states) = concentrated_states(linear_layout, x, y) else {
+                    return f64::INFINITY;
                 };
-                let found = nm.minimize_restarting(&mut profile, &start, &s_scale, 3);
-                if let Some(states) = concentrated_states(linear_layout, &found.x, y) {
-                    let params = layout.params(&found.x, &states);
-                    consider(evaluate(&params), params, &mut best);
+                evaluate(&layout.params(x, &states_for(states))) + layout.outside(x)
+            };
+            let restarts = if long_season { 1 } else { 3 };
+            let found = nm.minimize_restarting(&mut profile, &start, &s_scale, restarts);
+            if let Some(states) = concentrated_states(linear_layout, &found.x, y) {
+                let params = layout.params(&found.x, &states_for(states));
+                let value = evaluate(&params);
+                if value.is_finite() {
+                    profiled.push((value, params.clone()));
                 }
+                consider(value, params, &mut best);
             }
         }
 
         // Everything free, from the heuristic states and from the best so far.
         let full_dim = smoothing_len + layout.state_len();
-        let refine_all = !spec.is_linear() || full_dim <= 8;
+        let refine_all = (!spec.is_linear() && full_dim <= 30) || full_dim <= 8;
+        if !spec.is_linear()
+            && !refine_all
+            && let Some((_, p)) = best.clone()
+        {
+            // Too many states for a full search: refine the smoothing parameters, level and
+            // slope with the seasonal states of the best start held fixed.
+            let level_slope = 1 + usize::from(spec.has_trend());
+            let mut start = layout.smoothing_vec(&p);
+            start.extend(&layout.free_states(&p)[..level_slope]);
+            let mut scale_small = s_scale.clone();
+            scale_small.extend(std::iter::repeat_n(scale, level_slope));
+            let seasonal_free = layout.free_states(&p)[level_slope..].to_vec();
+            let assemble = |x: &[f64]| -> EtsParams {
+                let mut states = x[smoothing_len..].to_vec();
+                states.extend_from_slice(&seasonal_free);
+                layout.params(&x[..smoothing_len], &states)
+            };
+            let mut objective = |x: &[f64]| -> f64 {
+                evaluate(&assemble(x)) + layout.outside(&x[..smoothing_len])
+            };
+            let found = nm.minimize_restarting(&mut objective, &start, &scale_small, 2);
+            let params = assemble(&found.x);
+            consider(evaluate(&params), params, &mut best);
+        }
         if refine_all {
+            // The best profile result.
             let mut starts: Vec<Vec<f64>> = Vec::new();
-            if let Some((_, p)) = &best {
+            profiled.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let from_profile = 1;
+            for (_, p) in profiled.iter().take(from_profile) {
+                let mut x = layout.smoothing_vec(p);
+                x.extend(layout.free_states(p));
+                starts.push(x);
+            }
+            if starts.is_empty()
+                && let Some((_, p)) = &best
+            {
                 let mut x = layout.smoothing_vec(p);
                 x.extend(layout.free_states(p));
                 starts.push(x);

@@ -139,7 +139,8 @@ impl Normal {
         }
     }
 
-    fn uniform(&mut self) -> f64 {
+    /// A uniform draw in (0, 1).
+    pub(crate) fn uniform(&mut self) -> f64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -1,12 +1,25 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accuracy;
+pub mod arima;
+pub mod auto_ets;
+pub mod backtest;
+pub mod baseline;
 pub mod ets;
 pub mod forecast;
+pub mod model;
 mod optim;
+pub mod series;
+pub mod synthetic;
 
+pub use arima::{Arima, ArimaSpec, AutoArima, FittedArima};
+pub use auto_ets::{AutoEts, AutoEtsFit, Criterion};
+pub use backtest::{Backtest, BacktestReport};
+pub use baseline::{FittedNaive, SeasonalNaive};
 pub use ets::{Ets, EtsParams, EtsSpec, FittedEts};
 pub use forecast::{Fit, Forecast, Interval, Predict};
+pub use model::{ModelChoice, SeriesForecast, forecast_many, forecast_series};
+pub use series::{Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet};
 
 /// Everything that can go wrong fitting, forecasting or scoring.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -32,4 +45,16 @@ pub enum ForecastError {
     /// The data cannot give the requested quantity (empty, constant, too short, zeros).
     #[error("{0}")]
     Undefined(String),
+    /// A series file could not be read.
+    #[error("{file}:{line}{}: {message}", column.map(|c| format!(":{c}")).unwrap_or_default())]
+    Read {
+        /// The file.
+        file: String,
+        /// 1-based line (0 when the file could not be opened).
+        line: u64,
+        /// 1-based column (field), when one is at fault.
+        column: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
 }

@@ -1,0 +1,317 @@
+//! `retail forecast`: sales series from transactions (or a plain dated series), a model per
+//! series, forecasts with intervals.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+use retail_forecast::series::{DatedSeries, read_series_csv};
+use retail_forecast::{
+    Frequency, GroupBy, ModelChoice, SeriesBuilder, SeriesForecast, forecast_many,
+};
+use serde_json::json;
+
+use crate::input::{ReadArgs, load};
+use crate::table::{TextTable, money};
+
+/// Output formats of `retail forecast`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ForecastFormat {
+    /// A table per series, for people.
+    Table,
+    /// Every series' model, parameters, criteria and forecast.
+    Json,
+    /// One row per series and horizon: key, period, forecast, bounds.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Transaction files; none reads the embedded Online Retail sample.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// A plain two-column (date,value) series instead of transactions.
+    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["files", "by", "freq"])]
+    series: Option<PathBuf>,
+    /// One series per category, sub-category, region, country, segment or product (the
+    /// largest `--top` of them), or the total.
+    #[arg(long, value_name = "GROUP", default_value = "total")]
+    by: String,
+    /// Period length: day, week (ISO, Monday start) or month.
+    #[arg(long, value_name = "FREQ", default_value = "week")]
+    freq: String,
+    /// Periods to forecast.
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    horizon: usize,
+    /// auto, ets, naive, snaive, or an ETS specification such as AAdM.
+    #[arg(long, value_name = "MODEL", default_value = "auto")]
+    model: String,
+    /// Season length (default: 7 daily, 52 weekly, 12 monthly, 4 quarterly).
+    #[arg(long, value_name = "M")]
+    season_length: Option<usize>,
+    /// Prediction interval levels in percent, comma-separated.
+    #[arg(long, value_name = "LEVELS", default_value = "80,95", value_delimiter = ',')]
+    level: Vec<f64>,
+    /// With --by: forecast the largest N groups.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ForecastFormat,
+}
+
+struct Input {
+    key: String,
+    periods: Vec<NaiveDate>,
+    values: Vec<f64>,
+}
+
+/// The period after `last`, stepping like the series' own dates.
+fn future_periods(periods: &[NaiveDate], freq: Option<Frequency>, horizon: usize) -> Vec<NaiveDate> {
+    let Some(&last) = periods.last() else {
+        return Vec::new();
+    };
+    let step_days = periods
+        .len()
+        .checked_sub(2)
+        .map(|i| (last - periods[i]).num_days())
+        .unwrap_or(1)
+        .max(1);
+    let mut out = Vec::with_capacity(horizon);
+    let mut p = last;
+    for _ in 0..horizon {
+        p = match freq {
+            Some(f) => f.next(p),
+            None if (28..=31).contains(&step_days) => p
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(p),
+            None if (89..=92).contains(&step_days) => p
+                .checked_add_months(chrono::Months::new(3))
+                .unwrap_or(p),
+            None if (365..=366).contains(&step_days) => p
+                .checked_add_months(chrono::Months::new(12))
+                .unwrap_or(p),
+            None => p + chrono::Days::new(step_days as u64),
+        };
+        out.push(p);
+    }
+    out
+}
+
+pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
+    if args.horizon == 0 {
+        bail!("--horizon must be at least 1");
+    }
+    let choice: ModelChoice = args.model.parse()?;
+    let (inputs, freq, season_length, description) = match &args.series {
+        Some(path) => {
+            let DatedSeries {
+                dates,
+                values,
+                season_length,
+            } = read_series_csv(path)?;
+            let m = args.season_length.unwrap_or(season_length);
+            let key = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "series".into());
+            let description = format!("{} ({} values)", path.display(), values.len());
+            (
+                vec![Input {
+                    key,
+                    periods: dates,
+                    values,
+                }],
+                None,
+                m,
+                description,
+            )
+        }
+        None => {
+            let freq: Frequency = args.freq.parse()?;
+            let by: GroupBy = args.by.parse()?;
+            let (batches, _) = load(&args.files, &args.read)?;
+            let set = SeriesBuilder::new(freq, by).build(&batches)?;
+            if set.series.is_empty() {
+                bail!("no completed sales in the input: nothing to forecast");
+            }
+            if !set.partial_periods.is_empty() {
+                eprintln!(
+                    "retail: dropped {} partial {freq}(s) at the edges of the data ({} lines): \
+                     starting {}",
+                    set.partial_periods.len(),
+                    set.lines_in_partial_periods,
+                    set.partial_periods
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let groups = set.series.len();
+            let inputs: Vec<Input> = set
+                .series
+                .into_iter()
+                .take(args.top.max(1))
+                .map(|s| Input {
+                    key: s.key,
+                    periods: s.periods,
+                    values: s.values,
+                })
+                .collect();
+            let description = format!(
+                "completed sales per {freq}{}",
+                if by == GroupBy::Total {
+                    String::new()
+                } else {
+                    format!(", the largest {} of {groups} groups by {}", inputs.len(), args.by)
+                }
+            );
+            (
+                inputs,
+                Some(freq),
+                args.season_length.unwrap_or(freq.season_length()),
+                description,
+            )
+        }
+    };
+    if season_length == 0 {
+        bail!("--season-length must be at least 1");
+    }
+    let series: Vec<Vec<f64>> = inputs.iter().map(|i| i.values.clone()).collect();
+    let results = forecast_many(&series, choice, season_length, args.horizon, &args.level, args.threads);
+    let mut rows = Vec::new();
+    for (input, result) in inputs.iter().zip(results) {
+        let result =
+            result.with_context(|| format!("series {}: {} could not be fitted", input.key, args.model))?;
+        if let Some(reason) = &result.fallback {
+            eprintln!("retail: series {}: naive forecast instead ({reason})", input.key);
+        }
+        let future = future_periods(&input.periods, freq, args.horizon);
+        rows.push((input, result, future));
+    }
+    match args.format {
+        ForecastFormat::Json => {
+            let series: Vec<_> = rows
+                .iter()
+                .map(|(input, r, future)| series_json(input, r, future))
+                .collect();
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &json!({
+                    "input": description,
+                    "frequency": freq.map(|f| f.to_string()),
+                    "season_length": season_length,
+                    "horizon": args.horizon,
+                    "levels": args.level,
+                    "series": series,
+                }),
+            )?;
+            writeln!(out)?;
+        }
+        ForecastFormat::Csv => {
+            let mut header = vec!["series".to_string(), "period".into(), "model".into(), "forecast".into()];
+            for level in &args.level {
+                header.push(format!("lower_{level}"));
+                header.push(format!("upper_{level}"));
+            }
+            writeln!(out, "{}", header.join(","))?;
+            for (input, r, future) in &rows {
+                for (h, period) in future.iter().enumerate() {
+                    let mut cells = vec![
+                        csv_field(&input.key),
+                        period.to_string(),
+                        csv_field(&r.model),
+                        r.forecast.point[h].to_string(),
+                    ];
+                    for interval in &r.forecast.intervals {
+                        cells.push(interval.lower[h].to_string());
+                        cells.push(interval.upper[h].to_string());
+                    }
+                    writeln!(out, "{}", cells.join(","))?;
+                }
+            }
+        }
+        ForecastFormat::Table => {
+            writeln!(out, "Forecast of {description}\n")?;
+            for (input, r, future) in &rows {
+                let title = format!(
+                    "{}: {}{} on {} periods ({} to {})",
+                    input.key,
+                    r.model,
+                    r.aicc.map(|a| format!(", AICc {a:.1}")).unwrap_or_default(),
+                    input.values.len(),
+                    input.periods.first().map(|d| d.to_string()).unwrap_or_default(),
+                    input.periods.last().map(|d| d.to_string()).unwrap_or_default(),
+                );
+                let mut headers = vec!["period".to_string(), "forecast".into()];
+                for level in &args.level {
+                    headers.push(format!("{level}% low"));
+                    headers.push(format!("{level}% high"));
+                }
+                let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+                let mut table = TextTable::new(&title, &header_refs).text_columns(&[0]);
+                for (h, period) in future.iter().enumerate() {
+                    let mut cells = vec![period.to_string(), money(r.forecast.point[h])];
+                    for interval in &r.forecast.intervals {
+                        cells.push(money(interval.lower[h]));
+                        cells.push(money(interval.upper[h]));
+                    }
+                    table.row(cells);
+                }
+                if let Some(reason) = &r.fallback {
+                    table.note(format!("naive forecast: {reason}"));
+                }
+                writeln!(out, "{}", table.render())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn series_json(input: &Input, r: &SeriesForecast, future: &[NaiveDate]) -> serde_json::Value {
+    let horizons: Vec<_> = future
+        .iter()
+        .enumerate()
+        .map(|(h, period)| {
+            let mut row = serde_json::Map::new();
+            row.insert("period".into(), json!(period.to_string()));
+            row.insert("forecast".into(), json!(r.forecast.point[h]));
+            for interval in &r.forecast.intervals {
+                row.insert(format!("lower_{}", interval.level), json!(interval.lower[h]));
+                row.insert(format!("upper_{}", interval.level), json!(interval.upper[h]));
+            }
+            serde_json::Value::Object(row)
+        })
+        .collect();
+    json!({
+        "key": input.key,
+        "model": r.model,
+        "parameters": r.parameters,
+        "loglik": r.loglik,
+        "aic": r.aic,
+        "aicc": r.aicc,
+        "bic": r.bic,
+        "fallback": r.fallback,
+        "history": {
+            "periods": input.values.len(),
+            "first": input.periods.first().map(|d| d.to_string()),
+            "last": input.periods.last().map(|d| d.to_string()),
+        },
+        "forecast": horizons,
+    })
+}

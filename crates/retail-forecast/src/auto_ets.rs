@@ -1,0 +1,294 @@
+//! Automatic ETS: fit every admissible model and keep the one with the lowest information
+//! criterion, as R's `forecast::ets(model = "ZZZ")` and statsforecast's `AutoETS` do.
+//!
+//! The candidates follow R's defaults: additive or multiplicative error; no, additive or
+//! damped trend (no multiplicative trend); no, additive or multiplicative season when the
+//! season length is at least 2 and the series covers two seasons. As in R (`restrict =
+//! TRUE`), additive error never pairs with a multiplicative season, and multiplicative
+//! components need strictly positive data. Unlike R, which refuses seasons longer than 24,
+//! weekly data keeps its season of 52: the linear models concentrate their initial states
+//! out exactly, so the search stays small.
+//!
+//! Documented fallbacks (never a NaN forecast): a constant series gets `ETS(A,N,N)` with
+//! α = 0.9999 and a zero variance; a series too short for any model is an error that names
+//! its length (the many-series layer falls back to the naive forecast then).
+
+use serde::Serialize;
+
+use crate::ForecastError;
+use crate::ets::{ErrorKind, Ets, EtsParams, EtsSpec, FittedEts, SeasonKind, TrendKind};
+use crate::forecast::{Fit, Forecast, Predict};
+
+/// The criterion that picks the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum Criterion {
+    /// Akaike's information criterion.
+    Aic,
+    /// AIC corrected for small samples (R's default).
+    #[default]
+    Aicc,
+    /// Bayesian information criterion.
+    Bic,
+}
+
+impl Criterion {
+    fn of(self, fit: &FittedEts) -> f64 {
+        match self {
+            Criterion::Aic => fit.aic,
+            Criterion::Aicc => fit.aicc,
+            Criterion::Bic => fit.bic,
+        }
+    }
+}
+
+/// Automatic model selection over the ETS family.
+#[derive(Debug, Clone)]
+pub struct AutoEts {
+    season_length: usize,
+    criterion: Criterion,
+    damped: Option<bool>,
+    seasonal: bool,
+    multiplicative: bool,
+    max_evals: usize,
+}
+
+/// One candidate's outcome in an automatic fit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// The model, e.g. `ETS(M,Ad,N)`.
+    pub model: String,
+    /// Its criterion value (infinite when it could not be fitted).
+    pub criterion: f64,
+    /// Why it could not be fitted, if so.
+    pub error: Option<String>,
+}
+
+/// The chosen model and what the others scored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AutoEtsFit {
+    /// The chosen fit.
+    pub best: FittedEts,
+    /// Every candidate tried, in the order tried.
+    pub candidates: Vec<Candidate>,
+}
+
+impl AutoEts {
+    /// Automatic ETS for season length `season_length` (1 for none).
+    pub fn new(season_length: usize) -> Result<AutoEts, ForecastError> {
+        if season_length == 0 {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "season_length",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(AutoEts {
+            season_length,
+            criterion: Criterion::Aicc,
+            damped: None,
+            seasonal: true,
+            multiplicative: true,
+            max_evals: 4_000,
+        })
+    }
+
+    /// The selection criterion (default AICc).
+    pub fn with_criterion(mut self, criterion: Criterion) -> AutoEts {
+        self.criterion = criterion;
+        self
+    }
+
+    /// `Some(true)` tries only damped trends, `Some(false)` never; `None` (default) both.
+    pub fn with_damped(mut self, damped: Option<bool>) -> AutoEts {
+        self.damped = damped;
+        self
+    }
+
+    /// Whether seasonal models are candidates (default true when the season length ≥ 2).
+    pub fn with_seasonal(mut self, seasonal: bool) -> AutoEts {
+        self.seasonal = seasonal;
+        self
+    }
+
+    /// Whether multiplicative error and season are candidates (default true; they are
+    /// skipped anyway on data with zeros or negatives).
+    pub fn with_multiplicative(mut self, multiplicative: bool) -> AutoEts {
+        self.multiplicative = multiplicative;
+        self
+    }
+
+    /// Largest number of likelihood evaluations per optimiser run.
+    pub fn with_max_evals(mut self, evals: usize) -> Result<AutoEts, ForecastError> {
+        Ets::new(EtsSpec::all()[0], 1)?.with_max_evals(evals)?;
+        self.max_evals = evals;
+        Ok(self)
+    }
+
+    /// The models that would be tried on `y`.
+    pub fn candidates(&self, y: &[f64]) -> Vec<EtsSpec> {
+        let positive = y.iter().all(|&v| v > 0.0);
+        let seasonal = self.seasonal && self.season_length >= 2 && y.len() >= 2 * self.season_length;
+        EtsSpec::all()
+            .into_iter()
+            .filter(|s| {
+                let multiplicative =
+                    s.error == ErrorKind::Multiplicative || s.season == SeasonKind::Multiplicative;
+                (!multiplicative || (self.multiplicative && positive))
+                    && (seasonal || s.season == SeasonKind::None)
+                    && !(s.error == ErrorKind::Additive && s.season == SeasonKind::Multiplicative)
+                    && match (self.damped, s.trend) {
+                        (Some(true), TrendKind::Additive) => false,
+                        (Some(false), TrendKind::Damped) => false,
+                        _ => true,
+                    }
+            })
+            .collect()
+    }
+
+    /// Fits every candidate and keeps the best by the criterion.
+    pub fn fit_all(&self, y: &[f64]) -> Result<AutoEtsFit, ForecastError> {
+        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "y",
+                message: format!("value {} (index {i}) is not a finite number", y[i]),
+            });
+        }
+        if let Some(&first) = y.first()
+            && y.iter().all(|&v| v == first)
+        {
+            return Ok(AutoEtsFit {
+                best: constant_fit(y)?,
+                candidates: Vec::new(),
+            });
+        }
+        let mut best: Option<(f64, FittedEts)> = None;
+        let mut candidates = Vec::new();
+        for spec in self.candidates(y) {
+            let outcome = Ets::new(spec, self.season_length)
+                .and_then(|m| m.with_max_evals(self.max_evals))
+                .and_then(|m| m.fit(y));
+            match outcome {
+                Ok(fit) => {
+                    let value = self.criterion.of(&fit);
+                    candidates.push(Candidate {
+                        model: spec.to_string(),
+                        criterion: value,
+                        error: None,
+                    });
+                    if value.is_finite() && best.as_ref().is_none_or(|(v, _)| value < *v) {
+                        best = Some((value, fit));
+                    }
+                }
+                Err(err) => candidates.push(Candidate {
+                    model: spec.to_string(),
+                    criterion: f64::INFINITY,
+                    error: Some(err.to_string()),
+                }),
+            }
+        }
+        match best {
+            Some((_, best)) => Ok(AutoEtsFit { best, candidates }),
+            None => Err(ForecastError::Undefined(format!(
+                "no ETS model could be fitted to a series of {} observations (the smallest, \
+                 ETS(A,N,N), needs 5)",
+                y.len()
+            ))),
+        }
+    }
+}
+
+/// `ETS(A,N,N)` with α = 0.9999 and the level at the constant: forecasts the constant with
+/// zero-width intervals.
+fn constant_fit(y: &[f64]) -> Result<FittedEts, ForecastError> {
+    let spec: EtsSpec = "ANN".parse()?;
+    let params = EtsParams {
+        alpha: 0.9999,
+        beta: None,
+        gamma: None,
+        phi: None,
+        level: y[0],
+        slope: None,
+        seasonal: Vec::new(),
+    };
+    let mut fit = FittedEts::from_params(spec, 1, params, y, None)?;
+    fit.sigma2 = 0.0;
+    Ok(fit)
+}
+
+impl Fit for AutoEts {
+    type Fitted = FittedEts;
+
+    fn fit(&self, y: &[f64]) -> Result<FittedEts, ForecastError> {
+        self.fit_all(y).map(|f| f.best)
+    }
+}
+
+impl Fit for Ets {
+    type Fitted = FittedEts;
+
+    fn fit(&self, y: &[f64]) -> Result<FittedEts, ForecastError> {
+        Ets::fit(self, y)
+    }
+}
+
+impl Predict for FittedEts {
+    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+        self.forecast(horizon, levels)
+    }
+
+    fn fitted_values(&self) -> Vec<f64> {
+        self.fitted.to_vec()
+    }
+
+    fn model_name(&self) -> String {
+        self.spec.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_follow_r_restrictions() {
+        let positive: Vec<f64> = (0..40).map(|i| 10.0 + (i % 4) as f64).collect();
+        let codes: Vec<String> = AutoEts::new(4)
+            .unwrap()
+            .candidates(&positive)
+            .iter()
+            .map(|s| s.code())
+            .collect();
+        // 2 errors × 3 trends × 3 seasons = 18, minus A·M (3): 15.
+        assert_eq!(codes.len(), 15);
+        assert!(!codes.contains(&"ANM".to_string()));
+        assert!(codes.contains(&"MAdM".to_string()));
+        let with_zero: Vec<f64> = positive.iter().map(|v| v - 10.0).collect();
+        let codes: Vec<String> = AutoEts::new(4)
+            .unwrap()
+            .candidates(&with_zero)
+            .iter()
+            .map(|s| s.code())
+            .collect();
+        assert_eq!(codes, ["ANN", "ANA", "AAN", "AAA", "AAdN", "AAdA"]);
+        // Shorter than two seasons: no seasonal candidates.
+        assert_eq!(AutoEts::new(12).unwrap().candidates(&positive[..20]).len(), 6);
+    }
+
+    #[test]
+    fn constant_series_forecasts_itself_with_zero_width() {
+        let y = vec![7.5; 30];
+        let fit = AutoEts::new(1).unwrap().fit_all(&y).unwrap().best;
+        let f = fit.forecast(5, &[95.0]).unwrap();
+        assert!(f.point.iter().all(|&v| (v - 7.5).abs() < 1e-12));
+        assert!(f.intervals[0].lower.iter().all(|&v| (v - 7.5).abs() < 1e-12));
+        assert!(f.intervals[0].upper.iter().all(|&v| (v - 7.5).abs() < 1e-12));
+    }
+
+    #[test]
+    fn too_short_and_bad_values_are_errors() {
+        let err = AutoEts::new(1).unwrap().fit_all(&[1.0, 2.0, 3.0]).unwrap_err();
+        assert!(err.to_string().contains("3 observations"), "{err}");
+        let err = AutoEts::new(1).unwrap().fit_all(&[1.0, f64::NAN, 3.0]).unwrap_err();
+        assert!(err.to_string().contains("index 1"), "{err}");
+        assert!(AutoEts::new(0).is_err());
+    }
+}

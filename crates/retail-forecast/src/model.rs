@@ -1,0 +1,384 @@
+//! One entry point for every model, and many series at once across threads.
+//!
+//! [`ModelChoice`] parses what a user types (`auto`, `ets`, `AAdM`, `naive`, …) and
+//! [`forecast_series`] fits it and forecasts with intervals. When an automatic choice cannot
+//! fit a series (too short, for instance), the result falls back to the naive forecast and
+//! says so in `fallback`: a forecast is always finite.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::ForecastError;
+use crate::arima::{Arima, ArimaSpec, AutoArima, FittedArima};
+use crate::auto_ets::AutoEts;
+use crate::baseline::SeasonalNaive;
+use crate::ets::{Ets, EtsSpec, FittedEts};
+use crate::forecast::{Fit, Forecast, Predict};
+
+/// Which model to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// Automatic ETS and automatic ARIMA, the one with the lower error on the last
+    /// `horizon` values (held out, at most a quarter of the series) refitted on everything.
+    Auto,
+    /// Automatic ETS.
+    AutoEts,
+    /// Automatic ARIMA (Hyndman–Khandakar; Fourier terms for seasons longer than 24).
+    AutoArima,
+    /// One ETS specification.
+    Ets(EtsSpec),
+    /// One ARIMA order.
+    Arima(ArimaSpec),
+    /// The naive forecast (last value).
+    Naive,
+    /// The seasonal naive forecast.
+    SeasonalNaive,
+}
+
+impl fmt::Display for ModelChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelChoice::Auto => f.write_str("auto"),
+            ModelChoice::AutoEts => f.write_str("ets"),
+            ModelChoice::AutoArima => f.write_str("arima"),
+            ModelChoice::Ets(spec) => f.write_str(&spec.code()),
+            ModelChoice::Arima(spec) => write!(f, "{spec}"),
+            ModelChoice::Naive => f.write_str("naive"),
+            ModelChoice::SeasonalNaive => f.write_str("snaive"),
+        }
+    }
+}
+
+impl FromStr for ModelChoice {
+    type Err = ForecastError;
+
+    /// `auto`, `ets`, `naive`, `snaive`, or an ETS specification such as `AAdM`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => return Ok(ModelChoice::Auto),
+            "ets" | "autoets" => return Ok(ModelChoice::AutoEts),
+            "arima" | "autoarima" => return Ok(ModelChoice::AutoArima),
+            "naive" => return Ok(ModelChoice::Naive),
+            "snaive" | "seasonal-naive" | "seasonal_naive" => {
+                return Ok(ModelChoice::SeasonalNaive);
+            }
+            _ => {}
+        }
+        if text.trim_start().starts_with(['(', 'A', 'a']) && text.contains('(') {
+            return text.parse::<ArimaSpec>().map(ModelChoice::Arima);
+        }
+        text.parse::<EtsSpec>().map(ModelChoice::Ets).map_err(|_| {
+            ForecastError::InvalidParameter {
+                parameter: "model",
+                message: format!(
+                    "'{text}' is not auto, ets, arima, naive, snaive, an ETS specification such \
+                     as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12"
+                ),
+            }
+        })
+    }
+}
+
+/// A named parameter of a fitted model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parameter {
+    /// Name (`alpha`, `ar1`, …).
+    pub name: String,
+    /// Value.
+    pub value: f64,
+}
+
+/// A fitted model's forecast with what a report needs to show about the model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesForecast {
+    /// The model, e.g. `ETS(M,Ad,N)`.
+    pub model: String,
+    /// Its estimated parameters.
+    pub parameters: Vec<Parameter>,
+    /// Log-likelihood, when the model has one.
+    pub loglik: Option<f64>,
+    /// AIC.
+    pub aic: Option<f64>,
+    /// AICc.
+    pub aicc: Option<f64>,
+    /// BIC.
+    pub bic: Option<f64>,
+    /// In-sample one-step forecasts.
+    pub fitted: Vec<f64>,
+    /// The forecast with intervals.
+    pub forecast: Forecast,
+    /// Why the requested model was replaced by the naive forecast, if it was.
+    pub fallback: Option<String>,
+}
+
+fn finite(value: f64) -> Option<f64> {
+    value.is_finite().then_some(value)
+}
+
+fn from_ets(fit: &FittedEts, horizon: usize, levels: &[f64]) -> Result<SeriesForecast, ForecastError> {
+    let p = &fit.params;
+    let mut parameters = vec![Parameter {
+        name: "alpha".into(),
+        value: p.alpha,
+    }];
+    for (name, value) in [("beta", p.beta), ("gamma", p.gamma), ("phi", p.phi)] {
+        if let Some(value) = value {
+            parameters.push(Parameter {
+                name: name.into(),
+                value,
+            });
+        }
+    }
+    parameters.push(Parameter {
+        name: "l0".into(),
+        value: p.level,
+    });
+    if let Some(b) = p.slope {
+        parameters.push(Parameter {
+            name: "b0".into(),
+            value: b,
+        });
+    }
+    for (i, s) in p.seasonal.iter().enumerate() {
+        parameters.push(Parameter {
+            name: format!("s{i}"),
+            value: *s,
+        });
+    }
+    parameters.push(Parameter {
+        name: "sigma2".into(),
+        value: fit.sigma2,
+    });
+    Ok(SeriesForecast {
+        model: fit.model_name(),
+        parameters,
+        loglik: finite(fit.loglik),
+        aic: finite(fit.aic),
+        aicc: finite(fit.aicc),
+        bic: finite(fit.bic),
+        fitted: fit.fitted_values(),
+        forecast: fit.forecast(horizon, levels)?,
+        fallback: None,
+    })
+}
+
+fn from_arima(fit: &FittedArima, horizon: usize, levels: &[f64]) -> Result<SeriesForecast, ForecastError> {
+    let mut parameters: Vec<Parameter> = fit
+        .coef_names
+        .iter()
+        .zip(&fit.coef)
+        .map(|(name, &value)| Parameter {
+            name: name.clone(),
+            value,
+        })
+        .collect();
+    parameters.push(Parameter {
+        name: "sigma2".into(),
+        value: fit.sigma2,
+    });
+    Ok(SeriesForecast {
+        model: fit.model_name(),
+        parameters,
+        loglik: finite(fit.loglik),
+        aic: finite(fit.aic),
+        aicc: finite(fit.aicc),
+        bic: finite(fit.bic),
+        fitted: fit.fitted.clone(),
+        forecast: fit.forecast(horizon, levels, None)?,
+        fallback: None,
+    })
+}
+
+/// Automatic ETS or automatic ARIMA, whichever forecasts the held-out end of `y` better.
+fn auto(y: &[f64], season_length: usize, horizon: usize, levels: &[f64]) -> Result<SeriesForecast, ForecastError> {
+    let holdout = horizon.min(y.len() / 4);
+    let ets = |y: &[f64]| AutoEts::new(season_length)?.fit_all(y).map(|f| f.best);
+    let arima = |y: &[f64]| AutoArima::new(season_length)?.fit(y);
+    if holdout >= 1 {
+        let (train, test) = y.split_at(y.len() - holdout);
+        let error = |point: Vec<f64>| -> f64 {
+            point.iter().zip(test).map(|(f, a)| (f - a).abs()).sum::<f64>()
+        };
+        let ets_error = ets(train)
+            .map(|f| error(f.point_forecast(holdout)))
+            .unwrap_or(f64::INFINITY);
+        let arima_error = arima(train)
+            .and_then(|f| f.forecast(holdout, &[], None))
+            .map(|f| error(f.point))
+            .unwrap_or(f64::INFINITY);
+        if arima_error < ets_error {
+            if let Ok(fit) = arima(y) {
+                return from_arima(&fit, horizon, levels);
+            }
+        }
+    }
+    match ets(y) {
+        Ok(fit) => from_ets(&fit, horizon, levels),
+        Err(err) => arima(y)
+            .and_then(|fit| from_arima(&fit, horizon, levels))
+            .map_err(|_| err),
+    }
+}
+
+fn from_baseline(
+    model: SeasonalNaive,
+    y: &[f64],
+    horizon: usize,
+    levels: &[f64],
+) -> Result<SeriesForecast, ForecastError> {
+    let fit = model.fit(y)?;
+    Ok(SeriesForecast {
+        model: fit.model_name(),
+        parameters: vec![Parameter {
+            name: "sigma2".into(),
+            value: fit.sigma2,
+        }],
+        loglik: None,
+        aic: None,
+        aicc: None,
+        bic: None,
+        fitted: fit.fitted_values(),
+        forecast: fit.predict(horizon, levels)?,
+        fallback: None,
+    })
+}
+
+/// Fits `choice` to `y` (season length `season_length`, 1 for none) and forecasts `horizon`
+/// periods with intervals at `levels` (percent).
+pub fn forecast_series(
+    y: &[f64],
+    choice: ModelChoice,
+    season_length: usize,
+    horizon: usize,
+    levels: &[f64],
+) -> Result<SeriesForecast, ForecastError> {
+    crate::forecast::check_levels(levels)?;
+    if y.is_empty() {
+        return Err(ForecastError::Undefined("the series is empty".into()));
+    }
+    let outcome = match choice {
+        ModelChoice::Auto => auto(y, season_length, horizon, levels),
+        ModelChoice::AutoEts => AutoEts::new(season_length)?
+            .fit_all(y)
+            .and_then(|f| from_ets(&f.best, horizon, levels)),
+        ModelChoice::AutoArima => AutoArima::new(season_length)?
+            .fit(y)
+            .and_then(|f| from_arima(&f, horizon, levels)),
+        ModelChoice::Arima(spec) => {
+            return Arima::new(spec)
+                .fit(y, None)
+                .and_then(|f| from_arima(&f, horizon, levels));
+        }
+        ModelChoice::Ets(spec) => {
+            return Ets::new(spec, season_length)?
+                .fit(y)
+                .and_then(|f| from_ets(&f, horizon, levels));
+        }
+        ModelChoice::Naive => return from_baseline(SeasonalNaive::naive(), y, horizon, levels),
+        ModelChoice::SeasonalNaive => {
+            return from_baseline(SeasonalNaive::new(season_length)?, y, horizon, levels);
+        }
+    };
+    match outcome {
+        Ok(result) => Ok(result),
+        Err(ForecastError::InvalidParameter { parameter, message }) => {
+            Err(ForecastError::InvalidParameter { parameter, message })
+        }
+        Err(err) => {
+            let mut result = from_baseline(SeasonalNaive::naive(), y, horizon, levels)?;
+            result.fallback = Some(err.to_string());
+            Ok(result)
+        }
+    }
+}
+
+/// [`forecast_series`] over many series on `threads` threads (0 = all cores); results in
+/// input order.
+pub fn forecast_many(
+    series: &[Vec<f64>],
+    choice: ModelChoice,
+    season_length: usize,
+    horizon: usize,
+    levels: &[f64],
+    threads: usize,
+) -> Vec<Result<SeriesForecast, ForecastError>> {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+    .min(series.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<SeriesForecast, ForecastError>>>> =
+        Mutex::new(vec![None; series.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= series.len() {
+                        break;
+                    }
+                    let result = forecast_series(&series[i], choice, season_length, horizon, levels);
+                    if let Ok(mut all) = results.lock() {
+                        all[i] = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(ForecastError::Undefined("not forecast".into()))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_parse() {
+        assert_eq!("auto".parse::<ModelChoice>().unwrap(), ModelChoice::Auto);
+        assert_eq!("ETS".parse::<ModelChoice>().unwrap(), ModelChoice::AutoEts);
+        assert_eq!(
+            "(0,1,1)(0,1,1)12".parse::<ModelChoice>().unwrap().to_string(),
+            "(0,1,1)(0,1,1)[12]"
+        );
+        assert_eq!(
+            "AAdM".parse::<ModelChoice>().unwrap(),
+            ModelChoice::Ets("AAdM".parse().unwrap())
+        );
+        let err = "prophet".parse::<ModelChoice>().unwrap_err();
+        assert!(err.to_string().contains("'prophet'"), "{err}");
+    }
+
+    #[test]
+    fn short_series_fall_back_to_naive_and_say_so() {
+        let f = forecast_series(&[3.0, 5.0], ModelChoice::Auto, 1, 3, &[95.0]).unwrap();
+        assert_eq!(f.model, "Naive");
+        assert_eq!(f.forecast.point, vec![5.0; 3]);
+        assert!(f.fallback.as_deref().unwrap().contains("2 observations"));
+        // An explicit model is not replaced.
+        assert!(forecast_series(&[3.0, 5.0], ModelChoice::Ets("ANN".parse().unwrap()), 1, 3, &[]).is_err());
+        assert!(forecast_series(&[], ModelChoice::Auto, 1, 3, &[]).is_err());
+    }
+
+    #[test]
+    fn many_series_equal_one_at_a_time() {
+        let series: Vec<Vec<f64>> = (0..7)
+            .map(|k| (0..30).map(|t| 10.0 + k as f64 + ((t * (k + 3)) % 7) as f64).collect())
+            .collect();
+        let many = forecast_many(&series, ModelChoice::Auto, 1, 4, &[80.0], 2);
+        for (y, result) in series.iter().zip(&many) {
+            let one = forecast_series(y, ModelChoice::Auto, 1, 4, &[80.0]).unwrap();
+            assert_eq!(result.as_ref().unwrap(), &one);
+        }
+    }
+}

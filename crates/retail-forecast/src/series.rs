@@ -1,0 +1,532 @@
+//! Sales series from the canonical sales table: one value per day, ISO week (Monday start)
+//! or calendar month, for the total or per category, sub-category, region, country,
+//! segment or product, with periods without sales filled as zero.
+//!
+//! The measure is completed sales (`line_amount` of `sale` lines, the KPIs' completed
+//! revenue) by default, net revenue (sales plus cancellations and adjustments, which are
+//! negative) or units sold. A series starts at its group's first period with a line and ends
+//! at the data's last period. By default only whole periods are kept: a week or month that
+//! the data covers only in part (Online Retail starts on a Wednesday and stops on 9 December)
+//! would look like a collapse in sales; the dropped periods are listed in the result.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow::record_batch::RecordBatch;
+use chrono::{Datelike, Days, Months, NaiveDate};
+use retail_ingest::schema::col as columns;
+use serde::Serialize;
+
+use crate::ForecastError;
+
+/// The length of one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Frequency {
+    /// Calendar days.
+    Day,
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl Frequency {
+    /// The usual season length: 7 for days, 52 for weeks, 12 for months.
+    pub fn season_length(self) -> usize {
+        match self {
+            Frequency::Day => 7,
+            Frequency::Week => 52,
+            Frequency::Month => 12,
+        }
+    }
+
+    /// The first day of the period holding `date`.
+    pub fn period_start(self, date: NaiveDate) -> NaiveDate {
+        match self {
+            Frequency::Day => date,
+            Frequency::Week => date - Days::new(u64::from(date.weekday().num_days_from_monday())),
+            Frequency::Month => date.with_day(1).unwrap_or(date),
+        }
+    }
+
+    /// The first day of the next period after the one starting at `start`.
+    pub fn next(self, start: NaiveDate) -> NaiveDate {
+        match self {
+            Frequency::Day => start + Days::new(1),
+            Frequency::Week => start + Days::new(7),
+            Frequency::Month => start + Months::new(1),
+        }
+    }
+}
+
+impl fmt::Display for Frequency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Frequency::Day => "day",
+            Frequency::Week => "week",
+            Frequency::Month => "month",
+        })
+    }
+}
+
+impl FromStr for Frequency {
+    type Err = ForecastError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "day" | "daily" | "d" => Ok(Frequency::Day),
+            "week" | "weekly" | "w" => Ok(Frequency::Week),
+            "month" | "monthly" | "m" => Ok(Frequency::Month),
+            _ => Err(ForecastError::InvalidParameter {
+                parameter: "freq",
+                message: format!("'{text}' is not one of day, week, month"),
+            }),
+        }
+    }
+}
+
+/// What each series is split by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    /// One series for all sales.
+    Total,
+    /// Product category.
+    Category,
+    /// Product sub-category.
+    SubCategory,
+    /// Sales region.
+    Region,
+    /// Country.
+    Country,
+    /// Customer segment.
+    Segment,
+    /// Product id.
+    Product,
+}
+
+impl GroupBy {
+    fn column(self) -> Option<&'static str> {
+        match self {
+            GroupBy::Total => None,
+            GroupBy::Category => Some(columns::CATEGORY),
+            GroupBy::SubCategory => Some(columns::SUB_CATEGORY),
+            GroupBy::Region => Some(columns::REGION),
+            GroupBy::Country => Some(columns::COUNTRY),
+            GroupBy::Segment => Some(columns::SEGMENT),
+            GroupBy::Product => Some(columns::PRODUCT_ID),
+        }
+    }
+}
+
+impl FromStr for GroupBy {
+    type Err = ForecastError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "total" | "none" => Ok(GroupBy::Total),
+            "category" => Ok(GroupBy::Category),
+            "sub_category" | "subcategory" => Ok(GroupBy::SubCategory),
+            "region" => Ok(GroupBy::Region),
+            "country" => Ok(GroupBy::Country),
+            "segment" => Ok(GroupBy::Segment),
+            "product" => Ok(GroupBy::Product),
+            _ => Err(ForecastError::InvalidParameter {
+                parameter: "by",
+                message: format!(
+                    "'{text}' is not one of total, category, sub-category, region, country, \
+                     segment, product"
+                ),
+            }),
+        }
+    }
+}
+
+/// The value summed per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// `line_amount` of completed (`sale`) lines.
+    #[default]
+    Sales,
+    /// `line_amount` of every line: sales minus cancellations and adjustments.
+    NetRevenue,
+    /// `quantity` of completed lines.
+    Units,
+}
+
+/// How to cut the sales table into series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesBuilder {
+    frequency: Frequency,
+    group_by: GroupBy,
+    measure: Measure,
+    whole_periods: bool,
+}
+
+/// One group's series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SalesSeries {
+    /// The group (`total`, a category, a product id, …; `(none)` for lines without one).
+    pub key: String,
+    /// First day of each period.
+    pub periods: Vec<NaiveDate>,
+    /// The measure per period (0 where nothing sold).
+    pub values: Vec<f64>,
+}
+
+/// The series of every group, largest total first (ties by key).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesSet {
+    /// Period length.
+    pub frequency: Frequency,
+    /// Split.
+    pub group_by: GroupBy,
+    /// Measure.
+    pub measure: Measure,
+    /// The series.
+    pub series: Vec<SalesSeries>,
+    /// Lines whose value went into a series.
+    pub lines_used: u64,
+    /// Lines not counted by the measure (cancellations and adjustments for sales and units).
+    pub lines_other_kind: u64,
+    /// Lines in partial periods that were dropped.
+    pub lines_in_partial_periods: u64,
+    /// Starts of the partial periods dropped (at most one at each end).
+    pub partial_periods: Vec<NaiveDate>,
+}
+
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, ForecastError> {
+    batch
+        .column_by_name(name)
+        .map(|c| c.as_ref())
+        .ok_or_else(|| ForecastError::InvalidParameter {
+            parameter: "sales",
+            message: format!("the table has no `{name}` column; pass the canonical sales table"),
+        })
+}
+
+fn wrong_type(name: &str, expected: &str) -> ForecastError {
+    ForecastError::InvalidParameter {
+        parameter: "sales",
+        message: format!("column `{name}` is not {expected}"),
+    }
+}
+
+impl SeriesBuilder {
+    /// Series of completed sales at `frequency`, split by `group_by`, whole periods only.
+    pub fn new(frequency: Frequency, group_by: GroupBy) -> SeriesBuilder {
+        SeriesBuilder {
+            frequency,
+            group_by,
+            measure: Measure::Sales,
+            whole_periods: true,
+        }
+    }
+
+    /// The value summed per period.
+    pub fn with_measure(mut self, measure: Measure) -> SeriesBuilder {
+        self.measure = measure;
+        self
+    }
+
+    /// Keep partial first and last periods (default false: they are dropped and listed).
+    pub fn with_partial_periods(mut self, keep: bool) -> SeriesBuilder {
+        self.whole_periods = !keep;
+        self
+    }
+
+    /// Builds the series from canonical sales batches.
+    pub fn build(&self, batches: &[RecordBatch]) -> Result<SeriesSet, ForecastError> {
+        let freq = self.frequency;
+        // (group, period start) → value; dates of all lines for the data's span.
+        let mut groups: HashMap<String, HashMap<NaiveDate, f64>> = HashMap::new();
+        let mut first_date: Option<NaiveDate> = None;
+        let mut last_date: Option<NaiveDate> = None;
+        let mut lines_other_kind = 0u64;
+        let mut per_period_lines: HashMap<NaiveDate, u64> = HashMap::new();
+        for batch in batches {
+            let kind = column(batch, columns::LINE_KIND)?
+                .as_string_opt::<i32>()
+                .ok_or_else(|| wrong_type(columns::LINE_KIND, "Utf8"))?;
+            let time = column(batch, columns::TIMESTAMP)?
+                .as_primitive_opt::<TimestampMicrosecondType>()
+                .ok_or_else(|| wrong_type(columns::TIMESTAMP, "Timestamp(µs)"))?;
+            let amount = column(batch, columns::LINE_AMOUNT)?
+                .as_primitive_opt::<Float64Type>()
+                .ok_or_else(|| wrong_type(columns::LINE_AMOUNT, "Float64"))?;
+            let quantity = column(batch, columns::QUANTITY)?
+                .as_primitive_opt::<Int64Type>()
+                .ok_or_else(|| wrong_type(columns::QUANTITY, "Int64"))?;
+            let group = match self.group_by.column() {
+                Some(name) => Some(
+                    column(batch, name)?
+                        .as_string_opt::<i32>()
+                        .ok_or_else(|| wrong_type(name, "Utf8"))?,
+                ),
+                None => None,
+            };
+            for row in 0..batch.num_rows() {
+                if time.is_null(row) {
+                    continue;
+                }
+                let Some(date) = chrono::DateTime::from_timestamp_micros(time.value(row))
+                    .map(|t| t.naive_utc().date())
+                else {
+                    continue;
+                };
+                first_date = Some(first_date.map_or(date, |d| d.min(date)));
+                last_date = Some(last_date.map_or(date, |d| d.max(date)));
+                let is_sale = kind.value(row) == "sale";
+                let value = match self.measure {
+                    Measure::Sales if is_sale => amount.value(row),
+                    Measure::Units if is_sale => quantity.value(row) as f64,
+                    Measure::NetRevenue => amount.value(row),
+                    _ => {
+                        lines_other_kind += 1;
+                        continue;
+                    }
+                };
+                let key = match group {
+                    Some(g) if g.is_valid(row) => g.value(row),
+                    Some(_) => "(none)",
+                    None => "total",
+                };
+                let period = freq.period_start(date);
+                *per_period_lines.entry(period).or_default() += 1;
+                let entry = match groups.get_mut(key) {
+                    Some(e) => e,
+                    None => groups.entry(key.to_string()).or_default(),
+                };
+                *entry.entry(period).or_default() += value;
+            }
+        }
+        let (Some(first_date), Some(last_date)) = (first_date, last_date) else {
+            return Ok(SeriesSet {
+                frequency: freq,
+                group_by: self.group_by,
+                measure: self.measure,
+                series: Vec::new(),
+                lines_used: 0,
+                lines_other_kind,
+                lines_in_partial_periods: 0,
+                partial_periods: Vec::new(),
+            });
+        };
+        let mut first_period = freq.period_start(first_date);
+        let mut last_period = freq.period_start(last_date);
+        let mut partial_periods = Vec::new();
+        if self.whole_periods {
+            if first_period < first_date {
+                partial_periods.push(first_period);
+                first_period = freq.next(first_period);
+            }
+            if freq.next(last_period) - Days::new(1) > last_date && last_period >= first_period {
+                partial_periods.push(last_period);
+                last_period = last_period - Days::new(1);
+                last_period = freq.period_start(last_period);
+            }
+        }
+        let lines_in_partial_periods: u64 = partial_periods
+            .iter()
+            .filter_map(|p| per_period_lines.get(p))
+            .sum();
+        let lines_used: u64 = per_period_lines.values().sum::<u64>() - lines_in_partial_periods;
+        let mut series: Vec<(f64, SalesSeries)> = groups
+            .into_iter()
+            .filter_map(|(key, values)| {
+                let start = values
+                    .keys()
+                    .filter(|&&p| p >= first_period && p <= last_period)
+                    .min()
+                    .copied()?;
+                let mut periods = Vec::new();
+                let mut out = Vec::new();
+                let mut p = start;
+                while p <= last_period {
+                    periods.push(p);
+                    out.push(values.get(&p).copied().unwrap_or(0.0));
+                    p = freq.next(p);
+                }
+                let total = out.iter().sum::<f64>();
+                Some((
+                    total,
+                    SalesSeries {
+                        key,
+                        periods,
+                        values: out,
+                    },
+                ))
+            })
+            .collect();
+        series.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.key.cmp(&b.1.key)));
+        Ok(SeriesSet {
+            frequency: freq,
+            group_by: self.group_by,
+            measure: self.measure,
+            series: series.into_iter().map(|(_, s)| s).collect(),
+            lines_used,
+            lines_other_kind,
+            lines_in_partial_periods,
+            partial_periods,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn periods_are_cut_as_documented() {
+        // 2010-12-01 is a Wednesday.
+        assert_eq!(Frequency::Week.period_start(date(2010, 12, 1)), date(2010, 11, 29));
+        assert_eq!(Frequency::Week.period_start(date(2010, 12, 5)), date(2010, 11, 29));
+        assert_eq!(Frequency::Week.period_start(date(2010, 12, 6)), date(2010, 12, 6));
+        assert_eq!(Frequency::Month.period_start(date(2011, 2, 28)), date(2011, 2, 1));
+        assert_eq!(Frequency::Month.next(date(2011, 1, 1)), date(2011, 2, 1));
+        assert_eq!("weekly".parse::<Frequency>().unwrap(), Frequency::Week);
+        assert!("fortnight".parse::<Frequency>().is_err());
+        assert_eq!("sub-category".parse::<GroupBy>().unwrap(), GroupBy::SubCategory);
+        assert_eq!(Frequency::Week.season_length(), 52);
+    }
+}
+
+/// A plain dated series read from a two-column CSV file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatedSeries {
+    /// The dates, oldest first.
+    pub dates: Vec<NaiveDate>,
+    /// The values.
+    pub values: Vec<f64>,
+    /// The season length the spacing of the dates implies: 7 for daily, 52 for weekly, 12
+    /// for monthly, 4 for quarterly, 1 for yearly or irregular data.
+    pub season_length: usize,
+}
+
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim().trim_matches('"');
+    let head = text.get(..10).unwrap_or(text);
+    NaiveDate::parse_from_str(head, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d"))
+        .or_else(|_| NaiveDate::parse_from_str(head, "%Y/%m/%d"))
+        .ok()
+}
+
+/// Reads a `date,value` CSV (a header line is optional; dates `YYYY-MM-DD`, `YYYY-MM` or
+/// `YYYY/MM/DD`, a time after the date is ignored). Rows must be in time order with no
+/// repeated date; the season length is inferred from the median spacing of the dates.
+pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ForecastError::Read {
+        file: file.clone(),
+        line: 0,
+        column: None,
+        message: e.to_string(),
+    })?;
+    let mut dates = Vec::new();
+    let mut values = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let number = i as u64 + 1;
+        let error = |column: Option<usize>, message: String| ForecastError::Read {
+            file: file.clone(),
+            line: number,
+            column,
+            message,
+        };
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != 2 {
+            return Err(error(
+                None,
+                format!("expected 2 fields (date,value), found {}", fields.len()),
+            ));
+        }
+        let Some(date) = parse_date(fields[0]) else {
+            if i == 0 {
+                continue; // a header
+            }
+            return Err(error(
+                Some(1),
+                format!("'{}' is not a date such as 2011-12-31 or 2011-12", fields[0].trim()),
+            ));
+        };
+        let value: f64 = fields[1].trim().trim_matches('"').parse().map_err(|_| {
+            error(Some(2), format!("'{}' is not a number", fields[1].trim()))
+        })?;
+        if !value.is_finite() {
+            return Err(error(Some(2), format!("'{}' is not a finite number", fields[1].trim())));
+        }
+        if let Some(&last) = dates.last()
+            && date <= last
+        {
+            return Err(error(
+                Some(1),
+                format!("{date} does not come after the previous date {last}; sort the file"),
+            ));
+        }
+        dates.push(date);
+        values.push(value);
+    }
+    if values.is_empty() {
+        return Err(ForecastError::Read {
+            file,
+            line: 0,
+            column: None,
+            message: "no data rows".into(),
+        });
+    }
+    let mut gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
+    gaps.sort_unstable();
+    let season_length = match gaps.get(gaps.len() / 2) {
+        Some(1) => 7,
+        Some(7) => 52,
+        Some(28..=31) => 12,
+        Some(89..=92) => 4,
+        _ => 1,
+    };
+    Ok(DatedSeries {
+        dates,
+        values,
+        season_length,
+    })
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn series_files_read_with_positions_in_errors() {
+        let dir = std::env::temp_dir().join(format!("retail-forecast-series-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.csv");
+        std::fs::write(&good, "date,value\r\n1949-01,112\r\n1949-02,118\r\n1949-03,132\r\n").unwrap();
+        let s = read_series_csv(&good).unwrap();
+        assert_eq!(s.values, vec![112.0, 118.0, 132.0]);
+        assert_eq!(s.season_length, 12);
+        let bad = dir.join("bad.csv");
+        std::fs::write(&bad, "date,value\n2020-01-06,1\n2020-01-13,x\n").unwrap();
+        let err = read_series_csv(&bad).unwrap_err().to_string();
+        assert!(err.ends_with("bad.csv:3:2: 'x' is not a number"), "{err}");
+        std::fs::write(&bad, "2020-01-13,1\n2020-01-06,2\n").unwrap();
+        let err = read_series_csv(&bad).unwrap_err().to_string();
+        assert!(err.contains("bad.csv:2:1"), "{err}");
+        let weekly = dir.join("weekly.csv");
+        std::fs::write(&weekly, "2020-01-06,1\n2020-01-13,2\n2020-01-20,2\n").unwrap();
+        assert_eq!(read_series_csv(&weekly).unwrap().season_length, 52);
+        assert!(read_series_csv(&dir.join("missing.csv")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
