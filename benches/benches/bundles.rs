@@ -35,7 +35,11 @@ fn datasets() -> Vec<(String, Baskets, f64)> {
         ] {
             let path = dir.join(file);
             if path.is_file() {
-                out.push((name.to_string(), read_baskets(&path, None).expect(file).0, support));
+                out.push((
+                    name.to_string(),
+                    read_baskets(&path, None).expect(file).0,
+                    support,
+                ));
             }
         }
     } else {
@@ -51,9 +55,10 @@ fn mining(c: &mut Criterion) {
         let min = MinSupport::fraction(support).expect("support");
         for threads in [1usize, 2] {
             let miner = FpGrowth::new(min).with_threads(threads).expect("threads");
-            group.bench_function(format!("all/{name}/support_{support}/threads_{threads}"), |b| {
-                b.iter(|| black_box(miner.mine(&baskets).expect("mine").len()))
-            });
+            group.bench_function(
+                format!("all/{name}/support_{support}/threads_{threads}"),
+                |b| b.iter(|| black_box(miner.mine(&baskets).expect("mine").len())),
+            );
         }
         let closed = FpGrowth::new(min).with_target(ItemsetTarget::Closed);
         group.bench_function(format!("closed/{name}/support_{support}"), |b| {
@@ -68,7 +73,9 @@ fn mining(c: &mut Criterion) {
         let itemsets = FpGrowth::new(MinSupport::fraction(support).expect("support"))
             .mine(&baskets)
             .expect("mine");
-        let params = RuleParams::new().with_min_confidence(0.1).expect("confidence");
+        let params = RuleParams::new()
+            .with_min_confidence(0.1)
+            .expect("confidence");
         group.bench_function(
             format!("single_consequent/{name}/itemsets_{}", itemsets.len()),
             |b| b.iter(|| black_box(params.generate(&itemsets).expect("rules").len())),

@@ -53,7 +53,12 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "M")]
     season_length: Option<usize>,
     /// Prediction interval levels in percent, comma-separated.
-    #[arg(long, value_name = "LEVELS", default_value = "80,95", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "LEVELS",
+        default_value = "80,95",
+        value_delimiter = ','
+    )]
     level: Vec<f64>,
     /// With --by: forecast the largest N groups.
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -73,7 +78,11 @@ struct Input {
 }
 
 /// The period after `last`, stepping like the series' own dates.
-fn future_periods(periods: &[NaiveDate], freq: Option<Frequency>, horizon: usize) -> Vec<NaiveDate> {
+fn future_periods(
+    periods: &[NaiveDate],
+    freq: Option<Frequency>,
+    horizon: usize,
+) -> Vec<NaiveDate> {
     let Some(&last) = periods.last() else {
         return Vec::new();
     };
@@ -88,15 +97,15 @@ fn future_periods(periods: &[NaiveDate], freq: Option<Frequency>, horizon: usize
     for _ in 0..horizon {
         p = match freq {
             Some(f) => f.next(p),
-            None if (28..=31).contains(&step_days) => p
-                .checked_add_months(chrono::Months::new(1))
-                .unwrap_or(p),
-            None if (89..=92).contains(&step_days) => p
-                .checked_add_months(chrono::Months::new(3))
-                .unwrap_or(p),
-            None if (365..=366).contains(&step_days) => p
-                .checked_add_months(chrono::Months::new(12))
-                .unwrap_or(p),
+            None if (28..=31).contains(&step_days) => {
+                p.checked_add_months(chrono::Months::new(1)).unwrap_or(p)
+            }
+            None if (89..=92).contains(&step_days) => {
+                p.checked_add_months(chrono::Months::new(3)).unwrap_or(p)
+            }
+            None if (365..=366).contains(&step_days) => {
+                p.checked_add_months(chrono::Months::new(12)).unwrap_or(p)
+            }
             None => p + chrono::Days::new(step_days as u64),
         };
         out.push(p);
@@ -170,7 +179,11 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                 if by == GroupBy::Total {
                     String::new()
                 } else {
-                    format!(", the largest {} of {groups} groups by {}", inputs.len(), args.by)
+                    format!(
+                        ", the largest {} of {groups} groups by {}",
+                        inputs.len(),
+                        args.by
+                    )
                 }
             );
             (
@@ -185,13 +198,23 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         bail!("--season-length must be at least 1");
     }
     let series: Vec<Vec<f64>> = inputs.iter().map(|i| i.values.clone()).collect();
-    let results = forecast_many(&series, choice, season_length, args.horizon, &args.level, args.threads);
+    let results = forecast_many(
+        &series,
+        choice,
+        season_length,
+        args.horizon,
+        &args.level,
+        args.threads,
+    );
     let mut rows = Vec::new();
     for (input, result) in inputs.iter().zip(results) {
-        let result =
-            result.with_context(|| format!("series {}: {} could not be fitted", input.key, args.model))?;
+        let result = result
+            .with_context(|| format!("series {}: {} could not be fitted", input.key, args.model))?;
         if let Some(reason) = &result.fallback {
-            eprintln!("retail: series {}: naive forecast instead ({reason})", input.key);
+            eprintln!(
+                "retail: series {}: naive forecast instead ({reason})",
+                input.key
+            );
         }
         let future = future_periods(&input.periods, freq, args.horizon);
         rows.push((input, result, future));
@@ -216,7 +239,12 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             writeln!(out)?;
         }
         ForecastFormat::Csv => {
-            let mut header = vec!["series".to_string(), "period".into(), "model".into(), "forecast".into()];
+            let mut header = vec![
+                "series".to_string(),
+                "period".into(),
+                "model".into(),
+                "forecast".into(),
+            ];
             for level in &args.level {
                 header.push(format!("lower_{level}"));
                 header.push(format!("upper_{level}"));
@@ -247,8 +275,16 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                     r.model,
                     r.aicc.map(|a| format!(", AICc {a:.1}")).unwrap_or_default(),
                     input.values.len(),
-                    input.periods.first().map(|d| d.to_string()).unwrap_or_default(),
-                    input.periods.last().map(|d| d.to_string()).unwrap_or_default(),
+                    input
+                        .periods
+                        .first()
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                    input
+                        .periods
+                        .last()
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
                 );
                 let mut headers = vec!["period".to_string(), "forecast".into()];
                 for level in &args.level {
@@ -292,8 +328,14 @@ fn series_json(input: &Input, r: &SeriesForecast, future: &[NaiveDate]) -> serde
             row.insert("period".into(), json!(period.to_string()));
             row.insert("forecast".into(), json!(r.forecast.point[h]));
             for interval in &r.forecast.intervals {
-                row.insert(format!("lower_{}", interval.level), json!(interval.lower[h]));
-                row.insert(format!("upper_{}", interval.level), json!(interval.upper[h]));
+                row.insert(
+                    format!("lower_{}", interval.level),
+                    json!(interval.lower[h]),
+                );
+                row.insert(
+                    format!("upper_{}", interval.level),
+                    json!(interval.upper[h]),
+                );
             }
             serde_json::Value::Object(row)
         })

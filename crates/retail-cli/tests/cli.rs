@@ -319,3 +319,149 @@ fn a_product_category_table_feeds_the_category_kpis() {
     let fees = category_rows[1]["revenue"].as_f64().unwrap();
     assert!((fees - (37_747.29 + 14_460.16)).abs() < 1e-6, "{fees}");
 }
+
+#[test]
+fn bundles_of_the_embedded_sample_match_their_snapshot() {
+    let out = retail(&["bundles", "--min-support", "0.02", "--top", "10"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_snapshot("bundles_online_retail_sample.txt", &stdout(&out));
+
+    let json = retail(&["bundles", "--min-support", "0.02", "--format", "json"]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let total = v["frequent_itemsets"].as_u64().unwrap();
+    let by_length: u64 = v["by_length"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, by_length);
+    assert_eq!(v["itemsets"].as_array().unwrap().len() as u64, total);
+    let rule = &v["rules"][0];
+    for key in [
+        "antecedent",
+        "consequent",
+        "support",
+        "confidence",
+        "lift",
+        "leverage",
+        "conviction",
+        "zhang",
+    ] {
+        assert!(
+            rule.get(key).is_some() || rule["measures"].get(key).is_some(),
+            "rule lacks {key}: {rule}"
+        );
+    }
+}
+
+#[test]
+fn next_basket_evaluation_matches_its_snapshot() {
+    let out = retail(&["next-basket", "--k", "10"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_snapshot("next_basket_online_retail_sample.txt", &stdout(&out));
+    let bad = retail(&["next-basket", "--decay", "1.5"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("decay"), "{}", stderr(&bad));
+}
+
+fn airpassengers_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    // The 144 monthly values of the reference set (public domain, Box & Jenkins).
+    let reference: serde_json::Value = serde_json::from_str(include_str!(
+        "../../retail-forecast/tests/reference/reference.json"
+    ))
+    .unwrap();
+    let values = reference["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "airpassengers")
+        .unwrap()["values"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut text = String::from("date,value\n");
+    for (i, v) in values.iter().enumerate() {
+        text.push_str(&format!("{}-{:02}-01,{}\n", 1949 + i / 12, i % 12 + 1, v));
+    }
+    let path = dir.join("airpassengers.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn forecast_of_a_plain_series_matches_its_snapshot_and_json_carries_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = airpassengers_csv(dir.path());
+    let path = path.to_str().unwrap();
+    let out = retail(&[
+        "forecast",
+        "--series",
+        path,
+        "--model",
+        "MAM",
+        "--horizon",
+        "12",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out).replace(path, "airpassengers.csv");
+    assert_snapshot("forecast_airpassengers_mam.txt", &text);
+
+    let out = retail(&[
+        "forecast",
+        "--series",
+        path,
+        "--model",
+        "(0,1,1)(0,1,1)12",
+        "--format",
+        "json",
+        "--horizon",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["series"][0];
+    assert_eq!(s["model"], "ARIMA(0,1,1)(0,1,1)[12]");
+    for key in ["loglik", "aic", "aicc", "bic"] {
+        assert!(s[key].as_f64().unwrap().is_finite(), "{key}");
+    }
+    assert_eq!(s["forecast"].as_array().unwrap().len(), 3);
+    assert_eq!(s["forecast"][0]["period"], "1961-01-01");
+    let f = &s["forecast"][0];
+    assert!(f["lower_95"].as_f64().unwrap() < f["lower_80"].as_f64().unwrap());
+    assert!(f["upper_80"].as_f64().unwrap() < f["upper_95"].as_f64().unwrap());
+
+    let bad = retail(&["forecast", "--series", path, "--model", "XYZ"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("'XYZ'"), "{}", stderr(&bad));
+}
+
+#[test]
+fn forecast_of_transactions_by_group_writes_csv() {
+    let out = retail(&[
+        "forecast",
+        "--by",
+        "country",
+        "--freq",
+        "month",
+        "--top",
+        "3",
+        "--horizon",
+        "2",
+        "--model",
+        "naive",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "series,period,model,forecast,lower_80,upper_80,lower_95,upper_95"
+    );
+    assert_eq!(lines.len(), 1 + 3 * 2);
+    assert!(lines[1].starts_with("United Kingdom,"), "{}", lines[1]);
+    assert!(stderr(&out).contains("partial month"), "{}", stderr(&out));
+}

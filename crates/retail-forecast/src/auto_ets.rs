@@ -126,7 +126,8 @@ impl AutoEts {
     /// The models that would be tried on `y`.
     pub fn candidates(&self, y: &[f64]) -> Vec<EtsSpec> {
         let positive = y.iter().all(|&v| v > 0.0);
-        let seasonal = self.seasonal && self.season_length >= 2 && y.len() >= 2 * self.season_length;
+        let seasonal =
+            self.seasonal && self.season_length >= 2 && y.len() >= 2 * self.season_length;
         EtsSpec::all()
             .into_iter()
             .filter(|s| {
@@ -135,11 +136,10 @@ impl AutoEts {
                 (!multiplicative || (self.multiplicative && positive))
                     && (seasonal || s.season == SeasonKind::None)
                     && !(s.error == ErrorKind::Additive && s.season == SeasonKind::Multiplicative)
-                    && match (self.damped, s.trend) {
-                        (Some(true), TrendKind::Additive) => false,
-                        (Some(false), TrendKind::Damped) => false,
-                        _ => true,
-                    }
+                    && !matches!(
+                        (self.damped, s.trend),
+                        (Some(true), TrendKind::Additive) | (Some(false), TrendKind::Damped)
+                    )
             })
             .collect()
     }
@@ -270,7 +270,10 @@ mod tests {
             .collect();
         assert_eq!(codes, ["ANN", "ANA", "AAN", "AAA", "AAdN", "AAdA"]);
         // Shorter than two seasons: no seasonal candidates.
-        assert_eq!(AutoEts::new(12).unwrap().candidates(&positive[..20]).len(), 6);
+        assert_eq!(
+            AutoEts::new(12).unwrap().candidates(&positive[..20]).len(),
+            6
+        );
     }
 
     #[test]
@@ -279,15 +282,31 @@ mod tests {
         let fit = AutoEts::new(1).unwrap().fit_all(&y).unwrap().best;
         let f = fit.forecast(5, &[95.0]).unwrap();
         assert!(f.point.iter().all(|&v| (v - 7.5).abs() < 1e-12));
-        assert!(f.intervals[0].lower.iter().all(|&v| (v - 7.5).abs() < 1e-12));
-        assert!(f.intervals[0].upper.iter().all(|&v| (v - 7.5).abs() < 1e-12));
+        assert!(
+            f.intervals[0]
+                .lower
+                .iter()
+                .all(|&v| (v - 7.5).abs() < 1e-12)
+        );
+        assert!(
+            f.intervals[0]
+                .upper
+                .iter()
+                .all(|&v| (v - 7.5).abs() < 1e-12)
+        );
     }
 
     #[test]
     fn too_short_and_bad_values_are_errors() {
-        let err = AutoEts::new(1).unwrap().fit_all(&[1.0, 2.0, 3.0]).unwrap_err();
+        let err = AutoEts::new(1)
+            .unwrap()
+            .fit_all(&[1.0, 2.0, 3.0])
+            .unwrap_err();
         assert!(err.to_string().contains("3 observations"), "{err}");
-        let err = AutoEts::new(1).unwrap().fit_all(&[1.0, f64::NAN, 3.0]).unwrap_err();
+        let err = AutoEts::new(1)
+            .unwrap()
+            .fit_all(&[1.0, f64::NAN, 3.0])
+            .unwrap_err();
         assert!(err.to_string().contains("index 1"), "{err}");
         assert!(AutoEts::new(0).is_err());
     }

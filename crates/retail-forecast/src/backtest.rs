@@ -101,8 +101,14 @@ impl Backtest {
             });
             origin += self.step;
         }
-        let actual: Vec<f64> = folds.iter().flat_map(|f| f.actual.iter().copied()).collect();
-        let forecast: Vec<f64> = folds.iter().flat_map(|f| f.forecast.iter().copied()).collect();
+        let actual: Vec<f64> = folds
+            .iter()
+            .flat_map(|f| f.actual.iter().copied())
+            .collect();
+        let forecast: Vec<f64> = folds
+            .iter()
+            .flat_map(|f| f.forecast.iter().copied())
+            .collect();
         let (a, f) = (ArrayView1::from(&actual), ArrayView1::from(&forecast));
         let mut mase_sum = Some(0.0);
         for fold in &folds {
@@ -145,6 +151,11 @@ mod tests {
         assert!((report.rmse - (87.0f64 / 4.0).sqrt()).abs() < 1e-12);
         // MASE: fold 1 MAE 3.5 / scale 1; fold 2 MAE 5 / scale 1.5.
         assert!((report.mase.unwrap() - (3.5 + 5.0 / 1.5) / 2.0).abs() < 1e-12);
-        assert!(Backtest::new(3, 4, 1, 1).unwrap().run(&SeasonalNaive::naive(), &y).is_err());
+        assert!(
+            Backtest::new(3, 4, 1, 1)
+                .unwrap()
+                .run(&SeasonalNaive::naive(), &y)
+                .is_err()
+        );
     }
 }

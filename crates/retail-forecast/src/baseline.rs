@@ -69,7 +69,9 @@ impl Fit for SeasonalNaive {
         } else {
             residuals.iter().map(|r| r * r).sum::<f64>() / residuals.len() as f64
         };
-        let fitted = (0..y.len()).map(|t| if t >= m { y[t - m] } else { y[t] }).collect();
+        let fitted = (0..y.len())
+            .map(|t| if t >= m { y[t - m] } else { y[t] })
+            .collect();
         Ok(FittedNaive {
             season_length: m,
             last_season: y[y.len() - m..].to_vec(),
@@ -146,7 +148,9 @@ mod tests {
         assert!((fit.sigma2 - 3.0).abs() < 1e-12);
         let f = fit.predict(5, &[80.0]).unwrap();
         assert_eq!(f.point, vec![2.0, 4.0, 5.0, 2.0, 4.0]);
-        let half: Vec<f64> = (0..5).map(|h| f.intervals[0].upper[h] - f.point[h]).collect();
+        let half: Vec<f64> = (0..5)
+            .map(|h| f.intervals[0].upper[h] - f.point[h])
+            .collect();
         assert!((half[2] - half[0]).abs() < 1e-12);
         assert!((half[3] / half[0] - 2f64.sqrt()).abs() < 1e-12);
         assert!(SeasonalNaive::new(3).unwrap().fit(&y[..2]).is_err());

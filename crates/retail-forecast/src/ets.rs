@@ -356,7 +356,11 @@ impl Layout {
 
     fn state_len(&self) -> usize {
         1 + usize::from(self.spec.has_trend())
-            + if self.spec.has_season() { self.m - 1 } else { 0 }
+            + if self.spec.has_season() {
+                self.m - 1
+            } else {
+                0
+            }
     }
 
     /// Smoothing parameters from the front of the optimiser's vector `x`, projected into
@@ -465,11 +469,21 @@ impl Layout {
 /// its range, β = 0.1 α, γ = 0.05 (1 − α), φ = 0.978) and spread-out others, including the
 /// corners β = α and γ = 1 − α. `many` adds more for the cheap concentrated searches.
 fn smoothing_starts(layout: Layout, many: bool) -> Vec<Vec<f64>> {
-    let m = if layout.spec.has_season() { layout.m } else { 1 };
+    let m = if layout.spec.has_season() {
+        layout.m
+    } else {
+        1
+    };
     let r_alpha = (1e-4 + 0.2 * (0.9999 - 1e-4) / m as f64).clamp(2e-4, 0.9998);
-    let mut grid: Vec<(f64, f64, f64)> = vec![(r_alpha, 0.1, 0.05), (0.5, 0.1, 0.05), (0.95, 0.9, 0.5)];
+    let mut grid: Vec<(f64, f64, f64)> =
+        vec![(r_alpha, 0.1, 0.05), (0.5, 0.1, 0.05), (0.95, 0.9, 0.5)];
     if many {
-        grid.extend([(0.2, 0.5, 0.5), (0.05, 0.9, 0.9), (0.9999, 1.0, 0.0), (0.02, 0.02, 0.02)]);
+        grid.extend([
+            (0.2, 0.5, 0.5),
+            (0.05, 0.9, 0.9),
+            (0.9999, 1.0, 0.0),
+            (0.02, 0.02, 0.02),
+        ]);
     }
     grid.into_iter()
         .map(|(alpha, u, v)| {
@@ -503,7 +517,7 @@ fn heuristic_states(layout: Layout, y: &[f64]) -> Vec<f64> {
         let mut figure = vec![0.0; m];
         let mut counts = vec![0usize; m];
         for t in half..take.saturating_sub(half) {
-            let trend = if m % 2 == 0 {
+            let trend = if m.is_multiple_of(2) {
                 if t + half >= take {
                     continue;
                 }
@@ -591,7 +605,11 @@ fn concentrated_states(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<V
     let m = layout.m;
     let k = layout.state_len();
     let (alpha, beta, gamma, phi) = layout.smoothing(smoothing);
-    let (beta, gamma, phi) = (beta.unwrap_or(0.0), gamma.unwrap_or(0.0), phi.unwrap_or(1.0));
+    let (beta, gamma, phi) = (
+        beta.unwrap_or(0.0),
+        gamma.unwrap_or(0.0),
+        phi.unwrap_or(1.0),
+    );
     // Affine forms: value = c + coef · x, stored as [c, coef...] (k + 1 numbers).
     let w = k + 1;
     let mut level = vec![0.0; w];
@@ -843,7 +861,13 @@ impl Ets {
             linear_states
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| if i >= first_seasonal { 1.0 + v / level } else { v })
+                .map(|(i, &v)| {
+                    if i >= first_seasonal {
+                        1.0 + v / level
+                    } else {
+                        v
+                    }
+                })
                 .collect()
         };
         // Long seasons (weekly data, m = 52) make every trial an OLS in m + 1 unknowns: fewer
@@ -889,9 +913,8 @@ impl Ets {
                 states.extend_from_slice(&seasonal_free);
                 layout.params(&x[..smoothing_len], &states)
             };
-            let mut objective = |x: &[f64]| -> f64 {
-                evaluate(&assemble(x)) + layout.outside(&x[..smoothing_len])
-            };
+            let mut objective =
+                |x: &[f64]| -> f64 { evaluate(&assemble(x)) + layout.outside(&x[..smoothing_len]) };
             let found = nm.minimize_restarting(&mut objective, &start, &scale_small, 2);
             let params = assemble(&found.x);
             consider(evaluate(&params), params, &mut best);
@@ -921,7 +944,7 @@ impl Ets {
             }
             let state_scale: Vec<f64> = (0..layout.state_len())
                 .map(|i| {
-                    let seasonal_index = i >= 1 + usize::from(spec.has_trend());
+                    let seasonal_index = i > usize::from(spec.has_trend());
                     if seasonal_index && spec.season == SeasonKind::Multiplicative {
                         1.0
                     } else {
@@ -1003,7 +1026,10 @@ impl FittedEts {
         if spec.has_season() && params.seasonal.len() != m {
             return Err(ForecastError::InvalidParameter {
                 parameter: "seasonal",
-                message: format!("{} initial seasonal states for season length {m}", params.seasonal.len()),
+                message: format!(
+                    "{} initial seasonal states for season length {m}",
+                    params.seasonal.len()
+                ),
             });
         }
         let n = y.len();
@@ -1227,7 +1253,10 @@ mod tests {
             assert_eq!(spec.code(), code);
         }
         assert_eq!("ETS(A,Ad,M)".parse::<EtsSpec>().unwrap().code(), "AAdM");
-        assert_eq!("aadm".parse::<EtsSpec>().unwrap().to_string(), "ETS(A,Ad,M)");
+        assert_eq!(
+            "aadm".parse::<EtsSpec>().unwrap().to_string(),
+            "ETS(A,Ad,M)"
+        );
         assert!("AXN".parse::<EtsSpec>().is_err());
         assert!("AMN".parse::<EtsSpec>().is_err());
         assert_eq!(EtsSpec::all().len(), 18);

@@ -22,8 +22,8 @@ use crate::forecast::{Fit, Forecast, Predict};
 /// Which model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelChoice {
-    /// Automatic ETS and automatic ARIMA, the one with the lower error on the last
-    /// `horizon` values (held out, at most a quarter of the series) refitted on everything.
+    /// Automatic ARIMA, falling back to automatic ETS: on the reference hold-out set
+    /// (docs/forecast.md) automatic ARIMA forecasts better than either automatic ETS.
     Auto,
     /// Automatic ETS.
     AutoEts,
@@ -71,15 +71,15 @@ impl FromStr for ModelChoice {
         if text.trim_start().starts_with(['(', 'A', 'a']) && text.contains('(') {
             return text.parse::<ArimaSpec>().map(ModelChoice::Arima);
         }
-        text.parse::<EtsSpec>().map(ModelChoice::Ets).map_err(|_| {
-            ForecastError::InvalidParameter {
+        text.parse::<EtsSpec>()
+            .map(ModelChoice::Ets)
+            .map_err(|_| ForecastError::InvalidParameter {
                 parameter: "model",
                 message: format!(
                     "'{text}' is not auto, ets, arima, naive, snaive, an ETS specification such \
                      as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12"
                 ),
-            }
-        })
+            })
     }
 }
 
@@ -119,7 +119,11 @@ fn finite(value: f64) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
-fn from_ets(fit: &FittedEts, horizon: usize, levels: &[f64]) -> Result<SeriesForecast, ForecastError> {
+fn from_ets(
+    fit: &FittedEts,
+    horizon: usize,
+    levels: &[f64],
+) -> Result<SeriesForecast, ForecastError> {
     let p = &fit.params;
     let mut parameters = vec![Parameter {
         name: "alpha".into(),
@@ -166,7 +170,11 @@ fn from_ets(fit: &FittedEts, horizon: usize, levels: &[f64]) -> Result<SeriesFor
     })
 }
 
-fn from_arima(fit: &FittedArima, horizon: usize, levels: &[f64]) -> Result<SeriesForecast, ForecastError> {
+fn from_arima(
+    fit: &FittedArima,
+    horizon: usize,
+    levels: &[f64],
+) -> Result<SeriesForecast, ForecastError> {
     let mut parameters: Vec<Parameter> = fit
         .coef_names
         .iter()
@@ -193,34 +201,19 @@ fn from_arima(fit: &FittedArima, horizon: usize, levels: &[f64]) -> Result<Serie
     })
 }
 
-/// Automatic ETS or automatic ARIMA, whichever forecasts the held-out end of `y` better.
-fn auto(y: &[f64], season_length: usize, horizon: usize, levels: &[f64]) -> Result<SeriesForecast, ForecastError> {
-    let holdout = horizon.min(y.len() / 4);
-    let ets = |y: &[f64]| AutoEts::new(season_length)?.fit_all(y).map(|f| f.best);
-    let arima = |y: &[f64]| AutoArima::new(season_length)?.fit(y);
-    if holdout >= 1 {
-        let (train, test) = y.split_at(y.len() - holdout);
-        let error = |point: Vec<f64>| -> f64 {
-            point.iter().zip(test).map(|(f, a)| (f - a).abs()).sum::<f64>()
-        };
-        let ets_error = ets(train)
-            .map(|f| error(f.point_forecast(holdout)))
-            .unwrap_or(f64::INFINITY);
-        let arima_error = arima(train)
-            .and_then(|f| f.forecast(holdout, &[], None))
-            .map(|f| error(f.point))
-            .unwrap_or(f64::INFINITY);
-        if arima_error < ets_error {
-            if let Ok(fit) = arima(y) {
-                return from_arima(&fit, horizon, levels);
-            }
-        }
-    }
-    match ets(y) {
-        Ok(fit) => from_ets(&fit, horizon, levels),
-        Err(err) => arima(y)
-            .and_then(|fit| from_arima(&fit, horizon, levels))
-            .map_err(|_| err),
+/// Automatic ARIMA, else automatic ETS.
+fn auto(
+    y: &[f64],
+    season_length: usize,
+    horizon: usize,
+    levels: &[f64],
+) -> Result<SeriesForecast, ForecastError> {
+    match AutoArima::new(season_length)?.fit(y) {
+        Ok(fit) => from_arima(&fit, horizon, levels),
+        Err(arima_error) => AutoEts::new(season_length)?
+            .fit_all(y)
+            .and_then(|f| from_ets(&f.best, horizon, levels))
+            .map_err(|_| arima_error),
     }
 }
 
@@ -323,7 +316,8 @@ pub fn forecast_many(
                     if i >= series.len() {
                         break;
                     }
-                    let result = forecast_series(&series[i], choice, season_length, horizon, levels);
+                    let result =
+                        forecast_series(&series[i], choice, season_length, horizon, levels);
                     if let Ok(mut all) = results.lock() {
                         all[i] = Some(result);
                     }
@@ -348,7 +342,10 @@ mod tests {
         assert_eq!("auto".parse::<ModelChoice>().unwrap(), ModelChoice::Auto);
         assert_eq!("ETS".parse::<ModelChoice>().unwrap(), ModelChoice::AutoEts);
         assert_eq!(
-            "(0,1,1)(0,1,1)12".parse::<ModelChoice>().unwrap().to_string(),
+            "(0,1,1)(0,1,1)12"
+                .parse::<ModelChoice>()
+                .unwrap()
+                .to_string(),
             "(0,1,1)(0,1,1)[12]"
         );
         assert_eq!(
@@ -361,19 +358,41 @@ mod tests {
 
     #[test]
     fn short_series_fall_back_to_naive_and_say_so() {
-        let f = forecast_series(&[3.0, 5.0], ModelChoice::Auto, 1, 3, &[95.0]).unwrap();
+        let f = forecast_series(&[3.0, 5.0], ModelChoice::AutoEts, 1, 3, &[95.0]).unwrap();
         assert_eq!(f.model, "Naive");
         assert_eq!(f.forecast.point, vec![5.0; 3]);
         assert!(f.fallback.as_deref().unwrap().contains("2 observations"));
         // An explicit model is not replaced.
-        assert!(forecast_series(&[3.0, 5.0], ModelChoice::Ets("ANN".parse().unwrap()), 1, 3, &[]).is_err());
+        assert!(
+            forecast_series(
+                &[3.0, 5.0],
+                ModelChoice::Ets("ANN".parse().unwrap()),
+                1,
+                3,
+                &[]
+            )
+            .is_err()
+        );
         assert!(forecast_series(&[], ModelChoice::Auto, 1, 3, &[]).is_err());
+        // Whatever `auto` makes of two values, the forecast is finite.
+        let f = forecast_series(&[3.0, 5.0], ModelChoice::Auto, 1, 3, &[95.0]).unwrap();
+        assert!(
+            f.forecast
+                .point
+                .iter()
+                .chain(&f.forecast.intervals[0].upper)
+                .all(|v| v.is_finite())
+        );
     }
 
     #[test]
     fn many_series_equal_one_at_a_time() {
         let series: Vec<Vec<f64>> = (0..7)
-            .map(|k| (0..30).map(|t| 10.0 + k as f64 + ((t * (k + 3)) % 7) as f64).collect())
+            .map(|k| {
+                (0..30)
+                    .map(|t| 10.0 + k as f64 + ((t * (k + 3)) % 7) as f64)
+                    .collect()
+            })
             .collect();
         let many = forecast_many(&series, ModelChoice::Auto, 1, 4, &[80.0], 2);
         for (y, result) in series.iter().zip(&many) {

@@ -118,11 +118,12 @@ impl NelderMead {
                     values[k] = contracted;
                 } else {
                     // Shrink towards the best point.
-                    for j in 1..=k {
-                        for i in 0..k {
-                            simplex[j][i] = simplex[0][i] + sigma * (simplex[j][i] - simplex[0][i]);
+                    let (first, rest) = simplex.split_at_mut(1);
+                    for (vertex, value) in rest.iter_mut().zip(values[1..].iter_mut()) {
+                        for (x, &best) in vertex.iter_mut().zip(&first[0]) {
+                            *x = best + sigma * (*x - best);
                         }
-                        values[j] = eval(&simplex[j], &mut evals);
+                        *value = eval(vertex, &mut evals);
                     }
                 }
             }
@@ -175,7 +176,10 @@ mod tests {
             ..NelderMead::default()
         };
         let m = nm.minimize_restarting(&mut f, &[-1.2, 1.0], &[1.0, 1.0], 5);
-        assert!((m.x[0] - 1.0).abs() < 1e-4 && (m.x[1] - 1.0).abs() < 1e-4, "{m:?}");
+        assert!(
+            (m.x[0] - 1.0).abs() < 1e-4 && (m.x[1] - 1.0).abs() < 1e-4,
+            "{m:?}"
+        );
     }
 
     #[test]

@@ -388,14 +388,29 @@ mod tests {
     #[test]
     fn periods_are_cut_as_documented() {
         // 2010-12-01 is a Wednesday.
-        assert_eq!(Frequency::Week.period_start(date(2010, 12, 1)), date(2010, 11, 29));
-        assert_eq!(Frequency::Week.period_start(date(2010, 12, 5)), date(2010, 11, 29));
-        assert_eq!(Frequency::Week.period_start(date(2010, 12, 6)), date(2010, 12, 6));
-        assert_eq!(Frequency::Month.period_start(date(2011, 2, 28)), date(2011, 2, 1));
+        assert_eq!(
+            Frequency::Week.period_start(date(2010, 12, 1)),
+            date(2010, 11, 29)
+        );
+        assert_eq!(
+            Frequency::Week.period_start(date(2010, 12, 5)),
+            date(2010, 11, 29)
+        );
+        assert_eq!(
+            Frequency::Week.period_start(date(2010, 12, 6)),
+            date(2010, 12, 6)
+        );
+        assert_eq!(
+            Frequency::Month.period_start(date(2011, 2, 28)),
+            date(2011, 2, 1)
+        );
         assert_eq!(Frequency::Month.next(date(2011, 1, 1)), date(2011, 2, 1));
         assert_eq!("weekly".parse::<Frequency>().unwrap(), Frequency::Week);
         assert!("fortnight".parse::<Frequency>().is_err());
-        assert_eq!("sub-category".parse::<GroupBy>().unwrap(), GroupBy::SubCategory);
+        assert_eq!(
+            "sub-category".parse::<GroupBy>().unwrap(),
+            GroupBy::SubCategory
+        );
         assert_eq!(Frequency::Week.season_length(), 52);
     }
 }
@@ -459,14 +474,22 @@ pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastEr
             }
             return Err(error(
                 Some(1),
-                format!("'{}' is not a date such as 2011-12-31 or 2011-12", fields[0].trim()),
+                format!(
+                    "'{}' is not a date such as 2011-12-31 or 2011-12",
+                    fields[0].trim()
+                ),
             ));
         };
-        let value: f64 = fields[1].trim().trim_matches('"').parse().map_err(|_| {
-            error(Some(2), format!("'{}' is not a number", fields[1].trim()))
-        })?;
+        let value: f64 = fields[1]
+            .trim()
+            .trim_matches('"')
+            .parse()
+            .map_err(|_| error(Some(2), format!("'{}' is not a number", fields[1].trim())))?;
         if !value.is_finite() {
-            return Err(error(Some(2), format!("'{}' is not a finite number", fields[1].trim())));
+            return Err(error(
+                Some(2),
+                format!("'{}' is not a finite number", fields[1].trim()),
+            ));
         }
         if let Some(&last) = dates.last()
             && date <= last
@@ -509,10 +532,15 @@ mod file_tests {
 
     #[test]
     fn series_files_read_with_positions_in_errors() {
-        let dir = std::env::temp_dir().join(format!("retail-forecast-series-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("retail-forecast-series-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let good = dir.join("good.csv");
-        std::fs::write(&good, "date,value\r\n1949-01,112\r\n1949-02,118\r\n1949-03,132\r\n").unwrap();
+        std::fs::write(
+            &good,
+            "date,value\r\n1949-01,112\r\n1949-02,118\r\n1949-03,132\r\n",
+        )
+        .unwrap();
         let s = read_series_csv(&good).unwrap();
         assert_eq!(s.values, vec![112.0, 118.0, 132.0]);
         assert_eq!(s.season_length, 12);

@@ -23,7 +23,11 @@ pub fn weekly_series(count: usize, weeks: usize, seed: u64) -> Vec<Vec<f64>> {
                     let season = 1.0
                         + amplitude * (year + phase).sin()
                         + 0.3 * amplitude * (2.0 * year).cos()
-                        + if (46..51).contains(&week_of_year) { peak } else { 0.0 };
+                        + if (46..51).contains(&week_of_year) {
+                            peak
+                        } else {
+                            0.0
+                        };
                     ar = 0.5 * ar + noise * rng.sample();
                     (level * (1.0 + trend).powi(t as i32) * season * (1.0 + ar)).max(1.0)
                 })
@@ -46,7 +50,10 @@ mod tests {
         let b = weekly_series(5, 156, 7);
         assert_eq!(a, b);
         assert_ne!(a, weekly_series(5, 156, 8));
-        assert!(a.iter().all(|s| s.len() == 156 && s.iter().all(|&v| v >= 1.0)));
+        assert!(
+            a.iter()
+                .all(|s| s.len() == 156 && s.iter().all(|&v| v >= 1.0))
+        );
         assert_ne!(a[0], a[1]);
     }
 }

@@ -23,7 +23,7 @@ pub(crate) struct Decomposition {
 
 /// R's `nextodd`.
 fn next_odd(x: usize) -> usize {
-    if x % 2 == 0 { x + 1 } else { x }
+    if x.is_multiple_of(2) { x + 1 } else { x }
 }
 
 /// Loess estimate at `xs` from `y[left..=right]` with tricube weights (R's `stlest`);
