@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .and_then(|i| args.get(i + 1))
     };
     let count: usize = value("--series").map_or(Ok(1000), |v| v.parse())?;
+    // Fewer series for the slower searches: --seasonal-series N, --arima-series N.
     let arima_count: usize = value("--arima-series").map_or(Ok(count), |v| v.parse())?;
     let series = weekly_series(count, 156, 2026);
     if let Some(path) = value("--write") {
@@ -50,7 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .and_then(|m| m.fit(y))
             .map_or_else(|e| e.to_string(), |f| f.spec.to_string())
     });
-    time("auto ETS, season 52", count, &|y| {
+    let seasonal_count: usize = value("--seasonal-series").map_or(Ok(count), |v| v.parse())?;
+    time("auto ETS, season 52", seasonal_count, &|y| {
         AutoEts::new(52)
             .and_then(|m| m.fit(y))
             .map_or_else(|e| e.to_string(), |f| f.spec.to_string())

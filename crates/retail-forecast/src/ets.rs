@@ -874,7 +874,7 @@ impl Ets {
         // starts there.
         let long_season = spec.has_season() && m > 24;
         let mut profiled: Vec<(f64, EtsParams)> = Vec::new();
-        for start in smoothing_starts(layout, !multiplicative_season && !long_season) {
+        for start in smoothing_starts(layout, spec.is_linear() && !long_season) {
             let mut profile = |x: &[f64]| -> f64 {
                 let Some(states) = concentrated_states(linear_layout, x, y) else {
                     return f64::INFINITY;

@@ -17,7 +17,7 @@ impl Default for NelderMead {
     fn default() -> Self {
         NelderMead {
             max_evals: 2_000,
-            tolerance: 1e-10,
+            tolerance: 1e-8,
             step: 0.1,
         }
     }
