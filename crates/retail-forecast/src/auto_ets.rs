@@ -146,12 +146,7 @@ impl AutoEts {
 
     /// Fits every candidate and keeps the best by the criterion.
     pub fn fit_all(&self, y: &[f64]) -> Result<AutoEtsFit, ForecastError> {
-        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-            return Err(ForecastError::InvalidParameter {
-                parameter: "y",
-                message: format!("value {} (index {i}) is not a finite number", y[i]),
-            });
-        }
+        crate::forecast::check_finite(y, "y")?;
         if let Some(&first) = y.first()
             && y.iter().all(|&v| v == first)
         {

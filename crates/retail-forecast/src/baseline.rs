@@ -51,12 +51,7 @@ impl Fit for SeasonalNaive {
 
     fn fit(&self, y: &[f64]) -> Result<FittedNaive, ForecastError> {
         let m = self.season_length;
-        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-            return Err(ForecastError::InvalidParameter {
-                parameter: "y",
-                message: format!("value {} (index {i}) is not a finite number", y[i]),
-            });
-        }
+        crate::forecast::check_finite(y, "y")?;
         if y.len() < m {
             return Err(ForecastError::Undefined(format!(
                 "the seasonal naive method with season length {m} needs at least {m} values, got {}",

@@ -795,12 +795,7 @@ impl Ets {
         };
         let layout = Layout { spec, m };
         let n = y.len();
-        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-            return Err(ForecastError::InvalidParameter {
-                parameter: "y",
-                message: format!("value {} (index {i}) is not a finite number", y[i]),
-            });
-        }
+        crate::forecast::check_finite(y, "y")?;
         let n_params = layout.smoothing_len() + layout.state_len() + 1;
         if n < n_params + 2 || (spec.has_season() && n < 2 * m) {
             return Err(ForecastError::Undefined(format!(

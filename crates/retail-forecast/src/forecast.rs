@@ -45,6 +45,17 @@ pub trait Predict {
     fn model_name(&self) -> String;
 }
 
+/// Every value of the series `parameter` must be finite.
+pub(crate) fn check_finite(y: &[f64], parameter: &'static str) -> Result<(), ForecastError> {
+    match y.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(ForecastError::InvalidParameter {
+            parameter,
+            message: format!("value {} (index {i}) is not a finite number", y[i]),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Levels must lie strictly between 0 and 100.
 pub(crate) fn check_levels(levels: &[f64]) -> Result<(), ForecastError> {
     for &level in levels {

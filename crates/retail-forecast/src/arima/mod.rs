@@ -90,12 +90,7 @@ fn check_series(y: &[f64]) -> Result<(), ForecastError> {
     if y.is_empty() {
         return Err(ForecastError::Undefined("the series is empty".into()));
     }
-    if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-        return Err(ForecastError::InvalidParameter {
-            parameter: "y",
-            message: format!("value {} (index {i}) is not a finite number", y[i]),
-        });
-    }
+    crate::forecast::check_finite(y, "y")?;
     Ok(())
 }
 

@@ -32,12 +32,7 @@ pub(crate) fn is_constant(x: &[f64]) -> bool {
 }
 
 fn check_series(x: &[f64], what: &'static str) -> Result<(), ForecastError> {
-    if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-        return Err(ForecastError::InvalidParameter {
-            parameter: what,
-            message: format!("value {} (index {i}) is not a finite number", x[i]),
-        });
-    }
+    crate::forecast::check_finite(x, what)?;
     Ok(())
 }
 
