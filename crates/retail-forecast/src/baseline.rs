@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::forecast::{Fit, Forecast, Interval, Predict, check_levels, normal_quantile};
+use crate::forecast::{Fit, Forecast, Predict, check_levels};
 
 /// The seasonal naive method with season length `m`; `m = 1` is the naive method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,17 +87,7 @@ impl Predict for FittedNaive {
                 (self.sigma2 * k as f64).sqrt()
             })
             .collect();
-        let intervals = levels
-            .iter()
-            .map(|&level| {
-                let z = normal_quantile(0.5 + level / 200.0);
-                Interval {
-                    level,
-                    lower: point.iter().zip(&sd).map(|(p, s)| p - z * s).collect(),
-                    upper: point.iter().zip(&sd).map(|(p, s)| p + z * s).collect(),
-                }
-            })
-            .collect();
+        let intervals = crate::forecast::normal_intervals(&point, &sd, levels);
         Ok(Forecast {
             model: self.model_name(),
             point,

@@ -1108,20 +1108,8 @@ impl FittedEts {
         let point = self.point_forecast(h);
         let mut intervals = Vec::new();
         if self.spec.is_linear() {
-            let variances = self.linear_variances(h);
-            for &level in levels {
-                let z = crate::forecast::normal_quantile(0.5 + level / 200.0);
-                let (lower, upper) = point
-                    .iter()
-                    .zip(&variances)
-                    .map(|(p, v)| (p - z * v.sqrt(), p + z * v.sqrt()))
-                    .unzip();
-                intervals.push(Interval {
-                    level,
-                    lower,
-                    upper,
-                });
-            }
+            let sd: Vec<f64> = self.linear_variances(h).iter().map(|v| v.sqrt()).collect();
+            intervals = crate::forecast::normal_intervals(&point, &sd, levels);
         } else {
             let paths = self.simulate(h, 5_000, 42);
             for &level in levels {

@@ -45,6 +45,21 @@ pub trait Predict {
     fn model_name(&self) -> String;
 }
 
+/// Normal prediction intervals `point ± z·sd` at each level (percent).
+pub(crate) fn normal_intervals(point: &[f64], sd: &[f64], levels: &[f64]) -> Vec<Interval> {
+    levels
+        .iter()
+        .map(|&level| {
+            let z = normal_quantile(0.5 + level / 200.0);
+            Interval {
+                level,
+                lower: point.iter().zip(sd).map(|(p, s)| p - z * s).collect(),
+                upper: point.iter().zip(sd).map(|(p, s)| p + z * s).collect(),
+            }
+        })
+        .collect()
+}
+
 /// Every value of the series `parameter` must be finite.
 pub(crate) fn check_finite(y: &[f64], parameter: &'static str) -> Result<(), ForecastError> {
     match y.iter().position(|v| !v.is_finite()) {

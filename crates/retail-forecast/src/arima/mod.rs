@@ -42,7 +42,7 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::forecast::{Fit, Forecast, Interval, Predict, check_levels, normal_quantile};
+use crate::forecast::{Fit, Forecast, Predict, check_levels};
 use estimate::{Estimate, Problem, Regressor};
 use kalman::StateSpace;
 use polynomial::{differencing_coefficients, expand};
@@ -502,17 +502,7 @@ impl FittedArima {
             .iter()
             .map(|v| (v.max(0.0) * self.sigma2).sqrt())
             .collect();
-        let intervals = levels
-            .iter()
-            .map(|&level| {
-                let z = normal_quantile(0.5 + level / 200.0);
-                Interval {
-                    level,
-                    lower: point.iter().zip(&sd).map(|(p, s)| p - z * s).collect(),
-                    upper: point.iter().zip(&sd).map(|(p, s)| p + z * s).collect(),
-                }
-            })
-            .collect();
+        let intervals = crate::forecast::normal_intervals(&point, &sd, levels);
         Ok(Forecast {
             model: self.model_name(),
             point,
@@ -701,7 +691,8 @@ mod tests {
             .map(|(u, p)| u - p)
             .collect();
         for (h, w) in width.iter().enumerate() {
-            let want = normal_quantile(0.975) * (fit.sigma2 * (h + 1) as f64).sqrt();
+            let want =
+                crate::forecast::normal_quantile(0.975) * (fit.sigma2 * (h + 1) as f64).sqrt();
             assert!((w - want).abs() < 1e-9, "{width:?}");
         }
         assert_eq!(fit.model_name(), "ARIMA(0,1,0) with drift");
