@@ -118,8 +118,7 @@ impl AutoEts {
 
     /// Largest number of likelihood evaluations per optimiser run.
     pub fn with_max_evals(mut self, evals: usize) -> Result<AutoEts, ForecastError> {
-        Ets::new(EtsSpec::all()[0], 1)?.with_max_evals(evals)?;
-        self.max_evals = evals;
+        self.max_evals = crate::optim::check_max_evals(evals)?;
         Ok(self)
     }
 

@@ -770,13 +770,7 @@ impl Ets {
 
     /// Largest number of likelihood evaluations per optimiser run (default 4,000).
     pub fn with_max_evals(mut self, evals: usize) -> Result<Ets, ForecastError> {
-        if evals < 10 {
-            return Err(ForecastError::InvalidParameter {
-                parameter: "max_evals",
-                message: "must be at least 10".into(),
-            });
-        }
-        self.max_evals = evals;
+        self.max_evals = crate::optim::check_max_evals(evals)?;
         Ok(self)
     }
 

@@ -23,6 +23,17 @@ impl Default for NelderMead {
     }
 }
 
+/// Validates a user's evaluation budget (at least 10).
+pub(crate) fn check_max_evals(evals: usize) -> Result<usize, crate::ForecastError> {
+    if evals < 10 {
+        return Err(crate::ForecastError::InvalidParameter {
+            parameter: "max_evals",
+            message: "must be at least 10".into(),
+        });
+    }
+    Ok(evals)
+}
+
 /// The best point found and its value.
 #[derive(Debug, Clone)]
 pub(crate) struct Minimum {

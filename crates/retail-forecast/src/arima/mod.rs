@@ -169,13 +169,7 @@ impl Arima {
 
     /// Largest number of objective evaluations per optimiser run (default 5,000).
     pub fn with_max_evals(mut self, evals: usize) -> Result<Arima, ForecastError> {
-        if evals < 10 {
-            return Err(ForecastError::InvalidParameter {
-                parameter: "max_evals",
-                message: "must be at least 10".into(),
-            });
-        }
-        self.max_evals = evals;
+        self.max_evals = crate::optim::check_max_evals(evals)?;
         Ok(self)
     }
 
