@@ -1,6 +1,6 @@
 //! Baskets from the canonical sales table: one basket per invoice, holding the distinct
-//! products of its completed lines (`line_kind = 'sale'`), with the invoice's customer and
-//! time for next-basket work.
+//! products (or sub-categories, or categories) of its completed lines (`line_kind = 'sale'`),
+//! with the invoice's customer and time for next-basket work.
 
 use std::collections::HashMap;
 
@@ -29,6 +29,8 @@ pub struct InvoiceBaskets {
     pub times: Vec<i64>,
     /// Completed lines read.
     pub lines: u64,
+    /// Completed lines with no value for the basket item (in no basket).
+    pub lines_without_item: u64,
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, BundlesError> {
@@ -41,9 +43,42 @@ fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, Bundl
         })
 }
 
+/// What the items of a basket are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BasketItem {
+    /// Product ids (the default).
+    #[default]
+    Product,
+    /// Sub-categories: which kinds of products sell together, for sources whose products
+    /// are too many and too rarely bought together to form bundles.
+    SubCategory,
+    /// Categories.
+    Category,
+}
+
+impl BasketItem {
+    fn column(self) -> &'static str {
+        match self {
+            BasketItem::Product => columns::PRODUCT_ID,
+            BasketItem::SubCategory => columns::SUB_CATEGORY,
+            BasketItem::Category => columns::CATEGORY,
+        }
+    }
+}
+
 impl InvoiceBaskets {
     /// Groups the completed lines of canonical sales batches by invoice.
     pub fn from_sales(batches: &[RecordBatch]) -> Result<InvoiceBaskets, BundlesError> {
+        InvoiceBaskets::from_sales_by(batches, BasketItem::Product)
+    }
+
+    /// Groups the completed lines by invoice, with `item` as the basket items. Lines without
+    /// a value for `item` (no sub-category, say) go into no basket and are counted in
+    /// [`InvoiceBaskets::lines_without_item`]; an invoice whose lines all lack it has no basket.
+    pub fn from_sales_by(
+        batches: &[RecordBatch],
+        item: BasketItem,
+    ) -> Result<InvoiceBaskets, BundlesError> {
         let mut invoice_index: HashMap<String, usize> = HashMap::new();
         let mut lists: Vec<Vec<String>> = Vec::new();
         let mut invoices = Vec::new();
@@ -51,6 +86,7 @@ impl InvoiceBaskets {
         let mut times: Vec<i64> = Vec::new();
         let mut names: HashMap<String, String> = HashMap::new();
         let mut lines = 0u64;
+        let mut lines_without_item = 0u64;
         for batch in batches {
             let string = |name: &str| -> Result<_, BundlesError> {
                 column(batch, name)?.as_string_opt::<i32>().ok_or_else(|| {
@@ -62,7 +98,7 @@ impl InvoiceBaskets {
             };
             let invoice = string(columns::INVOICE_ID)?;
             let customer = string(columns::CUSTOMER_ID)?;
-            let product = string(columns::PRODUCT_ID)?;
+            let product = string(item.column())?;
             let product_name = string(columns::PRODUCT_NAME)?;
             let kind = string(columns::LINE_KIND)?;
             let time = column(batch, columns::TIMESTAMP)?
@@ -76,6 +112,10 @@ impl InvoiceBaskets {
                     continue;
                 }
                 lines += 1;
+                if product.is_null(row) {
+                    lines_without_item += 1;
+                    continue;
+                }
                 let id = invoice.value(row);
                 let basket = match invoice_index.get(id) {
                     Some(&b) => b,
@@ -95,7 +135,7 @@ impl InvoiceBaskets {
                     customers[basket] = Some(customer.value(row).to_string());
                 }
                 times[basket] = times[basket].min(time.value(row));
-                if product_name.is_valid(row) {
+                if item == BasketItem::Product && product_name.is_valid(row) {
                     let name = product_name.value(row);
                     match names.get_mut(product_id) {
                         Some(best) if name < best.as_str() => *best = name.to_string(),
@@ -120,6 +160,7 @@ impl InvoiceBaskets {
             customers,
             times,
             lines,
+            lines_without_item,
         })
     }
 }

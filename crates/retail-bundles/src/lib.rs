@@ -9,7 +9,7 @@ pub mod rules;
 pub mod support;
 
 pub use fpgrowth::FpGrowth;
-pub use invoices::InvoiceBaskets;
+pub use invoices::{BasketItem, InvoiceBaskets};
 pub use itemsets::{FrequentItemsets, Itemset, ItemsetTarget};
 pub use next_basket::{NextBasketModel, NextBasketParams, Recommendation};
 pub use quest::QuestParams;

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
 use retail_bundles::{
-    Consequents, FpGrowth, InvoiceBaskets, ItemsetTarget, MinSupport, NextBasketModel, QuestParams,
-    RuleParams,
+    BasketItem, Consequents, FpGrowth, InvoiceBaskets, ItemsetTarget, MinSupport, NextBasketModel,
+    QuestParams, RuleParams,
 };
 use retail_ingest::baskets::{Baskets, read_baskets};
 use retail_ingest::{IngestOptions, samples, shared_data_dir};
@@ -584,4 +584,54 @@ fn next_basket_on_online_retail_sample_beats_most_popular() {
             .hit_rate
     };
     assert!(rate("blend") > rate("most popular"), "{evaluation:?}");
+}
+
+#[test]
+fn sub_category_baskets_equal_a_plain_fold_over_superstore() {
+    let mut reader = samples::open(
+        "superstore.csv.gz",
+        samples::SUPERSTORE,
+        &IngestOptions::default(),
+    )
+    .unwrap();
+    let batches: Vec<_> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+    let data = InvoiceBaskets::from_sales_by(&batches, BasketItem::SubCategory).unwrap();
+    // Oracle: the set of sub-categories per order, folded row by row.
+    let mut per_order: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for batch in &batches {
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let (invoice, sub) = (column("invoice_id"), column("sub_category"));
+        for row in 0..batch.num_rows() {
+            per_order
+                .entry(invoice.value(row).to_string())
+                .or_default()
+                .insert(sub.value(row).to_string());
+        }
+    }
+    assert_eq!(data.lines, 9_994);
+    assert_eq!(data.lines_without_item, 0);
+    assert_eq!(data.baskets.len(), per_order.len());
+    assert_eq!(data.baskets.items().len(), 17);
+    let itemsets = FpGrowth::new(MinSupport::count(20).unwrap())
+        .mine(&data.baskets)
+        .unwrap();
+    let pairs: Vec<_> = itemsets.iter().filter(|s| s.items.len() == 2).collect();
+    assert!(!pairs.is_empty());
+    for pair in pairs {
+        let together = per_order
+            .values()
+            .filter(|set| pair.items.iter().all(|i| set.contains(i)))
+            .count() as u64;
+        assert_eq!(pair.count, together, "{:?}", pair.items);
+    }
+    assert!(data.product_names.iter().all(Option::is_none));
 }

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::input::{ReadArgs, load};
 use crate::output::{Format, TextOrJson, write_csv};
+use crate::progress::Progress;
 use crate::table::{TextTable, int, pct};
 
 /// What the input files hold.
@@ -212,13 +213,17 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
             ConsequentsArg::Any => Consequents::Any,
         });
 
+    let mut progress = Progress::new(2);
+    progress.step("reading baskets");
     let loaded = load_baskets(&args.files, args.input, &args.read)?;
+    progress.step("mining");
     let itemsets = miner.mine(&loaded.baskets)?.with_item_names(&loaded.names);
     let rules = if args.itemsets_only || args.target != TargetArg::All {
         None
     } else {
         Some(rule_params.generate(&itemsets)?)
     };
+    progress.finish();
     let limit = args.top.unwrap_or(match args.format {
         Format::Table => 20,
         _ => usize::MAX,
@@ -440,8 +445,11 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
             );
         }
     }
+    let mut progress = Progress::new(1);
+    progress.step("reading");
     let (batches, _) = load(&args.files, &args.read)?;
     let data = InvoiceBaskets::from_sales(&batches)?;
+    progress.finish();
     if data.customers.iter().all(Option::is_none) {
         bail!("no line has a customer id; next-basket needs identified customers");
     }

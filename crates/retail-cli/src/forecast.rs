@@ -14,6 +14,7 @@ use retail_forecast::{
 use serde_json::json;
 
 use crate::input::{ReadArgs, load};
+use crate::progress::Progress;
 use crate::table::{TextTable, money};
 
 /// Output formats of `retail forecast`.
@@ -145,7 +146,10 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         None => {
             let freq: Frequency = args.freq.parse()?;
             let by: GroupBy = args.by.parse()?;
+            let mut progress = Progress::new(1);
+            progress.step("reading");
             let (batches, _) = load(&args.files, &args.read)?;
+            progress.finish();
             let set = SeriesBuilder::new(freq, by).build(&batches)?;
             if set.series.is_empty() {
                 bail!("no completed sales in the input: nothing to forecast");
@@ -198,6 +202,8 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         bail!("--season-length must be at least 1");
     }
     let series: Vec<Vec<f64>> = inputs.iter().map(|i| i.values.clone()).collect();
+    let mut progress = Progress::new(1);
+    progress.step(&format!("fitting {} series", series.len()));
     let results = forecast_many(
         &series,
         choice,
@@ -206,6 +212,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         &args.level,
         args.threads,
     );
+    progress.finish();
     let mut rows = Vec::new();
     for (input, result) in inputs.iter().zip(results) {
         let result = result

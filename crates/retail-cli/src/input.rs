@@ -95,6 +95,14 @@ impl Source {
 /// Every input read into memory, with the ingest reports. Rejected rows are announced on
 /// stderr (they are counted, never silently dropped).
 pub fn load(files: &[PathBuf], read: &ReadArgs) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
+    load_sources(&Source::list(files, false), read)
+}
+
+/// [`load`] over given sources.
+pub fn load_sources(
+    sources: &[Source],
+    read: &ReadArgs,
+) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
     let options = read.options()?;
     let categories = read
         .categories
@@ -103,7 +111,7 @@ pub fn load(files: &[PathBuf], read: &ReadArgs) -> Result<(Vec<RecordBatch>, Vec
         .transpose()?;
     let mut batches = Vec::new();
     let mut reports = Vec::new();
-    for source in Source::list(files, false) {
+    for source in sources {
         let mut reader = source.open(&options)?;
         for batch in reader.by_ref() {
             let batch = batch?;

@@ -10,6 +10,7 @@ use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRankin
 
 use crate::input::{ReadArgs, load};
 use crate::output::{FileFormat, Format, write_batches, write_file};
+use crate::progress::Progress;
 use crate::table::{TextTable, int, money, num, opt_money, pct};
 
 #[derive(Debug, Args)]
@@ -66,9 +67,13 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
         }
         return Ok(());
     }
+    let mut progress = Progress::new(2);
+    progress.step("reading");
     let (batches, reports) = load(&args.files, &args.read)?;
     let ctx = retail_metrics::sales_context(batches)?;
+    progress.step("computing the KPIs");
     let suite = KpiSuite::run(&ctx, &options).await?;
+    progress.finish();
 
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

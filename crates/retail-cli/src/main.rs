@@ -13,6 +13,8 @@ mod input;
 mod inspect;
 mod kpis;
 mod output;
+mod progress;
+mod report;
 mod sql;
 mod table;
 
@@ -31,7 +33,9 @@ Examples:
   retail next-basket sales.csv.gz --customer 17850 --k 5
   retail forecast                                 # weekly sales of the embedded sample
   retail forecast sales.csv.gz --by country --freq month --horizon 6 --format json
-  retail forecast --series airpassengers.csv --model MAM --level 80,95";
+  retail forecast --series airpassengers.csv --model MAM --level 80,95
+  retail report                                   # dashboard of the embedded samples
+  retail report sales.csv.gz --out sales.html --open";
 
 /// Retail analytics on your sales exports: ingest, KPIs, forecasts, bundles, dashboards.
 #[derive(Debug, Parser)]
@@ -58,6 +62,9 @@ enum Command {
     /// Forecast sales per day, week or month (total or per group) with ETS, ARIMA or a
     /// naive baseline, with prediction intervals.
     Forecast(forecast::ForecastArgs),
+    /// Write the dashboard: one self-contained HTML file (inline SVG charts, works offline)
+    /// with KPI tiles, customer insights, sales performance, forecasts and product bundles.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,12 +95,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bundles(args) => bundles::run(&args, &mut out)?,
         Command::NextBasket(args) => bundles::run_next_basket(&args, &mut out)?,
         Command::Forecast(args) => forecast::run(&args, &mut out)?,
+        Command::Report(args) => report::run(&args)?,
     }
     out.flush()?;
     Ok(())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)

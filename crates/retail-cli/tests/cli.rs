@@ -240,7 +240,7 @@ fn kpis_csv_and_out_files_for_programs() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let files = std::fs::read_dir(dir.path()).unwrap().count();
-    assert_eq!(files, 22);
+    assert_eq!(files, 23);
     assert!(dir.path().join("sales_by_week.parquet").is_file());
 
     let csv_only = retail(&["kpis", "--format", "csv"]);
@@ -464,4 +464,345 @@ fn forecast_of_transactions_by_group_writes_csv() {
     assert_eq!(lines.len(), 1 + 3 * 2);
     assert!(lines[1].starts_with("United Kingdom,"), "{}", lines[1]);
     assert!(stderr(&out).contains("partial month"), "{}", stderr(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// retail report
+// ---------------------------------------------------------------------------------------------
+
+/// Relative to the crate directory, where the report commands run (so the snapshot does not
+/// hold the checkout's path).
+const HOSTILE: &str = "tests/data/hostile_online_retail.csv";
+
+/// Writes the report of `files` (none: the embedded samples) once per test run.
+fn report_of(files: &[&str], name: &str) -> (std::path::PathBuf, String) {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let mut args = vec!["report", "--out", path.to_str().unwrap()];
+    args.extend(files);
+    let out = Command::new(env!("CARGO_BIN_EXE_retail"))
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run retail");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("wrote {}", path.display())),
+        "{}",
+        stderr(&out)
+    );
+    let html = std::fs::read_to_string(&path).unwrap();
+    (path, html)
+}
+
+fn embedded_report() -> &'static (std::path::PathBuf, String) {
+    static REPORT: std::sync::OnceLock<(std::path::PathBuf, String)> = std::sync::OnceLock::new();
+    REPORT.get_or_init(|| report_of(&[], "report-embedded.html"))
+}
+
+fn hostile_report() -> &'static (std::path::PathBuf, String) {
+    static REPORT: std::sync::OnceLock<(std::path::PathBuf, String)> = std::sync::OnceLock::new();
+    REPORT.get_or_init(|| report_of(&[HOSTILE], "report-hostile.html"))
+}
+
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// The tiles of one dataset section: label → value.
+fn tiles(section: roxmltree::Node<'_, '_>) -> std::collections::BTreeMap<String, String> {
+    let text = |n: roxmltree::Node<'_, '_>, class: &str| {
+        n.descendants()
+            .find(|d| d.attribute("class") == Some(class))
+            .and_then(|d| d.text())
+            .unwrap_or_default()
+            .to_string()
+    };
+    section
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("tile"))
+        .map(|n| (text(n, "label"), text(n, "value")))
+        .collect()
+}
+
+#[test]
+fn report_of_the_embedded_samples_is_well_formed_and_has_every_chart() {
+    let (_, html) = embedded_report();
+    // Well-formed: the page is also XML, so a strict parser reads it.
+    let doc = roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("the report parses as XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "html");
+    // Self-contained: no script, no fetch of anything; the CSP forbids every source.
+    assert!(!doc.descendants().any(|n| n.tag_name().name() == "script"));
+    for n in doc.descendants().filter(|n| n.is_element()) {
+        for attr in ["src", "href"] {
+            if let Some(value) = n.attribute(attr) {
+                assert!(
+                    value.starts_with('#'),
+                    "<{}> {attr}={value}",
+                    n.tag_name().name()
+                );
+            }
+        }
+    }
+    let without_svg_namespace = html.replace("http://www.w3.org/2000/svg", "");
+    assert!(
+        !without_svg_namespace.contains("http://") && !without_svg_namespace.contains("https://")
+    );
+    assert!(
+        html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"")
+    );
+
+    // Every chart, per data set; each with its title and both axis labels.
+    let charts: Vec<roxmltree::Node<'_, '_>> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "svg" && n.attribute("class") == Some("chart"))
+        .collect();
+    let ids: std::collections::BTreeSet<&str> = charts
+        .iter()
+        .filter_map(|n| n.attribute("data-chart"))
+        .collect();
+    let common = [
+        "spend-distribution",
+        "top-customers",
+        "retention",
+        "rfm-segments",
+        "weekly-sales",
+        "top-products",
+        "forecast-total",
+        "forecast-group-1",
+        "forecast-group-2",
+        "forecast-group-3",
+        "rules-by-lift",
+        "next-basket",
+    ];
+    let online_retail = [
+        "forfeited-weekly",
+        "forfeited-products",
+        "price-bands",
+        "top-countries",
+    ];
+    let superstore = [
+        "sales-by-category-region",
+        "profit-by-category-region",
+        "margin-by-sub-category-region",
+        "discount-margin",
+        "discount-by-sub-category",
+    ];
+    let mut expected: std::collections::BTreeSet<String> = Default::default();
+    for c in common.iter().chain(&online_retail) {
+        expected.insert(format!("ds1-{c}"));
+    }
+    for c in common.iter().chain(&superstore) {
+        expected.insert(format!("ds2-{c}"));
+    }
+    let ids: std::collections::BTreeSet<String> = ids.into_iter().map(String::from).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(charts.len(), expected.len(), "chart ids are unique");
+    for chart in &charts {
+        let id = chart.attribute("data-chart").unwrap();
+        for class in ["chart-title", "axis-label x-label", "axis-label y-label"] {
+            let text: String = chart
+                .descendants()
+                .find(|n| n.attribute("class") == Some(class))
+                .map(|n| n.descendants().filter_map(|t| t.text()).collect())
+                .unwrap_or_default();
+            assert!(!text.trim().is_empty(), "{id}: no {class}");
+        }
+        assert!(
+            chart.children().any(|n| n.tag_name().name() == "title"),
+            "{id}: no <title>"
+        );
+        assert!(
+            !chart.descendants().any(|n| n.text() == Some("no data")),
+            "{id}: no data"
+        );
+    }
+
+    // The tiles show the KPIs computed independently with DuckDB (retail-metrics reference).
+    let reference = metrics_reference();
+    for (ds, key, currency) in [
+        ("ds1", "online_retail_sample", "£"),
+        ("ds2", "superstore", "$"),
+    ] {
+        let section = doc
+            .descendants()
+            .find(|n| n.attribute("id") == Some(ds))
+            .unwrap();
+        let tiles = tiles(section);
+        let summary = &reference["inputs"][key]["summary"];
+        let revenue = summary["revenue"].as_f64().unwrap();
+        assert_eq!(
+            tiles["Completed revenue"],
+            format!("{currency}{}", thousands(revenue.round() as i64)),
+            "{ds}"
+        );
+        assert_eq!(
+            tiles["Orders"],
+            thousands(summary["orders"].as_i64().unwrap())
+        );
+        assert_eq!(
+            tiles["Customers"],
+            thousands(summary["customers"].as_i64().unwrap())
+        );
+        assert_eq!(
+            tiles["Repeat-purchase rate"],
+            format!("{:.1}%", summary["repeat_rate"].as_f64().unwrap() * 100.0)
+        );
+    }
+}
+
+#[test]
+fn report_escapes_every_string_from_the_data() {
+    let (_, html) = hostile_report();
+    for raw in [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(2)>",
+        "<b>BOLD</b>",
+    ] {
+        assert!(!html.contains(raw), "{raw} is in the page unescaped");
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(html.contains("MUG &quot;BIG&quot; &amp; &lt;b&gt;BOLD&lt;/b&gt;"));
+    // Read back, the names are text: the product chart shows the description as written.
+    let doc = roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        !doc.descendants()
+            .any(|n| n.tag_name().name() == "script" || n.tag_name().name() == "img")
+    );
+    assert!(
+        doc.descendants()
+            .filter_map(|n| n.text())
+            .any(|t| t.contains("<script>alert(1)</script> (90001)"))
+    );
+    assert_snapshot("report_hostile_online_retail.html", html);
+}
+
+/// Debian's Chromium, where installed (`.ci/run` installs it).
+fn chromium() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return Some(path.into());
+    }
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Runs headless Chromium on `page` with `args`; returns (stdout, console lines).
+fn headless(
+    chromium: &std::path::Path,
+    page: &std::path::Path,
+    args: &[&str],
+) -> (String, Vec<String>) {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(out.status.success(), "chromium failed: {}", stderr(&out));
+    let console = stderr(&out)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(String::from)
+        .collect();
+    (stdout(&out), console)
+}
+
+#[test]
+fn report_renders_in_headless_chromium_without_console_messages() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            std::env::var_os("RETAIL_REQUIRE_CHROMIUM").is_none(),
+            "RETAIL_REQUIRE_CHROMIUM is set but there is no chromium"
+        );
+        println!("SKIPPED: no chromium (apt-get install chromium, or set CHROMIUM)");
+        return;
+    };
+    let (path, html) = embedded_report();
+    let (dom, console) = headless(&chromium, path, &["--dump-dom"]);
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    let charts = html.matches("class=\"chart\"").count();
+    assert_eq!(dom.matches("class=\"chart\"").count(), charts);
+    assert!(dom.contains("Weekly sales, trend and peaks"));
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-embedded.png");
+    let (_, console) = headless(
+        &chromium,
+        path,
+        &[
+            "--window-size=1400,3000",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 100_000,
+        "{} bytes",
+        png.len()
+    );
+
+    // The hostile page: an unescaped <img onerror> or <script> would be blocked by the CSP
+    // and show up as a console message.
+    let (path, _) = hostile_report();
+    let (dom, console) = headless(&chromium, path, &["--dump-dom"]);
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[test]
+fn report_errors_name_the_problem_and_set_the_exit_code() {
+    let out = retail(&["report", "--horizon", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--horizon must be at least 1"),
+        "{}",
+        stderr(&out)
+    );
+    let out = retail(&["report", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = retail(&["report", "/no/such/sales.csv", "--out", "/tmp/never.html"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("/no/such/sales.csv"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -182,6 +182,20 @@ LIMIT {n}"
     )
 }
 
+/// The `n` products that lost the most sales to cancellations and returns.
+pub fn top_forfeited_products_sql(n: usize) -> String {
+    format!(
+        "\
+SELECT product_id, MIN(product_name) AS product_name, SUM(abs(line_amount)) AS forfeited,
+       SUM(abs(quantity)) AS units, COUNT(DISTINCT invoice_id) AS invoices
+FROM sales
+WHERE line_kind = 'cancellation'
+GROUP BY product_id
+ORDER BY forfeited DESC, product_id ASC
+LIMIT {n}"
+    )
+}
+
 /// Sales per period with zero-filled gaps, changes, moving average and peaks.
 pub fn sales_by_period_sql(grain: Grain) -> String {
     let unit = grain.unit();

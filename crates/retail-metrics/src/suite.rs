@@ -113,6 +113,7 @@ impl KpiOptions {
                 "top_products_by_units",
                 kpi::top_products_sql(ProductRanking::Units, n),
             ),
+            ("top_forfeited_products", kpi::top_forfeited_products_sql(n)),
             ("sales_by_day", kpi::sales_by_period_sql(Grain::Day)),
             ("sales_by_week", kpi::sales_by_period_sql(Grain::Week)),
             ("sales_by_month", kpi::sales_by_period_sql(Grain::Month)),
@@ -238,6 +239,10 @@ impl KpiSuite {
             ProductRanking::Revenue => "top_products_by_revenue",
             ProductRanking::Units => "top_products_by_units",
         })
+    }
+    /// The products that lost the most sales to cancellations and returns.
+    pub fn top_forfeited_products(&self) -> Result<Vec<ForfeitedProduct>, MetricsError> {
+        self.typed("top_forfeited_products")
     }
     /// Sales per day, week or month.
     pub fn sales_by(&self, grain: Grain) -> Result<Vec<PeriodSales>, MetricsError> {

@@ -102,6 +102,17 @@ pub struct TopProduct {
     pub orders: i64,
 }
 
+/// One of the products with the most forfeited sales.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForfeitedProduct {
+    pub product_id: String,
+    pub product_name: Option<String>,
+    pub forfeited: f64,
+    pub units: i64,
+    pub invoices: i64,
+}
+
 /// Sales of one day, week or month.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

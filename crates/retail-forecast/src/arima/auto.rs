@@ -579,12 +579,20 @@ impl AutoArima {
     ) -> Result<FittedArima, ForecastError> {
         check_series(y)?;
         let user = user_regressors(xreg, y.len(), "xreg")?;
-        if self.period > FOURIER_PERIOD && self.max_fourier_k > 0 {
+        // A long season seen fewer than twice cannot be told from noise: such a series is
+        // searched without a seasonal part.
+        let long_season = self.period > FOURIER_PERIOD;
+        if long_season && y.len() >= 2 * self.period && self.max_fourier_k > 0 {
             return self.fit_fourier(y, &user);
         }
+        let period = if long_season && y.len() < 2 * self.period {
+            1
+        } else {
+            self.period
+        };
         let target = Target {
             y,
-            period: self.period,
+            period,
             columns: &user,
             n_user: user.len(),
             fourier: None,
@@ -978,6 +986,27 @@ mod tests {
             "{} {}",
             all.aicc,
             stepwise.aicc
+        );
+    }
+
+    #[test]
+    fn a_long_season_seen_once_is_not_modelled() {
+        // 60 weeks of a seasonal-looking series: fewer than two seasons of 52, so the search
+        // has no seasonal part (no Fourier terms, no seasonal orders).
+        let mut noise = Normal::new(5);
+        let y: Vec<f64> = (1..=60)
+            .map(|t| {
+                let angle = std::f64::consts::TAU * f64::from(t) / 52.0;
+                100.0 + 8.0 * angle.sin() + noise.sample()
+            })
+            .collect();
+        let fit = AutoArima::new(52).unwrap().fit(&y).unwrap();
+        assert!(fit.fourier.is_none(), "{}", fit.model_name());
+        assert_eq!(fit.spec.period, 1);
+        assert!(
+            !fit.model_name().contains("Fourier"),
+            "{}",
+            fit.model_name()
         );
     }
 

@@ -458,6 +458,40 @@ fn top_products_by_units(rows: &[Row], top_n: usize) -> Value {
     Value::Array(all.iter().take(top_n).map(product_json).collect())
 }
 
+fn top_forfeited_products(rows: &[Row], top_n: usize) -> Value {
+    let mut per: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| is_cancel(r)) {
+        per.entry(r.product_id.clone()).or_default().push(r);
+    }
+    let mut all: Vec<(String, Option<String>, f64, i64, i64)> = per
+        .into_iter()
+        .map(|(id, lines)| {
+            (
+                id,
+                lines.iter().filter_map(|r| r.product_name.clone()).min(),
+                fsum(lines.iter().map(|r| r.line_amount.abs())),
+                lines.iter().map(|r| r.quantity.abs()).sum(),
+                distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64,
+            )
+        })
+        .collect();
+    all.sort_by(|a, b| cmp_f64(b.2, a.2).then_with(|| a.0.cmp(&b.0)));
+    Value::Array(
+        all.iter()
+            .take(top_n)
+            .map(|(id, name, forfeited, units, invoices)| {
+                obj(vec![
+                    ("product_id", js(id)),
+                    ("product_name", jos(name.as_deref())),
+                    ("forfeited", jf(*forfeited)),
+                    ("units", ji(*units)),
+                    ("invoices", ji(*invoices)),
+                ])
+            })
+            .collect(),
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // Periods: sales_by_day / week / month
 // ---------------------------------------------------------------------------------------------
@@ -1195,6 +1229,10 @@ pub fn all_kpis(rows: &[Row], top_n: usize, churn_days: i64) -> serde_json::Valu
         top_products_by_revenue(rows, top_n),
     );
     put("top_products_by_units", top_products_by_units(rows, top_n));
+    put(
+        "top_forfeited_products",
+        top_forfeited_products(rows, top_n),
+    );
     put("sales_by_day", sales_by(rows, Grain::Day));
     put("sales_by_week", sales_by(rows, Grain::Week));
     put("sales_by_month", sales_by(rows, Grain::Month));

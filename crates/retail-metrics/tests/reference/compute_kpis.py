@@ -288,6 +288,16 @@ def k_top_products(c, by, name_scope="sale"):
              "orders": r[4]} for r in rows[:TOP_N]]
 
 
+def k_top_forfeited_products(c):
+    rows = q(c.con, f"""SELECT product_id, min(product_name), sum(abs({c.A})), sum(abs(quantity)),
+                               count(DISTINCT invoice_id)
+                        FROM {c.t} WHERE {KIND_CANC} GROUP BY product_id""")
+    rows.sort(key=lambda r: r[0])
+    rows.sort(key=lambda r: r[2], reverse=True)
+    return [{"product_id": r[0], "product_name": r[1], "forfeited": f(r[2]), "units": int(r[3]),
+             "invoices": r[4]} for r in rows[:TOP_N]]
+
+
 PERIODS = {"day": ("day", "INTERVAL 1 DAY", 7), "week": ("week", "INTERVAL 7 DAY", 4),
            "month": ("month", "INTERVAL 1 MONTH", 3)}
 
@@ -607,6 +617,7 @@ def all_kpis(con, t, mode):
     out["top_customers_by_profit"] = k_top_customers(c, "profit")
     out["top_products_by_revenue"] = k_top_products(c, "revenue")
     out["top_products_by_units"] = k_top_products(c, "units")
+    out["top_forfeited_products"] = k_top_forfeited_products(c)
     for u in ("day", "week", "month"):
         out[f"sales_by_{u}"] = k_sales_by(c, u)
     out["retention_monthly"] = k_retention(c, "month")

@@ -1,0 +1,423 @@
+//! `retail report`: one self-contained HTML dashboard (inline SVG charts, no script, no network)
+//! from the library crates' results: KPIs, retention, discounts, forecasts and bundles.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use arrow::record_batch::RecordBatch;
+use chrono::NaiveDate;
+use clap::Args;
+use retail_bundles::next_basket::{Evaluation, evaluate};
+use retail_bundles::{
+    BasketItem, FpGrowth, InvoiceBaskets, MinSupport, NextBasketParams, Rule, RuleParams,
+};
+use retail_forecast::{
+    Frequency, GroupBy, ModelChoice, SeriesBuilder, SeriesForecast, forecast_many,
+};
+use retail_ingest::{IngestReport, samples};
+use retail_metrics::typed::{
+    Churn, DimensionSales, DiscountCorrelation, DiscountSales, ForfeitedProduct, PeriodSales,
+    PlaceSales, PriceBand, RetentionCell, RfmSegment, Summary, TopCustomer, TopProduct,
+};
+use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking};
+
+use crate::input::{ReadArgs, Source, load_sources};
+use crate::progress::Progress;
+
+pub mod chart;
+mod page;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Transaction files (CSV, gzip CSV or Parquet), read together as one data set. None: the
+    /// embedded samples, Online Retail and Superstore, one dashboard each.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Where to write the report.
+    #[arg(long, default_value = "report.html", value_name = "FILE")]
+    out: PathBuf,
+    /// Open the report in the default browser once written.
+    #[arg(long)]
+    open: bool,
+    /// Title of the report (default: the input's name).
+    #[arg(long)]
+    title: Option<String>,
+    /// Currency symbol for money (default: £ for Online Retail, $ for Superstore, none for
+    /// other layouts).
+    #[arg(long, value_name = "SYMBOL")]
+    currency: Option<String>,
+    /// Weeks to forecast.
+    #[arg(long, default_value_t = 12, value_name = "WEEKS")]
+    horizon: usize,
+    /// Minimum support of the product bundles, as a share of baskets.
+    #[arg(long, default_value_t = 0.01, value_name = "SHARE")]
+    min_support: f64,
+}
+
+/// Everything one dashboard shows, computed by the library crates.
+#[derive(Debug)]
+pub struct Dashboard {
+    pub name: String,
+    pub currency: &'static str,
+    pub reports: Vec<IngestReport>,
+    pub summary: Summary,
+    pub churn: Churn,
+    /// Completed revenue of each identified customer (the RFM monetary value).
+    pub customer_spend: Vec<f64>,
+    pub top_customers: Vec<TopCustomer>,
+    pub top_products: Vec<TopProduct>,
+    pub retention: Vec<RetentionCell>,
+    pub rfm_segments: Vec<RfmSegment>,
+    pub weekly: Vec<PeriodSales>,
+    pub forfeited_products: Vec<ForfeitedProduct>,
+    pub countries: Vec<PlaceSales>,
+    pub dimensions: Vec<DimensionSales>,
+    pub price_bands: Vec<PriceBand>,
+    pub discount_bands: Vec<DiscountSales>,
+    pub discount_by_category: Vec<DiscountSales>,
+    pub discount_correlation: DiscountCorrelation,
+    pub forecasts: ForecastPanel,
+    pub bundles: BundlesPanel,
+}
+
+/// Weekly forecasts of total sales and of the largest groups.
+#[derive(Debug)]
+pub struct ForecastPanel {
+    /// What the groups are (`category`, `country`).
+    pub group_by: String,
+    pub horizon: usize,
+    pub series: Vec<ForecastedSeries>,
+    /// Partial weeks left out at the edges of the data.
+    pub partial_weeks: Vec<NaiveDate>,
+    /// Why there is no forecast, when there is none.
+    pub note: Option<String>,
+}
+
+/// One forecasted series.
+#[derive(Debug)]
+pub struct ForecastedSeries {
+    pub key: String,
+    pub periods: Vec<NaiveDate>,
+    pub values: Vec<f64>,
+    pub future: Vec<NaiveDate>,
+    pub result: SeriesForecast,
+}
+
+/// Product bundles and the next-basket evaluation.
+#[derive(Debug)]
+pub struct BundlesPanel {
+    /// What the rules are over: `product` or `sub-category`.
+    pub level: &'static str,
+    pub baskets: u64,
+    pub min_support: f64,
+    pub min_count: u64,
+    pub itemsets: usize,
+    pub rules_total: usize,
+    /// The strongest rules by lift.
+    pub rules: Vec<Rule>,
+    pub next_basket: Option<Evaluation>,
+    /// Why the next-basket evaluation is missing, when it is.
+    pub note: Option<String>,
+}
+
+const LEVELS: [f64; 2] = [80.0, 95.0];
+const TOP_RULES: usize = 15;
+
+/// Writes the report and says where.
+pub fn run(args: &ReportArgs) -> Result<()> {
+    if args.horizon == 0 {
+        bail!("--horizon must be at least 1");
+    }
+    if !(args.min_support > 0.0 && args.min_support <= 1.0) {
+        bail!("--min-support must be in (0, 1], got {}", args.min_support);
+    }
+    let datasets: Vec<(String, Vec<Source>)> = if args.files.is_empty() {
+        vec![
+            (
+                "Online Retail (embedded sample)".to_string(),
+                vec![Source::Embedded(
+                    "online_retail_sample.csv.gz",
+                    samples::ONLINE_RETAIL,
+                )],
+            ),
+            (
+                "Superstore (embedded)".to_string(),
+                vec![Source::Embedded("superstore.csv.gz", samples::SUPERSTORE)],
+            ),
+        ]
+    } else {
+        let name = args
+            .files
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into())
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        vec![(name, args.files.iter().cloned().map(Source::File).collect())]
+    };
+    let mut progress = Progress::new(datasets.len() * 4 + 1);
+    let runtime = crate::runtime()?;
+    let mut dashboards = Vec::new();
+    for (name, sources) in datasets {
+        progress.step(&format!("{name}: reading"));
+        let (batches, reports) = load_sources(&sources, &args.read)?;
+        let currency = currency_of(args.currency.as_deref(), &reports);
+        dashboards.push(build(
+            &runtime,
+            name,
+            currency,
+            batches,
+            reports,
+            args,
+            &mut progress,
+        )?);
+    }
+    progress.step("writing the report");
+    let title = args.title.clone().unwrap_or_else(|| {
+        if args.files.is_empty() {
+            "Retail dashboard: embedded samples".to_string()
+        } else {
+            format!("Retail dashboard: {}", dashboards[0].name)
+        }
+    });
+    let html = page::render(&title, &dashboards);
+    std::fs::write(&args.out, html)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    progress.finish();
+    eprintln!("retail: wrote {}", args.out.display());
+    if args.open {
+        open_in_browser(&args.out);
+    }
+    Ok(())
+}
+
+/// The currency symbol: the user's, or the one of the detected layout.
+fn currency_of(given: Option<&str>, reports: &[IngestReport]) -> &'static str {
+    if let Some(symbol) = given {
+        return Box::leak(symbol.to_string().into_boxed_str());
+    }
+    let layouts: Vec<&str> = reports.iter().map(|r| r.layout.as_str()).collect();
+    if layouts.iter().all(|l| *l == "online-retail") {
+        "£"
+    } else if layouts.iter().all(|l| *l == "superstore") {
+        "$"
+    } else {
+        ""
+    }
+}
+
+fn build(
+    runtime: &tokio::runtime::Runtime,
+    name: String,
+    currency: &'static str,
+    batches: Vec<RecordBatch>,
+    reports: Vec<IngestReport>,
+    args: &ReportArgs,
+    progress: &mut Progress,
+) -> Result<Dashboard> {
+    progress.step(&format!("{name}: computing the KPIs"));
+    let ctx = retail_metrics::sales_context(batches.clone())?;
+    let suite = runtime.block_on(KpiSuite::run(&ctx, &KpiOptions::default()))?;
+    let summary = suite.summary()?;
+    if summary.sale_lines == 0 {
+        bail!("{name}: no completed sales lines: nothing to report");
+    }
+    let customer_spend = suite.rfm()?.into_iter().map(|c| c.monetary).collect();
+
+    progress.step(&format!("{name}: forecasting weekly sales"));
+    let forecasts = forecast_panel(&batches, args.horizon)?;
+
+    progress.step(&format!("{name}: mining product bundles"));
+    let bundles = bundles_panel(&batches, args.min_support)?;
+
+    Ok(Dashboard {
+        name,
+        currency,
+        reports,
+        churn: suite.churn()?,
+        customer_spend,
+        top_customers: suite.top_customers(CustomerRanking::Revenue)?,
+        top_products: suite.top_products(ProductRanking::Revenue)?,
+        retention: suite.retention(Grain::Month)?,
+        rfm_segments: suite.rfm_segments()?,
+        weekly: suite.sales_by(Grain::Week)?,
+        forfeited_products: suite.top_forfeited_products()?,
+        countries: suite.by_country()?,
+        dimensions: suite.by_dimensions()?,
+        price_bands: suite.by_price_band()?,
+        discount_bands: suite.discount_bands()?,
+        discount_by_category: suite.discount_by_category()?,
+        discount_correlation: suite.discount_correlation()?,
+        summary,
+        forecasts,
+        bundles,
+    })
+}
+
+/// Total weekly sales and the three largest categories (countries when the source has no
+/// category), each forecast with the automatic model choice.
+fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPanel> {
+    let total = SeriesBuilder::new(Frequency::Week, GroupBy::Total).build(batches)?;
+    let mut group_by = GroupBy::Category;
+    let mut groups = SeriesBuilder::new(Frequency::Week, group_by).build(batches)?;
+    if groups.series.len() < 2 {
+        group_by = GroupBy::Country;
+        groups = SeriesBuilder::new(Frequency::Week, group_by).build(batches)?;
+    }
+    let mut inputs: Vec<(String, Vec<NaiveDate>, Vec<f64>)> = total
+        .series
+        .into_iter()
+        .map(|s| ("total".to_string(), s.periods, s.values))
+        .collect();
+    if groups.series.len() >= 2 {
+        inputs.extend(
+            groups
+                .series
+                .into_iter()
+                .take(3)
+                .map(|s| (s.key, s.periods, s.values)),
+        );
+    }
+    let panel = |series, note| ForecastPanel {
+        group_by: group_name(group_by).to_string(),
+        horizon,
+        series,
+        partial_weeks: total.partial_periods.clone(),
+        note,
+    };
+    let weeks = inputs.first().map_or(0, |(_, p, _)| p.len());
+    if weeks < 8 {
+        return Ok(panel(
+            Vec::new(),
+            Some(format!(
+                "{weeks} full weeks of sales: too short to forecast (at least 8 are needed)"
+            )),
+        ));
+    }
+    let values: Vec<Vec<f64>> = inputs.iter().map(|(_, _, v)| v.clone()).collect();
+    let results = forecast_many(
+        &values,
+        ModelChoice::Auto,
+        Frequency::Week.season_length(),
+        horizon,
+        &LEVELS,
+        0,
+    );
+    let mut series = Vec::new();
+    for ((key, periods, values), result) in inputs.into_iter().zip(results) {
+        let result = result.with_context(|| format!("forecasting weekly sales of {key}"))?;
+        let future = future_weeks(&periods, horizon);
+        series.push(ForecastedSeries {
+            key,
+            periods,
+            values,
+            future,
+            result,
+        });
+    }
+    Ok(panel(series, None))
+}
+
+fn group_name(group_by: GroupBy) -> &'static str {
+    match group_by {
+        GroupBy::Category => "category",
+        GroupBy::Country => "country",
+        _ => "group",
+    }
+}
+
+fn future_weeks(periods: &[NaiveDate], horizon: usize) -> Vec<NaiveDate> {
+    let mut out = Vec::with_capacity(horizon);
+    if let Some(&last) = periods.last() {
+        let mut p = last;
+        for _ in 0..horizon {
+            p = Frequency::Week.next(p);
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Frequent product sets (one basket per invoice) and rules at lift > 1, the strongest by lift;
+/// and the next-basket recommender against its baselines.
+/// When no two products are bought together often enough (Superstore: 1,862 products, two
+/// lines an order), the rules are mined over sub-categories instead.
+fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPanel> {
+    let data = InvoiceBaskets::from_sales(batches)?;
+    let mine = |data: &InvoiceBaskets| -> Result<_> {
+        let itemsets = FpGrowth::new(MinSupport::fraction(min_support)?)
+            .mine(&data.baskets)?
+            .with_item_names(&data.product_names);
+        let rules = RuleParams::new()
+            .with_min_confidence(0.1)?
+            .with_min_lift(1.0)?
+            .generate(&itemsets)?;
+        Ok((itemsets, rules))
+    };
+    let (mut itemsets, mut rules) = mine(&data)?;
+    let mut level = "product";
+    if rules.is_empty() {
+        let by_sub = InvoiceBaskets::from_sales_by(batches, BasketItem::SubCategory)?;
+        if by_sub.lines_without_item < by_sub.lines {
+            let (sub_itemsets, sub_rules) = mine(&by_sub)?;
+            if !sub_rules.is_empty() {
+                (itemsets, rules, level) = (sub_itemsets, sub_rules, "sub-category");
+            }
+        }
+    }
+    let mut strongest: Vec<Rule> = rules.iter().collect();
+    strongest.sort_by(|a, b| {
+        b.measures
+            .lift
+            .total_cmp(&a.measures.lift)
+            .then(b.measures.support.total_cmp(&a.measures.support))
+            .then_with(|| a.antecedent.cmp(&b.antecedent))
+            .then_with(|| a.consequent.cmp(&b.consequent))
+    });
+    strongest.truncate(TOP_RULES);
+    let params = NextBasketParams::default();
+    let (next_basket, note) = if data.customers.iter().all(Option::is_none) {
+        (None, Some("no line has a customer id".to_string()))
+    } else {
+        match evaluate(&data, &params) {
+            Ok(evaluation) if evaluation.customers > 0 => (Some(evaluation), None),
+            Ok(_) => (
+                None,
+                Some("no customer has two or more baskets to hold one out".to_string()),
+            ),
+            Err(err) => (None, Some(err.to_string())),
+        }
+    };
+    Ok(BundlesPanel {
+        level,
+        baskets: itemsets.baskets(),
+        min_support,
+        min_count: itemsets.min_count(),
+        itemsets: itemsets.len(),
+        rules_total: rules.len(),
+        rules: strongest,
+        next_basket,
+        note,
+    })
+}
+
+/// Opens `path` with the desktop's default program; says so when it cannot.
+fn open_in_browser(path: &std::path::Path) {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(target_os = "windows") {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(program).arg(path).status() {
+        Ok(status) if status.success() => {}
+        _ => eprintln!(
+            "retail: could not open {} with {program}; open it in a browser",
+            path.display()
+        ),
+    }
+}
