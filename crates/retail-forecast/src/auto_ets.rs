@@ -7,7 +7,8 @@
 //! TRUE`), additive error never pairs with a multiplicative season, and multiplicative
 //! components need strictly positive data. Unlike R, which refuses seasons longer than 24,
 //! weekly data keeps its season of 52: the linear models concentrate their initial states
-//! out exactly, so the search stays small.
+//! out exactly, so the search stays small. Every candidate is screened with a quick fit and
+//! the best two are refitted with the full search ([`AutoEts::with_polish`]).
 //!
 //! Documented fallbacks (never a NaN forecast): a constant series gets `ETS(A,N,N)` with
 //! α = 0.9999 and a zero variance; a series too short for any model is an error that names
@@ -16,7 +17,7 @@
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::ets::{ErrorKind, Ets, EtsParams, EtsSpec, FittedEts, SeasonKind, TrendKind};
+use crate::ets::{Effort, ErrorKind, Ets, EtsParams, EtsSpec, FittedEts, SeasonKind, TrendKind};
 use crate::forecast::{Fit, Forecast, Predict};
 
 /// The criterion that picks the model.
@@ -50,6 +51,7 @@ pub struct AutoEts {
     seasonal: bool,
     multiplicative: bool,
     max_evals: usize,
+    polish: usize,
 }
 
 /// One candidate's outcome in an automatic fit.
@@ -88,6 +90,7 @@ impl AutoEts {
             seasonal: true,
             multiplicative: true,
             max_evals: 4_000,
+            polish: 2,
         })
     }
 
@@ -122,6 +125,17 @@ impl AutoEts {
         Ok(self)
     }
 
+    /// How many of the best screened candidates are refitted with the full search (default
+    /// 2; `usize::MAX` fits every candidate fully, 0 keeps the screening fits).
+    ///
+    /// Every candidate is first fitted from R's start values only (the screen); the best
+    /// `polish` by the criterion are then fitted from every start, and the best of all wins.
+    /// The full search reaches higher likelihoods on hard series, at several times the cost.
+    pub fn with_polish(mut self, polish: usize) -> AutoEts {
+        self.polish = polish;
+        self
+    }
+
     /// The models that would be tried on `y`.
     pub fn candidates(&self, y: &[f64]) -> Vec<EtsSpec> {
         let positive = y.iter().all(|&v| v > 0.0);
@@ -154,22 +168,31 @@ impl AutoEts {
                 candidates: Vec::new(),
             });
         }
-        let mut best: Option<(f64, FittedEts)> = None;
-        let mut candidates = Vec::new();
-        for spec in self.candidates(y) {
-            let outcome = Ets::new(spec, self.season_length)
+        let fit = |spec: EtsSpec, effort: Effort| {
+            Ets::new(spec, self.season_length)
                 .and_then(|m| m.with_max_evals(self.max_evals))
-                .and_then(|m| m.fit(y));
-            match outcome {
-                Ok(fit) => {
-                    let value = self.criterion.of(&fit);
+                .map(|m| m.with_effort(effort))
+                .and_then(|m| m.fit(y))
+        };
+        let everything_full = self.polish == usize::MAX;
+        let first = if everything_full {
+            Effort::Full
+        } else {
+            Effort::Screen
+        };
+        let mut candidates = Vec::new();
+        let mut fits: Vec<(f64, FittedEts)> = Vec::new();
+        for spec in self.candidates(y) {
+            match fit(spec, first) {
+                Ok(fitted) => {
+                    let value = self.criterion.of(&fitted);
                     candidates.push(Candidate {
                         model: spec.to_string(),
                         criterion: value,
                         error: None,
                     });
-                    if value.is_finite() && best.as_ref().is_none_or(|(v, _)| value < *v) {
-                        best = Some((value, fit));
+                    if value.is_finite() {
+                        fits.push((value, fitted));
                     }
                 }
                 Err(err) => candidates.push(Candidate {
@@ -177,6 +200,28 @@ impl AutoEts {
                     criterion: f64::INFINITY,
                     error: Some(err.to_string()),
                 }),
+            }
+        }
+        if !everything_full {
+            // Polish the best screened candidates (ties stay in candidate order).
+            fits.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for (value, fitted) in fits.iter_mut().take(self.polish) {
+                if let Ok(full) = fit(fitted.spec, Effort::Full) {
+                    let full_value = self.criterion.of(&full);
+                    if full_value < *value {
+                        let name = full.spec.to_string();
+                        if let Some(c) = candidates.iter_mut().find(|c| c.model == name) {
+                            c.criterion = full_value;
+                        }
+                        (*value, *fitted) = (full_value, full);
+                    }
+                }
+            }
+        }
+        let mut best: Option<(f64, FittedEts)> = None;
+        for (value, fitted) in fits {
+            if best.as_ref().is_none_or(|(v, _)| value < *v) {
+                best = Some((value, fitted));
             }
         }
         match best {

@@ -744,6 +744,17 @@ pub struct Ets {
     spec: EtsSpec,
     season_length: usize,
     max_evals: usize,
+    effort: Effort,
+}
+
+/// How hard a fit searches for the maximum likelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effort {
+    /// Every start, restarts, and a refinement of all parameters and states together.
+    Full,
+    /// R's start only, one restart, a looser tolerance, and for the nonlinear models one
+    /// refinement from that result: the screening pass of automatic selection.
+    Screen,
 }
 
 impl Ets {
@@ -765,6 +776,7 @@ impl Ets {
             spec,
             season_length,
             max_evals: 4_000,
+            effort: Effort::Full,
         })
     }
 
@@ -772,6 +784,11 @@ impl Ets {
     pub fn with_max_evals(mut self, evals: usize) -> Result<Ets, ForecastError> {
         self.max_evals = crate::optim::check_max_evals(evals)?;
         Ok(self)
+    }
+
+    pub(crate) fn with_effort(mut self, effort: Effort) -> Ets {
+        self.effort = effort;
+        self
     }
 
     /// The specification.
@@ -807,8 +824,10 @@ impl Ets {
             let mean_abs = y.iter().map(|v| v.abs()).sum::<f64>() / n as f64;
             if mean_abs > 0.0 { mean_abs } else { 1.0 }
         };
+        let screen = self.effort == Effort::Screen;
         let nm = NelderMead {
             max_evals: self.max_evals,
+            tolerance: if screen { 1e-6 } else { 1e-8 },
             ..NelderMead::default()
         };
 
@@ -863,14 +882,15 @@ impl Ets {
         // starts there.
         let long_season = spec.has_season() && m > 24;
         let mut profiled: Vec<(f64, EtsParams)> = Vec::new();
-        for start in smoothing_starts(layout, spec.is_linear() && !long_season) {
+        let starts = smoothing_starts(layout, spec.is_linear() && !long_season && !screen);
+        for start in starts.into_iter().take(if screen { 1 } else { usize::MAX }) {
             let mut profile = |x: &[f64]| -> f64 {
                 let Some(states) = concentrated_states(linear_layout, x, y) else {
                     return f64::INFINITY;
                 };
                 evaluate(&layout.params(x, &states_for(states))) + layout.outside(x)
             };
-            let restarts = if long_season { 1 } else { 3 };
+            let restarts = if long_season || screen { 1 } else { 3 };
             let found = nm.minimize_restarting(&mut profile, &start, &s_scale, restarts);
             if let Some(states) = concentrated_states(linear_layout, &found.x, y) {
                 let params = layout.params(&found.x, &states_for(states));
@@ -884,7 +904,8 @@ impl Ets {
 
         // Everything free, from the heuristic states and from the best so far.
         let full_dim = smoothing_len + layout.state_len();
-        let refine_all = (!spec.is_linear() && full_dim <= 30) || full_dim <= 8;
+        let refine_all = (!spec.is_linear() && full_dim <= 30)
+            || (full_dim <= 8 && !(screen && spec.is_linear()));
         if !spec.is_linear()
             && !refine_all
             && let Some((_, p)) = best.clone()
@@ -904,7 +925,12 @@ impl Ets {
             };
             let mut objective =
                 |x: &[f64]| -> f64 { evaluate(&assemble(x)) + layout.outside(&x[..smoothing_len]) };
-            let found = nm.minimize_restarting(&mut objective, &start, &scale_small, 2);
+            let found = nm.minimize_restarting(
+                &mut objective,
+                &start,
+                &scale_small,
+                if screen { 1 } else { 2 },
+            );
             let params = assemble(&found.x);
             consider(evaluate(&params), params, &mut best);
         }
@@ -926,10 +952,12 @@ impl Ets {
                 starts.push(x);
             }
             let heuristic = heuristic_states(layout, y);
-            for s in smoothing_starts(layout, false) {
-                let mut x = s;
-                x.extend_from_slice(&heuristic);
-                starts.push(x);
+            if !screen || starts.is_empty() {
+                for s in smoothing_starts(layout, false) {
+                    let mut x = s;
+                    x.extend_from_slice(&heuristic);
+                    starts.push(x);
+                }
             }
             let state_scale: Vec<f64> = (0..layout.state_len())
                 .map(|i| {
@@ -948,7 +976,8 @@ impl Ets {
                     evaluate(&layout.params(&x[..smoothing_len], &x[smoothing_len..]))
                         + layout.outside(&x[..smoothing_len])
                 };
-                let found = nm.minimize_restarting(&mut objective, &start, &full_scale, 4);
+                let restarts = if screen { 1 } else { 4 };
+                let found = nm.minimize_restarting(&mut objective, &start, &full_scale, restarts);
                 let params = layout.params(&found.x[..smoothing_len], &found.x[smoothing_len..]);
                 consider(evaluate(&params), params, &mut best);
             }

@@ -110,6 +110,15 @@ fn auto_ets_beats_statsforecast_on_held_out_data() {
         let h = case["h"].as_u64().unwrap() as usize;
         assert_eq!(case["n_train"].as_u64().unwrap() as usize, y.len() - h);
         let fitted = AutoEts::new(m).unwrap().fit_all(&y[..y.len() - h]).unwrap();
+        // Screening every candidate and polishing the best two chooses what fitting every
+        // candidate fully chooses, with the same fit.
+        let full = AutoEts::new(m)
+            .unwrap()
+            .with_polish(usize::MAX)
+            .fit_all(&y[..y.len() - h])
+            .unwrap();
+        assert_eq!(fitted.best.spec, full.best.spec, "{name}");
+        assert!((fitted.best.aicc - full.best.aicc).abs() < 1e-9, "{name}");
         let value = holdout_mase(|_| fitted.best.clone(), &y, m, h);
         chosen_aicc.push(fitted.best.aicc);
         eprintln!(
