@@ -171,6 +171,29 @@ fn tile_money(d: &Dashboard, x: f64) -> String {
     format!("{sign}{}{}", d.currency, int(x.abs().round() as i64))
 }
 
+/// Horizontal bars of money: the value axis is `measure` in the data set's currency.
+fn money_bars(
+    d: &Dashboard,
+    id: String,
+    title: &str,
+    measure: &str,
+    y_label: &str,
+    bars: Vec<(String, f64, String)>,
+    color: &'static str,
+) -> String {
+    BarChart {
+        id,
+        title: title.into(),
+        x_label: format!("{measure}{}", unit_suffix(d)),
+        y_label: y_label.into(),
+        unit: money_unit(d),
+        bars,
+        color,
+        negative_color: VERMILLION,
+    }
+    .render()
+}
+
 fn money_unit(d: &Dashboard) -> Unit {
     Unit::Money(d.currency)
 }
@@ -342,17 +365,15 @@ fn customers(html: &mut String, id: &str, d: &Dashboard) {
         .collect();
     figure(
         html,
-        &BarChart {
-            id: format!("{id}-top-customers"),
-            title: "Top customers by completed revenue".into(),
-            x_label: format!("Completed revenue{}", unit_suffix(d)),
-            y_label: "Customer".into(),
-            unit: money_unit(d),
+        &money_bars(
+            d,
+            format!("{id}-top-customers"),
+            "Top customers by completed revenue",
+            "Completed revenue",
+            "Customer",
             bars,
-            color: BLUE,
-            negative_color: VERMILLION,
-        }
-        .render(),
+            BLUE,
+        ),
         "The ten identified customers with the highest completed revenue (ties by customer id).",
     );
     figure(
@@ -398,17 +419,15 @@ fn customers(html: &mut String, id: &str, d: &Dashboard) {
         .collect();
     figure(
         html,
-        &BarChart {
-            id: format!("{id}-rfm-segments"),
-            title: "Revenue by RFM segment".into(),
-            x_label: format!("Completed revenue{}", unit_suffix(d)),
-            y_label: "Segment".into(),
-            unit: money_unit(d),
-            bars: segments,
-            color: GREEN,
-            negative_color: VERMILLION,
-        }
-        .render(),
+        &money_bars(
+            d,
+            format!("{id}-rfm-segments"),
+            "Revenue by RFM segment",
+            "Completed revenue",
+            "Segment",
+            segments,
+            GREEN,
+        ),
         "Recency, frequency and monetary quintiles; segments as defined in docs/kpis.md.",
     );
     section_end(html);
@@ -594,17 +613,15 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
         .collect();
     figure(
         html,
-        &BarChart {
-            id: format!("{id}-top-products"),
-            title: "Top products by completed revenue".into(),
-            x_label: format!("Completed revenue{}", unit_suffix(d)),
-            y_label: "Product".into(),
-            unit: money_unit(d),
+        &money_bars(
+            d,
+            format!("{id}-top-products"),
+            "Top products by completed revenue",
+            "Completed revenue",
+            "Product",
             bars,
-            color: BLUE,
-            negative_color: VERMILLION,
-        }
-        .render(),
+            BLUE,
+        ),
         "The ten products with the highest completed revenue (ties by product id).",
     );
     let has_forfeits = d.summary.forfeited != 0.0;
@@ -654,17 +671,15 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
             .collect();
         figure(
             html,
-            &BarChart {
-                id: format!("{id}-forfeited-products"),
-                title: "Products with the most forfeited sales".into(),
-                x_label: format!("Forfeited sales{}", unit_suffix(d)),
-                y_label: "Product".into(),
-                unit: money_unit(d),
+            &money_bars(
+                d,
+                format!("{id}-forfeited-products"),
+                "Products with the most forfeited sales",
+                "Forfeited sales",
+                "Product",
                 bars,
-                color: VERMILLION,
-                negative_color: VERMILLION,
-            }
-            .render(),
+                VERMILLION,
+            ),
             "Absolute amounts of cancelled and returned lines per product.",
         );
     } else {
@@ -933,17 +948,15 @@ fn price_bands_and_countries(html: &mut String, id: &str, d: &Dashboard) {
         .collect();
     figure(
         html,
-        &BarChart {
-            id: format!("{id}-price-bands"),
-            title: "Revenue by unit-price band".into(),
-            x_label: format!("Completed revenue{}", unit_suffix(d)),
-            y_label: format!("Unit price{}", unit_suffix(d)),
-            unit: money_unit(d),
+        &money_bars(
+            d,
+            format!("{id}-price-bands"),
+            "Revenue by unit-price band",
+            "Completed revenue",
+            &format!("Unit price{}", unit_suffix(d)),
             bars,
-            color: BLUE,
-            negative_color: VERMILLION,
-        }
-        .render(),
+            BLUE,
+        ),
         "The source has no product category: sales are shown by unit-price band instead \
          (`--categories FILE` adds categories).",
     );
@@ -968,17 +981,15 @@ fn price_bands_and_countries(html: &mut String, id: &str, d: &Dashboard) {
         .collect();
     figure(
         html,
-        &BarChart {
-            id: format!("{id}-top-countries"),
-            title: "Revenue by country".into(),
-            x_label: format!("Completed revenue{}", unit_suffix(d)),
-            y_label: "Country".into(),
-            unit: money_unit(d),
+        &money_bars(
+            d,
+            format!("{id}-top-countries"),
+            "Revenue by country",
+            "Completed revenue",
+            "Country",
             bars,
-            color: GREEN,
-            negative_color: VERMILLION,
-        }
-        .render(),
+            GREEN,
+        ),
         "The ten countries with the most completed revenue.",
     );
 }
