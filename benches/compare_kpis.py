@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side KPI-suite benchmark: ours (`examples/kpis`) vs DuckDB vs Polars, in one run.
 
-Every KPI of docs/kpis.md (22 results, default parameters: top 10, churn 90 days), computed by
+Every KPI of docs/kpis.md (23 results, default parameters: top 10, churn 90 days), computed by
 each tool on the same data and machine, interleaved, after checking that all tools produced the
 same answers.
 
@@ -18,7 +18,7 @@ Workloads (each run is a fresh child process; peak RSS = ru_maxrss of that child
 
 * online_retail : input /work/shared/data/online_retail/online_retail.csv.gz. Each tool reads the
                   raw file, builds the canonical table (docs/schema.md) and keeps it in memory
-                  ("load"), then computes all 22 KPIs and materialises every result ("KPI").
+                  ("load"), then computes all 23 KPIs and materialises every result ("KPI").
 * scale_up_10m  : a synthetic canonical Parquet (`examples/synth --rows N`, the real data
                   repeated with invoice and customer ids suffixed `~k`), made once at start in a
                   temp dir unless --synthetic FILE is given; skipped when the synth binary is
@@ -27,7 +27,7 @@ Workloads (each run is a fresh child process; peak RSS = ru_maxrss of that child
 What each tool does:
 
 * ours   : `examples/kpis FILE` (ingest to Arrow, then the suite: one DataFusion SQL statement
-           per KPI, all 22 run concurrently); it reports rows, load_seconds and kpi_seconds.
+           per KPI, the 23 run two at a time); it reports rows, load_seconds and kpi_seconds.
 * duckdb : `SET threads=N`; load = `CREATE TABLE sales AS SELECT <casts> FROM read_csv(FILE,
            all_varchar=true)` (the canonical table exactly as
            crates/retail-metrics/tests/reference/compute_kpis.py builds it) or `... FROM
@@ -36,22 +36,23 @@ What each tool does:
            post-processing (changes, YoY, moving averages, peaks, ratios, zero-filling, RFM
            segments) moved into SQL (window functions, GROUPING SETS, NTILE).
 * polars : POLARS_MAX_THREADS=N; load = `pl.read_csv(FILE, schema=...)` + expressions for the
-           canonical columns, or `pl.read_parquet(FILE)`; KPIs = 22 LazyFrames written with the
+           canonical columns, or `pl.read_parquet(FILE)`; KPIs = 23 LazyFrames written with the
            native expression API (no SQL anywhere: grouping sets are a union of group-bys,
            NTILE is computed from sort positions), collected together with `pl.collect_all`.
            Whether the source has profit data is decided eagerly first (null_count, O(1)).
 
 Answer check (before any time is reported): the first (warm-up) run of every tool on every
 workload returns its full results (ours with `--results`); per KPI the row counts must agree,
-and for summary, churn, top_customers_by_revenue, top_products_by_revenue, sales_by_month,
-retention_monthly (first 20 rows), by_country and rfm_segments every value (floats:
-|a - b| <= 1e-6 * max(|a|, |b|, 1); everything else exactly); --check-all compares every value of
-every KPI. Any difference aborts with exit code 2 ("ABORTED: answers differ") unless --no-check.
-One allowance: in the top customer/product lists ranked by a float (revenue, profit) and in rfm
-m_scores, rows whose sort value ties within 1e-9 relative may come in any order. The scale-up
-repeats every customer ~18 times, so the copies' revenues are equal in decimal arithmetic, and
-which copy ranks first is decided by the f64 rounding of each engine's parallel sums (seen:
-DuckDB and Polars list different copies of customer 14646 as the top 10; both are right).
+and for summary, churn, top_customers_by_revenue, top_products_by_revenue,
+top_forfeited_products, sales_by_month, retention_monthly (first 20 rows), by_country and
+rfm_segments every value (floats: |a - b| <= 1e-6 * max(|a|, |b|, 1); everything else
+exactly); --check-all compares every value of every KPI. Any difference aborts with exit code 2
+("ABORTED: answers differ") unless --no-check. One allowance: in the top customer/product lists
+ranked by a float (revenue, profit, forfeited) and in rfm m_scores, rows whose sort value ties
+within 1e-9 relative may come in any order. The scale-up repeats every customer ~18 times, so
+the copies' revenues are equal in decimal arithmetic, and which copy ranks first is decided by
+the f64 rounding of each engine's parallel sums (seen: DuckDB and Polars list different copies
+of customer 14646 as the top 10; both are right).
 
 --self-test runs only the DuckDB and Polars children (no Rust binary) on the Online Retail
 sample and full file (from the raw CSV and from a canonical Parquet made by DuckDB) and on
@@ -87,19 +88,20 @@ REFERENCE_JSON = os.path.join(WORKSPACE, "crates/retail-metrics/tests/reference/
 TOP_N = 10
 CHURN_DAYS = 90
 
-# The 22 KPIs, in the order of `KpiOptions::queries` (crates/retail-metrics/src/suite.rs).
+# The 23 KPIs, in the order of `KpiOptions::queries` (crates/retail-metrics/src/suite.rs).
 KPI_NAMES = [
     "summary", "lines_by_kind", "top_customers_by_revenue", "top_customers_by_profit",
-    "top_products_by_revenue", "top_products_by_units", "sales_by_day", "sales_by_week",
-    "sales_by_month", "retention_monthly", "retention_weekly", "churn", "by_country", "by_region",
-    "by_dimensions", "by_price_band", "discount_impact", "discount_bands", "discount_by_category",
-    "discount_correlation", "rfm", "rfm_segments",
+    "top_products_by_revenue", "top_products_by_units", "top_forfeited_products", "sales_by_day",
+    "sales_by_week", "sales_by_month", "retention_monthly", "retention_weekly", "churn",
+    "by_country", "by_region", "by_dimensions", "by_price_band", "discount_impact",
+    "discount_bands", "discount_by_category", "discount_correlation", "rfm", "rfm_segments",
 ]
 SINGLE_ROW = ("summary", "churn", "discount_correlation")
 # KPIs whose every value is compared by default (None = all rows, else the first n rows).
 VALUE_CHECKED = {"summary": None, "churn": None, "top_customers_by_revenue": None,
-                 "top_products_by_revenue": None, "sales_by_month": None, "retention_monthly": 20,
-                 "by_country": None, "rfm_segments": None}
+                 "top_products_by_revenue": None, "top_forfeited_products": None,
+                 "sales_by_month": None, "retention_monthly": 20, "by_country": None,
+                 "rfm_segments": None}
 CHECK_TOL = 1e-6
 SELF_TEST_TOL = 1e-9
 # Values equal within TIE_TOL (relative) count as ties when they decide an order: sums that are
@@ -109,7 +111,8 @@ TIE_TOL = 1e-9
 # Ranked lists ordered by a float key descending, then an id: (id field, key field).
 RANKED = {"top_customers_by_revenue": ("customer_id", "revenue"),
           "top_customers_by_profit": ("customer_id", "profit"),
-          "top_products_by_revenue": ("product_id", "revenue")}
+          "top_products_by_revenue": ("product_id", "revenue"),
+          "top_forfeited_products": ("product_id", "forfeited")}
 
 DIMS = ("category", "sub_category", "region", "segment")
 # by_dimensions grouping sets, in the order of docs/kpis.md; `(sub_category)` is grouped with
@@ -220,7 +223,7 @@ def duck_offset(unit, a, b):
 
 
 def duck_kpi_sql(has_profit, top_n=TOP_N, churn_days=CHURN_DAYS):
-    """[(name, sql)] for the 22 KPIs. `has_profit`: some line has a profit (docs/kpis.md)."""
+    """[(name, sql)] for the 23 KPIs. `has_profit`: some line has a profit (docs/kpis.md)."""
     def psum(cond=None):
         if not has_profit:
             return "CAST(NULL AS DOUBLE)"
@@ -282,6 +285,12 @@ SELECT product_id, min(product_name) AS product_name, sum(line_amount) AS revenu
        CAST(sum(quantity) AS BIGINT) AS units, count(DISTINCT invoice_id) AS orders
 FROM sales WHERE {SALE}
 GROUP BY product_id ORDER BY {by} DESC, product_id ASC LIMIT {top_n}"""))
+
+    q.append(("top_forfeited_products", f"""
+SELECT product_id, min(product_name) AS product_name, sum(abs(line_amount)) AS forfeited,
+       CAST(sum(abs(quantity)) AS BIGINT) AS units, count(DISTINCT invoice_id) AS invoices
+FROM sales WHERE {CANC}
+GROUP BY product_id ORDER BY forfeited DESC, product_id ASC LIMIT {top_n}"""))
 
     for unit in ("day", "week", "month"):
         step, back, window = PERIOD[unit]
@@ -533,7 +542,7 @@ def polars_load(pl, path):
 
 
 def polars_kpis(pl, df, top_n=TOP_N, churn_days=CHURN_DAYS):
-    """[(name, LazyFrame)] for the 22 KPIs of docs/kpis.md, native expressions only."""
+    """[(name, LazyFrame)] for the 23 KPIs of docs/kpis.md, native expressions only."""
     I64, F64, STR = pl.Int64, pl.Float64, pl.String
     # "the source has profit data": decided once, eagerly (null_count is O(1) metadata); it only
     # switches profit columns between "sum, 0 for a group without any" and null.
@@ -627,6 +636,10 @@ def polars_kpis(pl, df, top_n=TOP_N, churn_days=CHURN_DAYS):
     for by in ("revenue", "units"):
         out.append((f"top_products_by_{by}", per_prod.sort(
             [by, "product_id"], descending=[True, False]).head(top_n)))
+    out.append(("top_forfeited_products", lf.filter(canc).group_by("product_id").agg(
+        col("product_name").min().alias("product_name"), col("line_amount").abs().sum().alias("forfeited"),
+        cnt(col("quantity").abs().sum()).alias("units"), cnt(col("invoice_id").n_unique()).alias("invoices"),
+    ).sort(["forfeited", "product_id"], descending=[True, False]).head(top_n)))
 
     # ---- sales by day / week / month
     every = {"day": "1d", "week": "1w", "month": "1mo"}  # truncate("1w") = Monday 00:00
@@ -1383,9 +1396,9 @@ def build_report(args, tools, versions, baselines, notes, inputs, results, rows_
                      f"{' + connect + SET threads' if n == 'duckdb' else ''}, no data; median of 3): "
                      f"wall {wall:.3f} s, peak RSS {mib(rss):.1f} MiB — included in that tool's wall")
     lines.append("- load = read the input and build the canonical table in memory (CSV: parse, casts, "
-                 "derived line_amount and line_kind; Parquet: read); KPI = compute all 22 KPIs and "
-                 "materialise every result (ours: DataFusion builds two stage tables, then collects the 22 queries two at a time; "
-                 "DuckDB: 22 SQL statements in sequence, `fetchall()`; Polars: 22 LazyFrames through "
+                 "derived line_amount and line_kind; Parquet: read); KPI = compute all 23 KPIs and "
+                 "materialise every result (ours: DataFusion builds two stage tables, then collects the 23 queries two at a time; "
+                 "DuckDB: 23 SQL statements in sequence, `fetchall()`; Polars: 23 LazyFrames through "
                  "`pl.collect_all`); both timed inside the process. total = load + KPI; wall = spawn to "
                  "exit of the child; RSS = the child's ru_maxrss (os.wait4)")
     lines.append("- ratio = peer median / ours median (> 1: ours faster)")
@@ -1396,7 +1409,7 @@ def build_report(args, tools, versions, baselines, notes, inputs, results, rows_
                 "per KPI row counts, and every value of " + ", ".join(VALUE_CHECKED) + " (retention_monthly: first 20 rows)")
         lines.append(f"- answers: checked on the warm-up run, before any timing: {what}; floats "
                      f"|a − b| ≤ {CHECK_TOL:g} · max(|a|, |b|, 1), everything else exactly, except that in ranked "
-                     f"lists (top customers/products by revenue or profit) and rfm m_scores, rows whose sort value "
+                     f"lists (top customers/products by revenue, profit or forfeited sales) and rfm m_scores, rows whose sort value "
                      f"ties within {TIE_TOL:g} relative may come in any order (their order is decided by the f64 "
                      f"rounding of each engine's parallel sums; the scale-up repeats every customer, so the "
                      f"copies' revenues tie exactly in decimal arithmetic). All agree.")

@@ -5,7 +5,7 @@ use ndarray::ArrayView1;
 use proptest::prelude::*;
 use retail_forecast::accuracy::mase;
 use retail_forecast::{
-    AutoEts, Ets, EtsSpec, Fit, ModelChoice, Predict, SeasonalNaive, forecast_series,
+    AutoEts, Ets, EtsSpec, Fit, ModelChoice, Predict, SeasonalNaive, forecast_many, forecast_series,
 };
 use serde_json::Value;
 
@@ -323,4 +323,32 @@ fn auto_arima_and_auto_beat_statsforecast_on_held_out_data() {
         "auto {:.4}",
         mean(&both)
     );
+}
+
+/// The deterministic weekly series of the benchmarks (`benches/benches/forecast.rs`,
+/// `benches/compare_forecast.py`) get finite forecasts from every automatic model, with no
+/// naive fallback, and the parallel path gives what one-at-a-time does.
+#[test]
+fn the_benchmark_weekly_series_forecast_with_every_automatic_model() {
+    let series = retail_forecast::synthetic::weekly_series(3, 156, 2026);
+    let levels = [80.0, 95.0];
+    for choice in [
+        ModelChoice::AutoEts,
+        ModelChoice::AutoArima,
+        ModelChoice::Auto,
+    ] {
+        let many = forecast_many(&series, choice, 52, 12, &levels, 2);
+        for (y, result) in series.iter().zip(many) {
+            let result = result.unwrap();
+            assert!(
+                result.fallback.is_none(),
+                "{choice:?}: {:?}",
+                result.fallback
+            );
+            assert!(result.forecast.point.iter().all(|v| v.is_finite()));
+            let one = forecast_series(y, choice, 52, 12, &levels).unwrap();
+            assert_eq!(one.forecast.point, result.forecast.point, "{choice:?}");
+            assert_eq!(one.model, result.model);
+        }
+    }
 }

@@ -257,3 +257,37 @@ proptest! {
         prop_assert!(differences.is_empty(), "{} differences, first: {:#?}", differences.len(), &differences[..differences.len().min(10)]);
     }
 }
+
+/// The benchmarks' scale-up generator (`retail_ingest::synth::scale_up`, behind the 10-million
+/// line KPI benchmark) doubles the sample: every count and sum of the summary doubles against
+/// the DuckDB reference values of the sample itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_benchmark_scale_up_doubles_the_sample_summary() {
+    let batches = sample_batches("or", samples::ONLINE_RETAIL);
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let doubled = retail_ingest::synth::scale_up(&batches, 2 * rows);
+    let ctx = sales_context(doubled).unwrap();
+    let suite = KpiSuite::run(&ctx, &KpiOptions::default()).await.unwrap();
+    let summary = suite.summary().unwrap();
+    let reference = &reference()["inputs"]["online_retail_sample"]["summary"];
+    let int = |name: &str| reference[name].as_i64().unwrap();
+    assert_eq!(summary.sale_lines, 2 * int("sale_lines"));
+    assert_eq!(summary.cancellation_lines, 2 * int("cancellation_lines"));
+    assert_eq!(summary.orders, 2 * int("orders"));
+    assert_eq!(summary.customers, 2 * int("customers"));
+    assert_eq!(summary.units, 2 * int("units"));
+    for (name, actual) in [
+        ("revenue", summary.revenue),
+        ("forfeited", summary.forfeited),
+        ("net_revenue", summary.net_revenue),
+    ] {
+        let expected = 2.0 * reference[name].as_f64().unwrap();
+        assert!(
+            (actual - expected).abs() <= 1e-9 * expected.abs(),
+            "{name}: {actual} vs {expected}"
+        );
+    }
+    // Spend per customer and order value are unchanged by repetition.
+    let avg = reference["avg_order_value"].as_f64().unwrap();
+    assert!((summary.avg_order_value.unwrap() - avg).abs() <= 1e-9 * avg);
+}
