@@ -62,7 +62,7 @@ value of every KPI with crates/retail-metrics/tests/reference/kpis_reference.jso
 
 Schedule: one warm-up round (the answer-check run; not recorded), then --rounds timed rounds;
 per round every workload, every tool, the tool order rotated each round. Medians are reported.
---quick = 1 timed round.
+--quick = 1 timed round, and a 2-million-line scale-up (workload `scale_up_2m`) unless --rows.
 """
 
 import argparse
@@ -1212,8 +1212,9 @@ def main():
                     help="the scale-up generator, used when --synthetic is not given (default %(default)s)")
     ap.add_argument("--synthetic", metavar="FILE",
                     help="an existing canonical Parquet for scale_up_10m (otherwise made with --synth)")
-    ap.add_argument("--rows", type=int, default=10_000_000,
-                    help="rows of the generated synthetic file (default %(default)s)")
+    ap.add_argument("--rows", type=int, default=None,
+                    help="rows of the generated synthetic file (default 10,000,000; 2,000,000 with --quick); "
+                         "the workload is named after it (scale_up_10m, scale_up_2m)")
     ap.add_argument("--csv", default=DEFAULT_CSV, help="input of the online_retail workload (default %(default)s)")
     ap.add_argument("--workloads", default="online_retail,scale_up_10m",
                     help="comma-separated subset (default %(default)s)")
@@ -1283,20 +1284,22 @@ def bench(args):
                 raise BenchError(f"input {args.csv} missing (pass --csv)")
             inputs["online_retail"] = os.path.abspath(args.csv)
         if "scale_up_10m" in workloads:
+            rows = args.rows or (2_000_000 if args.quick else 10_000_000)
+            generated = f"scale_up_{rows / 1e6:g}m" if rows % 100_000 == 0 else f"scale_up_{rows}"
             if args.synthetic:
                 if not os.path.isfile(args.synthetic):
                     raise BenchError(f"no such file: {args.synthetic}")
                 inputs["scale_up_10m"] = os.path.abspath(args.synthetic)
                 notes.append(f"scale_up_10m input given with --synthetic: `{inputs['scale_up_10m']}`")
             elif os.path.isfile(args.synth) and os.access(args.synth, os.X_OK):
-                out = os.path.join(tmpdir, f"retail_{args.rows}.parquet")
-                argv = [os.path.abspath(args.synth), "--rows", str(args.rows), "--out", out]
+                out = os.path.join(tmpdir, f"retail_{rows}.parquet")
+                argv = [os.path.abspath(args.synth), "--rows", str(rows), "--out", out]
                 log(f"generating the synthetic input: {shlex.join(argv)}")
                 _, err, rc, wall, _ = run_child(argv)
                 if rc != 0:
                     raise BenchError(f"synth failed (exit {rc}): {err.strip()[-2000:]}")
-                inputs["scale_up_10m"] = out
-                notes.append(f"scale_up_10m input generated at start by `{args.synth} --rows {args.rows}` "
+                inputs[generated] = out
+                notes.append(f"{generated} input generated at start by `{args.synth} --rows {rows}` "
                              f"in {wall:.1f} s ({os.path.getsize(out):,} bytes, Snappy Parquet), deleted at the end")
             else:
                 msg = (f"SKIPPED workload scale_up_10m: the synth binary {args.synth} is missing and no "
