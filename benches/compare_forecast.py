@@ -81,6 +81,8 @@ import sys
 import tempfile
 import time
 
+from harness import cpu_model, mib, run_child
+
 HORIZON = 12
 LL_TOL = 1e-5
 TASKS = {
@@ -371,21 +373,6 @@ def child_main(args):
 
 # ============================================================================ harness
 
-def run_child(argv, env=None):
-    """Run argv; return (stdout, stderr, exit status, wall s, CPU s, peak RSS bytes) of that child."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting
-        out.seek(0)
-        err.seek(0)
-        text = out.read().decode("utf-8", "replace")
-        errtext = err.read().decode("utf-8", "replace")
-    return text, errtext, p.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024
-
-
 OURS_LINE = re.compile(r"^(?P<name>.+?)\s+(?P<n>\d+) series\s+(?P<s>[\d.]+) s\s+(?P<rate>[\d.]+|NaN|inf) "
                        r"series/s\s+top models \[(?P<top>.*)\]\s*$")
 TOP_ITEM = re.compile(r'\("((?:[^"\\]|\\.)*)", (\d+)\)')
@@ -526,21 +513,6 @@ def gaps(values):
     if not v:
         return "—", "—", "—", 0
     return f"{statistics.median(v):+.3f}", f"{min(v):+.3f}", f"{max(v):+.3f}", len(v)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
-def mib(b):
-    return b / (1024 * 1024)
 
 
 def build_report(args, ours, peers, answers, notes):

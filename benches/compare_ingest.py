@@ -38,10 +38,10 @@ import platform
 import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+from harness import cpu_model, mib, run_child
 
 DEFAULT_GZ = "/work/shared/data/online_retail/online_retail.csv.gz"
 DEFAULT_ROWS = 541_909
@@ -80,21 +80,6 @@ class BenchError(Exception):
     pass
 
 
-def run_child(argv, env=None):
-    """Run argv; return (stdout, stderr, exit status, wall seconds, peak RSS bytes) of that child."""
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, env=env)
-        out = p.stdout.read()
-        p.stdout.close()
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting
-        err.seek(0)
-        errtext = err.read().decode("utf-8", "replace")
-    return out.decode("utf-8", "replace"), errtext, p.returncode, wall, ru.ru_maxrss * 1024  # KiB on Linux
-
-
 class Tool:
     name = "?"
 
@@ -109,7 +94,7 @@ class Tool:
 
     def run(self, path):
         argv = self.argv(path)
-        out, err, rc, wall, rss = run_child(argv, self.env())
+        out, err, rc, wall, _, rss = run_child(argv, self.env())
         if rc != 0:
             raise BenchError(f"{self.name} failed on {path} (exit {rc}):\n  $ {shlex.join(argv)}\n"
                              + err.strip()[-2000:])
@@ -140,7 +125,7 @@ class Ours(Tool):
     def version(self):
         if os.path.basename(self.binary) == "load":
             return "retail-ingest (examples/load)"
-        out, _, rc, _, _ = run_child([self.binary, "--version"])
+        out, _, rc, _, _, _ = run_child([self.binary, "--version"])
         return out.strip() if rc == 0 else "?"
 
 
@@ -154,7 +139,7 @@ class PyPeer(Tool):
         return d["seconds"], d["rows"]
 
     def version(self):
-        out, err, rc, _, _ = run_child([self.python, "-c", f"import {self.name}; print({self.name}.__version__)"])
+        out, err, rc, _, _, _ = run_child([self.python, "-c", f"import {self.name}; print({self.name}.__version__)"])
         if rc != 0:
             raise BenchError(f"{self.python} cannot import {self.name}: {err.strip()[-500:]}")
         return out.strip()
@@ -162,7 +147,7 @@ class PyPeer(Tool):
     def baseline(self):
         """Wall time and peak RSS of a child that only imports/sets up (no read)."""
         argv = [self.python, "-c", BASELINE_CHILD[self.name], "-", str(self.threads)]
-        _, err, rc, wall, rss = run_child(argv, self.env())
+        _, err, rc, wall, _, rss = run_child(argv, self.env())
         if rc != 0:
             raise BenchError(f"{self.name} baseline failed: {err.strip()[-500:]}")
         return wall, rss
@@ -192,27 +177,12 @@ class Polars(PyPeer):
 
     def preflight(self, path):
         """Does plain pl.read_csv(FILE) work? Returns None or the first line of the error."""
-        out, err, rc, _, _ = run_child(self.argv(path, {}), self.env())
+        out, err, rc, _, _, _ = run_child(self.argv(path, {}), self.env())
         if rc == 0:
             return None
         lines = [x for x in err.strip().splitlines() if x.strip()]
         msg = next((x for x in lines if "Error" in x), lines[-1] if lines else f"exit {rc}")
         return msg.strip().replace("`", "'")
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
-def mib(b):
-    return b / (1024 * 1024)
 
 
 def main():

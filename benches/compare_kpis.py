@@ -79,6 +79,8 @@ import sys
 import tempfile
 import time
 
+from harness import cpu_model, mib, run_child
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
 DEFAULT_CSV = "/work/shared/data/online_retail/online_retail.csv.gz"
@@ -847,21 +849,6 @@ class BenchError(Exception):
     pass
 
 
-def run_child(argv, env=None):
-    """Run argv; return (stdout, stderr, exit status, wall seconds, peak RSS bytes) of that child."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting
-        out.seek(0)
-        err.seek(0)
-        text = out.read().decode("utf-8", "replace")
-        errtext = err.read().decode("utf-8", "replace")
-    return text, errtext, p.returncode, wall, ru.ru_maxrss * 1024  # KiB on Linux
-
-
 class Tool:
     name = "?"
 
@@ -873,7 +860,7 @@ class Tool:
 
     def run(self, path, results=False):
         argv = self.argv(path, results)
-        out, err, rc, wall, rss = run_child(argv, self.env())
+        out, err, rc, wall, _, rss = run_child(argv, self.env())
         if rc != 0:
             raise BenchError(f"{self.name} failed on {path} (exit {rc}):\n  $ {shlex.join(argv)}\n"
                              + err.strip()[-3000:])
@@ -928,7 +915,7 @@ class PyPeer(Tool):
                  "--threads", str(self.threads)] + (["--results"] if results else []))
 
     def version(self):
-        out, err, rc, _, _ = run_child([self.python, "-c", f"import {self.name}; print({self.name}.__version__)"])
+        out, err, rc, _, _, _ = run_child([self.python, "-c", f"import {self.name}; print({self.name}.__version__)"])
         if rc != 0:
             raise BenchError(f"{self.python} cannot import {self.name}: {err.strip()[-500:]}")
         return out.strip()
@@ -939,7 +926,7 @@ class PyPeer(Tool):
                 "--threads", str(self.threads)]
         walls, rsss = [], []
         for _ in range(n):
-            _, err, rc, wall, rss = run_child(argv, self.env())
+            _, err, rc, wall, _, rss = run_child(argv, self.env())
             if rc != 0:
                 raise BenchError(f"{self.name} baseline failed: {err.strip()[-500:]}")
             walls.append(wall)
@@ -1112,17 +1099,6 @@ def check_answers(workload, runs, check_all):
 
 # ---------------------------------------------------------------------------- helpers
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
 def mem_total_gib():
     try:
         with open("/proc/meminfo") as f:
@@ -1132,10 +1108,6 @@ def mem_total_gib():
     except OSError:
         pass
     return float("nan")
-
-
-def mib(b):
-    return b / (1024 * 1024)
 
 
 def med(xs):
@@ -1168,7 +1140,7 @@ def self_test(args):
             pq = os.path.join(tmp, f"{key}.parquet")
             argv = [args.python, os.path.abspath(__file__), "--child", f"make-parquet-{layout}",
                     "--input", src, "--child-out", pq]
-            _, err, rc, _, _ = run_child(argv)
+            _, err, rc, _, _, _ = run_child(argv)
             if rc != 0:
                 raise BenchError(f"cannot make {pq}: {err.strip()[-2000:]}")
             cases.append((key, "canonical Parquet (made by DuckDB)", pq))
@@ -1295,7 +1267,7 @@ def bench(args):
                 out = os.path.join(tmpdir, f"retail_{rows}.parquet")
                 argv = [os.path.abspath(args.synth), "--rows", str(rows), "--out", out]
                 log(f"generating the synthetic input: {shlex.join(argv)}")
-                _, err, rc, wall, _ = run_child(argv)
+                _, err, rc, wall, _, _ = run_child(argv)
                 if rc != 0:
                     raise BenchError(f"synth failed (exit {rc}): {err.strip()[-2000:]}")
                 inputs[generated] = out

@@ -598,12 +598,12 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
         .top_products
         .iter()
         .map(|p| {
-            let name = product_label(&p.product_id, p.product_name.as_deref());
-            (
-                name.clone(),
+            product_bar(
+                &p.product_id,
+                p.product_name.as_deref(),
                 p.revenue,
                 format!(
-                    "{name}: {} from {} units on {} orders",
+                    "{} from {} units on {} orders",
                     cur(d, p.revenue),
                     int(p.units),
                     int(p.orders)
@@ -656,12 +656,12 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
             .forfeited_products
             .iter()
             .map(|p| {
-                let name = product_label(&p.product_id, p.product_name.as_deref());
-                (
-                    name.clone(),
+                product_bar(
+                    &p.product_id,
+                    p.product_name.as_deref(),
                     p.forfeited,
                     format!(
-                        "{name}: {} forfeited, {} units on {} invoices",
+                        "{} forfeited, {} units on {} invoices",
                         cur(d, p.forfeited),
                         int(p.units),
                         int(p.invoices)
@@ -706,6 +706,13 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
         discount_charts(html, id, d);
     }
     section_end(html);
+}
+
+/// One product's bar: its label, value, and a tooltip of the label and `detail`.
+fn product_bar(id: &str, name: Option<&str>, value: f64, detail: String) -> (String, f64, String) {
+    let label = product_label(id, name);
+    let tooltip = format!("{label}: {detail}");
+    (label, value, tooltip)
 }
 
 fn product_label(id: &str, name: Option<&str>) -> String {
