@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use retail_ingest::baskets::Baskets;
 
 use crate::itemsets::{FrequentItemsets, ItemsetTarget};
+use crate::shards::{ShardItemsets, ShardPlan};
 use crate::{BundlesError, MinSupport};
 
 const NONE: u32 = u32::MAX;
@@ -97,13 +98,7 @@ impl FpGrowth {
 
     /// Mines `baskets`. Empty baskets count in the total that a fractional support refers to.
     pub fn mine(&self, baskets: &Baskets) -> Result<FrequentItemsets, BundlesError> {
-        let n = baskets.len() as u64;
-        if n > u64::from(u32::MAX - 1) {
-            return Err(BundlesError::InvalidParameter {
-                parameter: "baskets",
-                message: format!("{n} baskets; at most {} are supported", u32::MAX - 1),
-            });
-        }
+        let n = basket_total(baskets)?;
         let min_count = self.min_support.to_count(n);
         let raw = mine_ranked(baskets, min_count, self.max_len, self.threads);
         Ok(FrequentItemsets::assemble(
@@ -116,6 +111,63 @@ impl FpGrowth {
             self.top_k,
         ))
     }
+
+    /// Mines `baskets` as Spark MLlib's parallel FP-growth does: the frequent items are dealt
+    /// to `shards` groups (at least 1), each group gets its own conditional transactions, and
+    /// the shards are mined independently, several at a time (up to the configured threads).
+    /// The result equals [`FpGrowth::mine`]'s. See [`crate::shards`].
+    pub fn mine_sharded(
+        &self,
+        baskets: &Baskets,
+        shards: usize,
+    ) -> Result<FrequentItemsets, BundlesError> {
+        let plan = ShardPlan::new(baskets, self.min_support, shards)?;
+        let raw = crate::shards::mine_plan(&plan, baskets, self.max_len, self.threads);
+        Ok(FrequentItemsets::assemble(
+            baskets,
+            plan.baskets(),
+            plan.min_count(),
+            raw,
+            self.target,
+            self.max_len,
+            self.top_k,
+        ))
+    }
+
+    /// Merges the results of [`crate::shards::mine_shard`], one per group of a plan of
+    /// `baskets` with this miner's support and length limit, into what [`FpGrowth::mine`]
+    /// returns (target and top-k are applied here). Fails when a group is missing or repeated,
+    /// or an itemset does not belong to its shard.
+    pub fn merge_shards(
+        &self,
+        baskets: &Baskets,
+        parts: &[ShardItemsets],
+    ) -> Result<FrequentItemsets, BundlesError> {
+        let n = basket_total(baskets)?;
+        let min_count = self.min_support.to_count(n);
+        let raw = crate::shards::merge_raw(baskets, min_count, self.max_len, parts)?;
+        Ok(FrequentItemsets::assemble(
+            baskets,
+            n,
+            min_count,
+            raw,
+            self.target,
+            self.max_len,
+            self.top_k,
+        ))
+    }
+}
+
+/// The number of baskets, checked against the `u32` counts of the tree.
+pub(crate) fn basket_total(baskets: &Baskets) -> Result<u64, BundlesError> {
+    let n = baskets.len() as u64;
+    if n > u64::from(u32::MAX - 1) {
+        return Err(BundlesError::InvalidParameter {
+            parameter: "baskets",
+            message: format!("{n} baskets; at most {} are supported", u32::MAX - 1),
+        });
+    }
+    Ok(n)
 }
 
 /// What the miner hands to the result: items (basket item ids) ranked by descending support,
@@ -133,20 +185,20 @@ pub(crate) struct RawItemsets {
 }
 
 impl RawItemsets {
-    fn new() -> RawItemsets {
+    pub(crate) fn new() -> RawItemsets {
         RawItemsets {
             offsets: vec![0],
             ..RawItemsets::default()
         }
     }
 
-    fn emit(&mut self, prefix: &[u32], count: u32) {
+    pub(crate) fn emit(&mut self, prefix: &[u32], count: u32) {
         self.members.extend_from_slice(prefix);
         self.offsets.push(self.members.len());
         self.counts.push(count);
     }
 
-    fn append(&mut self, other: RawItemsets) {
+    pub(crate) fn append(&mut self, other: RawItemsets) {
         let base = self.members.len();
         self.members.extend_from_slice(&other.members);
         self.offsets
@@ -163,13 +215,9 @@ impl RawItemsets {
     }
 }
 
-/// Ranks the frequent items, builds the FP-tree and mines it.
-pub(crate) fn mine_ranked(
-    baskets: &Baskets,
-    min_count: u64,
-    max_len: Option<usize>,
-    threads: usize,
-) -> RawItemsets {
+/// The f-list: the items in at least `min_count` baskets (basket item ids), by descending
+/// support, then ascending id. An item's rank is its index here.
+pub(crate) fn rank_items(baskets: &Baskets, min_count: u64) -> Vec<u32> {
     let n_items = baskets.items().len();
     let mut support = vec![0u32; n_items];
     for basket in baskets.iter() {
@@ -185,6 +233,18 @@ pub(crate) fn mine_ranked(
             .cmp(&support[a as usize])
             .then(a.cmp(&b))
     });
+    ranked
+}
+
+/// Ranks the frequent items, builds the FP-tree and mines it.
+pub(crate) fn mine_ranked(
+    baskets: &Baskets,
+    min_count: u64,
+    max_len: Option<usize>,
+    threads: usize,
+) -> RawItemsets {
+    let n_items = baskets.items().len();
+    let ranked = rank_items(baskets, min_count);
     let mut rank_of = vec![NONE; n_items];
     for (rank, &item) in ranked.iter().enumerate() {
         rank_of[item as usize] = rank as u32;
@@ -247,6 +307,38 @@ pub(crate) fn mine_ranked(
         });
         for part in found {
             out.append(part);
+        }
+    }
+    out
+}
+
+/// Builds the FP-tree of `transactions` (strictly ascending ranks below `n_ranks`, each of
+/// weight 1) over the global rank numbering, and mines, on this thread, only the top-level
+/// ranks that `select` picks (least frequent first). A picked rank in fewer than `min_count`
+/// transactions is skipped.
+pub(crate) fn mine_selected<'a>(
+    transactions: impl IntoIterator<Item = &'a [u32]>,
+    n_ranks: usize,
+    min_count: u32,
+    max_len: usize,
+    select: impl Fn(usize) -> bool,
+) -> RawItemsets {
+    let mut paths = Paths::default();
+    for transaction in transactions {
+        if !transaction.is_empty() {
+            paths.items.extend_from_slice(transaction);
+            paths.push_end(1);
+        }
+    }
+    let tree = Tree::build(&mut paths, (0..n_ranks as u32).collect(), min_count);
+    drop(paths);
+    let miner = Miner { min_count, max_len };
+    let mut out = RawItemsets::new();
+    let mut prefix = Vec::new();
+    let mut scratch = Scratch::default();
+    for item in (0..tree.n_items()).rev() {
+        if select(item) && tree.support[item] >= min_count {
+            miner.mine_item(&tree, item, &mut prefix, &mut out, &mut scratch);
         }
     }
     out

@@ -6,6 +6,7 @@ pub mod itemsets;
 pub mod next_basket;
 pub mod quest;
 pub mod rules;
+pub mod shards;
 pub mod support;
 
 pub use fpgrowth::FpGrowth;

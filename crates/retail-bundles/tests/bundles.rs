@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
+use retail_bundles::shards::{ShardPlan, mine_shard};
 use retail_bundles::{
     BasketItem, Consequents, FpGrowth, InvoiceBaskets, ItemsetTarget, MinSupport, NextBasketModel,
     QuestParams, RuleParams,
@@ -468,6 +469,32 @@ fn real_basket_files_equal_pyfim() {
             check_against_reference(key, &baskets);
         }
     }
+}
+
+#[test]
+fn groceries_mined_in_four_shards_equal_one_process() {
+    let baskets = embedded_groceries();
+    let support = MinSupport::fraction(0.005).unwrap();
+    let miner = FpGrowth::new(support);
+    let single = miner.mine(&baskets).unwrap();
+    assert_eq!(single.len(), 1_001); // as pyfim (tests/reference)
+    assert_eq!(miner.mine_sharded(&baskets, 4).unwrap(), single);
+
+    // Every shard is smaller than the whole, and the shards' itemsets add up to the total.
+    let plan = ShardPlan::new(&baskets, support, 4).unwrap();
+    let shards = plan.split(&baskets);
+    assert_eq!(shards.len(), 4);
+    let parts: Vec<_> = shards
+        .iter()
+        .map(|shard| {
+            assert!(shard.len() < baskets.len() && shard.total_items() < baskets.total_items());
+            mine_shard(plan.ranked_items(), 4, plan.min_count(), None, shard).unwrap()
+        })
+        .collect();
+    let total: usize = parts.iter().map(|part| part.len()).sum();
+    assert_eq!(total, single.len());
+    assert!(parts.iter().all(|part| !part.is_empty()));
+    assert_eq!(miner.merge_shards(&baskets, &parts).unwrap(), single);
 }
 
 // ---------------------------------------------------------------------------------------------

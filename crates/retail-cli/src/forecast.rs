@@ -35,7 +35,7 @@ pub struct ForecastArgs {
     #[command(flatten)]
     read: ReadArgs,
     /// A plain two-column (date,value) series instead of transactions.
-    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["files", "by", "freq"])]
+    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["files", "by", "freq", "partition"])]
     series: Option<PathBuf>,
     /// One series per category, sub-category, region, country, segment or product (the
     /// largest `--top` of them), or the total.
@@ -67,9 +67,34 @@ pub struct ForecastArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", default_value_t = 0)]
     threads: usize,
+    /// With --by: fit only partition K of N of the groups (0-based; the groups ranked by sales
+    /// and dealt round-robin), one task of a distributed map (docs/distributed.md). The N
+    /// outputs together hold exactly the series of one run without it.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    partition: Option<(usize, usize)>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ForecastFormat,
+}
+
+fn parse_partition(text: &str) -> std::result::Result<(usize, usize), String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("'{text}' is not K/N (such as 0/4)"))?;
+    let k: usize = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{k}' is not a partition number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{n}' is not a partition count"))?;
+    if n == 0 || k >= n {
+        return Err(format!(
+            "partition {k} of {n}: K must be 0 to N-1 and N at least 1"
+        ));
+    }
+    Ok((k, n))
 }
 
 struct Input {
@@ -168,11 +193,17 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                 );
             }
             let groups = set.series.len();
+            let (part, parts) = args.partition.unwrap_or((0, 1));
+            if parts > 1 && by == GroupBy::Total {
+                bail!("--partition splits the groups of --by; the total is one series");
+            }
             let inputs: Vec<Input> = set
                 .series
                 .into_iter()
                 .take(args.top.max(1))
-                .map(|s| Input {
+                .enumerate()
+                .filter(|(rank, _)| rank % parts == part)
+                .map(|(_, s)| Input {
                     key: s.key,
                     periods: s.periods,
                     values: s.values,
@@ -184,9 +215,14 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                     String::new()
                 } else {
                     format!(
-                        ", the largest {} of {groups} groups by {}",
-                        inputs.len(),
-                        args.by
+                        ", the largest {} of {groups} groups by {}{}",
+                        args.top.max(1).min(groups),
+                        args.by,
+                        if parts > 1 {
+                            format!(" (partition {part} of {parts}: {} series)", inputs.len())
+                        } else {
+                            String::new()
+                        }
                     )
                 }
             );

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use datafusion::prelude::SessionContext;
+use retail_ingest::IngestReport;
 use retail_metrics::typed::{DiscountSales, PeriodSales, RetentionCell};
 use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking};
 
@@ -41,6 +43,12 @@ pub struct KpisArgs {
     /// Print the SQL of every KPI instead of computing them.
     #[arg(long)]
     show_sql: bool,
+    /// Run the suite on the Apache DataFusion Ballista scheduler at this URL (df://HOST:PORT);
+    /// the files must then be canonical Parquet (`retail convert`) that every executor can
+    /// open.
+    #[cfg(feature = "distributed")]
+    #[arg(long, value_name = "URL")]
+    cluster: Option<String>,
 }
 
 pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
@@ -69,8 +77,13 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     }
     let mut progress = Progress::new(2);
     progress.step("reading");
-    let (batches, reports) = load(&args.files, &args.read)?;
-    let ctx = retail_metrics::sales_context(batches)?;
+    #[cfg(feature = "distributed")]
+    let (ctx, reports) = match &args.cluster {
+        Some(url) => (crate::cluster::session(url, &args.files).await?, Vec::new()),
+        None => local_session(args)?,
+    };
+    #[cfg(not(feature = "distributed"))]
+    let (ctx, reports) = local_session(args)?;
     progress.step("computing the KPIs");
     let suite = KpiSuite::run(&ctx, &options).await?;
     progress.finish();
@@ -110,8 +123,14 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
+/// The inputs read here into memory, as the table `sales`.
+fn local_session(args: &KpisArgs) -> Result<(SessionContext, Vec<IngestReport>)> {
+    let (batches, reports) = load(&args.files, &args.read)?;
+    Ok((retail_metrics::sales_context(batches)?, reports))
+}
+
 /// The main KPIs as tables for people.
-fn people_view(suite: &KpiSuite, reports: &[retail_ingest::IngestReport]) -> Result<String> {
+fn people_view(suite: &KpiSuite, reports: &[IngestReport]) -> Result<String> {
     let mut text = String::new();
     let sources: Vec<String> = reports
         .iter()
@@ -124,7 +143,12 @@ fn people_view(suite: &KpiSuite, reports: &[retail_ingest::IngestReport]) -> Res
             )
         })
         .collect();
-    text += &format!("Sources: {}\n\n", sources.join(", "));
+    if sources.is_empty() {
+        // A cluster run: the executors read the files, there is no ingest report here.
+        text += "Sources: canonical Parquet, read by the cluster's executors\n\n";
+    } else {
+        text += &format!("Sources: {}\n\n", sources.join(", "));
+    }
 
     let s = suite.summary()?;
     let mut t = TextTable::new("Summary", &["measure", "value"]);

@@ -8,6 +8,9 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod bundles;
+#[cfg(feature = "distributed")]
+mod cluster;
+mod convert;
 mod forecast;
 mod input;
 mod inspect;
@@ -35,7 +38,9 @@ Examples:
   retail forecast sales.csv.gz --by country --freq month --horizon 6 --format json
   retail forecast --series airpassengers.csv --model MAM --level 80,95
   retail report                                   # dashboard of the embedded samples
-  retail report sales.csv.gz --out sales.html --open";
+  retail report sales.csv.gz --out sales.html --open
+  retail convert sales.csv.gz --out sales/ --partition-by month
+  retail kpis --cluster df://scheduler:50050 /shared/sales/   # feature `distributed`";
 
 /// Retail analytics on your sales exports: ingest, KPIs, forecasts, bundles, dashboards.
 #[derive(Debug, Parser)]
@@ -65,6 +70,13 @@ enum Command {
     /// Write the dashboard: one self-contained HTML file (inline SVG charts, works offline)
     /// with KPI tiles, customer insights, sales performance, forecasts and product bundles.
     Report(report::ReportArgs),
+    /// Write any supported export as canonical Parquet (docs/schema.md): one file, or one per
+    /// month for distributed engines and other Parquet readers.
+    Convert(convert::ConvertArgs),
+    /// Start an Apache DataFusion Ballista scheduler and executors in this process on loopback
+    /// and print the URL for `--cluster` (docs/distributed.md).
+    #[cfg(feature = "distributed")]
+    Cluster(cluster::ClusterArgs),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +108,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::NextBasket(args) => bundles::run_next_basket(&args, &mut out)?,
         Command::Forecast(args) => forecast::run(&args, &mut out)?,
         Command::Report(args) => report::run(&args)?,
+        Command::Convert(args) => convert::run(&args, &mut out)?,
+        #[cfg(feature = "distributed")]
+        Command::Cluster(args) => runtime()?.block_on(cluster::run(&args, &mut out))?,
     }
     out.flush()?;
     Ok(())
@@ -104,5 +119,11 @@ fn run(cli: Cli) -> Result<()> {
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Encoding and decoding the KPI plans for a Ballista cluster recurses deeply (more than
+        // tokio's 2 MiB in a debug build); the memory is reserved, not used.
+        .thread_stack_size(WORKER_STACK_BYTES)
         .build()?)
 }
+
+/// Stack of each tokio worker thread.
+const WORKER_STACK_BYTES: usize = 32 << 20;

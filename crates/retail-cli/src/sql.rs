@@ -20,6 +20,11 @@ pub struct SqlArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Run on the Apache DataFusion Ballista scheduler at this URL (df://HOST:PORT); the files
+    /// must then be canonical Parquet (`retail convert`) that every executor can open.
+    #[cfg(feature = "distributed")]
+    #[arg(long, value_name = "URL")]
+    cluster: Option<String>,
 }
 
 pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
@@ -27,6 +32,12 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
         anyhow::bail!("retail sql needs a query");
     };
     let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+    #[cfg(feature = "distributed")]
+    if let Some(url) = &args.cluster {
+        let ctx = crate::cluster::session(url, &files).await?;
+        let result = retail_metrics::run_sql(&ctx, query).await?;
+        return write_batches(out, &result, args.format);
+    }
     let (batches, _) = load(&files, &args.read)?;
     let ctx = retail_metrics::sales_context(batches)?;
     let result = retail_metrics::run_sql(&ctx, query).await?;

@@ -466,6 +466,64 @@ fn forecast_of_transactions_by_group_writes_csv() {
     assert!(stderr(&out).contains("partial month"), "{}", stderr(&out));
 }
 
+/// The distributed map of docs/distributed.md: three tasks (`--partition K/3`, separate
+/// processes) fit disjoint shares of the groups, and together exactly the series of one run.
+#[test]
+fn forecast_partitions_together_equal_one_run() {
+    let run = |partition: Option<&str>| -> serde_json::Value {
+        let mut args = vec![
+            "forecast",
+            "--by",
+            "product",
+            "--top",
+            "8",
+            "--horizon",
+            "4",
+            "--format",
+            "json",
+        ];
+        if let Some(p) = partition {
+            args.extend(["--partition", p]);
+        }
+        let out = retail(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let whole = run(None);
+    let whole = whole["series"].as_array().unwrap();
+    assert_eq!(whole.len(), 8);
+    let mut merged = Vec::new();
+    for k in 0..3 {
+        let part = run(Some(&format!("{k}/3")));
+        let series = part["series"].as_array().unwrap();
+        // Round-robin over the ranked groups: ranks k, k+3, k+6.
+        assert_eq!(series.len(), [3, 3, 2][k]);
+        for (i, s) in series.iter().enumerate() {
+            merged.push((k + 3 * i, s.clone()));
+        }
+    }
+    merged.sort_by_key(|(rank, _)| *rank);
+    let merged: Vec<serde_json::Value> = merged.into_iter().map(|(_, s)| s).collect();
+    assert_eq!(&merged, whole);
+
+    for bad in ["3/3", "1", "a/2", "0/0"] {
+        let out = retail(&["forecast", "--by", "product", "--partition", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&out).contains("--partition"),
+            "{bad}: {}",
+            stderr(&out)
+        );
+    }
+    let out = retail(&["forecast", "--partition", "1/2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the total is one series"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // retail report
 // ---------------------------------------------------------------------------------------------
@@ -805,4 +863,248 @@ fn report_errors_name_the_problem_and_set_the_exit_code() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Every row of a converted file, read back with the parquet crate: (month directory,
+/// timestamps, summed line amounts of the sale lines).
+fn read_month_files(dir: &std::path::Path) -> Vec<(String, Vec<i64>, f64)> {
+    use arrow::array::{Array, Float64Array, StringArray, TimestampMicrosecondArray};
+    let mut months = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for month_dir in entries {
+        let name = month_dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let file = std::fs::File::open(month_dir.join("part-0.parquet")).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let (mut stamps, mut amount) = (Vec::new(), 0.0);
+        for batch in reader {
+            let batch = batch.unwrap();
+            assert_eq!(
+                batch.schema().fields(),
+                retail_ingest::canonical_schema().fields()
+            );
+            let ts = batch.column_by_name("timestamp").unwrap();
+            let ts = ts
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .unwrap();
+            stamps.extend(ts.values().iter().copied());
+            let amounts = batch.column_by_name("line_amount").unwrap();
+            let amounts = amounts.as_any().downcast_ref::<Float64Array>().unwrap();
+            let kinds = batch.column_by_name("line_kind").unwrap();
+            let kinds = kinds.as_any().downcast_ref::<StringArray>().unwrap();
+            amount += (0..batch.num_rows())
+                .filter(|&i| kinds.value(i) == "sale")
+                .map(|i| amounts.value(i))
+                .sum::<f64>();
+        }
+        months.push((name, stamps, amount));
+    }
+    months
+}
+
+#[test]
+fn convert_writes_canonical_parquet_one_file_per_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("sales");
+    let out = retail(&[
+        "convert",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--partition-by",
+        "month",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("99096 rows read, 99096 written, 0 rejected; 13 Parquet file(s):"),
+        "{text}"
+    );
+
+    let months = read_month_files(&out_dir);
+    // The sample runs from December 2010 to December 2011: 13 months.
+    let names: Vec<&str> = months.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names.first(), Some(&"month=2010-12"));
+    assert_eq!(names.last(), Some(&"month=2011-12"));
+    assert_eq!(names.len(), 13);
+    let rows: usize = months.iter().map(|(_, s, _)| s.len()).sum();
+    assert_eq!(rows, 99_096);
+    for (name, stamps, _) in &months {
+        for &micros in stamps {
+            let date = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+            assert_eq!(&date.format("month=%Y-%m").to_string(), name);
+        }
+    }
+    // Revenue is the sum of the sale lines' amounts: DuckDB's value.
+    let revenue: f64 = months.iter().map(|(_, _, a)| a).sum();
+    let reference = metrics_reference()["inputs"]["online_retail_sample"]["summary"]["revenue"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (revenue - reference).abs() <= 1e-9 * reference.abs(),
+        "{revenue} vs {reference}"
+    );
+
+    // One file; a file where a directory is needed (and the reverse) is refused.
+    let single = dir.path().join("sales.parquet");
+    let out = retail(&["convert", "--out", single.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = retail(&[
+        "convert",
+        "--out",
+        single.to_str().unwrap(),
+        "--partition-by",
+        "month",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is a file"), "{}", stderr(&out));
+    let out = retail(&["convert", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
+/// Feature `distributed`: `retail cluster` in one process, `retail kpis --cluster` and
+/// `retail sql --cluster` in others, over the month files of `retail convert`.
+#[cfg(feature = "distributed")]
+mod distributed {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Stdio};
+
+    use super::*;
+
+    /// Kills the cluster when the test ends, passed or not. Holds its stdout open: a closed
+    /// pipe would make the cluster's later prints fail.
+    struct Cluster(
+        Child,
+        #[allow(dead_code)] BufReader<std::process::ChildStdout>,
+    );
+
+    impl Drop for Cluster {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn close(expected: &serde_json::Value, actual: &serde_json::Value, path: &str) {
+        use serde_json::Value;
+        match (expected, actual) {
+            (Value::Number(e), Value::Number(a)) if e.is_f64() || a.is_f64() => {
+                let (e, a) = (e.as_f64().unwrap(), a.as_f64().unwrap());
+                assert!(
+                    (e - a).abs() <= 1e-9 * e.abs().max(1.0),
+                    "{path}: {e} vs {a}"
+                );
+            }
+            (Value::Array(e), Value::Array(a)) => {
+                assert_eq!(e.len(), a.len(), "{path}: lengths");
+                for (i, (e, a)) in e.iter().zip(a).enumerate() {
+                    close(e, a, &format!("{path}[{i}]"));
+                }
+            }
+            (Value::Object(e), Value::Object(a)) => {
+                assert_eq!(
+                    e.keys().collect::<Vec<_>>(),
+                    a.keys().collect::<Vec<_>>(),
+                    "{path}"
+                );
+                for (k, e) in e {
+                    close(e, &a[k], &format!("{path}.{k}"));
+                }
+            }
+            _ => assert_eq!(expected, actual, "{path}"),
+        }
+    }
+
+    #[test]
+    fn kpis_on_a_ballista_cluster_equal_the_local_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let months = dir.path().join("sales");
+        let out = retail(&[
+            "convert",
+            "--out",
+            months.to_str().unwrap(),
+            "--partition-by",
+            "month",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+
+        let mut child = Command::new(env!("CARGO_BIN_EXE_retail"))
+            .args(["cluster", "--executors", "2", "--task-slots", "2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout_pipe = child.stdout.take().unwrap();
+        let mut reader = BufReader::new(stdout_pipe);
+        let mut url = String::new();
+        reader.read_line(&mut url).unwrap();
+        let cluster = Cluster(child, reader);
+        let url = url.trim().to_string();
+        assert!(url.starts_with("df://localhost:"), "{url}");
+
+        let local = retail(&["kpis", "--format", "json"]);
+        assert!(local.status.success(), "{}", stderr(&local));
+        let remote = retail(&[
+            "kpis",
+            "--cluster",
+            &url,
+            months.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(remote.status.success(), "{}", stderr(&remote));
+        let local: serde_json::Value = serde_json::from_str(&stdout(&local)).unwrap();
+        let remote: serde_json::Value = serde_json::from_str(&stdout(&remote)).unwrap();
+        close(&local["kpis"], &remote["kpis"], "kpis");
+
+        let sql = "SELECT COUNT(*) AS line_count, \
+                   SUM(CASE WHEN line_kind = 'cancellation' THEN 1 ELSE 0 END) AS cancellations \
+                   FROM sales";
+        let out = retail(&[
+            "sql",
+            "--cluster",
+            &url,
+            months.to_str().unwrap(),
+            sql,
+            "--format",
+            "json",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let summary = &metrics_reference()["inputs"]["online_retail_sample"]["summary"];
+        assert_eq!(rows[0]["line_count"], 99_096, "{rows}");
+        assert_eq!(
+            rows[0]["cancellations"], summary["cancellation_lines"],
+            "{rows}"
+        );
+
+        // Paths the executors cannot open and URLs that are not Ballista's are named.
+        let out = retail(&["kpis", "--cluster", &url, "/nonexistent/sales/"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out).contains("/nonexistent/sales") && stderr(&out).contains("no such file"),
+            "{}",
+            stderr(&out)
+        );
+        let out = retail(&[
+            "kpis",
+            "--cluster",
+            "localhost:50050",
+            months.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("df://HOST:PORT"), "{}", stderr(&out));
+        drop(cluster);
+    }
 }

@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "distributed")]
+pub mod distributed;
 pub mod kpi;
 pub mod suite;
 pub mod typed;
@@ -29,6 +31,22 @@ pub enum MetricsError {
         /// The option.
         parameter: &'static str,
         /// What is wrong.
+        message: String,
+    },
+    /// A Ballista cluster could not be reached or started.
+    #[error("cluster {url}: {message}")]
+    Cluster {
+        /// The scheduler's URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A file given as canonical Parquet is not (or cannot be read).
+    #[error("{}: not a canonical sales Parquet file: {message} (write one with `retail convert`)", path.display())]
+    NotCanonicalParquet {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What does not fit.
         message: String,
     },
     /// A KPI's rows do not fit its typed result (a bug, reported rather than panicking).

@@ -19,8 +19,17 @@ pub const STAGES: [(&str, &str); 2] = [
 ];
 
 /// Builds the stage tables from `sales` and registers them in `ctx` (so single KPI queries
-/// can run on their own).
+/// can run on their own). On a distributed session they are registered as views instead: a
+/// table in the client's memory cannot travel to the executors, a plan can (each KPI then
+/// recomputes the stage it reads, on the cluster).
 pub async fn register_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
+    #[cfg(feature = "distributed")]
+    if crate::distributed::is_distributed(ctx) {
+        for (name, sql) in STAGES {
+            ctx.register_table(name, ctx.sql(sql).await?.into_view())?;
+        }
+        return Ok(());
+    }
     // One after the other: each already uses every partition, and their hash tables are the
     // suite's peak memory.
     for (name, sql) in STAGES {

@@ -291,3 +291,134 @@ async fn the_benchmark_scale_up_doubles_the_sample_summary() {
     let avg = reference["avg_order_value"].as_f64().unwrap();
     assert!((summary.avg_order_value.unwrap() - avg).abs() <= 1e-9 * avg);
 }
+
+/// Feature `standalone`: the same suite on a Ballista cluster (a scheduler and two executors
+/// on loopback, in this process) over canonical Parquet files equals the local run.
+#[cfg(feature = "standalone")]
+mod distributed {
+    use std::path::PathBuf;
+
+    use datafusion::dataframe::DataFrameWriteOptions;
+    use datafusion::prelude::SessionContext;
+    use retail_metrics::MetricsError;
+    use retail_metrics::distributed::{LocalCluster, connect, register_sales_parquet};
+
+    use super::*;
+
+    /// Writes the batches as canonical Parquet, several files (one per local partition).
+    async fn write_parquet(batches: Vec<RecordBatch>, dir: &Path) {
+        let ctx = sales_context(batches).unwrap();
+        ctx.table("sales")
+            .await
+            .unwrap()
+            .write_parquet(dir.to_str().unwrap(), DataFrameWriteOptions::new(), None)
+            .await
+            .unwrap();
+    }
+
+    async fn cluster_json(cluster: &LocalCluster, paths: &[PathBuf]) -> serde_json::Value {
+        let ctx = connect(cluster.url()).await.unwrap();
+        register_sales_parquet(&ctx, paths).await.unwrap();
+        KpiSuite::run(&ctx, &KpiOptions::default())
+            .await
+            .unwrap()
+            .to_json()
+            .unwrap()
+    }
+
+    /// Plans travel to the cluster as protobuf, encoded and decoded recursively: deeper than
+    /// tokio's 2 MiB worker stacks in a debug build.
+    fn runtime_with_deep_stacks() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_stack_size(32 << 20)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_kpi_on_a_ballista_cluster_equals_the_local_run() {
+        runtime_with_deep_stacks().block_on(every_kpi_on_a_cluster());
+    }
+
+    async fn every_kpi_on_a_cluster() {
+        let cluster = LocalCluster::start(2, 2).await.unwrap();
+        let mut inputs = vec![
+            (
+                "online_retail_sample",
+                sample_batches("or", samples::ONLINE_RETAIL),
+            ),
+            ("superstore", sample_batches("ss", samples::SUPERSTORE)),
+        ];
+        match shared_data_dir()
+            .map(|d| d.join("online_retail/online_retail.csv.gz"))
+            .filter(|p| p.is_file())
+        {
+            Some(path) => inputs.push((
+                "online_retail_full",
+                read_transactions(&path, &IngestOptions::default())
+                    .unwrap()
+                    .batches,
+            )),
+            None => {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED (full file only): online_retail/online_retail.csv.gz not found (../shared/data is absent; CI has it)"
+                );
+            }
+        }
+        for (name, batches) in inputs {
+            let local = suite_json(batches.clone()).await;
+            let dir = tempfile::tempdir().unwrap();
+            write_parquet(batches, dir.path()).await;
+            let files = std::fs::read_dir(dir.path()).unwrap().count();
+            assert!(files >= 2, "{name}: {files} Parquet file(s)");
+            let remote = cluster_json(&cluster, &[dir.path().to_path_buf()]).await;
+            assert_same(&local, &remote, name);
+            // And the values are the DuckDB reference's, not just the local run's.
+            assert_same(&reference()["inputs"][name], &remote, name);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_file_that_is_not_canonical_parquet_is_named_with_its_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = SessionContext::new();
+        let path = dir.path().join("raw.parquet");
+        let copy = format!(
+            "COPY (SELECT 'A1' AS invoice, 2 AS quantity) TO '{}' STORED AS PARQUET",
+            path.display()
+        );
+        ctx.sql(&copy).await.unwrap().collect().await.unwrap();
+        let err = register_sales_parquet(&ctx, std::slice::from_ref(&path))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, MetricsError::NotCanonicalParquet { .. }),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("raw.parquet") && text.contains("no column 'invoice_id'"),
+            "{text}"
+        );
+
+        let missing = dir.path().join("nowhere.parquet");
+        let err = register_sales_parquet(&ctx, &[missing])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("nowhere.parquet") && err.contains("no such file"),
+            "{err}"
+        );
+
+        let Err(err) = connect("localhost:50050").await else {
+            panic!("a URL without df:// was accepted");
+        };
+        let err = err.to_string();
+        assert!(err.contains("df://HOST:PORT"), "{err}");
+    }
+}

@@ -1,0 +1,270 @@
+//! The same KPI SQL on an [Apache DataFusion Ballista](https://datafusion.apache.org/ballista/)
+//! cluster (feature `distributed`).
+//!
+//! A Ballista session is an ordinary [`SessionContext`] whose query planner ships every plan to
+//! the cluster's scheduler, so [`crate::KpiSuite::run`] and [`crate::run_sql`] work on it
+//! unchanged. Two things differ from a local run, and this module handles both:
+//! - the executors read `sales` themselves, so it must be files they can reach (canonical
+//!   Parquet: [`register_sales_parquet`]), not batches in the client's memory;
+//! - the suite's stage tables become views (a plan, sent along with each query) instead of
+//!   tables materialised in the client's memory ([`is_distributed`]).
+//!
+//! With feature `standalone`, [`LocalCluster`] starts a scheduler and executors in this process
+//! on loopback: what the tests and `retail cluster` use.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use ballista::prelude::SessionContextExt;
+use ballista_core::config::BallistaConfig;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::prelude::SessionContext;
+use retail_ingest::canonical_schema;
+
+use crate::{MetricsError, SALES_TABLE};
+
+/// Connects to the Ballista scheduler at `url` (`df://HOST:PORT`; the port defaults to 50050).
+/// Nothing is sent until the first query, so an unreachable scheduler shows up there.
+pub async fn connect(url: &str) -> Result<SessionContext, MetricsError> {
+    check_url(url)?;
+    SessionContext::remote(url)
+        .await
+        .map_err(|e| MetricsError::Cluster {
+            url: url.to_string(),
+            message: e.to_string(),
+        })
+}
+
+fn check_url(url: &str) -> Result<(), MetricsError> {
+    let rest = url
+        .strip_prefix("df://")
+        .ok_or_else(|| MetricsError::InvalidParameter {
+            parameter: "cluster",
+            message: format!("'{url}' is not a Ballista scheduler URL (df://HOST:PORT)"),
+        })?;
+    let host = rest.split([':', '/']).next().unwrap_or_default();
+    if host.is_empty() {
+        return Err(MetricsError::InvalidParameter {
+            parameter: "cluster",
+            message: format!("'{url}' names no host (df://HOST:PORT)"),
+        });
+    }
+    Ok(())
+}
+
+/// True when `ctx` runs its queries on a Ballista cluster.
+pub fn is_distributed(ctx: &SessionContext) -> bool {
+    ctx.state()
+        .config()
+        .options()
+        .extensions
+        .get::<BallistaConfig>()
+        .is_some()
+}
+
+/// Registers canonical Parquet files (or directories of them, read recursively, such as the
+/// month partitions `retail convert --partition-by month` writes) as the table `sales`.
+///
+/// The paths are made absolute: every executor must be able to open them (a shared directory
+/// when the executors are on other machines). Every file's columns are checked against the
+/// canonical schema first, so a raw export registered by mistake is an error naming the file
+/// and the column, not a table of nulls.
+pub async fn register_sales_parquet(
+    ctx: &SessionContext,
+    paths: &[PathBuf],
+) -> Result<(), MetricsError> {
+    if paths.is_empty() {
+        return Err(MetricsError::InvalidParameter {
+            parameter: "files",
+            message: "no Parquet file or directory given".to_string(),
+        });
+    }
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let schema = canonical_schema();
+    let mut urls = Vec::with_capacity(paths.len());
+    for path in paths {
+        let url = listing_url(path)?;
+        let found = options
+            .infer_schema(&ctx.state(), &url)
+            .await
+            .map_err(|e| not_canonical(path, e.to_string()))?;
+        for field in schema.fields() {
+            match found.field_with_name(field.name()) {
+                Err(_) => {
+                    return Err(not_canonical(
+                        path,
+                        format!("it has no column '{}'", field.name()),
+                    ));
+                }
+                Ok(have) if !same_type(have.data_type(), field.data_type()) => {
+                    return Err(not_canonical(
+                        path,
+                        format!(
+                            "column '{}' is {}, the canonical schema has {}",
+                            field.name(),
+                            have.data_type(),
+                            field.data_type()
+                        ),
+                    ));
+                }
+                Ok(_) => {}
+            }
+        }
+        urls.push(url);
+    }
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    ctx.register_table(SALES_TABLE, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
+fn listing_url(path: &Path) -> Result<ListingTableUrl, MetricsError> {
+    let absolute = std::path::absolute(path).map_err(|e| not_canonical(path, e.to_string()))?;
+    if !absolute.exists() {
+        return Err(not_canonical(path, "no such file or directory".to_string()));
+    }
+    let mut text = absolute.to_string_lossy().into_owned();
+    // A trailing slash is how a listing URL says "directory".
+    if absolute.is_dir() && !text.ends_with('/') {
+        text.push('/');
+    }
+    Ok(ListingTableUrl::parse(text)?)
+}
+
+fn not_canonical(path: &Path, message: String) -> MetricsError {
+    MetricsError::NotCanonicalParquet {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// Strings may come back as any of Arrow's string types (DataFusion reads Parquet strings as
+/// views); everything else must match exactly.
+fn same_type(have: &DataType, want: &DataType) -> bool {
+    let is_text =
+        |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    have == want || (is_text(have) && is_text(want))
+}
+
+/// A Ballista scheduler and executors running in this process on loopback (feature
+/// `standalone`): a real cluster (gRPC between scheduler and executors, shuffles through Arrow
+/// Flight) without starting anything else. It runs on the tokio runtime that started it, until
+/// that runtime ends. Give that runtime's workers deep stacks (32 MiB; tokio's default 2 MiB
+/// overflows in debug builds, where decoding a KPI plan recurses deeply).
+#[cfg(feature = "standalone")]
+#[derive(Debug, Clone)]
+pub struct LocalCluster {
+    url: String,
+    executors: usize,
+    task_slots: usize,
+}
+
+#[cfg(feature = "standalone")]
+impl LocalCluster {
+    /// Starts a scheduler on a free loopback port and `executors` executors with `task_slots`
+    /// concurrent tasks each.
+    pub async fn start(executors: usize, task_slots: usize) -> Result<LocalCluster, MetricsError> {
+        use ballista_core::serde::BallistaCodec;
+        use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
+
+        for (parameter, value) in [("executors", executors), ("task_slots", task_slots)] {
+            if !(1..=256).contains(&value) {
+                return Err(MetricsError::InvalidParameter {
+                    parameter,
+                    message: format!("{value}; must be 1 to 256"),
+                });
+            }
+        }
+        let failed = |message: String| MetricsError::Cluster {
+            url: "df://localhost".to_string(),
+            message,
+        };
+        let address = ballista_scheduler::standalone::new_standalone_scheduler()
+            .await
+            .map_err(|e| failed(format!("the scheduler did not start: {e}")))?;
+        let grpc = format!("http://localhost:{}", address.port());
+        let mut attempts = 0;
+        let scheduler = loop {
+            match SchedulerGrpcClient::connect(grpc.clone()).await {
+                Ok(client) => break client,
+                Err(e) if attempts >= 100 => {
+                    return Err(failed(format!(
+                        "the scheduler at {grpc} did not answer: {e}"
+                    )));
+                }
+                Err(_) => {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        };
+        for _ in 0..executors {
+            ballista_executor::new_standalone_executor(
+                scheduler.clone(),
+                task_slots,
+                BallistaCodec::default(),
+            )
+            .await
+            .map_err(|e| failed(format!("an executor did not start: {e}")))?;
+        }
+        Ok(LocalCluster {
+            url: format!("df://localhost:{}", address.port()),
+            executors,
+            task_slots,
+        })
+    }
+
+    /// The scheduler's URL for [`connect`] and `retail kpis --cluster`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Number of executors.
+    pub fn executors(&self) -> usize {
+        self.executors
+    }
+
+    /// Concurrent tasks per executor.
+    pub fn task_slots(&self) -> usize {
+        self.task_slots
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheduler_urls_are_checked() {
+        assert!(check_url("df://localhost:50050").is_ok());
+        assert!(check_url("df://10.0.0.7").is_ok());
+        for bad in [
+            "localhost:50050",
+            "http://localhost:50050",
+            "df://",
+            "df://:50050",
+        ] {
+            let err = check_url(bad).unwrap_err().to_string();
+            assert!(err.starts_with("invalid cluster:"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_local_session_is_not_distributed() {
+        assert!(!is_distributed(&SessionContext::new()));
+    }
+
+    #[test]
+    fn string_types_are_interchangeable_and_nothing_else_is() {
+        assert!(same_type(&DataType::Utf8View, &DataType::Utf8));
+        assert!(same_type(&DataType::Int64, &DataType::Int64));
+        assert!(!same_type(&DataType::Int32, &DataType::Int64));
+        assert!(!same_type(&DataType::Utf8, &DataType::Float64));
+    }
+}
