@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
+use retail_bundles::shards::ShardPlan;
 use retail_bundles::{
     AssociationRules, Consequents, FpGrowth, FrequentItemsets, InvoiceBaskets, ItemsetTarget,
     MinSupport, NextBasketModel, RuleParams,
@@ -76,6 +77,14 @@ pub struct BundlesArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Mine in G group-dependent shards (parallel FP-growth, as Spark MLlib; the same result,
+    /// docs/distributed.md).
+    #[arg(long, value_name = "G")]
+    shards: Option<usize>,
+    /// With --shards: write the shards as DIR/shard-GGGG.parquet for `retail mine-shard`
+    /// (one process per shard, anywhere) instead of mining.
+    #[arg(long, value_name = "DIR", requires = "shards")]
+    write_shards: Option<PathBuf>,
     /// Output: a table for people; JSON with the counts, itemsets and rules; CSV of the rules
     /// (of the itemsets with `--itemsets-only`).
     #[arg(long, value_enum, default_value = "table")]
@@ -216,8 +225,18 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
     let mut progress = Progress::new(2);
     progress.step("reading baskets");
     let loaded = load_baskets(&args.files, args.input, &args.read)?;
+    if let (Some(groups), Some(dir)) = (args.shards, &args.write_shards) {
+        progress.step("writing shards");
+        let plan = ShardPlan::new(&loaded.baskets, support, groups)?;
+        progress.finish();
+        return crate::shards::write_shards(&plan, &loaded.baskets, dir, out);
+    }
     progress.step("mining");
-    let itemsets = miner.mine(&loaded.baskets)?.with_item_names(&loaded.names);
+    let itemsets = match args.shards {
+        Some(groups) => miner.mine_sharded(&loaded.baskets, groups)?,
+        None => miner.mine(&loaded.baskets)?,
+    }
+    .with_item_names(&loaded.names);
     let rules = if args.itemsets_only || args.target != TargetArg::All {
         None
     } else {

@@ -18,6 +18,7 @@ mod kpis;
 mod output;
 mod progress;
 mod report;
+mod shards;
 mod sql;
 mod table;
 
@@ -32,6 +33,8 @@ Examples:
   retail inspect export.csv --mapping my-shop.toml --date-order day-first
   retail bundles                                  # product bundles of the embedded sample
   retail bundles retail.dat --min-support 0.0005 --min-lift 2 --format json
+  retail bundles retail.dat --min-support 0.001 --shards 8 --write-shards shards/
+  retail mine-shard shards/shard-0003.parquet --format json
   retail next-basket sales.csv.gz                 # hit rate and recall vs the baselines
   retail next-basket sales.csv.gz --customer 17850 --k 5
   retail forecast                                 # weekly sales of the embedded sample
@@ -62,6 +65,9 @@ enum Command {
     /// Mine product bundles: frequent itemsets (FP-growth) and association rules, from
     /// transactions (one basket per invoice) or basket files.
     Bundles(bundles::BundlesArgs),
+    /// Mine one shard written by `retail bundles --shards G --write-shards DIR`: the frequent
+    /// itemsets whose least frequent item is in its group (docs/distributed.md).
+    MineShard(shards::MineShardArgs),
     /// Recommend each customer's next basket, or evaluate the recommender on held-out baskets.
     NextBasket(bundles::NextBasketArgs),
     /// Forecast sales per day, week or month (total or per group) with ETS, ARIMA or a
@@ -105,6 +111,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Kpis(args) => runtime()?.block_on(kpis::run(&args, &mut out))?,
         Command::Sql(args) => runtime()?.block_on(sql::run(&args, &mut out))?,
         Command::Bundles(args) => bundles::run(&args, &mut out)?,
+        Command::MineShard(args) => shards::run_mine_shard(&args, &mut out)?,
         Command::NextBasket(args) => bundles::run_next_basket(&args, &mut out)?,
         Command::Forecast(args) => forecast::run(&args, &mut out)?,
         Command::Report(args) => report::run(&args)?,

@@ -466,6 +466,100 @@ fn forecast_of_transactions_by_group_writes_csv() {
     assert!(stderr(&out).contains("partial month"), "{}", stderr(&out));
 }
 
+/// Parallel FP-growth over processes (docs/distributed.md): shards written by one process and
+/// mined by three others hold together exactly the itemsets of one run, and `--shards` in one
+/// process gives the same JSON.
+#[test]
+fn bundles_mined_shard_by_shard_equal_one_run() {
+    let itemsets = |doc: &serde_json::Value| -> Vec<(Vec<String>, u64)> {
+        let mut all: Vec<(Vec<String>, u64)> = doc["itemsets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let mut items: Vec<String> = i["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect();
+                items.sort();
+                (items, i["count"].as_u64().unwrap())
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let single = retail(&[
+        "bundles",
+        "--min-support",
+        "0.01",
+        "--itemsets-only",
+        "--format",
+        "json",
+    ]);
+    assert!(single.status.success(), "{}", stderr(&single));
+    let single: serde_json::Value = serde_json::from_str(&stdout(&single)).unwrap();
+    let expected = itemsets(&single);
+    assert!(expected.len() > 100, "{} itemsets", expected.len());
+
+    let sharded = retail(&[
+        "bundles",
+        "--min-support",
+        "0.01",
+        "--itemsets-only",
+        "--format",
+        "json",
+        "--shards",
+        "3",
+    ]);
+    assert!(sharded.status.success(), "{}", stderr(&sharded));
+    let sharded: serde_json::Value = serde_json::from_str(&stdout(&sharded)).unwrap();
+    assert_eq!(sharded, single);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = retail(&[
+        "bundles",
+        "--min-support",
+        "0.01",
+        "--shards",
+        "3",
+        "--write-shards",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("3 shards of 3,865 baskets (757 frequent items, min count 39)"),
+        "{}",
+        stdout(&out)
+    );
+    let mut merged = Vec::new();
+    for g in 0..3 {
+        let file = dir.path().join(format!("shard-{g:04}.parquet"));
+        let out = retail(&["mine-shard", file.to_str().unwrap(), "--format", "json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let part: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(
+            (part["shard"].as_u64(), part["shards"].as_u64()),
+            (Some(g), Some(3))
+        );
+        assert_eq!(part["min_count"], single["min_count"]);
+        let part = itemsets(&part);
+        assert!(!part.is_empty(), "shard {g} found nothing");
+        merged.extend(part);
+    }
+    merged.sort();
+    assert_eq!(merged, expected);
+
+    let out = retail(&["mine-shard", "tests/data/hostile_online_retail.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("hostile_online_retail.csv: not a Parquet file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// The distributed map of docs/distributed.md: three tasks (`--partition K/3`, separate
 /// processes) fit disjoint shares of the groups, and together exactly the series of one run.
 #[test]
