@@ -99,9 +99,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from fractions import Fraction
+
+from harness import cpu_model, run_child_timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
@@ -315,38 +316,11 @@ class Mismatch(BenchError):
 
 
 def run_child(argv, env=None, timeout=None):
-    """Run argv; return (stdout, stderr, exit status, wall seconds, peak RSS bytes, timed out).
-    With a timeout the child is SIGKILLed when it runs longer (it is only signalled while it
-    has not been reaped: waitid(WNOWAIT) first, so its pid cannot have been reused)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
-        lock = threading.Lock()
-        state = {"done": False, "killed": False}
-
-        def kill():
-            with lock:
-                if not state["done"]:
-                    state["killed"] = True
-                    os.kill(p.pid, 9)
-
-        timer = threading.Timer(timeout, kill) if timeout else None
-        if timer:
-            timer.daemon = True
-            timer.start()
-        os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)  # exited, not yet reaped
-        wall = time.perf_counter() - t0
-        with lock:
-            state["done"] = True
-        if timer:
-            timer.cancel()
-        _, status, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting
-        out.seek(0)
-        err.seek(0)
-        text = out.read().decode("utf-8", "replace")
-        errtext = err.read().decode("utf-8", "replace")
-    return text, errtext, p.returncode, wall, ru.ru_maxrss * 1024, state["killed"]  # KiB on Linux
+    """Run argv; return (stdout, stderr, exit status, wall seconds, peak RSS bytes, timed out),
+    measured by harness.run_child_timed (peak RSS through GNU time, the process group killed on
+    timeout)."""
+    text, errtext, rc, wall, _cpu, peak, killed = run_child_timed(argv, env, timeout)
+    return text, errtext, rc, wall, peak, killed
 
 
 def last_error_line(err, rc):
@@ -500,17 +474,6 @@ def count_baskets(path):
             n += chunk.count(b"\n")
             last = chunk[-1:]
     return n + (0 if last == b"\n" else 1)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def mem_total_bytes():

@@ -257,17 +257,20 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
                 .skip(1)
                 .map(|(len, &n)| (len.to_string(), json!(n)))
                 .collect();
-            let value = json!({
-                "sources": loaded.sources,
-                "baskets": itemsets.baskets(),
-                "min_count": itemsets.min_count(),
-                "target": itemsets.target(),
-                "frequent_itemsets": itemsets.len(),
-                "by_length": by_length,
-                "itemsets": itemsets.iter().take(limit).collect::<Vec<_>>(),
-                "rules_total": rules.as_ref().map(|r| r.len()),
-                "rules": rules.as_ref().map(|r| r.iter().take(limit).collect::<Vec<_>>()),
-            });
+            // Streamed: hundreds of thousands of itemsets go out without a JSON tree in memory.
+            let value = BundlesJson {
+                sources: &loaded.sources,
+                baskets: itemsets.baskets(),
+                min_count: itemsets.min_count(),
+                target: itemsets.target(),
+                frequent_itemsets: itemsets.len(),
+                by_length,
+                itemsets: Streamed(|| itemsets.iter().take(limit)),
+                rules_total: rules.as_ref().map(|r| r.len()),
+                rules: rules
+                    .as_ref()
+                    .map(|r| Streamed(move || r.iter().take(limit))),
+            };
             serde_json::to_writer_pretty(&mut *out, &value)?;
             writeln!(out)?;
             Ok(())
@@ -280,6 +283,34 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
             let batch = batch.slice(0, batch.num_rows().min(limit));
             write_csv(out, &[flatten_lists(&batch)?])
         }
+    }
+}
+
+/// `retail bundles --format json`.
+#[derive(serde::Serialize)]
+struct BundlesJson<'a, I: serde::Serialize, R: serde::Serialize> {
+    sources: &'a [String],
+    baskets: u64,
+    min_count: u64,
+    target: ItemsetTarget,
+    frequent_itemsets: usize,
+    by_length: serde_json::Map<String, serde_json::Value>,
+    itemsets: I,
+    rules_total: Option<usize>,
+    rules: Option<R>,
+}
+
+/// An iterator serialised as a JSON array as it runs, never collected.
+pub(crate) struct Streamed<F>(pub(crate) F);
+
+impl<F, I> serde::Serialize for Streamed<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
     }
 }
 

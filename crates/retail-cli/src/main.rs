@@ -105,7 +105,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let mut out = io::stdout().lock();
+    // Buffered: stdout alone is line-buffered, one write call per line of a long JSON.
+    let mut out = io::BufWriter::new(io::stdout().lock());
     match cli.command {
         Command::Inspect(args) => inspect::run(&args, &mut out)?,
         Command::Kpis(args) => runtime()?.block_on(kpis::run(&args, &mut out))?,

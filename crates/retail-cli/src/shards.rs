@@ -23,7 +23,6 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use retail_bundles::shards::{Shard, ShardPlan, mine_shard};
 use retail_ingest::Baskets;
-use serde_json::json;
 
 use crate::table::{TextTable, thousands};
 
@@ -212,6 +211,23 @@ fn read_shard(path: &Path) -> Result<ShardFile> {
     })
 }
 
+/// `retail mine-shard --format json`: one line.
+#[derive(serde::Serialize)]
+struct ShardJson<I: serde::Serialize> {
+    shard: usize,
+    shards: usize,
+    baskets: u64,
+    min_count: u64,
+    transactions: usize,
+    itemsets: I,
+}
+
+#[derive(serde::Serialize)]
+struct FoundItemset<'a> {
+    items: Vec<&'a str>,
+    count: u64,
+}
+
 /// `retail mine-shard`: the frequent itemsets whose least frequent item is in the shard's
 /// group, with their exact counts.
 pub fn run_mine_shard(args: &MineShardArgs, out: &mut impl Write) -> Result<()> {
@@ -228,27 +244,25 @@ pub fn run_mine_shard(args: &MineShardArgs, out: &mut impl Write) -> Result<()> 
     .with_context(|| format!("mining {}", args.file.display()))?;
     match args.format {
         ShardFormat::Json => {
-            let itemsets: Vec<_> = found
-                .iter()
-                .map(|(ranks, count)| {
-                    let items: Vec<&str> = ranks
+            // Streamed, like `retail bundles --format json`: no JSON tree of every itemset.
+            let itemsets = crate::bundles::Streamed(|| {
+                found.iter().map(|(ranks, count)| FoundItemset {
+                    items: ranks
                         .iter()
                         .map(|&r| file.flist[r as usize].as_str())
-                        .collect();
-                    json!({ "items": items, "count": count })
+                        .collect(),
+                    count,
                 })
-                .collect();
-            serde_json::to_writer(
-                &mut *out,
-                &json!({
-                    "shard": found.group(),
-                    "shards": found.groups(),
-                    "baskets": file.baskets,
-                    "min_count": file.min_count,
-                    "transactions": file.shard.len(),
-                    "itemsets": itemsets,
-                }),
-            )?;
+            });
+            let doc = ShardJson {
+                shard: found.group(),
+                shards: found.groups(),
+                baskets: file.baskets,
+                min_count: file.min_count,
+                transactions: file.shard.len(),
+                itemsets,
+            };
+            serde_json::to_writer(&mut *out, &doc)?;
             writeln!(out)?;
         }
         ShardFormat::Table => writeln!(

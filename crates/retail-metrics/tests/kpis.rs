@@ -382,6 +382,66 @@ mod distributed {
         }
     }
 
+    /// How Ballista's scheduler cuts each KPI into stages (docs/distributed.md prints this
+    /// table): planned with the scheduler's own planner and configuration, over two Parquet
+    /// files. A stage ends at a shuffle: hash-partitioned (rows move between executors by key)
+    /// or a gather into one partition.
+    #[test]
+    fn every_kpi_is_cut_into_stages_at_its_shuffles() {
+        runtime_with_deep_stacks().block_on(stages_of_every_kpi());
+    }
+
+    async fn stages_of_every_kpi() {
+        use ballista_core::extension::SessionConfigExt;
+        use ballista_scheduler::planner::{DefaultDistributedPlanner, DistributedPlanner};
+        use datafusion::physical_plan::Partitioning;
+        use datafusion::prelude::SessionConfig;
+
+        let dir = tempfile::tempdir().unwrap();
+        write_parquet(sample_batches("ss", samples::SUPERSTORE), dir.path()).await;
+        let ctx = SessionContext::new_with_config(SessionConfig::new_with_ballista());
+        assert!(retail_metrics::distributed::is_distributed(&ctx));
+        register_sales_parquet(&ctx, &[dir.path().to_path_buf()])
+            .await
+            .unwrap();
+        retail_metrics::suite::register_stages(&ctx).await.unwrap();
+        let mut table = String::from("| KPI | stages | hash shuffles |\n|---|---:|---:|\n");
+        let mut stages_of = std::collections::BTreeMap::new();
+        for (name, sql) in KpiOptions::default().queries() {
+            let plan = ctx
+                .sql(&sql)
+                .await
+                .unwrap()
+                .create_physical_plan()
+                .await
+                .unwrap();
+            let stages = DefaultDistributedPlanner::new()
+                .plan_query_stages(&name.into(), plan, ctx.state().config_options())
+                .unwrap();
+            let hash = stages
+                .iter()
+                .filter(|s| {
+                    matches!(
+                        s.shuffle_output_partitioning(),
+                        Some(Partitioning::Hash(..))
+                    )
+                })
+                .count();
+            table += &format!("| {name} | {} | {hash} |\n", stages.len());
+            stages_of.insert(name, (stages.len(), hash));
+        }
+        eprintln!("{table}");
+        // Every KPI ends in a final stage, and everything keyed by customer, invoice or
+        // product shuffles on that key at least once.
+        for (name, (stages, hash)) in &stages_of {
+            assert!(*stages >= 2, "{name}: {stages} stage(s)");
+            if name.starts_with("top_customers") || name.starts_with("retention") || *name == "rfm"
+            {
+                assert!(*hash >= 1, "{name}: no hash shuffle");
+            }
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_file_that_is_not_canonical_parquet_is_named_with_its_column() {
         let dir = tempfile::tempdir().unwrap();
