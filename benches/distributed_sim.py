@@ -15,14 +15,16 @@ Usage (from the workspace root; Python 3.11, standard library only):
     python3 benches/distributed_sim.py --dry-run                # print the commands only
 
 1. FP-growth, Spark-MLlib-style parallel FP-growth (group-dependent shards). Per dataset
-   (paths under --shared, default /work/shared/data; S = --min-support):
+   (paths under --shared, default ../shared/data; S = --min-support):
 
-     retail        baskets/retail/retail.dat              S 0.0005  19,242 itemsets,  ~1 s
-     T10I4D100K    baskets/T10I4D100K/T10I4D100K.dat      S 0.0005  53,385 itemsets,  ~2 s
-     kosarak_head  baskets/kosarak_head/kosarak_head.dat  S 0.0012  251,773 itemsets, ~11 s
+     retail        baskets/retail/retail.dat              S 0.0005  19,242 itemsets,  ~0.5 s
+     T10I4D100K    baskets/T10I4D100K/T10I4D100K.dat      S 0.0005  53,385 itemsets,  ~0.7 s
+     kosarak_head  baskets/kosarak_head/kosarak_head.dat  S 0.0012  251,773 itemsets, ~1 s
+     quest_5m      5,000,000 Quest baskets (--work)       S 0.002   14,793 itemsets,  ~35 s
 
-   (single-process CPU of the release build on the 2-core dev machine; retail as in
-   compare_bundles.py; kosarak_head there is at 0.001: 709,648 itemsets, 29 s, 1.5 GiB)
+   (single-process CPU of the release build on the 2-core dev machine, JSON output included;
+   retail as in compare_bundles.py; quest_5m is its generator's file, made once with
+   target/release/examples/quest when missing)
 
    * single process: `retail bundles FILE --input baskets --min-support S --itemsets-only
      --format json --threads 1`: wall, CPU, the itemsets;
@@ -92,10 +94,14 @@ DATASETS = {
     "retail": ("baskets/retail/retail.dat", "0.0005"),
     "T10I4D100K": ("baskets/T10I4D100K/T10I4D100K.dat", "0.0005"),
     "kosarak_head": ("baskets/kosarak_head/kosarak_head.dat", "0.0012"),
+    # None: generated into --work by the Quest generator of compare_bundles.py (5 million
+    # baskets, 1,000 items, seed 42), the one workload here that runs for half a minute.
+    "quest_5m": (None, "0.002"),
 }
+QUEST_BASKETS = 5_000_000
 QUICK_DATASETS = ("retail",)
 FORECAST_INPUT = "online_retail/online_retail.csv.gz"
-TOP, QUICK_TOP = 200, 40
+TOP, QUICK_TOP = 1000, 40
 
 
 def log(*a):
@@ -500,7 +506,8 @@ def dataset_inputs(args):
         if d not in DATASETS:
             raise BenchError(f"unknown dataset {d!r} (known: {', '.join(DATASETS)})")
         rel, support = DATASETS[d]
-        out.append((d, os.path.join(args.shared, rel), support))
+        path = os.path.join(args.work, f"quest_{QUEST_BASKETS}.dat") if rel is None else os.path.join(args.shared, rel)
+        out.append((d, path, support))
     return out
 
 
@@ -524,10 +531,26 @@ def dry_run(args, datasets, top):
     print(f"# then the Markdown into {args.out} between {BEGIN} and {END}" if args.out else "# then the tables on stdout")
 
 
+def make_quest(args, path):
+    """The 5-million-basket Quest file, made once with examples/quest (kept in --work)."""
+    if not (os.path.isfile(args.quest) and os.access(args.quest, os.X_OK)):
+        raise BenchError(f"{args.quest}: the Quest generator is missing (build it with "
+                         "`cargo build --release -p retail-bundles --example quest`, pass --quest PATH, "
+                         "or leave quest_5m out of --datasets)")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    print(f"distributed_sim.py: generating {path} ({QUEST_BASKETS:,} baskets)", file=sys.stderr)
+    _, err, rc, _, _, _ = run_child([os.path.abspath(args.quest), str(QUEST_BASKETS), path])
+    if rc != 0:
+        raise BenchError(f"quest failed (exit {rc}): {err.strip()[-2000:]}")
+
+
 def check_inputs(args, datasets):
     if not (os.path.isfile(args.bin) and os.access(args.bin, os.X_OK)):
         raise BenchError(f"{args.bin}: no such executable (build it with `cargo build --release -p retail-cli`, "
                          "or pass --bin PATH)")
+    for name, path, _ in datasets:
+        if DATASETS[name][0] is None and not os.path.isfile(path):
+            make_quest(args, path)
     paths = [p for _, p, _ in datasets] + ([] if args.no_forecast else [os.path.join(args.shared, FORECAST_INPUT)])
     for p in paths:
         if not os.path.isfile(p):
@@ -547,7 +570,12 @@ def main():
     ap.add_argument("--no-fp", action="store_true", help="skip FP-growth")
     ap.add_argument("--no-forecast", action="store_true", help="skip forecasting")
     ap.add_argument("--bin", default="target/release/retail", help="our CLI (default %(default)s)")
-    ap.add_argument("--shared", default="/work/shared/data", help="data directory (default %(default)s)")
+    ap.add_argument("--shared", default=os.path.join(os.path.dirname(WORKSPACE), "shared", "data"),
+                    help="data directory (default %(default)s)")
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "distributed_sim"),
+                    help="where the Quest file is generated and kept (default %(default)s)")
+    ap.add_argument("--quest", default="target/release/examples/quest",
+                    help="the Quest generator (default %(default)s)")
     ap.add_argument("--out", help="replace the marked block of this Markdown file (e.g. docs/distributed.md)")
     ap.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = ap.parse_args()

@@ -2,9 +2,10 @@
 //! --write-shards DIR` writes one Parquet file per group-dependent shard, `retail mine-shard`
 //! mines one of them anywhere, and the union of their itemsets is `retail bundles`' result.
 //!
-//! A shard file holds one row per conditional transaction (`items`: the item ids, most
-//! frequent first) and, in its key-value metadata, everything needed to mine it alone: the
-//! f-list, its group, the number of groups, the minimum count and the number of baskets.
+//! A shard file holds one row per conditional transaction (`ranks`: its items as positions in
+//! the f-list, most frequent first, as Spark stores them) and, in its key-value metadata,
+//! everything needed to mine it alone: the f-list (item ids by rank), its group, the number of
+//! groups, the minimum count and the number of baskets.
 
 use std::fs::File;
 use std::io::Write;
@@ -12,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use arrow::array::{Array, AsArray, ListBuilder, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::{AsArray, ListBuilder, UInt32Builder};
+use arrow::datatypes::{DataType, Field, Schema, UInt32Type};
 use arrow::record_batch::RecordBatch;
 use clap::{Args, ValueEnum};
 use parquet::arrow::ArrowWriter;
@@ -31,6 +32,8 @@ const GROUP: &str = "retail.shard.group";
 const MIN_COUNT: &str = "retail.shard.min_count";
 const BASKETS: &str = "retail.shard.baskets";
 const FLIST: &str = "retail.shard.flist";
+/// The column of conditional transactions.
+const RANKS: &str = "ranks";
 
 /// Writes the shards of `plan` as `DIR/shard-GGGG.parquet` and prints what went where.
 pub fn write_shards(
@@ -58,18 +61,16 @@ pub fn write_shards(
     )
     .text_columns(&[4]);
     let schema = Arc::new(Schema::new(vec![Field::new(
-        "items",
-        DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, false))),
+        RANKS,
+        DataType::List(Arc::new(Field::new_list_field(DataType::UInt32, false))),
         false,
     )]));
     for shard in plan.split(baskets) {
         let path = dir.join(format!("shard-{:04}.parquet", shard.group()));
-        let mut lists = ListBuilder::new(StringBuilder::new())
-            .with_field(Arc::new(Field::new_list_field(DataType::Utf8, false)));
+        let mut lists = ListBuilder::new(UInt32Builder::new())
+            .with_field(Arc::new(Field::new_list_field(DataType::UInt32, false)));
         for transaction in shard.transactions() {
-            for &rank in transaction {
-                lists.values().append_value(flist[rank as usize]);
-            }
+            lists.values().append_slice(transaction);
             lists.append(true);
         }
         let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(lists.finish())])?;
@@ -169,37 +170,28 @@ fn read_shard(path: &Path) -> Result<ShardFile> {
     let group = number(GROUP)? as usize;
     let min_count = number(MIN_COUNT)?;
     let baskets = number(BASKETS)?;
-    let rank: std::collections::HashMap<&str, u32> = flist
-        .iter()
-        .enumerate()
-        .map(|(i, item)| (item.as_str(), i as u32))
-        .collect();
     let mut transactions: Vec<Vec<u32>> = Vec::new();
-    let mut row = 0usize;
     for batch in builder.build()? {
         let batch = batch.with_context(|| format!("reading {}", path.display()))?;
         let lists = batch
-            .column_by_name("items")
+            .column_by_name(RANKS)
             .and_then(|c| c.as_list_opt::<i32>())
-            .with_context(|| format!("{}: no list column 'items'", path.display()))?;
-        for i in 0..lists.len() {
-            row += 1;
-            let values = lists.value(i);
-            let values = values
-                .as_string_opt::<i32>()
-                .with_context(|| format!("{}: 'items' is not a list of text", path.display()))?;
-            let mut ranks = Vec::with_capacity(values.len());
-            for item in values.iter() {
-                let item = item.unwrap_or_default();
-                match rank.get(item) {
-                    Some(&r) => ranks.push(r),
-                    None => bail!(
-                        "{}: row {row}: item '{item}' is not in the shard's f-list",
-                        path.display()
-                    ),
-                }
-            }
-            transactions.push(ranks);
+            .with_context(|| format!("{}: no list column '{RANKS}'", path.display()))?;
+        let values = lists
+            .values()
+            .as_primitive_opt::<UInt32Type>()
+            .with_context(|| format!("{}: '{RANKS}' is not a list of u32", path.display()))?;
+        if let Some(bad) = values.values().iter().find(|&&r| r as usize >= flist.len()) {
+            bail!(
+                "{}: rank {bad} is outside the shard's f-list of {} items",
+                path.display(),
+                flist.len()
+            );
+        }
+        let offsets = lists.value_offsets();
+        for pair in offsets.windows(2) {
+            let (start, end) = (pair[0] as usize, pair[1] as usize);
+            transactions.push(values.values()[start..end].to_vec());
         }
     }
     Ok(ShardFile {
