@@ -96,13 +96,12 @@ import platform
 import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from fractions import Fraction
 
-from harness import cpu_model, run_child_timed
+from harness import cpu_model, git_describe, run_child_timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
@@ -395,12 +394,7 @@ class Ours(Tool):
         out, _, rc, _, _, _ = run_child([self.binary, "--version"])
         st = os.stat(self.binary)
         built = datetime.datetime.fromtimestamp(st.st_mtime).astimezone().isoformat(timespec="seconds")
-        rev = "?"
-        try:
-            rev = subprocess.run(["git", "-C", WORKSPACE, "describe", "--always", "--dirty"],
-                                 capture_output=True, text=True, timeout=10).stdout.strip() or "?"
-        except (OSError, subprocess.SubprocessError):
-            pass
+        rev = git_describe(WORKSPACE)
         return f"{out.strip() if rc == 0 else '?'}, built {built} (workspace git {rev})"
 
 

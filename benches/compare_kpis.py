@@ -74,12 +74,11 @@ import platform
 import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-from harness import cpu_model, mib, run_child
+from harness import cpu_model, git_describe, mib, run_child
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
@@ -891,12 +890,7 @@ class Ours(Tool):
     def version(self):
         st = os.stat(self.binary)
         built = datetime.datetime.fromtimestamp(st.st_mtime).astimezone().isoformat(timespec="seconds")
-        rev = "?"
-        try:
-            rev = subprocess.run(["git", "-C", WORKSPACE, "describe", "--always", "--dirty"],
-                                 capture_output=True, text=True, timeout=10).stdout.strip() or "?"
-        except (OSError, subprocess.SubprocessError):
-            pass
+        rev = git_describe(WORKSPACE)
         return f"examples/kpis built {built} (workspace git {rev})"
 
 

@@ -75,13 +75,12 @@ import platform
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from fractions import Fraction
 
-from harness import cpu_model, mib, run_child
+from harness import cpu_model, git_describe, mib, run_child
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
@@ -147,12 +146,7 @@ def binary_version(binary):
     """`retail --version`, the binary's build time and the workspace's git revision."""
     out, _, rc, _, _, _ = run_child([binary, "--version"])
     built = datetime.datetime.fromtimestamp(os.stat(binary).st_mtime, datetime.timezone.utc)
-    rev = "?"
-    try:
-        rev = subprocess.run(["git", "-C", WORKSPACE, "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=10).stdout.strip() or "?"
-    except (OSError, subprocess.SubprocessError):
-        pass
+    rev = git_describe(WORKSPACE)
     return (out.strip() if rc == 0 else "?"), built.isoformat(timespec="seconds"), rev
 
 

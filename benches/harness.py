@@ -83,5 +83,14 @@ def cpu_model():
     return platform.processor() or "?"
 
 
+def git_describe(workspace):
+    """`git describe --always --dirty` of the workspace, or "?"."""
+    try:
+        return subprocess.run(["git", "-C", workspace, "describe", "--always", "--dirty"],
+                              capture_output=True, text=True, timeout=10).stdout.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
 def mib(b):
     return b / (1024 * 1024)

@@ -101,15 +101,7 @@ impl FpGrowth {
         let n = basket_total(baskets)?;
         let min_count = self.min_support.to_count(n);
         let raw = mine_ranked(baskets, min_count, self.max_len, self.threads);
-        Ok(FrequentItemsets::assemble(
-            baskets,
-            n,
-            min_count,
-            raw,
-            self.target,
-            self.max_len,
-            self.top_k,
-        ))
+        Ok(self.assemble(baskets, n, min_count, raw))
     }
 
     /// Mines `baskets` as Spark MLlib's parallel FP-growth does: the frequent items are dealt
@@ -123,15 +115,7 @@ impl FpGrowth {
     ) -> Result<FrequentItemsets, BundlesError> {
         let plan = ShardPlan::new(baskets, self.min_support, shards)?;
         let raw = crate::shards::mine_plan(&plan, baskets, self.max_len, self.threads);
-        Ok(FrequentItemsets::assemble(
-            baskets,
-            plan.baskets(),
-            plan.min_count(),
-            raw,
-            self.target,
-            self.max_len,
-            self.top_k,
-        ))
+        Ok(self.assemble(baskets, plan.baskets(), plan.min_count(), raw))
     }
 
     /// Merges the results of [`crate::shards::mine_shard`], one per group of a plan of
@@ -146,7 +130,18 @@ impl FpGrowth {
         let n = basket_total(baskets)?;
         let min_count = self.min_support.to_count(n);
         let raw = crate::shards::merge_raw(baskets, min_count, self.max_len, parts)?;
-        Ok(FrequentItemsets::assemble(
+        Ok(self.assemble(baskets, n, min_count, raw))
+    }
+
+    /// The result of `raw` with this miner's target, length limit and top-k.
+    fn assemble(
+        &self,
+        baskets: &Baskets,
+        n: u64,
+        min_count: u64,
+        raw: RawItemsets,
+    ) -> FrequentItemsets {
+        FrequentItemsets::assemble(
             baskets,
             n,
             min_count,
@@ -154,7 +149,7 @@ impl FpGrowth {
             self.target,
             self.max_len,
             self.top_k,
-        ))
+        )
     }
 }
 

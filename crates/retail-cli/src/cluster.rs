@@ -7,18 +7,18 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use datafusion::prelude::SessionContext;
-use retail_metrics::distributed::{LocalCluster, connect, register_sales_parquet};
+use retail_metrics::distributed::{LocalCluster, connect, register_sales_files};
 
-/// A session on the Ballista scheduler at `url` with `sales` over canonical Parquet `files`.
+/// A session on the Ballista scheduler at `url` with `sales` over canonical Parquet or CSV `files`.
 pub async fn session(url: &str, files: &[PathBuf]) -> Result<SessionContext> {
     if files.is_empty() {
         bail!(
-            "--cluster reads canonical Parquet files or directories that every executor can open \
+            "--cluster reads canonical Parquet or CSV files or directories that every executor can open \
              (write them with `retail convert FILE --out DIR --partition-by month`)"
         );
     }
     let ctx = connect(url).await?;
-    register_sales_parquet(&ctx, files)
+    register_sales_files(&ctx, files)
         .await
         .with_context(|| format!("registering the files for cluster {url}"))?;
     Ok(ctx)

@@ -1,6 +1,6 @@
-//! `retail convert`: any supported export to canonical Parquet, optionally one file per month
-//! (the layout a distributed engine or any Parquet reader scans in parallel and prunes by
-//! month).
+//! `retail convert`: any supported export to canonical Parquet (or CSV), optionally one file
+//! per month (the layout a distributed engine or any Parquet reader scans in parallel and
+//! prunes by month).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -19,6 +19,7 @@ use retail_ingest::datetime::civil_from_days;
 use retail_ingest::{canonical_schema, col};
 
 use crate::input::{ReadArgs, load};
+use crate::output::FileFormat;
 use crate::progress::Progress;
 
 #[derive(Debug, Args)]
@@ -27,11 +28,14 @@ pub struct ConvertArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
-    /// Where to write: a `.parquet` file, or with `--partition-by month` a directory.
+    /// Where to write: a file, or with `--partition-by month` a directory.
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
-    /// `month` writes `OUT/month=YYYY-MM/part-0.parquet`, one file per calendar month of the
-    /// invoice date.
+    /// File format: Parquet (zstd), or CSV with the canonical header (ISO timestamps).
+    #[arg(long, value_enum, default_value = "parquet")]
+    format: FileFormat,
+    /// `month` writes `OUT/month=YYYY-MM/part-0.parquet` (or `.csv`), one file per calendar
+    /// month of the invoice date.
     #[arg(long, value_enum, default_value = "none")]
     partition_by: Partitioning,
 }
@@ -48,7 +52,7 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     let mut progress = Progress::new(2);
     progress.step("reading");
     let (batches, reports) = load(&args.files, &args.read)?;
-    progress.step("writing Parquet");
+    progress.step("writing");
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let files = match args.partition_by {
         Partitioning::None => {
@@ -58,7 +62,7 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
                     args.out.display()
                 );
             }
-            write_parquet(&args.out, &batches)?;
+            write_canonical(&args.out, &batches, args.format)?;
             vec![(args.out.clone(), rows)]
         }
         Partitioning::Month => {
@@ -68,7 +72,7 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
                     args.out.display()
                 );
             }
-            write_months(&args.out, &batches)?
+            write_months(&args.out, &batches, args.format)?
         }
     };
     progress.finish();
@@ -76,8 +80,12 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     let read: u64 = reports.iter().map(|r| r.rows_read).sum();
     writeln!(
         out,
-        "{read} rows read, {rows} written, {rejected} rejected; {} Parquet file(s):",
-        files.len()
+        "{read} rows read, {rows} written, {rejected} rejected; {} {} file(s):",
+        files.len(),
+        match args.format {
+            FileFormat::Parquet => "Parquet",
+            FileFormat::Csv => "CSV",
+        }
     )?;
     for (path, rows) in files {
         writeln!(out, "  {} ({rows} rows)", path.display())?;
@@ -85,12 +93,26 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-fn write_parquet(path: &Path, batches: &[RecordBatch]) -> Result<()> {
+fn write_canonical(path: &Path, batches: &[RecordBatch], format: FileFormat) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    if format == FileFormat::Csv {
+        let mut writer = arrow::csv::WriterBuilder::new()
+            .with_header(true)
+            .build(std::io::BufWriter::new(file));
+        if batches.is_empty() {
+            writer.write(&RecordBatch::new_empty(canonical_schema()))?;
+        }
+        for batch in batches {
+            writer
+                .write(batch)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        return Ok(());
+    }
     let properties = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .build();
@@ -105,7 +127,11 @@ fn write_parquet(path: &Path, batches: &[RecordBatch]) -> Result<()> {
 }
 
 /// Splits the rows by the calendar month of their invoice date and writes one file per month.
-fn write_months(dir: &Path, batches: &[RecordBatch]) -> Result<Vec<(PathBuf, usize)>> {
+fn write_months(
+    dir: &Path,
+    batches: &[RecordBatch],
+    format: FileFormat,
+) -> Result<Vec<(PathBuf, usize)>> {
     let mut months: BTreeMap<(i64, u32), Vec<RecordBatch>> = BTreeMap::new();
     for batch in batches {
         for (month, part) in split_by_month(batch)? {
@@ -114,8 +140,11 @@ fn write_months(dir: &Path, batches: &[RecordBatch]) -> Result<Vec<(PathBuf, usi
     }
     let mut written = Vec::with_capacity(months.len());
     for ((year, month), parts) in months {
-        let path = dir.join(format!("month={year:04}-{month:02}/part-0.parquet"));
-        write_parquet(&path, &parts)?;
+        let path = dir.join(format!(
+            "month={year:04}-{month:02}/part-0.{}",
+            format.extension()
+        ));
+        write_canonical(&path, &parts, format)?;
         written.push((path, parts.iter().map(RecordBatch::num_rows).sum()));
     }
     Ok(written)

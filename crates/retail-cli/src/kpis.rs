@@ -44,7 +44,7 @@ pub struct KpisArgs {
     #[arg(long)]
     show_sql: bool,
     /// Run the suite on the Apache DataFusion Ballista scheduler at this URL (df://HOST:PORT);
-    /// the files must then be canonical Parquet (`retail convert`) that every executor can
+    /// the files must then be canonical Parquet or CSV (`retail convert`) that every executor can
     /// open.
     #[cfg(feature = "distributed")]
     #[arg(long, value_name = "URL")]
@@ -145,7 +145,7 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport]) -> Result<String> {
         .collect();
     if sources.is_empty() {
         // A cluster run: the executors read the files, there is no ingest report here.
-        text += "Sources: canonical Parquet, read by the cluster's executors\n\n";
+        text += "Sources: canonical files, read by the cluster's executors\n\n";
     } else {
         text += &format!("Sources: {}\n\n", sources.join(", "));
     }

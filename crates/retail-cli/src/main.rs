@@ -76,7 +76,7 @@ enum Command {
     /// Write the dashboard: one self-contained HTML file (inline SVG charts, works offline)
     /// with KPI tiles, customer insights, sales performance, forecasts and product bundles.
     Report(report::ReportArgs),
-    /// Write any supported export as canonical Parquet (docs/schema.md): one file, or one per
+    /// Write any supported export as canonical Parquet or CSV (docs/schema.md): one file, or one per
     /// month for distributed engines and other Parquet readers.
     Convert(convert::ConvertArgs),
     /// Start an Apache DataFusion Ballista scheduler and executors in this process on loopback

@@ -21,7 +21,7 @@ pub struct SqlArgs {
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Run on the Apache DataFusion Ballista scheduler at this URL (df://HOST:PORT); the files
-    /// must then be canonical Parquet (`retail convert`) that every executor can open.
+    /// must then be canonical Parquet or CSV (`retail convert`) that every executor can open.
     #[cfg(feature = "distributed")]
     #[arg(long, value_name = "URL")]
     cluster: Option<String>,

@@ -1162,6 +1162,31 @@ mod distributed {
         let remote: serde_json::Value = serde_json::from_str(&stdout(&remote)).unwrap();
         close(&local["kpis"], &remote["kpis"], "kpis");
 
+        // The same from canonical CSV month files.
+        let csv_months = dir.path().join("sales_csv");
+        let out = retail(&[
+            "convert",
+            "--out",
+            csv_months.to_str().unwrap(),
+            "--partition-by",
+            "month",
+            "--format",
+            "csv",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(csv_months.join("month=2011-06/part-0.csv").is_file());
+        let remote = retail(&[
+            "kpis",
+            "--cluster",
+            &url,
+            csv_months.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(remote.status.success(), "{}", stderr(&remote));
+        let remote: serde_json::Value = serde_json::from_str(&stdout(&remote)).unwrap();
+        close(&local["kpis"], &remote["kpis"], "kpis from CSV");
+
         let sql = "SELECT COUNT(*) AS line_count, \
                    SUM(CASE WHEN line_kind = 'cancellation' THEN 1 ELSE 0 END) AS cancellations \
                    FROM sales";

@@ -5,7 +5,7 @@
 //! the cluster's scheduler, so [`crate::KpiSuite::run`] and [`crate::run_sql`] work on it
 //! unchanged. Two things differ from a local run, and this module handles both:
 //! - the executors read `sales` themselves, so it must be files they can reach (canonical
-//!   Parquet: [`register_sales_parquet`]), not batches in the client's memory;
+//!   Parquet or CSV: [`register_sales_files`]), not batches in the client's memory;
 //! - the suite's stage tables become views (a plan, sent along with each query) instead of
 //!   tables materialised in the client's memory ([`is_distributed`]).
 //!
@@ -18,6 +18,7 @@ use std::sync::Arc;
 use arrow::datatypes::DataType;
 use ballista::prelude::SessionContextExt;
 use ballista_core::config::BallistaConfig;
+use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -66,61 +67,179 @@ pub fn is_distributed(ctx: &SessionContext) -> bool {
         .is_some()
 }
 
-/// Registers canonical Parquet files (or directories of them, read recursively, such as the
-/// month partitions `retail convert --partition-by month` writes) as the table `sales`.
+/// What `sales` is read from on a cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SalesFileFormat {
+    /// `.parquet` files with the canonical columns (extra columns are ignored).
+    Parquet,
+    /// `.csv` files with a header of exactly the canonical columns, in order.
+    Csv,
+}
+
+impl SalesFileFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            SalesFileFormat::Parquet => ".parquet",
+            SalesFileFormat::Csv => ".csv",
+        }
+    }
+}
+
+/// Registers canonical files, or directories of them read recursively (such as the month
+/// partitions `retail convert --partition-by month` writes), as the table `sales`: Parquet
+/// (`.parquet`) or CSV (`.csv`, the canonical header), told apart by their extension.
 ///
 /// The paths are made absolute: every executor must be able to open them (a shared directory
-/// when the executors are on other machines). Every file's columns are checked against the
-/// canonical schema first, so a raw export registered by mistake is an error naming the file
-/// and the column, not a table of nulls.
-pub async fn register_sales_parquet(
+/// when the executors are on other machines). Every file is checked against the canonical
+/// schema first (Parquet: each column's presence and type; CSV: the header), so a raw export
+/// registered by mistake is an error naming the file and the column, not a table of nulls.
+pub async fn register_sales_files(
     ctx: &SessionContext,
     paths: &[PathBuf],
 ) -> Result<(), MetricsError> {
     if paths.is_empty() {
         return Err(MetricsError::InvalidParameter {
             parameter: "files",
-            message: "no Parquet file or directory given".to_string(),
+            message: "no canonical Parquet or CSV file or directory given".to_string(),
         });
     }
-    let options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(not_canonical(path, "no such file or directory".to_string()));
+        }
+        let before = files.len();
+        collect_files(path, &mut files).map_err(|e| not_canonical(path, e.to_string()))?;
+        if files.len() == before {
+            return Err(not_canonical(
+                path,
+                "no .parquet or .csv file in it".to_string(),
+            ));
+        }
+    }
+    let format = files[0].1;
+    if let Some((other, _)) = files.iter().find(|(_, f)| *f != format) {
+        return Err(not_canonical(
+            other,
+            format!(
+                "a mix of {} and {} files; give one format",
+                format.extension(),
+                if format == SalesFileFormat::Parquet {
+                    ".csv"
+                } else {
+                    ".parquet"
+                }
+            ),
+        ));
+    }
+    let options = match format {
+        SalesFileFormat::Parquet => ListingOptions::new(Arc::new(ParquetFormat::default())),
+        SalesFileFormat::Csv => {
+            ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
+        }
+    }
+    .with_file_extension(format.extension());
     let schema = canonical_schema();
     let mut urls = Vec::with_capacity(paths.len());
     for path in paths {
         let url = listing_url(path)?;
-        let found = options
-            .infer_schema(&ctx.state(), &url)
-            .await
-            .map_err(|e| not_canonical(path, e.to_string()))?;
-        for field in schema.fields() {
-            match found.field_with_name(field.name()) {
-                Err(_) => {
-                    return Err(not_canonical(
-                        path,
-                        format!("it has no column '{}'", field.name()),
-                    ));
-                }
-                Ok(have) if !same_type(have.data_type(), field.data_type()) => {
-                    return Err(not_canonical(
-                        path,
-                        format!(
-                            "column '{}' is {}, the canonical schema has {}",
-                            field.name(),
-                            have.data_type(),
-                            field.data_type()
-                        ),
-                    ));
-                }
-                Ok(_) => {}
-            }
+        if format == SalesFileFormat::Parquet {
+            let found = options
+                .infer_schema(&ctx.state(), &url)
+                .await
+                .map_err(|e| not_canonical(path, e.to_string()))?;
+            check_parquet_columns(path, &found)?;
         }
         urls.push(url);
+    }
+    if format == SalesFileFormat::Csv {
+        for (file, _) in &files {
+            check_csv_header(file)?;
+        }
     }
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);
     ctx.register_table(SALES_TABLE, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
+/// The `.parquet` and `.csv` files at `path` (itself, or under it), with their format.
+fn collect_files(path: &Path, out: &mut Vec<(PathBuf, SalesFileFormat)>) -> std::io::Result<()> {
+    let metadata = std::fs::metadata(path)?;
+    if metadata.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            let hidden = entry
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(['.', '_']));
+            if !hidden {
+                collect_files(&entry, out)?;
+            }
+        }
+    } else {
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".parquet") {
+            out.push((path.to_path_buf(), SalesFileFormat::Parquet));
+        } else if name.ends_with(".csv") {
+            out.push((path.to_path_buf(), SalesFileFormat::Csv));
+        }
+    }
+    Ok(())
+}
+
+fn check_parquet_columns(
+    path: &Path,
+    found: &arrow::datatypes::Schema,
+) -> Result<(), MetricsError> {
+    for field in canonical_schema().fields() {
+        match found.field_with_name(field.name()) {
+            Err(_) => {
+                return Err(not_canonical(
+                    path,
+                    format!("it has no column '{}'", field.name()),
+                ));
+            }
+            Ok(have) if !same_type(have.data_type(), field.data_type()) => {
+                return Err(not_canonical(
+                    path,
+                    format!(
+                        "column '{}' is {}, the canonical schema has {}",
+                        field.name(),
+                        have.data_type(),
+                        field.data_type()
+                    ),
+                ));
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A CSV file is read by position, so its header must be the canonical columns in order.
+fn check_csv_header(path: &Path) -> Result<(), MetricsError> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| not_canonical(path, e.to_string()))?;
+    let mut header = String::new();
+    std::io::BufReader::new(file)
+        .read_line(&mut header)
+        .map_err(|e| not_canonical(path, e.to_string()))?;
+    let have: Vec<&str> = header.trim_end_matches(['\r', '\n']).split(',').collect();
+    let schema = canonical_schema();
+    let want: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    if let Some(i) = (0..want.len().max(have.len())).find(|&i| have.get(i) != want.get(i)) {
+        let message = match (have.get(i), want.get(i)) {
+            (Some(h), Some(w)) => format!("line 1, column {}: header '{h}', expected '{w}'", i + 1),
+            (None, Some(w)) => format!("line 1: the header ends before column '{w}'"),
+            (Some(h), None) => format!("line 1, column {}: '{h}' is not a canonical column", i + 1),
+            (None, None) => return Ok(()),
+        };
+        return Err(not_canonical(path, message));
+    }
     Ok(())
 }
 
@@ -138,7 +257,7 @@ fn listing_url(path: &Path) -> Result<ListingTableUrl, MetricsError> {
 }
 
 fn not_canonical(path: &Path, message: String) -> MetricsError {
-    MetricsError::NotCanonicalParquet {
+    MetricsError::NotCanonicalFile {
         path: path.to_path_buf(),
         message,
     }

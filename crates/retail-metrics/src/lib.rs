@@ -41,9 +41,9 @@ pub enum MetricsError {
         /// What went wrong.
         message: String,
     },
-    /// A file given as canonical Parquet is not (or cannot be read).
-    #[error("{}: not a canonical sales Parquet file: {message} (write one with `retail convert`)", path.display())]
-    NotCanonicalParquet {
+    /// A file given as canonical Parquet or CSV is not (or cannot be read).
+    #[error("{}: not a canonical sales file: {message} (write one with `retail convert`)", path.display())]
+    NotCanonicalFile {
         /// The file or directory.
         path: std::path::PathBuf,
         /// What does not fit.

@@ -301,7 +301,7 @@ mod distributed {
     use datafusion::dataframe::DataFrameWriteOptions;
     use datafusion::prelude::SessionContext;
     use retail_metrics::MetricsError;
-    use retail_metrics::distributed::{LocalCluster, connect, register_sales_parquet};
+    use retail_metrics::distributed::{LocalCluster, connect, register_sales_files};
 
     use super::*;
 
@@ -318,7 +318,7 @@ mod distributed {
 
     async fn cluster_json(cluster: &LocalCluster, paths: &[PathBuf]) -> serde_json::Value {
         let ctx = connect(cluster.url()).await.unwrap();
-        register_sales_parquet(&ctx, paths).await.unwrap();
+        register_sales_files(&ctx, paths).await.unwrap();
         KpiSuite::run(&ctx, &KpiOptions::default())
             .await
             .unwrap()
@@ -380,6 +380,29 @@ mod distributed {
             // And the values are the DuckDB reference's, not just the local run's.
             assert_same(&reference()["inputs"][name], &remote, name);
         }
+
+        // Canonical CSV (header, ISO timestamps) reads back to the same KPIs.
+        let batches = sample_batches("or", samples::ONLINE_RETAIL);
+        let dir = tempfile::tempdir().unwrap();
+        sales_context(batches)
+            .unwrap()
+            .table("sales")
+            .await
+            .unwrap()
+            .write_csv(
+                dir.path().to_str().unwrap(),
+                DataFrameWriteOptions::new(),
+                None,
+            )
+            .await
+            .unwrap();
+        let remote = cluster_json(&cluster, &[dir.path().to_path_buf()]).await;
+        let name = "online_retail_sample";
+        assert_same(
+            &reference()["inputs"][name],
+            &remote,
+            "online_retail_sample as CSV",
+        );
     }
 
     /// How Ballista's scheduler cuts each KPI into stages (docs/distributed.md prints this
@@ -401,7 +424,7 @@ mod distributed {
         write_parquet(sample_batches("ss", samples::SUPERSTORE), dir.path()).await;
         let ctx = SessionContext::new_with_config(SessionConfig::new_with_ballista());
         assert!(retail_metrics::distributed::is_distributed(&ctx));
-        register_sales_parquet(&ctx, &[dir.path().to_path_buf()])
+        register_sales_files(&ctx, &[dir.path().to_path_buf()])
             .await
             .unwrap();
         retail_metrics::suite::register_stages(&ctx).await.unwrap();
@@ -443,7 +466,7 @@ mod distributed {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_file_that_is_not_canonical_parquet_is_named_with_its_column() {
+    async fn a_file_that_is_not_canonical_is_named_with_its_column() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = SessionContext::new();
         let path = dir.path().join("raw.parquet");
@@ -452,11 +475,11 @@ mod distributed {
             path.display()
         );
         ctx.sql(&copy).await.unwrap().collect().await.unwrap();
-        let err = register_sales_parquet(&ctx, std::slice::from_ref(&path))
+        let err = register_sales_files(&ctx, std::slice::from_ref(&path))
             .await
             .unwrap_err();
         assert!(
-            matches!(err, MetricsError::NotCanonicalParquet { .. }),
+            matches!(err, MetricsError::NotCanonicalFile { .. }),
             "{err:?}"
         );
         let text = err.to_string();
@@ -465,8 +488,29 @@ mod distributed {
             "{text}"
         );
 
+        let csv = dir.path().join("raw.csv");
+        std::fs::write(
+            &csv,
+            "invoice_id,timestamp,customer\nA1,2011-01-01T00:00:00,7\n",
+        )
+        .unwrap();
+        let err = register_sales_files(&ctx, std::slice::from_ref(&csv))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("raw.csv")
+                && err.contains("line 1, column 3: header 'customer', expected 'customer_id'"),
+            "{err}"
+        );
+        let err = register_sales_files(&ctx, &[path.clone(), csv])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a mix of .parquet and .csv files"), "{err}");
+
         let missing = dir.path().join("nowhere.parquet");
-        let err = register_sales_parquet(&ctx, &[missing])
+        let err = register_sales_files(&ctx, &[missing])
             .await
             .unwrap_err()
             .to_string();
