@@ -60,6 +60,13 @@ fn mining(c: &mut Criterion) {
                 |b| b.iter(|| black_box(miner.mine(&baskets).expect("mine").len())),
             );
         }
+        // Parallel FP-growth (group-dependent shards, Spark's layout): the same result, with
+        // the shards' replicated work.
+        let sharded = FpGrowth::new(min).with_threads(2).expect("threads");
+        group.bench_function(
+            format!("sharded_8/{name}/support_{support}/threads_2"),
+            |b| b.iter(|| black_box(sharded.mine_sharded(&baskets, 8).expect("mine").len())),
+        );
         let closed = FpGrowth::new(min).with_target(ItemsetTarget::Closed);
         group.bench_function(format!("closed/{name}/support_{support}"), |b| {
             b.iter(|| black_box(closed.mine(&baskets).expect("mine").len()))
