@@ -51,6 +51,8 @@ import sys
 import tempfile
 import time
 
+from harness import check_markers, log, write_marked_block
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
 REQUIREMENTS = os.path.join(HERE, "requirements-peers.txt")
@@ -69,10 +71,6 @@ LOG_TAIL = 25
 
 class SetupError(Exception):
     pass
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 def pins():
@@ -189,30 +187,20 @@ def demote(markdown, levels=2):
     return re.sub(r"^(#{1,6}) ", lambda m: "#" * min(6, len(m.group(1)) + levels) + " ", markdown, flags=re.M)
 
 
-def read_doc(path):
-    """(text of `path`, span of the marked block or None); an unpaired marker is an error."""
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
-    # A marker counts only on a line of its own (prose may quote it).
-    begin = re.search(rf"^{re.escape(BEGIN)}$", text, flags=re.M)
-    end = re.search(rf"^{re.escape(END)}$", text, flags=re.M)
-    i, j = (begin.start() if begin else -1), (end.start() if end else -1)
-    if i >= 0 and j > i:
-        return text, (i, j + len(END))
-    if i >= 0 or j >= 0:
-        raise SetupError(f"{path}: the markers {BEGIN} and {END} are not a pair in that order; fix the file first")
-    return text, None
+def check_doc(path):
+    """An unpaired marker in `path` is a SetupError, found before the run rather than after it."""
+    try:
+        check_markers(path, BEGIN, END)
+    except ValueError as e:
+        raise SetupError(f"{path}: {e}") from None
 
 
 def write_block(path, block):
     """Replace the marked block of `path` (appended with its markers when absent)."""
-    text, span = read_doc(path)
-    wrapped = f"{BEGIN}\n{block.rstrip()}\n{END}"
-    if span:
-        text = text[:span[0]] + wrapped + text[span[1]:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + wrapped + "\n"
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    try:
+        write_marked_block(path, block, BEGIN, END)
+    except ValueError as e:
+        raise SetupError(f"{path}: {e}") from None
 
 
 def main():
@@ -238,7 +226,7 @@ def main():
 
     try:
         if not args.out:
-            read_doc(DOC)  # an unpaired marker stops the run now, not after it
+            check_doc(DOC)  # an unpaired marker stops the run now, not after it
         python = setup_venv(venv, args.dry_run)
         if args.dry_run:
             if not args.no_build:

@@ -101,7 +101,7 @@ import tempfile
 import time
 from fractions import Fraction
 
-from harness import cpu_model, git_describe, run_child_timed
+from harness import cpu_model, emit_report, git_describe, log, run_child_timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
@@ -118,10 +118,6 @@ DATASETS = {
 TOOL_NAMES = ("ours", "ours-1t", "pyfim", "mlxtend")
 LABEL = {"ours": "ours", "ours-1t": "ours, 1 thread", "pyfim": "pyfim", "mlxtend": "mlxtend"}
 EXIT_SKIPPED = 3  # mlxtend child: memory guard refused to start
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 def min_count_for(fraction, n):
@@ -636,10 +632,7 @@ def bench(args):
                 log(f"note: {d}: only {', '.join(agreed[d]) or 'no tool'} answered; nothing to compare with")
         report = build_report(args, tools, info, versions, baselines, notes, inputs, results, skip, status,
                               answers, extras, reference, warmup, rounds, mem_limit)
-        sys.stdout.write(report)
-        if args.out:
-            with open(args.out, "w", encoding="utf-8") as fo:
-                fo.write(report)
+        emit_report(report, args.out)
         return 0
     finally:
         if tmpdir:

@@ -81,7 +81,7 @@ import sys
 import tempfile
 import time
 
-from harness import cpu_model, mib, run_child
+from harness import cpu_model, emit_report, log, mib, run_child
 
 HORIZON = 12
 LL_TOL = 1e-5
@@ -103,10 +103,6 @@ SIZES = {
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "NUMBA_NUM_THREADS": "1"}
 FIRST_MONDAY = datetime.date(2022, 1, 3)
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 class BenchError(Exception):
@@ -694,10 +690,7 @@ def bench(args):
         if problems:
             raise Mismatch(problems)
         report = build_report(args, ours, peers, answers, notes)
-        sys.stdout.write(report)
-        if args.out:
-            with open(args.out, "w", encoding="utf-8") as fo:
-                fo.write(report)
+        emit_report(report, args.out)
         return 0
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

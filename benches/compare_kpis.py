@@ -78,7 +78,7 @@ import sys
 import tempfile
 import time
 
-from harness import cpu_model, git_describe, mib, run_child
+from harness import cpu_model, emit_report, git_describe, log, mib, run_child
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
@@ -125,10 +125,6 @@ PRICE_BANDS = {0: "< 0", 1: "[0, 1)", 2: "[1, 2)", 3: "[2, 5)", 4: "[5, 10)", 5:
                6: "[20, 50)", 7: "[50, \u221e)", 8: "unknown"}
 DISCOUNT_BANDS = {0: "none", 1: "up to 20%", 2: "up to 40%", 3: "above 40%"}
 SEGMENTS = ("Champions", "Loyal", "New", "Promising", "At risk", "Hibernating")
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 def sql_str(s):
@@ -1315,10 +1311,7 @@ def bench(args):
 
         report = build_report(args, tools, versions, baselines, notes, inputs, results, rows_seen,
                               threads_seen, check_tables, warmup, rounds, check)
-        sys.stdout.write(report)
-        if args.out:
-            with open(args.out, "w", encoding="utf-8") as fo:
-                fo.write(report)
+        emit_report(report, args.out)
         return 0
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)

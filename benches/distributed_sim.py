@@ -80,7 +80,7 @@ import tempfile
 import time
 from fractions import Fraction
 
-from harness import cpu_model, git_describe, mib, run_child
+from harness import check_markers, cpu_model, git_describe, log, mib, run_child, write_marked_block
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSPACE = os.path.dirname(HERE)
@@ -101,10 +101,6 @@ QUEST_BASKETS = 5_000_000
 QUICK_DATASETS = ("retail",)
 FORECAST_INPUT = "online_retail/online_retail.csv.gz"
 TOP, QUICK_TOP = 1000, 40
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 class BenchError(Exception):
@@ -468,26 +464,13 @@ def build_report(args, started, version, fp, fc, command):
     return "\n".join(lines)
 
 
-def marked_span(text, path):
-    """The span of the marked block in `text` (markers on lines of their own), or None."""
-    begin = re.search(rf"^{re.escape(BEGIN)}$", text, flags=re.M)
-    end = re.search(rf"^{re.escape(END)}$", text, flags=re.M)
-    if begin and end and end.start() > begin.start():
-        return begin.start(), end.end()
-    if begin or end:
-        raise BenchError(f"{path}: the markers {BEGIN} and {END} are not a pair in that order; fix the file first")
-    return None
-
-
 def write_block(path, block):
     """Replace the marked block of `path`; append it with its markers when absent (the file
     created with HEADING when missing)."""
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else f"{HEADING}\n"
-    span = marked_span(text, path)
-    wrapped = f"{BEGIN}\n{block.rstrip()}\n{END}"
-    text = text[:span[0]] + wrapped + text[span[1]:] if span else text.rstrip("\n") + "\n\n" + wrapped + "\n"
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    try:
+        write_marked_block(path, block, BEGIN, END, new_file=f"{HEADING}\n")
+    except ValueError as e:
+        raise BenchError(f"{path}: {e}") from None
 
 
 # ============================================================================ main
@@ -583,8 +566,11 @@ def main():
         if args.dry_run:
             dry_run(args, datasets, top)
             return 0
-        if args.out and os.path.exists(args.out):
-            marked_span(open(args.out, encoding="utf-8").read(), args.out)  # unpaired markers: stop now
+        if args.out:
+            try:
+                check_markers(args.out, BEGIN, END)  # unpaired markers: stop now
+            except ValueError as e:
+                raise BenchError(f"{args.out}: {e}") from None
         args.bin = os.path.abspath(args.bin)
         check_inputs(args, datasets)
         version = binary_version(args.bin)

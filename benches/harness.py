@@ -3,7 +3,9 @@ and describing the machine."""
 
 import os
 import platform
+import re
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -81,6 +83,52 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor() or "?"
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def marked_span(text, begin, end):
+    """The span of the block between the marker lines `begin` and `end` in `text` (each counts
+    only on a line of its own: prose may quote it), or None; ValueError for an unpaired marker."""
+    b = re.search(rf"^{re.escape(begin)}$", text, flags=re.M)
+    e = re.search(rf"^{re.escape(end)}$", text, flags=re.M)
+    if b and e and e.start() > b.start():
+        return b.start(), e.end()
+    if b or e:
+        raise ValueError(f"the markers {begin} and {end} are not a pair in that order; fix the file first")
+    return None
+
+
+def check_markers(path, begin, end):
+    """Raise ValueError now (before a long run) when `path` has an unpaired marker."""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            marked_span(f.read(), begin, end)
+
+
+def write_marked_block(path, block, begin, end, new_file=""):
+    """Replace the marked block of `path` with `block`; append it with its markers when absent
+    (a missing file starts as `new_file`)."""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    else:
+        text = new_file
+    span = marked_span(text, begin, end)
+    wrapped = f"{begin}\n{block.rstrip()}\n{end}"
+    text = text[:span[0]] + wrapped + text[span[1]:] if span else text.rstrip("\n") + "\n\n" + wrapped + "\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def emit_report(report, out=None):
+    """Print the report and, with `out`, also write it there."""
+    sys.stdout.write(report)
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(report)
 
 
 def git_describe(workspace):

@@ -17,6 +17,12 @@ fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
 
+/// The run failed with exit status `code` and its message on stderr contains `needle`.
+fn assert_fails(out: &Output, code: i32, needle: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
 /// Drops the timing line, the only part of the table that changes between runs.
 fn without_timings(text: &str) -> String {
     text.lines()
@@ -103,12 +109,7 @@ fn inspect_json_carries_the_report_and_schema() {
     assert_eq!(file["samples"][0]["column"], "Quantity");
 
     let strict = retail(&["inspect", path.to_str().unwrap(), "--strict"]);
-    assert_eq!(strict.status.code(), Some(1));
-    assert!(
-        stderr(&strict).contains("line 3, column 'Quantity': unparsable number"),
-        "{}",
-        stderr(&strict)
-    );
+    assert_fails(&strict, 1, "line 3, column 'Quantity': unparsable number");
 }
 
 #[test]
@@ -124,12 +125,7 @@ fn errors_name_the_file_and_exit_codes_follow_convention() {
     let usage = retail(&["inspect", "--format", "yaml"]);
     assert_eq!(usage.status.code(), Some(2));
     let bad_encoding = retail(&["inspect", "--encoding", "ebcdic"]);
-    assert_eq!(bad_encoding.status.code(), Some(2));
-    assert!(
-        stderr(&bad_encoding).contains("expected utf-8 or windows-1252"),
-        "{}",
-        stderr(&bad_encoding)
-    );
+    assert_fails(&bad_encoding, 2, "expected utf-8 or windows-1252");
 
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("prices.csv");
@@ -244,12 +240,7 @@ fn kpis_csv_and_out_files_for_programs() {
     assert!(dir.path().join("sales_by_week.parquet").is_file());
 
     let csv_only = retail(&["kpis", "--format", "csv"]);
-    assert_eq!(csv_only.status.code(), Some(1));
-    assert!(
-        stderr(&csv_only).contains("--kpi NAME"),
-        "{}",
-        stderr(&csv_only)
-    );
+    assert_fails(&csv_only, 1, "--kpi NAME");
     let unknown = retail(&["kpis", "--kpi", "profitability"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(
@@ -362,8 +353,7 @@ fn next_basket_evaluation_matches_its_snapshot() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_snapshot("next_basket_online_retail_sample.txt", &stdout(&out));
     let bad = retail(&["next-basket", "--decay", "1.5"]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("decay"), "{}", stderr(&bad));
+    assert_fails(&bad, 1, "decay");
 }
 
 fn airpassengers_csv(dir: &std::path::Path) -> std::path::PathBuf {
@@ -433,8 +423,7 @@ fn forecast_of_a_plain_series_matches_its_snapshot_and_json_carries_the_model() 
     assert!(f["upper_80"].as_f64().unwrap() < f["upper_95"].as_f64().unwrap());
 
     let bad = retail(&["forecast", "--series", path, "--model", "XYZ"]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("'XYZ'"), "{}", stderr(&bad));
+    assert_fails(&bad, 1, "'XYZ'");
 }
 
 #[test]
@@ -552,12 +541,7 @@ fn bundles_mined_shard_by_shard_equal_one_run() {
     assert_eq!(merged, expected);
 
     let out = retail(&["mine-shard", "tests/data/hostile_online_retail.csv"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("hostile_online_retail.csv: not a Parquet file"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 1, "hostile_online_retail.csv: not a Parquet file");
 }
 
 /// The distributed map of docs/distributed.md: three tasks (`--partition K/3`, separate
@@ -610,12 +594,7 @@ fn forecast_partitions_together_equal_one_run() {
         );
     }
     let out = retail(&["forecast", "--partition", "1/2"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("the total is one series"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 1, "the total is one series");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -942,21 +921,11 @@ fn report_renders_in_headless_chromium_without_console_messages() {
 #[test]
 fn report_errors_name_the_problem_and_set_the_exit_code() {
     let out = retail(&["report", "--horizon", "0"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("--horizon must be at least 1"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 1, "--horizon must be at least 1");
     let out = retail(&["report", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
     let out = retail(&["report", "/no/such/sales.csv", "--out", "/tmp/never.html"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("/no/such/sales.csv"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 1, "/no/such/sales.csv");
 }
 
 /// Every row of a converted file, read back with the parquet crate: (month directory,
@@ -1060,11 +1029,9 @@ fn convert_writes_canonical_parquet_one_file_per_month() {
         "--partition-by",
         "month",
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is a file"), "{}", stderr(&out));
+    assert_fails(&out, 1, "is a file");
     let out = retail(&["convert", "--out", out_dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    assert_fails(&out, 1, "is a directory");
 }
 
 /// Feature `distributed`: `retail cluster` in one process, `retail kpis --cluster` and
@@ -1222,8 +1189,7 @@ mod distributed {
             "localhost:50050",
             months.to_str().unwrap(),
         ]);
-        assert_eq!(out.status.code(), Some(1));
-        assert!(stderr(&out).contains("df://HOST:PORT"), "{}", stderr(&out));
+        assert_fails(&out, 1, "df://HOST:PORT");
         drop(cluster);
     }
 }
