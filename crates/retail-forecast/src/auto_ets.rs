@@ -8,7 +8,8 @@
 //! components need strictly positive data. Unlike R, which refuses seasons longer than 24,
 //! weekly data keeps its season of 52: the linear models concentrate their initial states
 //! out exactly, so the search stays small. Every candidate is screened with a quick fit and
-//! the best two are refitted with the full search ([`AutoEts::with_polish`]).
+//! the best two are refitted with the full search when they are within 4 criterion units of
+//! the best screened one ([`AutoEts::with_polish`]).
 //!
 //! Documented fallbacks (never a NaN forecast): a constant series gets `ETS(A,N,N)` with
 //! α = 0.9999 and a zero variance; a series too short for any model is an error that names
@@ -19,6 +20,11 @@ use serde::Serialize;
 use crate::ForecastError;
 use crate::ets::{Effort, ErrorKind, Ets, EtsParams, EtsSpec, FittedEts, SeasonKind, TrendKind};
 use crate::forecast::{Fit, Forecast, Predict};
+
+/// Screened candidates further than this from the best screened criterion value are not
+/// refitted: the full search moves a criterion by well under one unit on all but rare
+/// series, so a candidate this far behind does not overtake.
+const POLISH_MARGIN: f64 = 4.0;
 
 /// The criterion that picks the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -129,7 +135,8 @@ impl AutoEts {
     /// 2; `usize::MAX` fits every candidate fully, 0 keeps the screening fits).
     ///
     /// Every candidate is first fitted from R's start values only (the screen); the best
-    /// `polish` by the criterion are then fitted from every start, and the best of all wins.
+    /// `polish` by the criterion (those within 4 units of the best) are then fitted from
+    /// every start, and the best of all wins.
     /// The full search reaches higher likelihoods on hard series, at several times the cost.
     pub fn with_polish(mut self, polish: usize) -> AutoEts {
         self.polish = polish;
@@ -205,7 +212,12 @@ impl AutoEts {
         if !everything_full {
             // Polish the best screened candidates (ties stay in candidate order).
             fits.sort_by(|a, b| a.0.total_cmp(&b.0));
-            for (value, fitted) in fits.iter_mut().take(self.polish) {
+            let best_screened = fits.first().map_or(f64::INFINITY, |f| f.0);
+            for (value, fitted) in fits
+                .iter_mut()
+                .take(self.polish)
+                .take_while(|(value, _)| *value <= best_screened + POLISH_MARGIN)
+            {
                 if let Ok(full) = fit(fitted.spec, Effort::Full) {
                     let full_value = self.criterion.of(&full);
                     if full_value < *value {

@@ -237,6 +237,50 @@ fn run(
     m: usize,
     p: &EtsParams,
     y: &[f64],
+    fitted: Option<&mut [f64]>,
+) -> Option<Pass> {
+    use ErrorKind as E;
+    use SeasonKind as S;
+    use TrendKind as T;
+    // One copy of the loop per model, with the spec a constant: the per-step branches on the
+    // components fold away (the filter is most of a fit's time).
+    macro_rules! specialised {
+        ($(($e:ident, $t:ident, $s:ident)),*) => {
+            match (spec.error, spec.trend, spec.season) {
+                $((E::$e, T::$t, S::$s) => filter(
+                    EtsSpec { error: E::$e, trend: T::$t, season: S::$s }, m, p, y, fitted,
+                ),)*
+            }
+        };
+    }
+    specialised!(
+        (Additive, None, None),
+        (Additive, None, Additive),
+        (Additive, None, Multiplicative),
+        (Additive, Additive, None),
+        (Additive, Additive, Additive),
+        (Additive, Additive, Multiplicative),
+        (Additive, Damped, None),
+        (Additive, Damped, Additive),
+        (Additive, Damped, Multiplicative),
+        (Multiplicative, None, None),
+        (Multiplicative, None, Additive),
+        (Multiplicative, None, Multiplicative),
+        (Multiplicative, Additive, None),
+        (Multiplicative, Additive, Additive),
+        (Multiplicative, Additive, Multiplicative),
+        (Multiplicative, Damped, None),
+        (Multiplicative, Damped, Additive),
+        (Multiplicative, Damped, Multiplicative)
+    )
+}
+
+#[inline(always)]
+fn filter(
+    spec: EtsSpec,
+    m: usize,
+    p: &EtsParams,
+    y: &[f64],
     mut fitted: Option<&mut [f64]>,
 ) -> Option<Pass> {
     let phi = p.phi.unwrap_or(1.0);
@@ -252,6 +296,9 @@ fn run(
         }
     }
     let (mut sse, mut sum_log) = (0.0, 0.0);
+    // Σ ln|ŷ| as the log of running products, taken before they can leave f64's range: one
+    // `ln` per dozens of steps instead of one per step (a quarter of a fit's time otherwise).
+    let mut product = 1.0f64;
     let multiplicative_error = spec.error == ErrorKind::Multiplicative;
     for (i, &obs) in y.iter().enumerate() {
         let t = i + 1;
@@ -273,7 +320,17 @@ fn run(
             }
             let e = (obs - yhat) / yhat;
             sse += e * e;
-            sum_log += yhat.abs().ln();
+            // |ŷ| ≥ TOL here; huge values go straight to the sum, so the product stays finite.
+            let size = yhat.abs();
+            if size > 1e100 {
+                sum_log += size.ln();
+            } else {
+                product *= size;
+            }
+            if !(1e-150..=1e150).contains(&product) {
+                sum_log += product.ln();
+                product = 1.0;
+            }
         } else {
             let e = obs - yhat;
             sse += e * e;
@@ -306,6 +363,7 @@ fn run(
         }
         l = l_new;
     }
+    sum_log += product.ln();
     if !(sse.is_finite() && l.is_finite() && b.is_finite()) {
         return None;
     }
@@ -610,6 +668,13 @@ fn concentrated_states(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<V
         gamma.unwrap_or(0.0),
         phi.unwrap_or(1.0),
     );
+    if !spec.has_season() {
+        return if spec.has_trend() {
+            concentrated_level_slope::<3>(alpha, beta, phi, y)
+        } else {
+            concentrated_level_slope::<2>(alpha, beta, phi, y)
+        };
+    }
     // Affine forms: value = c + coef · x, stored as [c, coef...] (k + 1 numbers).
     let w = k + 1;
     let mut level = vec![0.0; w];
@@ -636,61 +701,119 @@ fn concentrated_states(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<V
             }
         }
     }
-    let mut xtx = vec![0.0; k * k];
-    let mut xtz = vec![0.0; k];
+    // Row i of the design holds ŷ_i's coefficients on the states; z_i = y_i − ŷ_i's constant.
+    let n = y.len();
+    let mut design = vec![0.0; n * k];
+    let mut z = vec![0.0; n];
     let mut q = vec![0.0; w];
-    let mut yhat = vec![0.0; w];
     let mut s_old = vec![0.0; w];
-    for (i, &obs) in y.iter().enumerate() {
-        let t = i + 1;
+    let mut p_minus_q = vec![0.0; w];
+    let trend = spec.has_trend();
+    for (i, (&obs, row)) in y.iter().zip(design.chunks_exact_mut(k)).enumerate() {
+        let slot = if seasonal { ((i + 1) % m) * w } else { 0 };
         if seasonal {
-            let slot = (t % m) * w;
             s_old.copy_from_slice(&ring[slot..slot + w]);
         }
-        for j in 0..w {
-            let phib = phi * slope[j];
-            q[j] = if spec.has_trend() {
-                level[j] + phib
-            } else {
-                level[j]
-            };
-            yhat[j] = q[j] + if seasonal { s_old[j] } else { 0.0 };
+        if trend {
+            for ((q, l), b) in q.iter_mut().zip(&level).zip(&slope) {
+                *q = l + phi * b;
+            }
+        } else {
+            q.copy_from_slice(&level);
         }
-        // Residual e = obs − ŷ = (obs − c) − coef · x: accumulate the normal equations.
-        let z = obs - yhat[0];
-        for a in 0..k {
-            let xa = yhat[a + 1];
-            if xa == 0.0 {
-                continue;
-            }
-            xtz[a] += xa * z;
-            for bcol in a..k {
-                xtx[a * k + bcol] += xa * yhat[bcol + 1];
+        for ((r, q), s) in row.iter_mut().zip(&q[1..]).zip(&s_old[1..]) {
+            *r = q + s;
+        }
+        z[i] = obs - (q[0] + s_old[0]);
+        // Updates with p − q = obs − s_old − q (the constant carries obs, the forms 0); the
+        // season's update γ (obs − q − s_old) is the same p − q.
+        for (j, pmq) in p_minus_q.iter_mut().enumerate() {
+            *pmq = -s_old[j] - q[j];
+        }
+        p_minus_q[0] += obs;
+        for ((l, q), d) in level.iter_mut().zip(&q).zip(&p_minus_q) {
+            *l = q + alpha * d;
+        }
+        if trend {
+            for (b, d) in slope.iter_mut().zip(&p_minus_q) {
+                *b = phi * *b + beta * d;
             }
         }
-        // Updates with p − q = obs − s_old − q (affine: constant obs, minus forms).
-        for j in 0..w {
-            let obs_j = if j == 0 { obs } else { 0.0 };
-            let p_minus_q = obs_j - if seasonal { s_old[j] } else { 0.0 } - q[j];
-            let l_new = q[j] + alpha * p_minus_q;
-            if spec.has_trend() {
-                slope[j] = phi * slope[j] + beta * p_minus_q;
+        if seasonal {
+            for ((r, s), d) in ring[slot..slot + w].iter_mut().zip(&s_old).zip(&p_minus_q) {
+                *r = s + gamma * d;
             }
-            if seasonal {
-                let detrended = obs_j - q[j];
-                let slot = (t % m) * w;
-                ring[slot + j] = s_old[j] + gamma * (detrended - s_old[j]);
-            }
-            level[j] = l_new;
         }
     }
-    for a in 0..k {
-        for bcol in 0..a {
-            xtx[a * k + bcol] = xtx[bcol * k + a];
+    // The normal equations through matrixmultiply's blocked kernels (the hot spot of
+    // automatic seasonal ETS: one call per trial of the smoothing parameters).
+    // Few states (no season): plain loops beat the kernels' packing.
+    let (mut xtx, mut xtz) = if k < 16 {
+        let mut xtx = vec![0.0; k * k];
+        let mut xtz = vec![0.0; k];
+        for (row, z) in design.chunks_exact(k).zip(&z) {
+            for (a, &xa) in row.iter().enumerate() {
+                xtz[a] += xa * z;
+                for (g, xb) in xtx[a * k..(a + 1) * k].iter_mut().zip(row) {
+                    *g += xa * xb;
+                }
+            }
         }
-    }
+        (xtx, xtz)
+    } else {
+        let x = ndarray::ArrayView2::from_shape((n, k), &design).ok()?;
+        let xtx: Vec<f64> = x.t().dot(&x).iter().copied().collect();
+        (xtx, x.t().dot(&ndarray::ArrayView1::from(&z)).to_vec())
+    };
     solve_symmetric(&mut xtx, &mut xtz, k)?;
     Some(xtz)
+}
+
+/// [`concentrated_states`] without a season, on fixed-size forms: `W` = 2 (level) or 3
+/// (level and slope; β and φ unused when 2).
+fn concentrated_level_slope<const W: usize>(
+    alpha: f64,
+    beta: f64,
+    phi: f64,
+    y: &[f64],
+) -> Option<Vec<f64>> {
+    let trend = W == 3;
+    let mut level = [0.0; W];
+    level[1] = 1.0;
+    let mut slope = [0.0; W];
+    if trend {
+        slope[2] = 1.0;
+    }
+    let mut xtx = [[0.0; W]; W];
+    let mut xtz = [0.0; W];
+    for &obs in y {
+        let mut q = level;
+        if trend {
+            for (q, b) in q.iter_mut().zip(&slope) {
+                *q += phi * b;
+            }
+        }
+        let z = obs - q[0];
+        for a in 1..W {
+            xtz[a] += q[a] * z;
+            for b in 1..W {
+                xtx[a][b] += q[a] * q[b];
+            }
+        }
+        for j in 0..W {
+            let p_minus_q = if j == 0 { obs - q[0] } else { -q[j] };
+            level[j] = q[j] + alpha * p_minus_q;
+            if trend {
+                slope[j] = phi * slope[j] + beta * p_minus_q;
+            }
+        }
+    }
+    let k = W - 1;
+    let mut a: Vec<f64> = (1..W).flat_map(|i| xtx[i][1..].to_vec()).collect();
+    let mut b = xtz[1..].to_vec();
+    debug_assert_eq!(a.len(), k * k);
+    solve_symmetric(&mut a, &mut b, k)?;
+    Some(b)
 }
 
 /// Solves `A x = b` for symmetric positive (semi)definite `A` by Cholesky with a tiny ridge;
@@ -704,29 +827,21 @@ fn solve_symmetric(a: &mut [f64], b: &mut [f64], k: usize) -> Option<()> {
         a[i * k + i] += 1e-12 * scale;
     }
     for j in 0..k {
-        let mut d = a[j * k + j];
-        for p in 0..j {
-            d -= a[j * k + p] * a[j * k + p];
-        }
+        let (row_j, below) = a[j * k..].split_at_mut(k);
+        let d = row_j[j] - dot(&row_j[..j], &row_j[..j]);
         if d <= 0.0 {
             return None;
         }
         let d = d.sqrt();
-        a[j * k + j] = d;
-        for i in j + 1..k {
-            let mut s = a[i * k + j];
-            for p in 0..j {
-                s -= a[i * k + p] * a[j * k + p];
-            }
-            a[i * k + j] = s / d;
+        row_j[j] = d;
+        // Column j of L below the diagonal: L[i][j] = (A[i][j] − L_i·L_j) / L[j][j].
+        for row_i in below.chunks_exact_mut(k) {
+            row_i[j] = (row_i[j] - dot(&row_i[..j], &row_j[..j])) / d;
         }
     }
+    // L is in the lower triangle (row-major): forward then backward substitution.
     for i in 0..k {
-        let mut s = b[i];
-        for p in 0..i {
-            s -= a[i * k + p] * b[p];
-        }
-        b[i] = s / a[i * k + i];
+        b[i] = (b[i] - dot(&a[i * k..i * k + i], &b[..i])) / a[i * k + i];
     }
     for i in (0..k).rev() {
         let mut s = b[i];
@@ -736,6 +851,24 @@ fn solve_symmetric(a: &mut [f64], b: &mut [f64], k: usize) -> Option<()> {
         b[i] = s / a[i * k + i];
     }
     Some(())
+}
+
+/// `a · b` with four running sums, so the loop vectorises.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a4.zip(b4) {
+        for l in 0..4 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 
 /// How to fit an ETS model.
@@ -902,10 +1035,10 @@ impl Ets {
             }
         }
 
-        // Everything free, from the heuristic states and from the best so far.
+        // Everything free, from the heuristic states and from the best so far. Not for the
+        // linear models: their profile over the smoothing parameters is the exact likelihood.
         let full_dim = smoothing_len + layout.state_len();
-        let refine_all = (!spec.is_linear() && full_dim <= 30)
-            || (full_dim <= 8 && !(screen && spec.is_linear()));
+        let refine_all = !spec.is_linear() && full_dim <= 30;
         if !spec.is_linear()
             && !refine_all
             && let Some((_, p)) = best.clone()
