@@ -175,10 +175,13 @@ impl AutoEts {
                 candidates: Vec::new(),
             });
         }
-        let fit = |spec: EtsSpec, effort: Effort| {
+        let fit = |spec: EtsSpec, effort: Effort, linear_start: Option<EtsParams>| {
             Ets::new(spec, self.season_length)
                 .and_then(|m| m.with_max_evals(self.max_evals))
-                .map(|m| m.with_effort(effort))
+                .map(|m| match linear_start {
+                    Some(start) => m.with_effort(effort).with_linear_start(start),
+                    None => m.with_effort(effort),
+                })
                 .and_then(|m| m.fit(y))
         };
         let everything_full = self.polish == usize::MAX;
@@ -189,8 +192,29 @@ impl AutoEts {
         };
         let mut candidates = Vec::new();
         let mut fits: Vec<(f64, FittedEts)> = Vec::new();
+        let long_season = self.season_length > 24;
         for spec in self.candidates(y) {
-            match fit(spec, first) {
+            // The nonlinear models without a season, and with a long one, start their
+            // screening fit from the screened fit of their linear counterpart (fitted before
+            // them: additive error comes first).
+            let counterpart = EtsSpec {
+                error: ErrorKind::Additive,
+                trend: spec.trend,
+                season: match spec.season {
+                    SeasonKind::None => SeasonKind::None,
+                    _ => SeasonKind::Additive,
+                },
+            };
+            let linear_start = fits
+                .iter()
+                .map(|(_, f)| f)
+                .find(|f| {
+                    !spec.is_linear()
+                        && (long_season || spec.season == SeasonKind::None)
+                        && f.spec == counterpart
+                })
+                .map(|f| f.params.clone());
+            match fit(spec, first, linear_start) {
                 Ok(fitted) => {
                     let value = self.criterion.of(&fitted);
                     candidates.push(Candidate {
@@ -218,7 +242,7 @@ impl AutoEts {
                 .take(self.polish)
                 .take_while(|(value, _)| *value <= best_screened + POLISH_MARGIN)
             {
-                if let Ok(full) = fit(fitted.spec, Effort::Full) {
+                if let Ok(full) = fit(fitted.spec, Effort::Full, None) {
                     let full_value = self.criterion.of(&full);
                     if full_value < *value {
                         let name = full.spec.to_string();
