@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side weekly forecasting benchmark: ours vs statsforecast vs statsmodels, in one run.
+"""Side-by-side weekly forecasting benchmark: ours vs statsforecast, statsmodels and augurs, in one run.
 
 Automatic ETS (non-seasonal and season 52) and automatic ARIMA (season 52) on the
 deterministic synthetic weekly series of `retail_forecast::synthetic::weekly_series(count,
@@ -23,7 +23,11 @@ first N series of ours, so every peer's series is also one of ours):
           `AutoETS(season_length=1)`; statsmodels: no automatic ETS, so the same candidates as
           ours (crates/retail-forecast/src/auto_ets.rs: errors A/M, trends N/A/Ad, no season; M
           only on positive data) are each fitted with `ETSModel(..., initialization_method=
-          'estimated').fit(disp=False)` and the lowest AICc (R convention, below) is kept.
+          'estimated').fit(disp=False)` and the lowest AICc (R convention, below) is kept;
+          augurs (Rust): `augurs_ets::AutoETS::non_seasonal()` (the same six candidates) in
+          benches/augurs-peer, its own Cargo project (pinned augurs-ets 0.10.3), built by this
+          script into target/augurs-peer (needs cargo and crates.io the first time; `--augurs
+          0` skips it). augurs has no seasonal ETS and no ARIMA.
 * ets52   the same with season_length 52 (ours' candidates then add seasons A and M, never A
           error with M season: 15 models; statsmodels' M-season recursion is Holt-Winters'
           component form, a different model from R's, ours' and statsforecast's).
@@ -39,7 +43,8 @@ CSV` (one thread) prints the seconds of each task measured in-process (fits only
 time of a single-threaded loop, and the whole process' CPU time (os.wait4) is reported next to
 it as a cross-check. Peers: one child process per tool and task, BLAS/OpenMP/numba limited to
 one thread, one warm-up fit outside the timing; `time.process_time()` around each fit (the
-forecast is made after, untimed). Reported: series per CPU-second and ours / peer (> 1: ours
+forecast is made after, untimed); augurs, like ours, times its single-threaded loop in-process
+(`Instant` around each fit). Reported: series per CPU-second and ours / peer (> 1: ours
 faster), the median CPU time per series, and each process' peak RSS.
 
 Answer check (before any time is reported; exit code 2 "ABORTED: answers differ" otherwise):
@@ -53,8 +58,8 @@ Answer check (before any time is reported; exit code 2 "ABORTED: answers differ"
 * log-likelihoods are in one convention, R's (`forecast::ets`, `stats::arima`; see
   docs/forecast.md and crates/retail-forecast/tests/reference/README.md): ours' ETS loglik must
   equal an independent Python ETS recursion at ours' reported parameters; statsforecast's ETS
-  loglik and statsmodels' converted one (`llf + n/2 (log(2 pi / n) + 1)`) must equal the R
-  formula on their own fitted values; for ARIMA, statsmodels' exact likelihood
+  loglik, augurs' and statsmodels' converted one (`llf + n/2 (log(2 pi / n) + 1)`) must equal
+  the R formula on their own fitted values; for ARIMA, statsmodels' exact likelihood
   (`simple_differencing=True`, scale concentrated out) at ours' and at statsforecast's
   coefficients must equal their reported loglik. Tolerance 1e-5 * max(1, |loglik|).
 * automatic choices may legitimately differ: the share of series on which two tools chose the
@@ -96,13 +101,14 @@ TASKS = {
 # Series per tool and task: full run and --quick (explicit options override).
 SIZES = {
     "full": {"series": 1000, "seasonal_series": 300, "arima_series": 200, "ets": 1000, "arima": 10,
-             "sm_ets": 100, "sm_ets_seasonal": 10, "sm_arima": 50},
+             "sm_ets": 100, "sm_ets_seasonal": 10, "sm_arima": 50, "augurs": 1000},
     "quick": {"series": 100, "seasonal_series": 4, "arima_series": 10, "ets": 100, "arima": 2,
-              "sm_ets": 20, "sm_ets_seasonal": 2, "sm_arima": 5},
+              "sm_ets": 20, "sm_ets_seasonal": 2, "sm_arima": 5, "augurs": 100},
 }
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "NUMBA_NUM_THREADS": "1"}
 FIRST_MONDAY = datetime.date(2022, 1, 3)
+AUGURS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "augurs-peer")
 
 
 class BenchError(Exception):
@@ -445,6 +451,37 @@ def ours_answers(retail, task, series, workdir):
         return list(pool.map(lambda s: ours_cli_one(retail, task, s[0], s[1], workdir), series))
 
 
+def build_augurs(target_dir):
+    """Builds benches/augurs-peer (its own Cargo project) and returns the binary's path."""
+    argv = ["cargo", "build", "--quiet", "--release", "--locked", "--manifest-path",
+            os.path.join(AUGURS_DIR, "Cargo.toml"), "--target-dir", target_dir]
+    log(f"augurs: {shlex.join(argv)}")
+    p = subprocess.run(argv, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise BenchError(f"building the augurs peer failed (exit {p.returncode}; --augurs 0 skips it):\n"
+                         f"  $ {shlex.join(argv)}\n{p.stderr.strip()[-2000:]}")
+    return os.path.join(target_dir, "release", "augurs-peer")
+
+
+def run_augurs(binary, csv_path, series):
+    """augurs-peer on the first len(series) series of csv_path; its loglik checked by the R formula."""
+    argv = [binary, csv_path, str(len(series))]
+    log(f"augurs: {TASKS['ets1']['label']} on {len(series)} series")
+    out, err, rc, _, _, rss = run_child(argv, dict(os.environ, **ONE_THREAD))
+    if rc != 0:
+        raise BenchError(f"augurs failed (exit {rc}):\n  $ {shlex.join(argv)}\n{err.strip()[-3000:]}")
+    doc = json.loads(out.strip().splitlines()[-1])
+    by_id = dict(series)
+    for r in doc["results"]:
+        fitted = r.pop("fitted")
+        mt = ETS_NAME.match(r["model"])
+        if mt and len(fitted) == len(by_id[r["id"]]):
+            r["loglik_check"] = loglik_r(by_id[r["id"]], fitted, mt.group(1))
+            r["check_what"] = "R formula on its fitted values"
+    doc["rss"] = rss
+    return doc
+
+
 def run_peer(python, tool, task, series, ours_models, workdir):
     job = os.path.join(workdir, f"job_{tool}_{task}.json")
     with open(job, "w", encoding="utf-8") as f:
@@ -511,8 +548,8 @@ def gaps(values):
     return f"{statistics.median(v):+.3f}", f"{min(v):+.3f}", f"{max(v):+.3f}", len(v)
 
 
-def build_report(args, ours, peers, answers, notes):
-    lines = ["# Forecasting comparison: ours vs statsforecast vs statsmodels", ""]
+def build_report(args, ours, peers, answers, notes, series):
+    lines = ["# Forecasting comparison: ours vs statsforecast, statsmodels and augurs", ""]
     lines.append(f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
     lines.append(f"- command: `{shlex.join([sys.executable] + sys.argv)}` (cwd `{os.getcwd()}`)")
     lines.append(f"- machine: nproc {len(os.sched_getaffinity(0))}, CPU `{cpu_model()}`, "
@@ -528,7 +565,8 @@ def build_report(args, ours, peers, answers, notes):
                  f"{sum(t['seconds'] for t in ours['tasks'].values()):.2f} s of reported task time "
                  f"(wall {ours['wall']:.2f} s incl. writing the series), peak RSS {mib(ours['rss']):.1f} MiB")
     lines.append("- peers: one child process per tool and task, BLAS/OpenMP/numba on one thread, one warm-up "
-                 "fit outside the timing; CPU = sum of `time.process_time()` around each fit")
+                 "fit outside the timing; CPU = sum of `time.process_time()` around each fit (augurs, Rust: the "
+                 "sum of in-process `Instant` times of its single-threaded loop, like ours)")
     lines.append("- statsmodels ETS = ours' candidate list fitted one by one with `ETSModel(..., "
                  "initialization_method='estimated').fit(disp=False)`, lowest AICc in R's convention kept "
                  "(its M-season recursion is Holt-Winters' component form, another model than R's); statsmodels "
@@ -551,7 +589,7 @@ def build_report(args, ours, peers, answers, notes):
         o_rate = t["n"] / t["seconds"] if t["seconds"] > 0 else math.inf
         lines.append(f"| {TASKS[task]['label']} | **ours** | {t['n']:,} | {t['seconds']:.2f} | {o_rate:.2f} | — | — "
                      f"| {mib(ours['rss']):.1f} | {', '.join(f'{a} {b}' for a, b in t['top'])} |")
-        for tool in ("statsforecast", "statsmodels"):
+        for tool in ("statsforecast", "statsmodels", "augurs"):
             doc = peers.get((tool, task))
             if doc is None:
                 continue
@@ -572,7 +610,7 @@ def build_report(args, ours, peers, answers, notes):
     for task in args.tasks:
         mine = {r["id"]: r for r in answers[task]}
         label = TASKS[task]["label"]
-        for tool in ("statsforecast", "statsmodels"):
+        for tool in ("statsforecast", "statsmodels", "augurs"):
             doc = peers.get((tool, task))
             if doc is None:
                 continue
@@ -600,6 +638,17 @@ def build_report(args, ours, peers, answers, notes):
                                  f"{share(rs, lambda a, b: a['aicc'] <= b['aicc'] + 1e-6)} | | | |")
                     md, mn, mx, k = gaps(a["loglik"] - b["loglik"] for a, b in rs if a["model"] == b["model"])
                     lines.append(f"| {label} | ours − statsforecast, where both chose the same model | {k} | | "
+                                 f"{md} | {mn} | {mx} |")
+                elif tool == "augurs":
+                    # augurs' own AICc leaves sigma out of its AIC; both recomputed in R's convention
+                    def aicc_of(r, y):
+                        e, t, se = ETS_NAME.match(r["model"]).groups()
+                        return aicc_r(r["loglik"], ets_n_params(t, se, TASKS[task]["m"]), len(y))
+                    ys = dict(series)
+                    lines.append(f"| {label} | ours' AICc ≤ augurs' (R convention, +1e-6) | {len(rs)} | "
+                                 f"{share(rs, lambda a, b: aicc_of(a, ys[a['id']]) <= aicc_of(b, ys[b['id']]) + 1e-6)} | | | |")
+                    md, mn, mx, k = gaps(a["loglik"] - b["loglik"] for a, b in rs if a["model"] == b["model"])
+                    lines.append(f"| {label} | ours − augurs, where both chose the same model | {k} | | "
                                  f"{md} | {mn} | {mx} |")
                 else:
                     md, mn, mx, k = gaps(a["loglik"] - b["loglik_by_model"][a["model"]] for a, b in rs
@@ -634,7 +683,8 @@ def bench(args):
     counts.update({t: min(v, n_series) if t in args.tasks else 0 for t, v in wanted.items()})
     peer_n = {("statsforecast", "ets1"): sizes["ets"], ("statsforecast", "ets52"): sizes["ets"],
               ("statsforecast", "arima52"): sizes["arima"], ("statsmodels", "ets1"): sizes["sm_ets"],
-              ("statsmodels", "ets52"): sizes["sm_ets_seasonal"], ("statsmodels", "arima52"): sizes["sm_arima"]}
+              ("statsmodels", "ets52"): sizes["sm_ets_seasonal"], ("statsmodels", "arima52"): sizes["sm_arima"],
+              ("augurs", "ets1"): sizes["augurs"]}
     peer_n = {k: min(v, counts[k[1]]) for k, v in peer_n.items() if k[1] in args.tasks and v > 0}
 
     workdir = tempfile.mkdtemp(prefix="compare_forecast_")
@@ -668,11 +718,19 @@ def bench(args):
 
         # peers, task by task, the tool order alternating
         peers = {}
+        augurs = build_augurs(os.path.abspath(args.augurs_target_dir)) if peer_n.get(("augurs", "ets1")) else None
         for i, task in enumerate(args.tasks):
-            tools = ["statsforecast", "statsmodels"][:: 1 if i % 2 == 0 else -1]
+            tools = ["statsforecast", "statsmodels", "augurs"][:: 1 if i % 2 == 0 else -1]
             for tool in tools:
                 n = peer_n.get((tool, task))
                 if not n:
+                    continue
+                if tool == "augurs":
+                    doc = run_augurs(augurs, csv_path, series[:n])
+                    problems += check_answers(task, tool, doc["results"], n)
+                    peers[(tool, task)] = doc
+                    cpu = sum(r["cpu"] for r in doc["results"])
+                    log(f"  {tool:<14} {task:<8} {n:5} series  {cpu:8.2f} s       {n / cpu if cpu else math.inf:8.2f} series/s")
                     continue
                 ours_models = None
                 if (tool, task) == ("statsmodels", "arima52"):
@@ -689,7 +747,7 @@ def bench(args):
                 log(f"  {tool:<14} {task:<8} {n:5} series  {cpu:8.2f} CPU-s  {n / cpu if cpu else math.inf:8.2f} series/CPU-s")
         if problems:
             raise Mismatch(problems)
-        report = build_report(args, ours, peers, answers, notes)
+        report = build_report(args, ours, peers, answers, notes, series)
         emit_report(report, args.out)
         return 0
     finally:
@@ -718,6 +776,9 @@ def main():
     ap.add_argument("--sm-ets-seasonal", type=int,
                     help=f"statsmodels ETS, season 52 (default {full['sm_ets_seasonal']})")
     ap.add_argument("--sm-arima", type=int, help=f"statsmodels SARIMAX (default {full['sm_arima']}; 0 = none)")
+    ap.add_argument("--augurs", type=int, help=f"augurs-ets AutoETS, non-seasonal (default {full['augurs']}; 0 = none)")
+    ap.add_argument("--augurs-target-dir", default="target/augurs-peer",
+                    help="cargo --target-dir for building benches/augurs-peer (default: %(default)s)")
     ap.add_argument("--out", help="also write the Markdown report to this file")
     ap.add_argument("--child", choices=("statsforecast", "statsmodels"), help=argparse.SUPPRESS)
     ap.add_argument("--child-in", help=argparse.SUPPRESS)

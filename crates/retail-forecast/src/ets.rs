@@ -678,11 +678,7 @@ fn concentrated_states(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<V
         phi.unwrap_or(1.0),
     );
     if !spec.has_season() {
-        return if spec.has_trend() {
-            concentrated_level_slope::<3>(alpha, beta, phi, y)
-        } else {
-            concentrated_level_slope::<2>(alpha, beta, phi, y)
-        };
+        return level_slope_profile(layout, smoothing, y).map(|(states, _)| states);
     }
     // Affine forms: value = c + coef · x, stored as [c, coef...] (k + 1 numbers).
     let w = k + 1;
@@ -792,9 +788,14 @@ fn concentrated_states(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<V
 struct LongSeasonStates<'a> {
     layout: Layout,
     y: &'a [f64],
-    warm: Option<Vec<f64>>,
+    /// The last solutions and their gains: the nearest is the next start.
+    recent: Vec<([f64; 4], Vec<f64>)>,
     ring: Vec<f64>,
 }
+
+/// How many recent solutions [`LongSeasonStates`] keeps as starts (a simplex in 4
+/// dimensions has 5 vertices).
+const RECENT_SOLUTIONS: usize = 8;
 
 /// One step of the zero-data filter as a matrix on (level, slope, season used):
 /// `l' = (1−α)(l + φb) − αs`, `b' = φb − β(l + φb + s)`, `s' = s − γ(l + φb + s)`.
@@ -844,7 +845,7 @@ impl<'a> LongSeasonStates<'a> {
         LongSeasonStates {
             layout,
             y,
-            warm: None,
+            recent: Vec::new(),
             ring: vec![0.0; layout.m],
         }
     }
@@ -858,11 +859,28 @@ impl<'a> LongSeasonStates<'a> {
             gamma: gamma.unwrap_or(0.0),
             phi: phi.unwrap_or(1.0),
         };
+        // A search's trials jump around (reflections, contractions): start from the solution
+        // of the nearest recent trial, not just the last.
+        let key = [g.alpha, g.beta, g.gamma, g.phi];
+        let distance = |k: &[f64; 4]| {
+            k.iter()
+                .zip(&key)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+        };
+        let warm = self
+            .recent
+            .iter()
+            .min_by(|a, b| distance(&a.0).total_cmp(&distance(&b.0)))
+            .map(|(_, x)| x.clone());
         let solution = self
-            .conjugate_gradients(g)
+            .conjugate_gradients(g, warm)
             .or_else(|| concentrated_states(self.layout, x, self.y));
         if let Some(s) = &solution {
-            self.warm = Some(s.clone());
+            if self.recent.len() == RECENT_SOLUTIONS {
+                self.recent.remove(0);
+            }
+            self.recent.push((key, s.clone()));
         }
         solution
     }
@@ -943,10 +961,10 @@ impl<'a> LongSeasonStates<'a> {
     }
 
     /// CGLS from the previous solution; `None` when it does not settle in 4k iterations.
-    fn conjugate_gradients(&mut self, g: Gains) -> Option<Vec<f64>> {
+    fn conjugate_gradients(&mut self, g: Gains, warm: Option<Vec<f64>>) -> Option<Vec<f64>> {
         let n = self.y.len();
         let k = self.layout.state_len();
-        let mut x = self.warm.clone().unwrap_or_else(|| vec![0.0; k]);
+        let mut x = warm.unwrap_or_else(|| vec![0.0; k]);
         let mut r = vec![0.0; n];
         self.target(g, &mut r);
         let mut q = vec![0.0; n];
@@ -977,11 +995,12 @@ impl<'a> LongSeasonStates<'a> {
                 *r -= step * q;
             }
             // This step lowered Σ r² by step · γ: stop once two steps in a row gain less
-            // than 1e-13 of it (what is left is of that order: the profile is exact to
-            // ~1e-12 relative, far below what separates fits).
+            // than 1e-12 of it (what is left is of that order, far below what separates
+            // fits; much looser and the search's objective gets noisy enough to slow the
+            // simplex down more than the iterations saved).
             let gain = step * gamma;
             rr = dot(&r, &r);
-            if gain <= 1e-13 * rr {
+            if gain <= 1e-12 * rr {
                 quiet += 1;
                 if quiet == 2 {
                     return Some(x);
@@ -1001,14 +1020,26 @@ impl<'a> LongSeasonStates<'a> {
     }
 }
 
-/// [`concentrated_states`] without a season, on fixed-size forms: `W` = 2 (level) or 3
-/// (level and slope; β and φ unused when 2).
+/// [`concentrated_states`] for a model without a season, and the SSE there (from the
+/// normal equations: `zᵀz − bᵀXᵀz`), so an additive-error profile needs no filter pass.
+fn level_slope_profile(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<(Vec<f64>, f64)> {
+    let (alpha, beta, _, phi) = layout.smoothing(smoothing);
+    let (beta, phi) = (beta.unwrap_or(0.0), phi.unwrap_or(1.0));
+    if layout.spec.has_trend() {
+        concentrated_level_slope::<3>(alpha, beta, phi, y)
+    } else {
+        concentrated_level_slope::<2>(alpha, beta, phi, y)
+    }
+}
+
+/// [`level_slope_profile`] on fixed-size forms: `W` = 2 (level) or 3 (level and slope; β
+/// and φ unused when 2).
 fn concentrated_level_slope<const W: usize>(
     alpha: f64,
     beta: f64,
     phi: f64,
     y: &[f64],
-) -> Option<Vec<f64>> {
+) -> Option<(Vec<f64>, f64)> {
     let trend = W == 3;
     let mut level = [0.0; W];
     level[1] = 1.0;
@@ -1018,6 +1049,7 @@ fn concentrated_level_slope<const W: usize>(
     }
     let mut xtx = [[0.0; W]; W];
     let mut xtz = [0.0; W];
+    let mut zz = 0.0;
     for &obs in y {
         let mut q = level;
         if trend {
@@ -1026,6 +1058,7 @@ fn concentrated_level_slope<const W: usize>(
             }
         }
         let z = obs - q[0];
+        zz += z * z;
         for a in 1..W {
             xtz[a] += q[a] * z;
             for b in 1..W {
@@ -1045,7 +1078,8 @@ fn concentrated_level_slope<const W: usize>(
     let mut b = xtz[1..].to_vec();
     debug_assert_eq!(a.len(), k * k);
     solve_symmetric(&mut a, &mut b, k)?;
-    Some(b)
+    let explained: f64 = b.iter().zip(&xtz[1..]).map(|(b, z)| b * z).sum();
+    Some((b, zz - explained))
 }
 
 /// Solves `A x = b` for symmetric positive (semi)definite `A` by Cholesky with a tiny ridge;
@@ -1281,8 +1315,18 @@ impl Ets {
             (false, true) => 1,
             (false, false) => usize::MAX,
         };
+        // Additive error without a season: the profile's SSE comes with the states.
+        let sse_direct = spec.is_linear() && !spec.has_season();
         for start in starts.into_iter().take(profile_starts) {
             let mut profile = |x: &[f64]| -> f64 {
+                if sse_direct {
+                    return match level_slope_profile(linear_layout, x, y) {
+                        Some((_, sse)) => {
+                            n as f64 * sse.max(f64::MIN_POSITIVE).ln() + layout.outside(x)
+                        }
+                        None => f64::INFINITY,
+                    };
+                }
                 let Some(states) = states_at(x) else {
                     return f64::INFINITY;
                 };
