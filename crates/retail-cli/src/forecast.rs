@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use retail_forecast::series::{DatedSeries, read_series_csv};
+use retail_forecast::series::{DatedSeries, read_future_regressors, read_series_csv};
 use retail_forecast::{
-    Frequency, GroupBy, ModelChoice, SeriesBuilder, SeriesForecast, forecast_many,
+    Frequency, GroupBy, ModelChoice, Regressors, SeriesBuilder, SeriesForecast, forecast_many,
+    forecast_series_with_regressors,
 };
 use serde_json::json;
 
@@ -34,9 +35,14 @@ pub struct ForecastArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
-    /// A plain two-column (date,value) series instead of transactions.
+    /// A plain two-column (date,value) series instead of transactions; columns after the
+    /// value (named by a header) are external regressors for ARIMA (price, promotion …).
     #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["files", "by", "freq", "partition"])]
     series: Option<PathBuf>,
+    /// With --series and regressors: their values over the forecast periods (header
+    /// date,<the regressors' names>; rows from the period after the series' last date).
+    #[arg(long, value_name = "FILE.csv", requires = "series")]
+    future: Option<PathBuf>,
     /// One series per category, sub-category, region, country, segment or product (the
     /// largest `--top` of them), or the total.
     #[arg(long, value_name = "GROUP", default_value = "total")]
@@ -144,13 +150,46 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         bail!("--horizon must be at least 1");
     }
     let choice: ModelChoice = args.model.parse()?;
+    let mut regressors: Option<Regressors> = None;
     let (inputs, freq, season_length, description) = match &args.series {
         Some(path) => {
             let DatedSeries {
                 dates,
                 values,
                 season_length,
+                regressors: columns,
             } = read_series_csv(path)?;
+            match (&args.future, columns.is_empty()) {
+                (Some(future), false) => {
+                    let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+                    let history =
+                        ndarray::Array2::from_shape_fn((values.len(), columns.len()), |(t, j)| {
+                            columns[j].1[t]
+                        });
+                    let periods = future_periods(&dates, None, args.horizon);
+                    regressors = Some(Regressors {
+                        future: read_future_regressors(future, &names, &periods)?,
+                        names,
+                        history,
+                    });
+                }
+                (None, false) => bail!(
+                    "{} has regressor columns ({}): give their future values with --future \
+                     FILE.csv",
+                    path.display(),
+                    columns
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                (Some(future), true) => bail!(
+                    "--future {}: {} has no regressor columns (date,value only)",
+                    future.display(),
+                    path.display()
+                ),
+                (None, true) => {}
+            }
             let m = args.season_length.unwrap_or(season_length);
             let key = path
                 .file_stem()
@@ -240,14 +279,24 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
     let series: Vec<Vec<f64>> = inputs.iter().map(|i| i.values.clone()).collect();
     let mut progress = Progress::new(1);
     progress.step(&format!("fitting {} series", series.len()));
-    let results = forecast_many(
-        &series,
-        choice,
-        season_length,
-        args.horizon,
-        &args.level,
-        args.threads,
-    );
+    let results = match &regressors {
+        Some(regressors) => vec![forecast_series_with_regressors(
+            &series[0],
+            choice,
+            season_length,
+            args.horizon,
+            &args.level,
+            regressors,
+        )],
+        None => forecast_many(
+            &series,
+            choice,
+            season_length,
+            args.horizon,
+            &args.level,
+            args.threads,
+        ),
+    };
     progress.finish();
     let mut rows = Vec::new();
     for (input, result) in inputs.iter().zip(results) {

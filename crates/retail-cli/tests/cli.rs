@@ -426,6 +426,142 @@ fn forecast_of_a_plain_series_matches_its_snapshot_and_json_carries_the_model() 
     assert_fails(&bad, 1, "'XYZ'");
 }
 
+/// Log lynx (yearly, 1821–1934, reference set) plus `shift` times a 0/1 promotion flag,
+/// with the flag as a regressor column; and the flag over the next `future` years.
+fn lynx_with_promotion(dir: &std::path::Path, shift: f64, future: usize) -> (String, String) {
+    let reference: serde_json::Value = serde_json::from_str(include_str!(
+        "../../retail-forecast/tests/reference/reference.json"
+    ))
+    .unwrap();
+    let values = reference["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "lynx")
+        .unwrap()["values"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let promotion = |year: usize| f64::from(u8::from(year % 3 == 0 || year % 7 == 0));
+    let mut text = String::from("year,lynx,promotion\n");
+    for (i, v) in values.iter().enumerate() {
+        let y = v.as_f64().unwrap().ln() + shift * promotion(1821 + i);
+        text.push_str(&format!("{}-01-01,{y},{}\n", 1821 + i, promotion(1821 + i)));
+    }
+    let series = dir.join(format!("lynx_{shift}.csv"));
+    std::fs::write(&series, text).unwrap();
+    let mut text = String::from("date,promotion\n");
+    for year in 1935..1935 + future {
+        text.push_str(&format!("{year}-01-01,{}\n", promotion(year)));
+    }
+    let future_path = dir.join(format!("future_{future}.csv"));
+    std::fs::write(&future_path, text).unwrap();
+    (
+        series.to_str().unwrap().to_string(),
+        future_path.to_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn forecast_with_regressors_is_equivariant_and_checks_its_future_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fit = |series: &str, future: &str| {
+        let out = retail(&[
+            "forecast",
+            "--series",
+            series,
+            "--future",
+            future,
+            "--model",
+            "(2,0,0)",
+            "--horizon",
+            "5",
+            "--format",
+            "json",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["series"][0].clone()
+    };
+    // Adding 0.5 × promotion to the data moves the promotion's coefficient by exactly 0.5
+    // and nothing else: same likelihood, the same AR part, forecasts up by 0.5 × flag.
+    let (plain, future) = lynx_with_promotion(dir.path(), 0.0, 5);
+    let (shifted, _) = lynx_with_promotion(dir.path(), 0.5, 5);
+    let (a, b) = (fit(&plain, &future), fit(&shifted, &future));
+    let coefficient = |s: &serde_json::Value, name: &str| {
+        s["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {s}"))["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(a["model"], "Regression with ARIMA(2,0,0) errors");
+    assert!((coefficient(&b, "promotion") - coefficient(&a, "promotion") - 0.5).abs() < 1e-4);
+    for name in ["ar1", "ar2", "intercept"] {
+        assert!(
+            (coefficient(&a, name) - coefficient(&b, name)).abs() < 1e-4,
+            "{name}"
+        );
+    }
+    assert!((a["loglik"].as_f64().unwrap() - b["loglik"].as_f64().unwrap()).abs() < 1e-6);
+    for (h, year) in (1935..1940).enumerate() {
+        let flag = f64::from(u8::from(year % 3 == 0 || year % 7 == 0));
+        let (fa, fb) = (&a["forecast"][h], &b["forecast"][h]);
+        assert_eq!(fa["period"], format!("{year}-01-01"));
+        let gap = fb["forecast"].as_f64().unwrap() - fa["forecast"].as_f64().unwrap();
+        assert!((gap - 0.5 * flag).abs() < 1e-3, "{year}: {gap}");
+    }
+    // The future file must cover the horizon, from the right period, with the right columns.
+    let out = retail(&["forecast", "--series", &plain, "--model", "(2,0,0)"]);
+    assert_fails(&out, 1, "--future");
+    let (_, short) = lynx_with_promotion(dir.path(), 0.0, 3);
+    let out = retail(&[
+        "forecast",
+        "--series",
+        &plain,
+        "--future",
+        &short,
+        "--model",
+        "(2,0,0)",
+        "--horizon",
+        "5",
+    ]);
+    assert_fails(&out, 1, "3 rows for 5 forecast periods");
+    let late = dir.path().join("late.csv");
+    std::fs::write(&late, "date,promotion\n1936-01-01,1\n").unwrap();
+    let out = retail(&[
+        "forecast",
+        "--series",
+        &plain,
+        "--future",
+        late.to_str().unwrap(),
+        "--model",
+        "(2,0,0)",
+        "--horizon",
+        "1",
+    ]);
+    assert_fails(
+        &out,
+        1,
+        "late.csv:2:1: 1936-01-01: expected the forecast period 1935-01-01",
+    );
+    let out = retail(&[
+        "forecast",
+        "--series",
+        &plain,
+        "--future",
+        &future,
+        "--model",
+        "ANN",
+        "--horizon",
+        "5",
+    ]);
+    assert_fails(&out, 1, "takes no regressors");
+}
+
 #[test]
 fn forecast_of_transactions_by_group_writes_csv() {
     let out = retail(&[

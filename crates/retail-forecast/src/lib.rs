@@ -2,6 +2,8 @@
 
 pub mod accuracy;
 pub mod arima;
+#[cfg(feature = "augurs")]
+pub mod augurs;
 pub mod auto_ets;
 pub mod backtest;
 pub mod baseline;
@@ -18,7 +20,10 @@ pub use backtest::{Backtest, BacktestReport};
 pub use baseline::{FittedNaive, SeasonalNaive};
 pub use ets::{Ets, EtsParams, EtsSpec, FittedEts};
 pub use forecast::{Fit, Forecast, Interval, Predict};
-pub use model::{ModelChoice, SeriesForecast, forecast_many, forecast_series};
+pub use model::{
+    ModelChoice, Regressors, SeriesForecast, forecast_many, forecast_series,
+    forecast_series_with_regressors,
+};
 pub use series::{Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet};
 
 /// Everything that can go wrong fitting, forecasting or scoring.

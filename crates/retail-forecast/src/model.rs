@@ -175,12 +175,28 @@ fn from_arima(
     horizon: usize,
     levels: &[f64],
 ) -> Result<SeriesForecast, ForecastError> {
+    from_arima_with(fit, horizon, levels, None)
+}
+
+/// [`from_arima`] for a fit with external regressors: their future values, and their
+/// names in place of `xreg1`, `xreg2`, ….
+fn from_arima_with(
+    fit: &FittedArima,
+    horizon: usize,
+    levels: &[f64],
+    regressors: Option<&Regressors>,
+) -> Result<SeriesForecast, ForecastError> {
     let mut parameters: Vec<Parameter> = fit
         .coef_names
         .iter()
         .zip(&fit.coef)
         .map(|(name, &value)| Parameter {
-            name: name.clone(),
+            name: regressors
+                .and_then(|r| {
+                    let j: usize = name.strip_prefix("xreg")?.parse().ok()?;
+                    r.names.get(j.checked_sub(1)?).cloned()
+                })
+                .unwrap_or_else(|| name.clone()),
             value,
         })
         .collect();
@@ -196,9 +212,93 @@ fn from_arima(
         aicc: finite(fit.aicc),
         bic: finite(fit.bic),
         fitted: fit.fitted.clone(),
-        forecast: fit.forecast(horizon, levels, None)?,
+        forecast: fit.forecast(horizon, levels, regressors.map(|r| r.future.view()))?,
         fallback: None,
     })
+}
+
+/// External regressors (price, promotion, holiday flags …) for a regression with ARIMA
+/// errors: one column per regressor, over the observed periods and over the forecast ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Regressors {
+    /// Their names, reported in place of `xreg1`, `xreg2`, ….
+    pub names: Vec<String>,
+    /// One row per observation.
+    pub history: ndarray::Array2<f64>,
+    /// One row per forecast period (at least the horizon).
+    pub future: ndarray::Array2<f64>,
+}
+
+/// [`forecast_series`] with external regressors: only the ARIMA choices take them (`Auto`
+/// is automatic ARIMA here, with no ETS fallback: ETS has no regressors). An automatic
+/// choice that cannot fit still falls back to the naive forecast and says so.
+pub fn forecast_series_with_regressors(
+    y: &[f64],
+    choice: ModelChoice,
+    season_length: usize,
+    horizon: usize,
+    levels: &[f64],
+    regressors: &Regressors,
+) -> Result<SeriesForecast, ForecastError> {
+    crate::forecast::check_levels(levels)?;
+    let k = regressors.names.len();
+    if regressors.history.ncols() != k || regressors.future.ncols() != k {
+        return Err(ForecastError::InvalidParameter {
+            parameter: "regressors",
+            message: format!(
+                "{k} names but {} columns of history and {} of future values",
+                regressors.history.ncols(),
+                regressors.future.ncols()
+            ),
+        });
+    }
+    if regressors.future.nrows() < horizon {
+        return Err(ForecastError::InvalidParameter {
+            parameter: "regressors",
+            message: format!(
+                "{} future rows for a horizon of {horizon}: the regressors must be known for \
+                 every forecast period",
+                regressors.future.nrows()
+            ),
+        });
+    }
+    let future = regressors
+        .future
+        .slice(ndarray::s![..horizon, ..])
+        .to_owned();
+    let regressors = Regressors {
+        future,
+        ..regressors.clone()
+    };
+    let xreg = Some(regressors.history.view());
+    let outcome = match choice {
+        ModelChoice::Auto | ModelChoice::AutoArima => AutoArima::new(season_length)?
+            .fit_with_xreg(y, xreg)
+            .and_then(|f| from_arima_with(&f, horizon, levels, Some(&regressors))),
+        ModelChoice::Arima(spec) => {
+            return Arima::new(spec)
+                .fit(y, xreg)
+                .and_then(|f| from_arima_with(&f, horizon, levels, Some(&regressors)));
+        }
+        other => {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "model",
+                message: format!(
+                    "{other} takes no regressors; use auto, arima or an ARIMA order such as \
+                     (1,1,1)"
+                ),
+            });
+        }
+    };
+    match outcome {
+        Ok(result) => Ok(result),
+        Err(err @ ForecastError::InvalidParameter { .. }) => Err(err),
+        Err(err) => {
+            let mut result = from_baseline(SeasonalNaive::naive(), y, horizon, levels)?;
+            result.fallback = Some(err.to_string());
+            Ok(result)
+        }
+    }
 }
 
 /// Automatic ARIMA, else automatic ETS.

@@ -415,7 +415,7 @@ mod tests {
     }
 }
 
-/// A plain dated series read from a two-column CSV file.
+/// A plain dated series read from a `date,value[,regressor…]` CSV file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatedSeries {
     /// The dates, oldest first.
@@ -425,6 +425,9 @@ pub struct DatedSeries {
     /// The season length the spacing of the dates implies: 7 for daily, 52 for weekly, 12
     /// for monthly, 4 for quarterly, 1 for yearly or irregular data.
     pub season_length: usize,
+    /// External regressors (columns after the value, named by the header): name and one
+    /// value per date.
+    pub regressors: Vec<(String, Vec<f64>)>,
 }
 
 fn parse_date(text: &str) -> Option<NaiveDate> {
@@ -439,6 +442,8 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 /// Reads a `date,value` CSV (a header line is optional; dates `YYYY-MM-DD`, `YYYY-MM` or
 /// `YYYY/MM/DD`, a time after the date is ignored). Rows must be in time order with no
 /// repeated date; the season length is inferred from the median spacing of the dates.
+/// Columns after the value are external regressors (price, promotion, holiday flags); they
+/// need a header line naming them, and a number on every row.
 pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ForecastError::Read {
@@ -449,6 +454,9 @@ pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastEr
     })?;
     let mut dates = Vec::new();
     let mut values = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut width = 2;
     for (i, line) in text.lines().enumerate() {
         let number = i as u64 + 1;
         let error = |column: Option<usize>, message: String| ForecastError::Read {
@@ -462,15 +470,19 @@ pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastEr
             continue;
         }
         let fields: Vec<&str> = line.split(',').collect();
-        if fields.len() != 2 {
-            return Err(error(
-                None,
-                format!("expected 2 fields (date,value), found {}", fields.len()),
-            ));
-        }
         let Some(date) = parse_date(fields[0]) else {
             if i == 0 {
-                continue; // a header
+                // A header: the columns after date and value name the regressors.
+                if fields.len() < 2 {
+                    return Err(error(None, "expected at least date,value".into()));
+                }
+                width = fields.len();
+                names = fields[2..]
+                    .iter()
+                    .map(|f| f.trim().trim_matches('"').to_string())
+                    .collect();
+                columns = vec![Vec::new(); names.len()];
+                continue;
             }
             return Err(error(
                 Some(1),
@@ -480,6 +492,43 @@ pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastEr
                 ),
             ));
         };
+        if fields.len() != width {
+            return Err(error(
+                None,
+                if width == 2 && fields.len() > 2 && i == 0 {
+                    format!(
+                        "{} fields: regressor columns after date,value need a header line \
+                         naming them",
+                        fields.len()
+                    )
+                } else {
+                    format!(
+                        "expected {width} fields ({}), found {}",
+                        ["date", "value"]
+                            .into_iter()
+                            .chain(names.iter().map(String::as_str))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        fields.len()
+                    )
+                },
+            ));
+        }
+        for (j, (field, column)) in fields[2..].iter().zip(&mut columns).enumerate() {
+            let v: f64 = field.trim().trim_matches('"').parse().map_err(|_| {
+                error(
+                    Some(j + 3),
+                    format!("'{}' is not a number ({})", field.trim(), names[j]),
+                )
+            })?;
+            if !v.is_finite() {
+                return Err(error(
+                    Some(j + 3),
+                    format!("'{}' is not a finite number ({})", field.trim(), names[j]),
+                ));
+            }
+            column.push(v);
+        }
         let value: f64 = fields[1]
             .trim()
             .trim_matches('"')
@@ -523,7 +572,141 @@ pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastEr
         dates,
         values,
         season_length,
+        regressors: names.into_iter().zip(columns).collect(),
     })
+}
+
+/// Reads the regressors' values for the forecast periods: a CSV with a header `date,` and the
+/// regressors' names (any order, extra columns are errors), then one row per period in time
+/// order. `periods` are the forecast periods the rows must start with (the file may hold more
+/// rows; those are left out). Returns one row per period, columns in `names` order.
+pub fn read_future_regressors(
+    path: &std::path::Path,
+    names: &[String],
+    periods: &[NaiveDate],
+) -> Result<ndarray::Array2<f64>, ForecastError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ForecastError::Read {
+        file: file.clone(),
+        line: 0,
+        column: None,
+        message: e.to_string(),
+    })?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i as u64 + 1, l.trim_end_matches('\r')))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let error = |line: u64, column: Option<usize>, message: String| ForecastError::Read {
+        file: file.clone(),
+        line,
+        column,
+        message,
+    };
+    let Some((number, header)) = lines.next() else {
+        return Err(error(
+            0,
+            None,
+            "empty file: expected a header date,<regressors>".into(),
+        ));
+    };
+    let header: Vec<String> = header
+        .split(',')
+        .map(|f| f.trim().trim_matches('"').to_string())
+        .collect();
+    if parse_date(&header[0]).is_some() {
+        return Err(error(
+            number,
+            Some(1),
+            format!("expected a header line date,{}", names.join(",")),
+        ));
+    }
+    // Where each of `names` sits in the file.
+    let mut position = Vec::with_capacity(names.len());
+    for name in names {
+        match header[1..].iter().position(|h| h == name) {
+            Some(p) => position.push(p + 1),
+            None => {
+                return Err(error(
+                    number,
+                    None,
+                    format!("no column '{name}' (the header has {})", header.join(",")),
+                ));
+            }
+        }
+    }
+    if let Some(extra) = header[1..].iter().find(|h| !names.contains(h)) {
+        return Err(error(
+            number,
+            None,
+            format!(
+                "column '{extra}' is not a regressor of the series (they are {})",
+                names.join(",")
+            ),
+        ));
+    }
+    let mut out = ndarray::Array2::zeros((periods.len(), names.len()));
+    let mut row = 0;
+    for (number, line) in lines {
+        if row == periods.len() {
+            break;
+        }
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != header.len() {
+            return Err(error(
+                number,
+                None,
+                format!("expected {} fields, found {}", header.len(), fields.len()),
+            ));
+        }
+        let date = parse_date(fields[0]).ok_or_else(|| {
+            error(
+                number,
+                Some(1),
+                format!("'{}' is not a date such as 2011-12-31", fields[0].trim()),
+            )
+        })?;
+        if date != periods[row] {
+            return Err(error(
+                number,
+                Some(1),
+                format!(
+                    "{date}: expected the forecast period {} (the rows must start right after \
+                     the series' last date, one per period)",
+                    periods[row]
+                ),
+            ));
+        }
+        for (j, &p) in position.iter().enumerate() {
+            let field = fields[p].trim().trim_matches('"');
+            let v: f64 = field
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| {
+                    error(
+                        number,
+                        Some(p + 1),
+                        format!("'{field}' is not a finite number ({})", names[j]),
+                    )
+                })?;
+            out[[row, j]] = v;
+        }
+        row += 1;
+    }
+    if row < periods.len() {
+        return Err(error(
+            0,
+            None,
+            format!(
+                "{row} rows for {} forecast periods: the regressors must be known for every \
+                 period up to the horizon ({})",
+                periods.len(),
+                periods.last().map(|d| d.to_string()).unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -555,6 +738,65 @@ mod file_tests {
         std::fs::write(&weekly, "2020-01-06,1\n2020-01-13,2\n2020-01-20,2\n").unwrap();
         assert_eq!(read_series_csv(&weekly).unwrap().season_length, 52);
         assert!(read_series_csv(&dir.join("missing.csv")).is_err());
+        // Regressor columns: named by the header, numbers on every row.
+        let with = dir.join("with.csv");
+        std::fs::write(
+            &with,
+            "week,sales,price,promo\n2020-01-06,10,2.5,0\n2020-01-13,12,2.0,1\n",
+        )
+        .unwrap();
+        let s = read_series_csv(&with).unwrap();
+        assert_eq!(
+            s.regressors,
+            vec![
+                ("price".to_string(), vec![2.5, 2.0]),
+                ("promo".to_string(), vec![0.0, 1.0])
+            ]
+        );
+        std::fs::write(
+            &with,
+            "week,sales,price\n2020-01-06,10,2.5\n2020-01-13,12,cheap\n",
+        )
+        .unwrap();
+        let err = read_series_csv(&with).unwrap_err().to_string();
+        assert!(
+            err.ends_with("with.csv:3:3: 'cheap' is not a number (price)"),
+            "{err}"
+        );
+        std::fs::write(&with, "2020-01-06,10,2.5\n").unwrap();
+        let err = read_series_csv(&with).unwrap_err().to_string();
+        assert!(
+            err.contains("with.csv:1: 3 fields: regressor columns"),
+            "{err}"
+        );
+        // Future values: by name, from the first forecast period on.
+        let future = dir.join("future.csv");
+        std::fs::write(
+            &future,
+            "date,promo,price\n2020-01-20,1,1.5\n2020-01-27,0,2.5\n",
+        )
+        .unwrap();
+        let names = ["price".to_string(), "promo".to_string()];
+        let periods: Vec<NaiveDate> = ["2020-01-20", "2020-01-27"]
+            .iter()
+            .map(|d| d.parse().unwrap())
+            .collect();
+        let x = read_future_regressors(&future, &names, &periods).unwrap();
+        assert_eq!(x, ndarray::array![[1.5, 1.0], [2.5, 0.0]]);
+        let err = read_future_regressors(&future, &names[..1], &periods)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("future.csv:1: column 'promo' is not a regressor"),
+            "{err}"
+        );
+        let err = read_future_regressors(&future, &names, &periods[1..])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("future.csv:2:1: 2020-01-20: expected the forecast period 2020-01-27"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

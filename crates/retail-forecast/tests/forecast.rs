@@ -352,3 +352,60 @@ fn the_benchmark_weekly_series_forecast_with_every_automatic_model() {
         }
     }
 }
+
+/// Fits and forecasts through augurs' traits only (generic code as augurs' tools are) and
+/// compares with this crate's own answers for the same model.
+#[cfg(feature = "augurs")]
+fn check_through_augurs<M: augurs_core::Fit>(
+    model: &M,
+    y: &[f64],
+    expected: retail_forecast::Forecast,
+    fitted: Vec<f64>,
+) {
+    use augurs_core::Predict as _;
+    let through = model.fit(y).unwrap();
+    let forecast = through.predict(12, 0.8).unwrap();
+    assert_eq!(forecast.point, expected.point, "{}", expected.model);
+    let interval = forecast.intervals.unwrap();
+    assert_eq!(interval.level, 0.8);
+    assert_eq!(interval.lower, expected.intervals[0].lower);
+    assert_eq!(interval.upper, expected.intervals[0].upper);
+    let in_sample = through.predict_in_sample(0.8).unwrap();
+    assert_eq!(in_sample.point, fitted);
+    assert!(in_sample.intervals.is_none());
+    assert_eq!(through.training_data_size(), y.len());
+    // augurs' levels are fractions: 95 is an error naming the parameter, not a panic.
+    let err = through.predict(3, 95.0).unwrap_err();
+    assert!(err.to_string().contains("invalid level"), "{err}");
+}
+
+#[cfg(feature = "augurs")]
+#[test]
+fn augurs_traits_give_the_crates_own_forecasts() {
+    let reference = reference();
+    let (y, m) = series(&reference, "airpassengers");
+    let auto = AutoEts::new(m).unwrap();
+    let fit = auto.fit(&y).unwrap();
+    check_through_augurs(
+        &auto,
+        &y,
+        fit.predict(12, &[80.0]).unwrap(),
+        fit.fitted_values(),
+    );
+    let airline = retail_forecast::Arima::new("(0,1,1)(0,1,1)12".parse().unwrap());
+    let fit = airline.fit(&y, None).unwrap();
+    check_through_augurs(
+        &airline,
+        &y,
+        fit.predict(12, &[80.0]).unwrap(),
+        fit.fitted_values(),
+    );
+    let snaive = SeasonalNaive::new(m).unwrap();
+    let fit = snaive.fit(&y).unwrap();
+    check_through_augurs(
+        &snaive,
+        &y,
+        fit.predict(12, &[80.0]).unwrap(),
+        fit.fitted_values(),
+    );
+}
