@@ -426,6 +426,11 @@ fn forecast_of_a_plain_series_matches_its_snapshot_and_json_carries_the_model() 
     assert_fails(&bad, 1, "'XYZ'");
 }
 
+/// A made-up 0/1 promotion flag per year.
+fn promotion(year: usize) -> f64 {
+    f64::from(u8::from(year.is_multiple_of(3) || year.is_multiple_of(7)))
+}
+
 /// Log lynx (yearly, 1821–1934, reference set) plus `shift` times a 0/1 promotion flag,
 /// with the flag as a regressor column; and the flag over the next `future` years.
 fn lynx_with_promotion(dir: &std::path::Path, shift: f64, future: usize) -> (String, String) {
@@ -442,7 +447,6 @@ fn lynx_with_promotion(dir: &std::path::Path, shift: f64, future: usize) -> (Str
         .as_array()
         .unwrap()
         .clone();
-    let promotion = |year: usize| f64::from(u8::from(year % 3 == 0 || year % 7 == 0));
     let mut text = String::from("year,lynx,promotion\n");
     for (i, v) in values.iter().enumerate() {
         let y = v.as_f64().unwrap().ln() + shift * promotion(1821 + i);
@@ -508,7 +512,7 @@ fn forecast_with_regressors_is_equivariant_and_checks_its_future_file() {
     }
     assert!((a["loglik"].as_f64().unwrap() - b["loglik"].as_f64().unwrap()).abs() < 1e-6);
     for (h, year) in (1935..1940).enumerate() {
-        let flag = f64::from(u8::from(year % 3 == 0 || year % 7 == 0));
+        let flag = promotion(year);
         let (fa, fb) = (&a["forecast"][h], &b["forecast"][h]);
         assert_eq!(fa["period"], format!("{year}-01-01"));
         let gap = fb["forecast"].as_f64().unwrap() - fa["forecast"].as_f64().unwrap();
