@@ -942,6 +942,135 @@ impl<'a> LongSeasonStates<'a> {
         }
     }
 
+    /// The initial states that maximise the multiplicative-error likelihood at smoothing `x`
+    /// (additive season: ŷ = c + X x₀ is still affine in them), from `start`, by L-BFGS on
+    /// `n ln Σ((y − ŷ)/ŷ)² + 2 Σ ln|ŷ|`, whose gradient is `Xᵀ g` (one adjoint pass).
+    fn relative_error_states(&mut self, x: &[f64], start: Vec<f64>) -> Option<Vec<f64>> {
+        let (alpha, beta, gamma, phi) = self.layout.smoothing(x);
+        let g = Gains {
+            alpha,
+            beta: beta.unwrap_or(0.0),
+            gamma: gamma.unwrap_or(0.0),
+            phi: phi.unwrap_or(1.0),
+        };
+        let n = self.y.len();
+        let mut c = vec![0.0; n];
+        self.target(g, &mut c);
+        for (c, y) in c.iter_mut().zip(self.y) {
+            *c = y - *c; // the forecasts from a zero start
+        }
+        let y = self.y;
+        let mut yhat = vec![0.0; n];
+        let mut weights = vec![0.0; n];
+        // Objective and gradient at `states`.
+        let mut value_and_gradient = |me: &mut Self, states: &[f64], grad: &mut [f64]| -> f64 {
+            me.forward(g, states, &mut yhat);
+            let (mut sse, mut sum_log) = (0.0, 0.0);
+            for (yh, c) in yhat.iter_mut().zip(&c) {
+                *yh += c;
+                if yh.abs() < TOL || !yh.is_finite() {
+                    return f64::INFINITY;
+                }
+            }
+            for (&obs, &yh) in y.iter().zip(&yhat) {
+                let e = (obs - yh) / yh;
+                sse += e * e;
+                sum_log += yh.abs().ln();
+            }
+            if sse <= 0.0 {
+                return f64::INFINITY;
+            }
+            let scale = 2.0 * n as f64 / sse;
+            for ((w, &obs), &yh) in weights.iter_mut().zip(y).zip(&yhat) {
+                let e = (obs - yh) / yh;
+                *w = scale * e * (-obs / (yh * yh)) + 2.0 / yh;
+            }
+            me.adjoint(g, &weights, grad);
+            n as f64 * sse.ln() + 2.0 * sum_log
+        };
+        let k = start.len();
+        let mut xk = start;
+        let mut grad = vec![0.0; k];
+        let mut value = value_and_gradient(self, &xk, &mut grad);
+        if !value.is_finite() {
+            return None;
+        }
+        // L-BFGS, memory 6, backtracking (Armijo) line search.
+        let mut history: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
+        let mut trial = vec![0.0; k];
+        let mut trial_grad = vec![0.0; k];
+        for _ in 0..200 {
+            let mut d: Vec<f64> = grad.iter().map(|v| -v).collect();
+            let mut alphas = Vec::with_capacity(history.len());
+            for (s_i, y_i, rho) in history.iter().rev() {
+                let a = rho * dot(s_i, &d);
+                for (d, y) in d.iter_mut().zip(y_i) {
+                    *d -= a * y;
+                }
+                alphas.push(a);
+            }
+            if let Some((s_last, y_last, _)) = history.last() {
+                let gamma = dot(s_last, y_last) / dot(y_last, y_last);
+                d.iter_mut().for_each(|v| *v *= gamma);
+            }
+            for ((s_i, y_i, rho), a) in history.iter().zip(alphas.iter().rev()) {
+                let b = rho * dot(y_i, &d);
+                for (d, s) in d.iter_mut().zip(s_i) {
+                    *d += (a - b) * s;
+                }
+            }
+            let mut slope = dot(&grad, &d);
+            if slope >= 0.0 || slope.is_nan() {
+                // Not a descent direction: restart from steepest descent.
+                history.clear();
+                d = grad.iter().map(|v| -v).collect();
+                slope = -dot(&grad, &grad);
+                if slope == 0.0 {
+                    break;
+                }
+            }
+            let mut step = if history.is_empty() {
+                // A first step of about 1 % of the states' size.
+                let size = xk.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1.0);
+                0.01 * size / dot(&d, &d).sqrt().max(f64::MIN_POSITIVE)
+            } else {
+                1.0
+            };
+            let mut accepted = None;
+            for _ in 0..40 {
+                for ((t, x), d) in trial.iter_mut().zip(&xk).zip(&d) {
+                    *t = x + step * d;
+                }
+                let v = value_and_gradient(self, &trial, &mut trial_grad);
+                if v <= value + 1e-4 * step * slope {
+                    accepted = Some(v);
+                    break;
+                }
+                step *= 0.5;
+            }
+            let Some(new_value) = accepted else {
+                break;
+            };
+            let s_k: Vec<f64> = trial.iter().zip(&xk).map(|(a, b)| a - b).collect();
+            let y_k: Vec<f64> = trial_grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
+            let sy = dot(&s_k, &y_k);
+            if sy > 0.0 {
+                if history.len() == 6 {
+                    history.remove(0);
+                }
+                history.push((s_k, y_k, 1.0 / sy));
+            }
+            xk.copy_from_slice(&trial);
+            grad.copy_from_slice(&trial_grad);
+            let gain = value - new_value;
+            value = new_value;
+            if gain <= 1e-10 * (1.0 + value.abs()) {
+                break;
+            }
+        }
+        Some(xk)
+    }
+
     /// `y − c`: the data minus the filter's forecasts from a zero start.
     fn target(&mut self, g: Gains, z: &mut [f64]) {
         let m = self.layout.m;
@@ -1359,28 +1488,53 @@ impl Ets {
             && let Some((_, p)) = best.clone()
         {
             // Too many states for a full search: refine the smoothing parameters, level and
-            // slope with the seasonal states of the best start held fixed.
-            let level_slope = 1 + usize::from(spec.has_trend());
-            let mut start = layout.smoothing_vec(&p);
-            start.extend(&layout.free_states(&p)[..level_slope]);
-            let mut scale_small = s_scale.clone();
-            scale_small.extend(std::iter::repeat_n(scale, level_slope));
-            let seasonal_free = layout.free_states(&p)[level_slope..].to_vec();
-            let assemble = |x: &[f64]| -> EtsParams {
-                let mut states = x[smoothing_len..].to_vec();
-                states.extend_from_slice(&seasonal_free);
-                layout.params(&x[..smoothing_len], &states)
+            // slope with the seasonal states of the best start held fixed. With multiplicative
+            // error and an additive season the forecasts are still affine in all the initial
+            // states, so each round then moves every state at once by quasi-Newton steps on
+            // the exact likelihood, its gradient from the adjoint filter.
+            let polish_states = spec.season == SeasonKind::Additive && m > 24;
+            let rounds = match (polish_states, screen) {
+                (false, _) => 1,
+                (true, true) => 2,
+                (true, false) => 3,
             };
-            let mut objective =
-                |x: &[f64]| -> f64 { evaluate(&assemble(x)) + layout.outside(&x[..smoothing_len]) };
-            let found = nm.minimize_restarting(
-                &mut objective,
-                &start,
-                &scale_small,
-                if screen { 1 } else { 2 },
-            );
-            let params = assemble(&found.x);
-            consider(evaluate(&params), params, &mut best);
+            let mut p = p;
+            for _ in 0..rounds {
+                let level_slope = 1 + usize::from(spec.has_trend());
+                let mut start = layout.smoothing_vec(&p);
+                start.extend(&layout.free_states(&p)[..level_slope]);
+                let mut scale_small = s_scale.clone();
+                scale_small.extend(std::iter::repeat_n(scale, level_slope));
+                let seasonal_free = layout.free_states(&p)[level_slope..].to_vec();
+                let assemble = |x: &[f64]| -> EtsParams {
+                    let mut states = x[smoothing_len..].to_vec();
+                    states.extend_from_slice(&seasonal_free);
+                    layout.params(&x[..smoothing_len], &states)
+                };
+                let mut objective = |x: &[f64]| -> f64 {
+                    evaluate(&assemble(x)) + layout.outside(&x[..smoothing_len])
+                };
+                let found = nm.minimize_restarting(
+                    &mut objective,
+                    &start,
+                    &scale_small,
+                    if screen { 1 } else { 2 },
+                );
+                p = assemble(&found.x);
+                if polish_states {
+                    let mut solver = LongSeasonStates::new(linear_layout, y);
+                    let smoothing = layout.smoothing_vec(&p);
+                    if let Some(states) =
+                        solver.relative_error_states(&smoothing, layout.free_states(&p))
+                    {
+                        let moved = layout.params(&smoothing, &states);
+                        if evaluate(&moved) < evaluate(&p) {
+                            p = moved;
+                        }
+                    }
+                }
+            }
+            consider(evaluate(&p), p, &mut best);
         }
         if refine_all {
             // The best profile result.
