@@ -356,21 +356,28 @@ fn next_basket_evaluation_matches_its_snapshot() {
     assert_fails(&bad, 1, "decay");
 }
 
-fn airpassengers_csv(dir: &std::path::Path) -> std::path::PathBuf {
-    // The 144 monthly values of the reference set (public domain, Box & Jenkins).
+/// A series of the forecasting reference set (retail-forecast/tests/reference).
+fn reference_series(name: &str) -> Vec<f64> {
     let reference: serde_json::Value = serde_json::from_str(include_str!(
         "../../retail-forecast/tests/reference/reference.json"
     ))
     .unwrap();
-    let values = reference["series"]
+    reference["series"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["name"] == "airpassengers")
+        .find(|s| s["name"] == name)
         .unwrap()["values"]
         .as_array()
         .unwrap()
-        .clone();
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+fn airpassengers_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    // The 144 monthly values of the reference set (public domain, Box & Jenkins).
+    let values = reference_series("airpassengers");
     let mut text = String::from("date,value\n");
     for (i, v) in values.iter().enumerate() {
         text.push_str(&format!("{}-{:02}-01,{}\n", 1949 + i / 12, i % 12 + 1, v));
@@ -434,22 +441,10 @@ fn promotion(year: usize) -> f64 {
 /// Log lynx (yearly, 1821–1934, reference set) plus `shift` times a 0/1 promotion flag,
 /// with the flag as a regressor column; and the flag over the next `future` years.
 fn lynx_with_promotion(dir: &std::path::Path, shift: f64, future: usize) -> (String, String) {
-    let reference: serde_json::Value = serde_json::from_str(include_str!(
-        "../../retail-forecast/tests/reference/reference.json"
-    ))
-    .unwrap();
-    let values = reference["series"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "lynx")
-        .unwrap()["values"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let values = reference_series("lynx");
     let mut text = String::from("year,lynx,promotion\n");
     for (i, v) in values.iter().enumerate() {
-        let y = v.as_f64().unwrap().ln() + shift * promotion(1821 + i);
+        let y = v.ln() + shift * promotion(1821 + i);
         text.push_str(&format!("{}-01-01,{y},{}\n", 1821 + i, promotion(1821 + i)));
     }
     let series = dir.join(format!("lynx_{shift}.csv"));

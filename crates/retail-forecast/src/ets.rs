@@ -852,13 +852,7 @@ impl<'a> LongSeasonStates<'a> {
 
     /// The least-squares free states at smoothing `x` (the optimiser's coordinates).
     fn solve(&mut self, x: &[f64]) -> Option<Vec<f64>> {
-        let (alpha, beta, gamma, phi) = self.layout.smoothing(x);
-        let g = Gains {
-            alpha,
-            beta: beta.unwrap_or(0.0),
-            gamma: gamma.unwrap_or(0.0),
-            phi: phi.unwrap_or(1.0),
-        };
+        let g = self.gains(x);
         // A search's trials jump around (reflections, contractions): start from the solution
         // of the nearest recent trial, not just the last.
         let key = [g.alpha, g.beta, g.gamma, g.phi];
@@ -883,6 +877,17 @@ impl<'a> LongSeasonStates<'a> {
             self.recent.push((key, s.clone()));
         }
         solution
+    }
+
+    /// The filter's gains at smoothing `x` (the optimiser's coordinates).
+    fn gains(&self, x: &[f64]) -> Gains {
+        let (alpha, beta, gamma, phi) = self.layout.smoothing(x);
+        Gains {
+            alpha,
+            beta: beta.unwrap_or(0.0),
+            gamma: gamma.unwrap_or(0.0),
+            phi: phi.unwrap_or(1.0),
+        }
     }
 
     fn first_seasonal(&self) -> usize {
@@ -946,13 +951,7 @@ impl<'a> LongSeasonStates<'a> {
     /// (additive season: ŷ = c + X x₀ is still affine in them), from `start`, by L-BFGS on
     /// `n ln Σ((y − ŷ)/ŷ)² + 2 Σ ln|ŷ|`, whose gradient is `Xᵀ g` (one adjoint pass).
     fn relative_error_states(&mut self, x: &[f64], start: Vec<f64>) -> Option<Vec<f64>> {
-        let (alpha, beta, gamma, phi) = self.layout.smoothing(x);
-        let g = Gains {
-            alpha,
-            beta: beta.unwrap_or(0.0),
-            gamma: gamma.unwrap_or(0.0),
-            phi: phi.unwrap_or(1.0),
-        };
+        let g = self.gains(x);
         let n = self.y.len();
         let mut c = vec![0.0; n];
         self.target(g, &mut c);
@@ -1493,11 +1492,7 @@ impl Ets {
             // states, so each round then moves every state at once by quasi-Newton steps on
             // the exact likelihood, its gradient from the adjoint filter.
             let polish_states = spec.season == SeasonKind::Additive && m > 24;
-            let rounds = match (polish_states, screen) {
-                (false, _) => 1,
-                (true, true) => 2,
-                (true, false) => 3,
-            };
+            let rounds = if polish_states && !screen { 2 } else { 1 };
             let mut p = p;
             for _ in 0..rounds {
                 let level_slope = 1 + usize::from(spec.has_trend());
@@ -1561,6 +1556,21 @@ impl Ets {
                     starts.push(x);
                 }
             }
+            if !screen && spec.has_season() {
+                // A slowly moving level with trend and season nearly fixed: a basin the other
+                // starts miss on some series (wineind's ETS(M,Ad,M): the reference optimum has
+                // α = 0.068, β = γ = 1e-4).
+                let mut x = vec![0.1];
+                if spec.has_trend() {
+                    x.push(0.001);
+                }
+                x.push(0.001);
+                if spec.trend == TrendKind::Damped {
+                    x.push(0.978);
+                }
+                x.extend_from_slice(&heuristic);
+                starts.push(x);
+            }
             let state_scale: Vec<f64> = (0..layout.state_len())
                 .map(|i| {
                     let seasonal_index = i > usize::from(spec.has_trend());
@@ -1578,7 +1588,7 @@ impl Ets {
                     evaluate(&layout.params(&x[..smoothing_len], &x[smoothing_len..]))
                         + layout.outside(&x[..smoothing_len])
                 };
-                let restarts = if screen { 1 } else { 4 };
+                let restarts = if screen { 0 } else { 4 };
                 let found = nm.minimize_restarting(&mut objective, &start, &full_scale, restarts);
                 let params = layout.params(&found.x[..smoothing_len], &found.x[smoothing_len..]);
                 consider(evaluate(&params), params, &mut best);

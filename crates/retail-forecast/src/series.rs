@@ -439,19 +439,27 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// The file's name for messages and its text (an unreadable file is an error at line 0).
+fn read_text(path: &std::path::Path) -> Result<(String, String), ForecastError> {
+    let file = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((file, text)),
+        Err(e) => Err(ForecastError::Read {
+            file,
+            line: 0,
+            column: None,
+            message: e.to_string(),
+        }),
+    }
+}
+
 /// Reads a `date,value` CSV (a header line is optional; dates `YYYY-MM-DD`, `YYYY-MM` or
 /// `YYYY/MM/DD`, a time after the date is ignored). Rows must be in time order with no
 /// repeated date; the season length is inferred from the median spacing of the dates.
 /// Columns after the value are external regressors (price, promotion, holiday flags); they
 /// need a header line naming them, and a number on every row.
 pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ForecastError::Read {
-        file: file.clone(),
-        line: 0,
-        column: None,
-        message: e.to_string(),
-    })?;
+    let (file, text) = read_text(path)?;
     let mut dates = Vec::new();
     let mut values = Vec::new();
     let mut names: Vec<String> = Vec::new();
@@ -585,13 +593,7 @@ pub fn read_future_regressors(
     names: &[String],
     periods: &[NaiveDate],
 ) -> Result<ndarray::Array2<f64>, ForecastError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ForecastError::Read {
-        file: file.clone(),
-        line: 0,
-        column: None,
-        message: e.to_string(),
-    })?;
+    let (file, text) = read_text(path)?;
     let mut lines = text
         .lines()
         .enumerate()

@@ -47,15 +47,10 @@ fn ets_reaches_the_reference_likelihoods() {
             Ok(ours) => {
                 let gap = ours.loglik - target;
                 worst.push((gap, format!("{name} {}", spec.code())));
-                // One known miss (docs/forecast.md): our search ends in another basin
-                // (α = β = 0.011, γ = 0.21) than the polished statsforecast fit (α = 0.068,
-                // β = γ = 1e-4), 2.29 units lower. Held to that so it cannot get worse.
-                let allowed = if (name, spec.code().as_str()) == ("wineind", "MAdM") {
-                    -2.3
-                } else {
-                    -0.5
-                };
-                if gap < allowed {
+                // The bar for every fit. (wineind MAdM was 2.29 below until the full
+                // search got a start with a slow level and nearly fixed trend and season,
+                // the basin of the polished statsforecast fit: α = 0.068, β = γ = 1e-4.)
+                if gap < -0.5 {
                     failures.push(format!(
                         "{name} {}: ours {:.3}, reference {:.3} (gap {gap:.3})",
                         spec.code(),
