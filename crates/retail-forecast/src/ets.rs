@@ -450,6 +450,17 @@ impl Layout {
         (alpha, beta, gamma, phi)
     }
 
+    /// The linear filter's gains at smoothing `x` (β = γ = 0 and φ = 1 where absent).
+    fn gains(&self, x: &[f64]) -> Gains {
+        let (alpha, beta, gamma, phi) = self.smoothing(x);
+        Gains {
+            alpha,
+            beta: beta.unwrap_or(0.0),
+            gamma: gamma.unwrap_or(0.0),
+            phi: phi.unwrap_or(1.0),
+        }
+    }
+
     /// How far `x` lies outside the optimiser's box (0 inside): a gentle pull back.
     fn outside(&self, x: &[f64]) -> f64 {
         let mut d = 0.0;
@@ -671,15 +682,15 @@ fn concentrated_states(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<V
     let spec = layout.spec;
     let m = layout.m;
     let k = layout.state_len();
-    let (alpha, beta, gamma, phi) = layout.smoothing(smoothing);
-    let (beta, gamma, phi) = (
-        beta.unwrap_or(0.0),
-        gamma.unwrap_or(0.0),
-        phi.unwrap_or(1.0),
-    );
     if !spec.has_season() {
         return level_slope_profile(layout, smoothing, y).map(|(states, _)| states);
     }
+    let Gains {
+        alpha,
+        beta,
+        gamma,
+        phi,
+    } = layout.gains(smoothing);
     // Affine forms: value = c + coef · x, stored as [c, coef...] (k + 1 numbers).
     let w = k + 1;
     let mut level = vec![0.0; w];
@@ -852,7 +863,7 @@ impl<'a> LongSeasonStates<'a> {
 
     /// The least-squares free states at smoothing `x` (the optimiser's coordinates).
     fn solve(&mut self, x: &[f64]) -> Option<Vec<f64>> {
-        let g = self.gains(x);
+        let g = self.layout.gains(x);
         // A search's trials jump around (reflections, contractions): start from the solution
         // of the nearest recent trial, not just the last.
         let key = [g.alpha, g.beta, g.gamma, g.phi];
@@ -877,17 +888,6 @@ impl<'a> LongSeasonStates<'a> {
             self.recent.push((key, s.clone()));
         }
         solution
-    }
-
-    /// The filter's gains at smoothing `x` (the optimiser's coordinates).
-    fn gains(&self, x: &[f64]) -> Gains {
-        let (alpha, beta, gamma, phi) = self.layout.smoothing(x);
-        Gains {
-            alpha,
-            beta: beta.unwrap_or(0.0),
-            gamma: gamma.unwrap_or(0.0),
-            phi: phi.unwrap_or(1.0),
-        }
     }
 
     fn first_seasonal(&self) -> usize {
@@ -951,7 +951,7 @@ impl<'a> LongSeasonStates<'a> {
     /// (additive season: ŷ = c + X x₀ is still affine in them), from `start`, by L-BFGS on
     /// `n ln Σ((y − ŷ)/ŷ)² + 2 Σ ln|ŷ|`, whose gradient is `Xᵀ g` (one adjoint pass).
     fn relative_error_states(&mut self, x: &[f64], start: Vec<f64>) -> Option<Vec<f64>> {
-        let g = self.gains(x);
+        let g = self.layout.gains(x);
         let n = self.y.len();
         let mut c = vec![0.0; n];
         self.target(g, &mut c);
@@ -1151,23 +1151,20 @@ impl<'a> LongSeasonStates<'a> {
 /// [`concentrated_states`] for a model without a season, and the SSE there (from the
 /// normal equations: `zᵀz − bᵀXᵀz`), so an additive-error profile needs no filter pass.
 fn level_slope_profile(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<(Vec<f64>, f64)> {
-    let (alpha, beta, _, phi) = layout.smoothing(smoothing);
-    let (beta, phi) = (beta.unwrap_or(0.0), phi.unwrap_or(1.0));
+    let g = layout.gains(smoothing);
     if layout.spec.has_trend() {
-        concentrated_level_slope::<3>(alpha, beta, phi, y)
+        concentrated_level_slope::<3>(g, y)
     } else {
-        concentrated_level_slope::<2>(alpha, beta, phi, y)
+        concentrated_level_slope::<2>(g, y)
     }
 }
 
 /// [`level_slope_profile`] on fixed-size forms: `W` = 2 (level) or 3 (level and slope; β
 /// and φ unused when 2).
-fn concentrated_level_slope<const W: usize>(
-    alpha: f64,
-    beta: f64,
-    phi: f64,
-    y: &[f64],
-) -> Option<(Vec<f64>, f64)> {
+fn concentrated_level_slope<const W: usize>(g: Gains, y: &[f64]) -> Option<(Vec<f64>, f64)> {
+    let Gains {
+        alpha, beta, phi, ..
+    } = g;
     let trend = W == 3;
     let mut level = [0.0; W];
     level[1] = 1.0;

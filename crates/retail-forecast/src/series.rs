@@ -522,32 +522,23 @@ pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastEr
                 },
             ));
         }
-        for (j, (field, column)) in fields[2..].iter().zip(&mut columns).enumerate() {
-            let v: f64 = field.trim().trim_matches('"').parse().map_err(|_| {
-                error(
-                    Some(j + 3),
-                    format!("'{}' is not a number ({})", field.trim(), names[j]),
-                )
-            })?;
-            if !v.is_finite() {
-                return Err(error(
-                    Some(j + 3),
-                    format!("'{}' is not a finite number ({})", field.trim(), names[j]),
-                ));
+        // A finite number in field `column` (1-based); `of` names a regressor in messages.
+        let number = |column: usize, of: Option<&str>| -> Result<f64, ForecastError> {
+            let text = fields[column - 1].trim();
+            let of = of.map(|name| format!(" ({name})")).unwrap_or_default();
+            match text.trim_matches('"').parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                Ok(_) => Err(error(
+                    Some(column),
+                    format!("'{text}' is not a finite number{of}"),
+                )),
+                Err(_) => Err(error(Some(column), format!("'{text}' is not a number{of}"))),
             }
-            column.push(v);
+        };
+        for (j, column) in columns.iter_mut().enumerate() {
+            column.push(number(j + 3, Some(&names[j]))?);
         }
-        let value: f64 = fields[1]
-            .trim()
-            .trim_matches('"')
-            .parse()
-            .map_err(|_| error(Some(2), format!("'{}' is not a number", fields[1].trim())))?;
-        if !value.is_finite() {
-            return Err(error(
-                Some(2),
-                format!("'{}' is not a finite number", fields[1].trim()),
-            ));
-        }
+        let value = number(2, None)?;
         if let Some(&last) = dates.last()
             && date <= last
         {
