@@ -36,17 +36,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     let load_seconds = start.elapsed().as_secs_f64();
+    if each {
+        eprintln!(
+            "{:<28} {load_seconds:>8.3} s {rows:>7} rows {}",
+            "(load)",
+            memory()
+        );
+    }
 
     let start = Instant::now();
     let ctx = sales_context(batches)?;
     if each {
-        // One query at a time, to see where the time goes.
+        // One query at a time, to see where the time and the memory go (resident set size now
+        // and its peak so far, from /proc/self/status on Linux).
+        for (name, sql) in retail_metrics::suite::STAGES {
+            let t = Instant::now();
+            let batches =
+                runtime.block_on(async { ctx.sql(sql).await?.collect_partitioned().await })?;
+            let rows: usize = batches.iter().flatten().map(|b| b.num_rows()).sum();
+            eprintln!(
+                "({name}) {:>8.3} s {rows:>7} rows {}",
+                t.elapsed().as_secs_f64(),
+                memory()
+            );
+        }
         let t = Instant::now();
         runtime.block_on(retail_metrics::suite::register_stages(&ctx))?;
         eprintln!(
-            "{:<28} {:>8.3} s",
+            "{:<28} {:>8.3} s {:>12} {}",
             "(stage tables)",
-            t.elapsed().as_secs_f64()
+            t.elapsed().as_secs_f64(),
+            "",
+            memory()
         );
         for (name, sql) in KpiOptions::default().queries() {
             let t = Instant::now();
@@ -56,8 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|b| b.num_rows())
                 .sum();
             eprintln!(
-                "{name:<28} {:>8.3} s  {rows} rows",
-                t.elapsed().as_secs_f64()
+                "{name:<28} {:>8.3} s {rows:>7} rows {}",
+                t.elapsed().as_secs_f64(),
+                memory()
             );
         }
         retail_metrics::suite::deregister_stages(&ctx)?;
@@ -76,4 +98,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
+}
+
+/// "rss X MiB, peak Y MiB" from /proc/self/status (empty where that file does not exist).
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |key: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(key))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map(|kib| format!("{} MiB", kib / 1024))
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("rss {now}, peak {peak}"),
+        _ => String::new(),
+    }
 }

@@ -83,13 +83,27 @@ FROM sales
 GROUP BY invoice_id, customer_id, timestamp, line_kind, country, region, category, sub_category, segment";
 
 /// Stage 1 of the suite, materialised once as the table `product_sales`: completed sales per
-/// product (both top-product lists sort it).
+/// product (both top-product lists sort it). `orders` counts the distinct invoices of each
+/// product through the distinct (product, invoice) pairs, which are about as many as the lines:
+/// that aggregation carries nothing but the two ids, and the name, revenue and units come from
+/// a per-product aggregation (a `COUNT(DISTINCT invoice_id)` next to them would carry
+/// `MIN(product_name)` in every pair: 1.4 GB more at 10 million lines, and twice the time).
 pub const PRODUCT_SALES_SQL: &str = "\
-SELECT product_id, MIN(product_name) AS product_name, SUM(line_amount) AS revenue,
-       SUM(quantity) AS units, COUNT(DISTINCT invoice_id) AS orders
-FROM sales
-WHERE line_kind = 'sale'
-GROUP BY product_id";
+WITH per_product AS (
+  SELECT product_id, MIN(product_name) AS product_name, SUM(line_amount) AS revenue,
+         SUM(quantity) AS units
+  FROM sales
+  WHERE line_kind = 'sale'
+  GROUP BY product_id
+),
+product_orders AS (
+  SELECT product_id, COUNT(*) AS orders
+  FROM (SELECT product_id, invoice_id FROM sales WHERE line_kind = 'sale'
+        GROUP BY product_id, invoice_id)
+  GROUP BY product_id
+)
+SELECT p.product_id, p.product_name, p.revenue, p.units, o.orders
+FROM per_product p JOIN product_orders o ON p.product_id = o.product_id";
 
 /// Lines of each kind and their amounts.
 pub const LINES_BY_KIND_SQL: &str = "\
