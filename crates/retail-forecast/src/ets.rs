@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::ForecastError;
 use crate::forecast::{Forecast, Interval};
-use crate::optim::NelderMead;
+use crate::optim::{Minimum, NelderMead};
 
 /// The error component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -1366,6 +1366,13 @@ impl Ets {
             tolerance: if screen { 1e-6 } else { 1e-8 },
             ..NelderMead::default()
         };
+        // Exploring from several starts needs to find basins, not the last digits: the
+        // nonlinear models' starts run at the screening tolerance, and only the best is then
+        // polished with `nm` (a quarter of the evaluations of polishing every start).
+        let explore = NelderMead {
+            tolerance: 1e-6,
+            ..nm.clone()
+        };
 
         let mut best: Option<(f64, EtsParams)> = None;
         let consider = |value: f64, params: EtsParams, best: &mut Option<(f64, EtsParams)>| {
@@ -1457,14 +1464,16 @@ impl Ets {
                 };
                 evaluate(&layout.params(x, &states_for(states))) + layout.outside(x)
             };
-            let restarts = if long_season {
-                0
-            } else if screen {
-                1
+            // The linear models' profile is their exact likelihood: polished here. For the
+            // others it only seeds the refinement of everything below.
+            let (optimizer, restarts) = if long_season {
+                (&nm, 0)
+            } else if screen || !spec.is_linear() {
+                (&explore, 1)
             } else {
-                3
+                (&nm, 3)
             };
-            let found = nm.minimize_restarting(&mut profile, &start, &s_scale, restarts);
+            let found = optimizer.minimize_restarting(&mut profile, &start, &s_scale, restarts);
             if let Some(states) = states_at(&found.x) {
                 let params = layout.params(&found.x, &states_for(states));
                 let value = evaluate(&params);
@@ -1580,13 +1589,23 @@ impl Ets {
                 .collect();
             let mut full_scale = s_scale.clone();
             full_scale.extend_from_slice(&state_scale);
+            let mut objective = |x: &[f64]| -> f64 {
+                evaluate(&layout.params(&x[..smoothing_len], &x[smoothing_len..]))
+                    + layout.outside(&x[..smoothing_len])
+            };
+            let mut explored: Option<Minimum> = None;
             for start in starts {
-                let mut objective = |x: &[f64]| -> f64 {
-                    evaluate(&layout.params(&x[..smoothing_len], &x[smoothing_len..]))
-                        + layout.outside(&x[..smoothing_len])
+                let found = explore.minimize(&mut objective, &start, &full_scale);
+                if explored.as_ref().is_none_or(|e| found.value < e.value) {
+                    explored = Some(found);
+                }
+            }
+            if let Some(found) = explored {
+                let found = if screen {
+                    found
+                } else {
+                    nm.minimize_restarting(&mut objective, &found.x, &full_scale, 4)
                 };
-                let restarts = if screen { 0 } else { 4 };
-                let found = nm.minimize_restarting(&mut objective, &start, &full_scale, restarts);
                 let params = layout.params(&found.x[..smoothing_len], &found.x[smoothing_len..]);
                 consider(evaluate(&params), params, &mut best);
             }
