@@ -1385,7 +1385,7 @@ impl Ets {
         // with AICc within 1e-4, in 3/4 of the time.
         let explore = NelderMead {
             tolerance: nm.tolerance.max(1e-6),
-            ..nm.clone()
+            ..nm
         };
 
         let mut best: Option<(f64, EtsParams)> = None;
