@@ -1361,14 +1361,16 @@ impl Ets {
             if mean_abs > 0.0 { mean_abs } else { 1.0 }
         };
         let screen = self.effort == Effort::Screen;
+        // Long seasons (weekly data, m = 52) make every trial a least-squares solve in m + 1
+        // unknowns (conjugate gradients, warm-started): fewer starts and no restarts there.
+        let long_season = spec.has_season() && m > 24;
         // A screen only ranks the candidates (the best two within 4 are refitted in full):
         // at season 52 a relative spread of 1e-5 (about 0.02 likelihood units there) ranks
         // them as 1e-6 does, on the 300 benchmark series the same choices, for a quarter
         // less time.
-        let long_season_screen = screen && spec.has_season() && m > 24;
         let nm = NelderMead {
             max_evals: self.max_evals,
-            tolerance: if long_season_screen {
+            tolerance: if screen && long_season {
                 1e-5
             } else if screen {
                 1e-6
@@ -1435,9 +1437,6 @@ impl Ets {
                 })
                 .collect()
         };
-        // Long seasons (weekly data, m = 52) make every trial a least-squares solve in m + 1
-        // unknowns (conjugate gradients, warm-started): fewer starts and no restarts there.
-        let long_season = spec.has_season() && m > 24;
         let mut profiled: Vec<(f64, EtsParams)> = Vec::new();
         let starts = smoothing_starts(layout, spec.is_linear() && !long_season && !screen);
         let mut long_states = long_season.then(|| LongSeasonStates::new(linear_layout, y));
