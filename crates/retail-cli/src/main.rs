@@ -91,16 +91,35 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("retail: {err:#}");
+            eprintln!("retail: {}", message(&err));
             ExitCode::from(1)
         }
     }
 }
 
+/// The error and its causes, each cause once: many errors repeat their source's text in their
+/// own ("cannot open x: No such file (os error 2)" caused by "No such file (os error 2)").
+fn message(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+/// Output closed early (`retail … | head`): not an error, as in ripgrep. The I/O error can sit
+/// inside a JSON or Arrow error that does not expose it as its source.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
+            || e.to_string().contains("Broken pipe (os error 32)")
     })
 }
 

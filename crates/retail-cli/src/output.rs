@@ -7,6 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use arrow::record_batch::RecordBatch;
 use clap::ValueEnum;
+use datafusion::execution::SendableRecordBatchStream;
+use futures::StreamExt;
 
 /// Table or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,18 +48,101 @@ impl FileFormat {
     }
 }
 
-/// Writes record batches as an aligned table.
+/// How many rows a table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxRows {
+    /// At most this many.
+    Limit(usize),
+    /// Every row.
+    Unlimited,
+}
+
+impl std::str::FromStr for MaxRows {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<MaxRows, String> {
+        if s.eq_ignore_ascii_case("inf") {
+            return Ok(MaxRows::Unlimited);
+        }
+        s.parse()
+            .map(MaxRows::Limit)
+            .map_err(|_| format!("'{s}' is neither a row count nor `inf`"))
+    }
+}
+
+/// Writes record batches as an aligned table; floating-point values are shown with at most
+/// ten significant digits (the exact values are in JSON, CSV and Parquet output).
 pub fn write_table(out: &mut impl Write, batches: &[RecordBatch]) -> Result<()> {
     if batches.iter().all(|b| b.num_rows() == 0) {
         writeln!(out, "(no rows)")?;
         return Ok(());
     }
+    let shown = batches
+        .iter()
+        .map(floats_for_people)
+        .collect::<Result<Vec<_>>>()?;
     writeln!(
         out,
         "{}",
-        arrow::util::pretty::pretty_format_batches(batches)?
+        arrow::util::pretty::pretty_format_batches(&shown)?
     )?;
     Ok(())
+}
+
+/// The batch with its Float64 columns as text of at most ten significant digits.
+fn floats_for_people(batch: &RecordBatch) -> Result<RecordBatch> {
+    use arrow::array::{Array, ArrayRef, Float64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type() == &DataType::Float64)
+    {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        match column.as_any().downcast_ref::<Float64Array>() {
+            Some(values) => {
+                let text: StringArray = values.iter().map(|v| v.map(float_for_people)).collect();
+                fields.push(Field::new(field.name(), DataType::Utf8, true));
+                columns.push(Arc::new(text));
+            }
+            None => {
+                fields.push(field.as_ref().clone());
+                columns.push(column.clone());
+            }
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+/// `1087908.4699999911` → `1087908.47`: ten significant digits, trailing zeros dropped;
+/// scientific notation below 1e-6 and from 1e15.
+pub fn float_for_people(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return x.to_string();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-6..15).contains(&magnitude) {
+        let text = format!("{x:.9e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
+    let decimals = (9 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
 
 /// Writes record batches as a JSON array of row objects.
@@ -65,6 +150,78 @@ pub fn write_json(out: &mut impl Write, batches: &[RecordBatch]) -> Result<()> {
     let rows = retail_metrics::typed::json_rows(batches)?;
     serde_json::to_writer_pretty(&mut *out, &rows)?;
     writeln!(out)?;
+    Ok(())
+}
+
+/// Writes a result stream in `format` as it arrives: JSON and CSV batch by batch in constant
+/// memory; a table keeps at most `max_rows` rows and says how many it left out.
+pub async fn write_stream(
+    out: &mut impl Write,
+    mut stream: SendableRecordBatchStream,
+    format: Format,
+    max_rows: MaxRows,
+) -> Result<()> {
+    match format {
+        Format::Table => {
+            let limit = match max_rows {
+                MaxRows::Limit(n) => n,
+                MaxRows::Unlimited => usize::MAX,
+            };
+            let mut kept = Vec::new();
+            let (mut kept_rows, mut total) = (0usize, 0u64);
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                total += batch.num_rows() as u64;
+                if kept_rows < limit {
+                    let take = batch.num_rows().min(limit - kept_rows);
+                    kept_rows += take;
+                    kept.push(batch.slice(0, take));
+                }
+            }
+            if kept_rows > 0 || total == 0 {
+                write_table(out, &kept)?;
+            }
+            if total > kept_rows as u64 {
+                writeln!(
+                    out,
+                    "({} of {} rows shown; --maxrows N or --maxrows inf shows more)",
+                    crate::table::thousands(kept_rows as u64),
+                    crate::table::thousands(total)
+                )?;
+            }
+        }
+        Format::Json => {
+            let mut rows_written = 0u64;
+            while let Some(batch) = stream.next().await {
+                for row in retail_metrics::typed::json_rows(&[batch?])? {
+                    out.write_all(if rows_written == 0 { b"[\n" } else { b",\n" })?;
+                    let text = serde_json::to_string_pretty(&row)?;
+                    for (i, line) in text.lines().enumerate() {
+                        if i > 0 {
+                            out.write_all(b"\n")?;
+                        }
+                        write!(out, "  {line}")?;
+                    }
+                    rows_written += 1;
+                }
+            }
+            out.write_all(if rows_written == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        Format::Csv => {
+            let schema = stream.schema();
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut *out);
+            let mut any = false;
+            while let Some(batch) = stream.next().await {
+                writer.write(&batch?)?;
+                any = true;
+            }
+            if !any {
+                writer.write(&RecordBatch::new_empty(schema))?;
+            }
+        }
+    }
     Ok(())
 }
 

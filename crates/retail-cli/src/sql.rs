@@ -1,20 +1,40 @@
-//! `retail sql`.
+//! `retail sql`: read-only SQL over the files by default, results streamed batch by batch.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::Args;
+use retail_metrics::SqlAccess;
 
 use crate::input::{ReadArgs, load};
-use crate::output::{Format, write_batches};
+use crate::output::{Format, MaxRows, write_stream};
 
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// Transaction files, then the query (the table is `sales`); with the query alone it runs
-    /// over the embedded sample.
-    #[arg(required = true, num_args = 1.., value_name = "FILE... QUERY")]
+    /// over the embedded sample. With -c or -f every argument is a file.
+    #[arg(num_args = 0.., value_name = "FILE... QUERY")]
     args: Vec<String>,
+    /// The SQL to run: one or more statements separated by `;`.
+    #[arg(
+        short = 'c',
+        long = "command",
+        value_name = "SQL",
+        conflicts_with = "file"
+    )]
+    command: Option<String>,
+    /// Read the SQL from this file (`-` for standard input): one or more statements
+    /// separated by `;`.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Allow SQL that writes files or changes the session: COPY … TO, INSERT, CREATE, DROP,
+    /// SET. Without it only queries run.
+    #[arg(long)]
+    allow_write: bool,
+    /// Rows shown in table format, a number or `inf` (JSON and CSV print every row).
+    #[arg(long, value_name = "N|inf", default_value = "40")]
+    maxrows: MaxRows,
     #[command(flatten)]
     read: ReadArgs,
     /// Output format.
@@ -27,19 +47,87 @@ pub struct SqlArgs {
     cluster: Option<String>,
 }
 
-pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
-    let Some((query, files)) = args.args.split_last() else {
-        anyhow::bail!("retail sql needs a query");
-    };
-    let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
-    #[cfg(feature = "distributed")]
-    if let Some(url) = &args.cluster {
-        let ctx = crate::cluster::session(url, &files).await?;
-        let result = retail_metrics::run_sql(&ctx, query).await?;
-        return write_batches(out, &result, args.format);
+impl SqlArgs {
+    /// The SQL text and the files.
+    fn sql_and_files(&self) -> Result<(String, Vec<PathBuf>)> {
+        let positional = || self.args.iter().map(PathBuf::from).collect();
+        if let Some(sql) = &self.command {
+            return Ok((sql.clone(), positional()));
+        }
+        if let Some(path) = &self.file {
+            let mut sql = String::new();
+            if path.as_os_str() == "-" {
+                std::io::stdin()
+                    .read_to_string(&mut sql)
+                    .context("reading the SQL from standard input")?;
+            } else {
+                sql = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the SQL from {}", path.display()))?;
+            }
+            return Ok((sql, positional()));
+        }
+        let Some((query, files)) = self.args.split_last() else {
+            bail!("retail sql needs a query: as the last argument, with -c SQL, or with -f FILE");
+        };
+        Ok((query.clone(), files.iter().map(PathBuf::from).collect()))
     }
-    let (batches, _) = load(&files, &args.read)?;
-    let ctx = retail_metrics::sales_context(batches)?;
-    let result = retail_metrics::run_sql(&ctx, query).await?;
-    write_batches(out, &result, args.format)
+}
+
+pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
+    let (sql, files) = args.sql_and_files()?;
+    #[cfg(feature = "distributed")]
+    let ctx = match &args.cluster {
+        Some(url) => crate::cluster::session(url, &files).await?,
+        None => local_session(&files, &args.read)?,
+    };
+    #[cfg(not(feature = "distributed"))]
+    let ctx = local_session(&files, &args.read)?;
+    let access = if args.allow_write {
+        SqlAccess::ReadWrite
+    } else {
+        SqlAccess::ReadOnly
+    };
+    let statements = retail_metrics::parse_statements(&ctx, &sql)?;
+    if statements.is_empty() {
+        bail!("no SQL statement given");
+    }
+    for (i, statement) in statements.into_iter().enumerate() {
+        if i > 0 && args.format == Format::Table {
+            writeln!(out)?;
+        }
+        let frame = retail_metrics::plan_statement(&ctx, statement, access)
+            .await
+            .map_err(|e| write_hint(e, access))?;
+        let stream = frame.execute_stream().await?;
+        write_stream(out, stream, args.format, args.maxrows).await?;
+    }
+    Ok(())
+}
+
+fn local_session(
+    files: &[PathBuf],
+    read: &ReadArgs,
+) -> Result<datafusion::prelude::SessionContext> {
+    let (batches, _) = load(files, read)?;
+    Ok(retail_metrics::sales_context(batches)?)
+}
+
+/// Adds the flag that allows a refused write.
+fn write_hint(err: retail_metrics::MetricsError, access: SqlAccess) -> anyhow::Error {
+    let message = err.to_string();
+    let refused = [
+        "DDL not supported",
+        "DML not supported",
+        "Statement not supported",
+    ]
+    .iter()
+    .any(|m| message.contains(m));
+    if refused && access == SqlAccess::ReadOnly {
+        anyhow::Error::new(err).context(
+            "retail sql is read-only: pass --allow-write to run SQL that writes files or \
+             changes the session",
+        )
+    } else {
+        err.into()
+    }
 }

@@ -2,6 +2,9 @@
 
 use std::process::{Command, Output};
 
+#[path = "cli/sql.rs"]
+mod sql;
+
 fn retail(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_retail"))
         .args(args)

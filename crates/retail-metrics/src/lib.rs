@@ -9,8 +9,13 @@ pub mod typed;
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
+use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::{DFParserBuilder, Statement};
+use datafusion::sql::sqlparser::dialect::dialect_from_str;
 use retail_ingest::canonical_schema;
 
 pub use kpi::{CustomerRanking, Grain, ProductRanking};
@@ -80,7 +85,73 @@ pub fn register_sales(ctx: &SessionContext, batches: Vec<RecordBatch>) -> Result
     Ok(())
 }
 
-/// Runs any SQL over the registered tables and collects the result.
+/// What SQL given by a user may do besides reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SqlAccess {
+    /// Queries only (the default): no DDL (`CREATE`, `DROP`), no DML (`INSERT`, `COPY … TO`,
+    /// which writes files), no statements (`SET`, transactions).
+    #[default]
+    ReadOnly,
+    /// Everything DataFusion supports, including writing files with `COPY … TO`.
+    ReadWrite,
+}
+
+impl SqlAccess {
+    fn options(self) -> SQLOptions {
+        let write = self == SqlAccess::ReadWrite;
+        SQLOptions::new()
+            .with_allow_ddl(write)
+            .with_allow_dml(write)
+            .with_allow_statements(write)
+    }
+}
+
+/// Splits SQL text into its statements (separated by `;`) with the session's dialect, without
+/// planning them: a later statement may read what an earlier one created.
+///
+/// # Errors
+/// [`MetricsError::DataFusion`] when the text does not parse.
+pub fn parse_statements(ctx: &SessionContext, sql: &str) -> Result<Vec<Statement>, MetricsError> {
+    let state = ctx.state();
+    let parser_options = &state.config().options().sql_parser;
+    let dialect = dialect_from_str(parser_options.dialect).ok_or_else(|| {
+        DataFusionError::Plan(format!(
+            "unsupported SQL dialect {}",
+            parser_options.dialect
+        ))
+    })?;
+    let statements = DFParserBuilder::new(sql)
+        .with_dialect(dialect.as_ref())
+        .with_recursion_limit(parser_options.recursion_limit.get())
+        .build()?
+        .parse_statements()?;
+    Ok(statements.into())
+}
+
+/// Plans one statement under `access`, ready to run as a stream
+/// ([`DataFrame::execute_stream`]) or collected. DDL and statements take effect here.
+///
+/// # Errors
+/// [`MetricsError::DataFusion`] for an invalid statement or one that `access` forbids.
+pub async fn plan_statement(
+    ctx: &SessionContext,
+    statement: Statement,
+    access: SqlAccess,
+) -> Result<DataFrame, MetricsError> {
+    let plan = ctx.state().statement_to_plan(statement).await?;
+    access.options().verify_plan(&plan)?;
+    Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+/// Runs one read-only SQL query over the registered tables and collects the result.
+///
+/// # Errors
+/// [`MetricsError::DataFusion`] for invalid SQL, a query that would write or change the
+/// session ([`SqlAccess::ReadOnly`]), or a failure while running it.
 pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, MetricsError> {
-    Ok(ctx.sql(sql).await?.collect().await?)
+    let frame = ctx
+        .sql_with_options(sql, SqlAccess::ReadOnly.options())
+        .await?;
+    Ok(frame.collect().await?)
 }
