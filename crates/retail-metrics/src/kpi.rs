@@ -488,7 +488,7 @@ const DISCOUNT_MEASURES: &str = "\
   SUM(line_amount) AS sales,
   SUM(profit) AS profit,
   CASE WHEN SUM(line_amount) <> 0 THEN SUM(profit) / SUM(line_amount) END AS margin,
-  AVG(profit) AS mean_profit_per_line";
+  SUM(profit) / COUNT(profit) AS mean_profit_per_line";
 
 /// Sales and profit per exact discount level.
 pub fn discount_impact_sql() -> String {
@@ -531,13 +531,35 @@ ORDER BY category ASC NULLS LAST, sub_category ASC NULLS LAST, band_order"
 }
 
 /// Correlation of discount with profit and with line margin.
+///
+/// Pearson's r from centred sums (two passes), so that every sum is the session's
+/// order-independent `SUM` and the result has the same bits on every run (DataFusion's
+/// `corr` merges partial states in arrival order).
 pub const DISCOUNT_CORRELATION_SQL: &str = "\
+WITH pairs AS (
+  SELECT discount AS x, profit AS y,
+         CASE WHEN line_amount <> 0 THEN profit / line_amount END AS m
+  FROM sales
+  WHERE line_kind = 'sale' AND discount IS NOT NULL AND profit IS NOT NULL
+),
+means AS (
+  SELECT SUM(x) / COUNT(*) AS mx, SUM(y) / COUNT(*) AS my,
+         SUM(x) FILTER (WHERE m IS NOT NULL) / COUNT(m) AS mx_m, SUM(m) / COUNT(m) AS mm,
+         COUNT(*) AS lines, COUNT(m) AS margin_lines
+  FROM pairs
+),
+centred AS (
+  SELECT SUM((x - mx) * (y - my)) AS sxy, SUM((x - mx) * (x - mx)) AS sxx,
+         SUM((y - my) * (y - my)) AS syy,
+         SUM((x - mx_m) * (m - mm)) AS sxm, SUM((x - mx_m) * (x - mx_m)) FILTER (WHERE m IS NOT NULL) AS sxx_m,
+         SUM((m - mm) * (m - mm)) AS smm
+  FROM pairs CROSS JOIN means
+)
 SELECT
-  corr(discount, profit) AS corr,
-  corr(discount, CASE WHEN line_amount <> 0 THEN profit / line_amount END) AS corr_margin,
-  COUNT(*) FILTER (WHERE discount IS NOT NULL AND profit IS NOT NULL) AS lines
-FROM sales
-WHERE line_kind = 'sale'";
+  CASE WHEN lines > 1 AND sxx > 0 AND syy > 0 THEN sxy / sqrt(sxx * syy) END AS corr,
+  CASE WHEN margin_lines > 1 AND sxx_m > 0 AND smm > 0 THEN sxm / sqrt(sxx_m * smm) END AS corr_margin,
+  lines
+FROM centred CROSS JOIN means";
 
 const RFM_SCORED: &str = "\
 WITH per_customer AS (

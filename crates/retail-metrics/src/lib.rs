@@ -2,6 +2,7 @@
 
 #[cfg(feature = "distributed")]
 pub mod distributed;
+pub mod exact_sum;
 pub mod kpi;
 pub mod suite;
 pub mod typed;
@@ -74,7 +75,11 @@ pub fn sales_context(batches: Vec<RecordBatch>) -> Result<SessionContext, Metric
 /// Registers canonical batches as the table `sales` in a caller's session. The batches are
 /// spread over as many partitions as the session has target partitions, so scans run on
 /// every core.
+///
+/// It also replaces the session's `SUM` by [`exact_sum`]'s, whose floating-point totals do not
+/// depend on the order partitions finish in (the same bits on every run).
 pub fn register_sales(ctx: &SessionContext, batches: Vec<RecordBatch>) -> Result<(), MetricsError> {
+    exact_sum::register(ctx);
     let partitions = ctx.state().config().target_partitions().max(1);
     let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
     for (i, batch) in batches.into_iter().enumerate() {
