@@ -523,7 +523,14 @@ fn horizons_beyond_max_horizon_are_errors_before_any_fit() {
         "invalid horizon: 1000000 periods ahead is more than max_horizon (10000); forecasts \
          that far ahead are not meaningful, and raising max_horizon costs time in proportion"
     );
-    let many = forecast_many(&[y.clone()], ModelChoice::Naive, 1, 10_001, &[], 1);
+    let many = forecast_many(
+        std::slice::from_ref(&y),
+        ModelChoice::Naive,
+        1,
+        10_001,
+        &[],
+        1,
+    );
     assert!(matches!(
         &many[0],
         Err(retail_forecast::ForecastError::InvalidParameter {
