@@ -4,13 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use retail_forecast::series::{DatedSeries, read_future_regressors, read_series_csv};
+use retail_forecast::series::{DatedSeries, Gaps, read_future_regressors, read_series_csv_with};
 use retail_forecast::{
-    Frequency, GroupBy, ModelChoice, Regressors, SeriesBuilder, SeriesForecast, forecast_many,
-    forecast_series_with_regressors,
+    DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, ForecastError, Frequency, GroupBy, Limits,
+    ModelChoice, Regressors, SeriesBuilder, SeriesForecast, forecast_many_with_limits,
+    forecast_series_with_regressors_and_limits,
 };
 use serde_json::json;
 
@@ -50,9 +51,20 @@ pub struct ForecastArgs {
     /// Period length: day, week (ISO, Monday start) or month.
     #[arg(long, value_name = "FREQ", default_value = "week")]
     freq: String,
-    /// Periods to forecast.
+    /// Periods to forecast (at most --max-horizon).
     #[arg(long, value_name = "N", default_value_t = 12)]
     horizon: usize,
+    /// The largest --horizon accepted (docs/forecast.md, "Limits").
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_HORIZON)]
+    max_horizon: usize,
+    /// The most periods the sales data may span (first to last date) when building series
+    /// from transactions: a mistyped year fails fast instead of making a huge series.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PERIODS, conflicts_with = "series")]
+    max_periods: usize,
+    /// With --series: read a file with missing periods or irregular spacing as it is (a
+    /// warning names the first offending line) instead of rejecting it.
+    #[arg(long, requires = "series")]
+    allow_gaps: bool,
     /// auto, ets, naive, snaive, or an ETS specification such as AAdM.
     #[arg(long, value_name = "MODEL", default_value = "auto")]
     model: String,
@@ -109,14 +121,14 @@ struct Input {
     values: Vec<f64>,
 }
 
-/// The period after `last`, stepping like the series' own dates.
+/// The `horizon` periods after the last of `periods`, stepping like the series' own dates.
 fn future_periods(
     periods: &[NaiveDate],
     freq: Option<Frequency>,
     horizon: usize,
-) -> Vec<NaiveDate> {
+) -> Result<Vec<NaiveDate>> {
     let Some(&last) = periods.last() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let step_days = periods
         .len()
@@ -127,27 +139,33 @@ fn future_periods(
     let mut out = Vec::with_capacity(horizon);
     let mut p = last;
     for _ in 0..horizon {
-        p = match freq {
-            Some(f) => f.next(p),
-            None if (28..=31).contains(&step_days) => {
-                p.checked_add_months(chrono::Months::new(1)).unwrap_or(p)
-            }
-            None if (89..=92).contains(&step_days) => {
-                p.checked_add_months(chrono::Months::new(3)).unwrap_or(p)
-            }
+        let next = match freq {
+            Some(f) => Some(f.next(p)).filter(|&n| n > p),
+            None if (28..=31).contains(&step_days) => p.checked_add_months(chrono::Months::new(1)),
+            None if (89..=92).contains(&step_days) => p.checked_add_months(chrono::Months::new(3)),
             None if (365..=366).contains(&step_days) => {
-                p.checked_add_months(chrono::Months::new(12)).unwrap_or(p)
+                p.checked_add_months(chrono::Months::new(12))
             }
-            None => p + chrono::Days::new(step_days as u64),
+            None => p.checked_add_days(chrono::Days::new(step_days as u64)),
         };
+        p = next.ok_or_else(|| {
+            anyhow!("--horizon {horizon}: the forecast periods after {last} run past the calendar")
+        })?;
         out.push(p);
     }
-    out
+    Ok(out)
 }
 
 pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
     if args.horizon == 0 {
         bail!("--horizon must be at least 1");
+    }
+    let limits = Limits::default().with_max_horizon(args.max_horizon);
+    if let Err(err) = limits.check_horizon(args.horizon) {
+        bail!(
+            "--horizon {}: {err} (--max-horizon raises the limit)",
+            args.horizon
+        );
     }
     let choice: ModelChoice = args.model.parse()?;
     let mut regressors: Option<Regressors> = None;
@@ -158,7 +176,26 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                 values,
                 season_length,
                 regressors: columns,
-            } = read_series_csv(path)?;
+                irregular,
+            } = read_series_csv_with(path, Gaps::Allow)?;
+            if let Some(irregular) = irregular {
+                let more = match irregular.count {
+                    1 => String::new(),
+                    2 => "; 1 more such date".to_string(),
+                    n => format!("; {} more such dates", n - 1),
+                };
+                let place = format!("{}:{}:1", path.display(), irregular.line);
+                if !args.allow_gaps {
+                    bail!(
+                        "{place}: {}{more} (--allow-gaps reads the series as it is)",
+                        irregular.message
+                    );
+                }
+                eprintln!(
+                    "retail: warning: {place}: {}{more}; read as it is (--allow-gaps)",
+                    irregular.message
+                );
+            }
             match (&args.future, columns.is_empty()) {
                 (Some(future), false) => {
                     let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
@@ -166,7 +203,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                         ndarray::Array2::from_shape_fn((values.len(), columns.len()), |(t, j)| {
                             columns[j].1[t]
                         });
-                    let periods = future_periods(&dates, None, args.horizon);
+                    let periods = future_periods(&dates, None, args.horizon)?;
                     regressors = Some(Regressors {
                         future: read_future_regressors(future, &names, &periods)?,
                         names,
@@ -214,7 +251,16 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             progress.step("reading");
             let (batches, _) = load(&args.files, &args.read)?;
             progress.finish();
-            let set = SeriesBuilder::new(freq, by).build(&batches)?;
+            let set = SeriesBuilder::new(freq, by)
+                .with_max_periods(args.max_periods)
+                .build(&batches)
+                .map_err(|err| match err {
+                    ForecastError::InvalidParameter {
+                        parameter: "max_periods",
+                        ..
+                    } => anyhow!("{err} (--max-periods raises the limit)"),
+                    err => err.into(),
+                })?;
             if set.series.is_empty() {
                 bail!("no completed sales in the input: nothing to forecast");
             }
@@ -280,21 +326,23 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
     let mut progress = Progress::new(1);
     progress.step(&format!("fitting {} series", series.len()));
     let results = match &regressors {
-        Some(regressors) => vec![forecast_series_with_regressors(
+        Some(regressors) => vec![forecast_series_with_regressors_and_limits(
             &series[0],
             choice,
             season_length,
             args.horizon,
             &args.level,
             regressors,
+            &limits,
         )],
-        None => forecast_many(
+        None => forecast_many_with_limits(
             &series,
             choice,
             season_length,
             args.horizon,
             &args.level,
             args.threads,
+            &limits,
         ),
     };
     progress.finish();
@@ -308,7 +356,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                 input.key
             );
         }
-        let future = future_periods(&input.periods, freq, args.horizon);
+        let future = future_periods(&input.periods, freq, args.horizon)?;
         rows.push((input, result, future));
     }
     match args.format {

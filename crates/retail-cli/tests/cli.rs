@@ -1331,3 +1331,185 @@ mod distributed {
         drop(cluster);
     }
 }
+
+// ---- forecast hardening (issue 17) ----
+
+#[test]
+fn forecast_horizons_beyond_max_horizon_fail_fast_and_the_limit_can_be_raised() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = airpassengers_csv(dir.path());
+    let path = path.to_str().unwrap();
+    // The sweep's case: it aborted holding 5,000 paths x 1,000,000 values.
+    let expected = "retail: --horizon 1000000: invalid horizon: 1000000 periods ahead is more \
+                    than max_horizon (10000); forecasts that far ahead are not meaningful, and \
+                    raising max_horizon costs time in proportion (--max-horizon raises the limit)\n";
+    for args in [
+        vec!["forecast", "--horizon", "1000000", "--model", "MAM"],
+        vec![
+            "forecast",
+            "--series",
+            path,
+            "--horizon",
+            "1000000",
+            "--model",
+            "MAM",
+        ],
+    ] {
+        let out = retail(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_eq!(stderr(&out), expected);
+        assert!(out.stdout.is_empty());
+    }
+    let with = |horizon: &str| {
+        retail(&[
+            "forecast",
+            "--series",
+            path,
+            "--model",
+            "naive",
+            "--max-horizon",
+            "20",
+            "--horizon",
+            horizon,
+            "--format",
+            "csv",
+        ])
+    };
+    assert_fails(
+        &with("21"),
+        1,
+        "--horizon 21: invalid horizon: 21 periods ahead is more than max_horizon (20)",
+    );
+    let out = with("20");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    // A header and 20 months after December 1960: January 1961 to August 1962, each the
+    // last value, 432.
+    assert_eq!(lines.len(), 21);
+    assert!(
+        lines[1].starts_with("airpassengers,1961-01-01,Naive,432,"),
+        "{text}"
+    );
+    assert!(
+        lines[20].starts_with("airpassengers,1962-08-01,Naive,432,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn forecast_of_values_that_overflow_is_an_error_not_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    let mut text = String::from("date,value\n");
+    for (i, v) in ["1.7e308", "1.6e308", "1.75e308", "1.7e308", "1.65e308"]
+        .iter()
+        .cycle()
+        .take(10)
+        .enumerate()
+    {
+        text.push_str(&format!("2020-01-{:02},{v}\n", i + 1));
+    }
+    std::fs::write(&path, text).unwrap();
+    for model in ["MAM", "auto", "naive"] {
+        let out = retail(&[
+            "forecast",
+            "--series",
+            path.to_str().unwrap(),
+            "--model",
+            model,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{model}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "retail: series huge: {model} could not be fitted: invalid y: value 1.7e308 \
+                 (index 0) is larger in magnitude than 1e100: the fit would overflow; rescale \
+                 the series (thousands, millions)\n"
+            )
+        );
+        assert!(out.stdout.is_empty(), "{model}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn forecast_series_with_gaps_are_rejected_unless_allowed_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gap.csv");
+    std::fs::write(
+        &path,
+        "date,value\n2020-01-01,5\n2020-02-01,6\n2020-04-01,7\n2020-05-01,8\n2020-06-01,8\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let args = [
+        "forecast", "--series", path, "--model", "naive", "--format", "csv",
+    ];
+    let out = retail(&args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "retail: {path}:4:1: 2020-04-01 follows 2020-02-01: 1 monthly period is missing \
+             (from 2020-03-01); the series needs one row per period (a period without sales is \
+             a row with 0) (--allow-gaps reads the series as it is)\n"
+        )
+    );
+    let out = retail(&[&args[..], &["--allow-gaps", "--horizon", "2"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "retail: warning: {path}:4:1: 2020-04-01 follows 2020-02-01: 1 monthly period is \
+             missing (from 2020-03-01);"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    // The naive forecast of the file as it is: the last value, 8, for July and August.
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[1].starts_with("gap,2020-07-01,Naive,8,"), "{text}");
+    assert!(lines[2].starts_with("gap,2020-08-01,Naive,8,"), "{text}");
+    // Without gaps nothing is said.
+    std::fs::write(
+        path,
+        "date,value\n2020-01-01,5\n2020-02-01,6\n2020-03-01,7\n",
+    )
+    .unwrap();
+    let out = retail(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn forecast_from_sales_spanning_more_than_max_periods_fails_naming_the_dates() {
+    // The embedded sample runs from 2010-12-01 to 2011-12-09: ISO weeks from Monday
+    // 2010-11-29 to Monday 2011-12-05, 54 of them.
+    let run = |max: &str| {
+        retail(&[
+            "forecast",
+            "--model",
+            "naive",
+            "--horizon",
+            "1",
+            "--max-periods",
+            max,
+            "--format",
+            "csv",
+        ])
+    };
+    let out = run("53");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "retail: invalid max_periods: the sales run from 2010-12-01 to 2011-12-09, 54 weeks: \
+         more than max_periods (53); a mistyped date far from the others is the usual cause \
+         (raise max_periods for a longer history) (--max-periods raises the limit)\n"
+    );
+    let out = run("54");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("series,period,model,forecast"));
+}

@@ -27,7 +27,7 @@ use ndarray::Array1;
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::forecast::{Forecast, Interval};
+use crate::forecast::Forecast;
 use crate::optim::{Minimum, NelderMead};
 
 /// The error component.
@@ -1771,32 +1771,18 @@ impl FittedEts {
     }
 
     /// Forecasts with prediction intervals at `levels` (percent, e.g. 80 and 95): analytic
-    /// for the linear class, simulated otherwise (`paths` sample paths, fixed seed).
+    /// for the linear class, simulated otherwise (5,000 sample paths, fixed seed). The work
+    /// and the output grow with `h`; [`crate::forecast_series`] bounds it (`max_horizon`).
     pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         crate::forecast::check_levels(levels)?;
         let point = self.point_forecast(h);
-        let mut intervals = Vec::new();
-        if self.spec.is_linear() {
+        let intervals = if self.spec.is_linear() {
             let sd: Vec<f64> = self.linear_variances(h).iter().map(|v| v.sqrt()).collect();
-            intervals = crate::forecast::normal_intervals(&point, &sd, levels);
+            crate::forecast::normal_intervals(&point, &sd, levels)
         } else {
-            let paths = self.simulate(h, 5_000, 42);
-            for &level in levels {
-                let (mut lower, mut upper) = (Vec::with_capacity(h), Vec::with_capacity(h));
-                for step in 0..h {
-                    let mut column: Vec<f64> = paths.iter().map(|p| p[step]).collect();
-                    column.sort_by(f64::total_cmp);
-                    let tail = (1.0 - level / 100.0) / 2.0;
-                    lower.push(crate::forecast::quantile_sorted(&column, tail));
-                    upper.push(crate::forecast::quantile_sorted(&column, 1.0 - tail));
-                }
-                intervals.push(Interval {
-                    level,
-                    lower,
-                    upper,
-                });
-            }
-        }
+            // Step by step across the paths: memory O(paths), not O(paths × h).
+            crate::simulate::simulated_intervals(self, h, levels, 5_000, 42)
+        };
         Ok(Forecast {
             model: self.spec.to_string(),
             point,
@@ -1837,7 +1823,9 @@ impl FittedEts {
         out
     }
 
-    /// Sample paths of the next `h` values with Gaussian innovations of variance σ².
+    /// Sample paths of the next `h` values with Gaussian innovations of variance σ². This
+    /// holds `paths × h` values; [`FittedEts::forecast`] computes the same intervals without
+    /// them (module `simulate`).
     pub fn simulate(&self, h: usize, paths: usize, seed: u64) -> Vec<Vec<f64>> {
         let spec = self.spec;
         let sigma = self.sigma2.sqrt();

@@ -165,6 +165,22 @@ impl Normal {
         }
     }
 
+    /// The generator positioned at its `index`-th normal draw (0-based), as if `index`
+    /// draws had been taken from `Normal::new(seed)`: SplitMix64 is a counter and each
+    /// Box–Muller pair takes two uniforms, so any draw is reached without the ones before it.
+    pub(crate) fn at(seed: u64, index: u64) -> Normal {
+        let mut g = Normal::new(seed);
+        let uniforms_before = (index / 2).wrapping_mul(2);
+        g.state = g
+            .state
+            .wrapping_add(uniforms_before.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        if index % 2 == 1 {
+            // The pair's first draw is taken; its second waits as the spare.
+            g.sample();
+        }
+        g
+    }
+
     /// A uniform draw in (0, 1).
     pub(crate) fn uniform(&mut self) -> f64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -206,6 +222,20 @@ mod tests {
         assert_eq!(quantile_sorted(&v, 0.5), 2.5);
         assert_eq!(quantile_sorted(&v, 0.0), 1.0);
         assert_eq!(quantile_sorted(&v, 1.0), 4.0);
+    }
+
+    #[test]
+    fn a_generator_seeks_to_any_draw() {
+        let mut sequential = Normal::new(42);
+        let draws: Vec<f64> = (0..11).map(|_| sequential.sample()).collect();
+        for (i, &draw) in draws.iter().enumerate() {
+            let mut g = Normal::at(42, i as u64);
+            assert_eq!(g.sample().to_bits(), draw.to_bits(), "draw {i}");
+            // And it goes on with the draws after it.
+            if let Some(&next) = draws.get(i + 1) {
+                assert_eq!(g.sample().to_bits(), next.to_bits(), "draw {}", i + 1);
+            }
+        }
     }
 
     #[test]

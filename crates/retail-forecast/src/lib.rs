@@ -9,9 +9,12 @@ pub mod backtest;
 pub mod baseline;
 pub mod ets;
 pub mod forecast;
+pub mod limits;
 pub mod model;
 mod optim;
 pub mod series;
+mod simulate;
+mod spacing;
 pub mod synthetic;
 
 pub use arima::{Arima, ArimaSpec, AutoArima, FittedArima};
@@ -20,9 +23,11 @@ pub use backtest::{Backtest, BacktestReport};
 pub use baseline::{FittedNaive, SeasonalNaive};
 pub use ets::{Ets, EtsParams, EtsSpec, FittedEts};
 pub use forecast::{Fit, Forecast, Interval, Predict};
+pub use limits::{DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, Limits, MAX_ABS_VALUE};
 pub use model::{
-    ModelChoice, Regressors, SeriesForecast, forecast_many, forecast_series,
-    forecast_series_with_regressors,
+    ModelChoice, Regressors, SeriesForecast, forecast_many, forecast_many_with_limits,
+    forecast_series, forecast_series_with_limits, forecast_series_with_regressors,
+    forecast_series_with_regressors_and_limits,
 };
 pub use series::{Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet};
 
@@ -50,6 +55,15 @@ pub enum ForecastError {
     /// The data cannot give the requested quantity (empty, constant, too short, zeros).
     #[error("{0}")]
     Undefined(String),
+    /// A fitted model's forecast or interval is not a finite number (the data's magnitude
+    /// or spread overflows the model).
+    #[error("{model}: {message}")]
+    NonFinite {
+        /// The model, e.g. `ETS(M,A,M)`.
+        model: String,
+        /// Which value at which step, and what to do.
+        message: String,
+    },
     /// A series file could not be read.
     #[error("{file}:{line}{}: {message}", column.map(|c| format!(":{c}")).unwrap_or_default())]
     Read {

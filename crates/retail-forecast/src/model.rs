@@ -18,6 +18,7 @@ use crate::auto_ets::AutoEts;
 use crate::baseline::SeasonalNaive;
 use crate::ets::{Ets, EtsSpec, FittedEts};
 use crate::forecast::{Fit, Forecast, Predict};
+use crate::limits::Limits;
 
 /// Which model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +116,13 @@ pub struct SeriesForecast {
     pub fallback: Option<String>,
 }
 
+/// `forecast` if every point and bound is finite (never a NaN forecast), else an error
+/// naming the model.
+fn finite_forecast(forecast: Forecast) -> Result<Forecast, ForecastError> {
+    crate::limits::check_forecast_finite(&forecast)?;
+    Ok(forecast)
+}
+
 fn finite(value: f64) -> Option<f64> {
     value.is_finite().then_some(value)
 }
@@ -165,7 +173,7 @@ fn from_ets(
         aicc: finite(fit.aicc),
         bic: finite(fit.bic),
         fitted: fit.fitted_values(),
-        forecast: fit.forecast(horizon, levels)?,
+        forecast: finite_forecast(fit.forecast(horizon, levels)?)?,
         fallback: None,
     })
 }
@@ -212,7 +220,11 @@ fn from_arima_with(
         aicc: finite(fit.aicc),
         bic: finite(fit.bic),
         fitted: fit.fitted.clone(),
-        forecast: fit.forecast(horizon, levels, regressors.map(|r| r.future.view()))?,
+        forecast: finite_forecast(fit.forecast(
+            horizon,
+            levels,
+            regressors.map(|r| r.future.view()),
+        )?)?,
         fallback: None,
     })
 }
@@ -240,7 +252,31 @@ pub fn forecast_series_with_regressors(
     levels: &[f64],
     regressors: &Regressors,
 ) -> Result<SeriesForecast, ForecastError> {
+    forecast_series_with_regressors_and_limits(
+        y,
+        choice,
+        season_length,
+        horizon,
+        levels,
+        regressors,
+        &Limits::default(),
+    )
+}
+
+/// [`forecast_series_with_regressors`] within `limits` (a horizon of at most
+/// `limits.max_horizon`).
+pub fn forecast_series_with_regressors_and_limits(
+    y: &[f64],
+    choice: ModelChoice,
+    season_length: usize,
+    horizon: usize,
+    levels: &[f64],
+    regressors: &Regressors,
+    limits: &Limits,
+) -> Result<SeriesForecast, ForecastError> {
     crate::forecast::check_levels(levels)?;
+    limits.check_horizon(horizon)?;
+    crate::limits::check_magnitude(y)?;
     let k = regressors.names.len();
     if regressors.history.ncols() != k || regressors.future.ncols() != k {
         return Err(ForecastError::InvalidParameter {
@@ -335,13 +371,16 @@ fn from_baseline(
         aicc: None,
         bic: None,
         fitted: fit.fitted_values(),
-        forecast: fit.predict(horizon, levels)?,
+        forecast: finite_forecast(fit.predict(horizon, levels)?)?,
         fallback: None,
     })
 }
 
 /// Fits `choice` to `y` (season length `season_length`, 1 for none) and forecasts `horizon`
-/// periods with intervals at `levels` (percent).
+/// periods with intervals at `levels` (percent), within the default [`Limits`]: a horizon of
+/// at most [`crate::DEFAULT_MAX_HORIZON`] periods, values of magnitude at most
+/// [`crate::MAX_ABS_VALUE`]. A forecast or bound that is not finite is an error
+/// ([`ForecastError::NonFinite`]) when no automatic fallback gives a finite one.
 pub fn forecast_series(
     y: &[f64],
     choice: ModelChoice,
@@ -349,10 +388,31 @@ pub fn forecast_series(
     horizon: usize,
     levels: &[f64],
 ) -> Result<SeriesForecast, ForecastError> {
+    forecast_series_with_limits(
+        y,
+        choice,
+        season_length,
+        horizon,
+        levels,
+        &Limits::default(),
+    )
+}
+
+/// [`forecast_series`] within `limits` (a horizon of at most `limits.max_horizon`).
+pub fn forecast_series_with_limits(
+    y: &[f64],
+    choice: ModelChoice,
+    season_length: usize,
+    horizon: usize,
+    levels: &[f64],
+    limits: &Limits,
+) -> Result<SeriesForecast, ForecastError> {
     crate::forecast::check_levels(levels)?;
+    limits.check_horizon(horizon)?;
     if y.is_empty() {
         return Err(ForecastError::Undefined("the series is empty".into()));
     }
+    crate::limits::check_magnitude(y)?;
     let outcome = match choice {
         ModelChoice::Auto => auto(y, season_length, horizon, levels),
         ModelChoice::AutoEts => AutoEts::new(season_length)?
@@ -399,6 +459,27 @@ pub fn forecast_many(
     levels: &[f64],
     threads: usize,
 ) -> Vec<Result<SeriesForecast, ForecastError>> {
+    forecast_many_with_limits(
+        series,
+        choice,
+        season_length,
+        horizon,
+        levels,
+        threads,
+        &Limits::default(),
+    )
+}
+
+/// [`forecast_many`] within `limits`.
+pub fn forecast_many_with_limits(
+    series: &[Vec<f64>],
+    choice: ModelChoice,
+    season_length: usize,
+    horizon: usize,
+    levels: &[f64],
+    threads: usize,
+    limits: &Limits,
+) -> Vec<Result<SeriesForecast, ForecastError>> {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -416,8 +497,14 @@ pub fn forecast_many(
                     if i >= series.len() {
                         break;
                     }
-                    let result =
-                        forecast_series(&series[i], choice, season_length, horizon, levels);
+                    let result = forecast_series_with_limits(
+                        &series[i],
+                        choice,
+                        season_length,
+                        horizon,
+                        levels,
+                        limits,
+                    );
                     if let Ok(mut all) = results.lock() {
                         all[i] = Some(result);
                     }

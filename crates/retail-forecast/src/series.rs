@@ -21,6 +21,7 @@ use retail_ingest::schema::col as columns;
 use serde::Serialize;
 
 use crate::ForecastError;
+pub use crate::spacing::Irregularity;
 
 /// The length of one period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -53,12 +54,37 @@ impl Frequency {
         }
     }
 
-    /// The first day of the next period after the one starting at `start`.
+    /// The first day of the next period after the one starting at `start` (the calendar's
+    /// last day, `NaiveDate::MAX`, past its end).
     pub fn next(self, start: NaiveDate) -> NaiveDate {
         match self {
-            Frequency::Day => start + Days::new(1),
-            Frequency::Week => start + Days::new(7),
-            Frequency::Month => start + Months::new(1),
+            Frequency::Day => start.checked_add_days(Days::new(1)),
+            Frequency::Week => start.checked_add_days(Days::new(7)),
+            Frequency::Month => start.checked_add_months(Months::new(1)),
+        }
+        .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// How many periods run from the one starting at `first` to the one starting at `last`,
+    /// both included (0 when `last` comes before `first`).
+    pub fn periods_between(self, first: NaiveDate, last: NaiveDate) -> u64 {
+        let steps = match self {
+            Frequency::Day => (last - first).num_days(),
+            Frequency::Week => (last - first).num_days().div_euclid(7),
+            Frequency::Month => {
+                (i64::from(last.year()) * 12 + i64::from(last.month0()))
+                    - (i64::from(first.year()) * 12 + i64::from(first.month0()))
+            }
+        };
+        u64::try_from(steps + 1).unwrap_or(0)
+    }
+
+    /// The plural name of the period, for messages.
+    fn plural(self) -> &'static str {
+        match self {
+            Frequency::Day => "days",
+            Frequency::Week => "weeks",
+            Frequency::Month => "months",
         }
     }
 }
@@ -166,6 +192,7 @@ pub struct SeriesBuilder {
     group_by: GroupBy,
     measure: Measure,
     whole_periods: bool,
+    max_periods: usize,
 }
 
 /// One group's series.
@@ -225,7 +252,17 @@ impl SeriesBuilder {
             group_by,
             measure: Measure::Sales,
             whole_periods: true,
+            max_periods: crate::limits::DEFAULT_MAX_PERIODS,
         }
+    }
+
+    /// The most periods the data may span (default [`crate::DEFAULT_MAX_PERIODS`]): data
+    /// whose first and last dates are further apart is an error naming both dates, before
+    /// any series is built (a mistyped year makes a series of hundreds of thousands of
+    /// periods).
+    pub fn with_max_periods(mut self, max_periods: usize) -> SeriesBuilder {
+        self.max_periods = max_periods;
+        self
     }
 
     /// The value summed per period.
@@ -319,6 +356,19 @@ impl SeriesBuilder {
         };
         let mut first_period = freq.period_start(first_date);
         let mut last_period = freq.period_start(last_date);
+        let span = freq.periods_between(first_period, last_period);
+        if span > self.max_periods as u64 {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "max_periods",
+                message: format!(
+                    "the sales run from {first_date} to {last_date}, {span} {}: more than \
+                     max_periods ({}); a mistyped date far from the others is the usual cause \
+                     (raise max_periods for a longer history)",
+                    freq.plural(),
+                    self.max_periods
+                ),
+            });
+        }
         let mut partial_periods = Vec::new();
         if self.whole_periods {
             if first_period < first_date {
@@ -327,7 +377,9 @@ impl SeriesBuilder {
             }
             if freq.next(last_period) - Days::new(1) > last_date && last_period >= first_period {
                 partial_periods.push(last_period);
-                last_period = last_period - Days::new(1);
+                last_period = last_period
+                    .checked_sub_days(Days::new(1))
+                    .unwrap_or(last_period);
                 last_period = freq.period_start(last_period);
             }
         }
@@ -344,10 +396,12 @@ impl SeriesBuilder {
                     .filter(|&&p| p >= first_period && p <= last_period)
                     .min()
                     .copied()?;
-                let mut periods = Vec::new();
-                let mut out = Vec::new();
+                // At most max_periods (checked above).
+                let count = freq.periods_between(start, last_period) as usize;
+                let mut periods = Vec::with_capacity(count);
+                let mut out = Vec::with_capacity(count);
                 let mut p = start;
-                while p <= last_period {
+                for _ in 0..count {
                     periods.push(p);
                     out.push(values.get(&p).copied().unwrap_or(0.0));
                     p = freq.next(p);
@@ -428,6 +482,23 @@ pub struct DatedSeries {
     /// External regressors (columns after the value, named by the header): name and one
     /// value per date.
     pub regressors: Vec<(String, Vec<f64>)>,
+    /// With [`Gaps::Allow`], the first date that does not follow its predecessor by the
+    /// series' step (missing periods or irregular spacing), if any.
+    pub irregular: Option<Irregularity>,
+}
+
+/// What [`read_series_csv_with`] does with dates that do not follow the series' step (the
+/// step the median spacing implies: a day, a week, a calendar month, a quarter, a year, or
+/// that many days): missing periods or irregular spacing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Gaps {
+    /// An error naming the file, line and column of the first such date (the default: the
+    /// models assume one value per period, and a gap shifts every season after it).
+    #[default]
+    Reject,
+    /// Read the series as it is and report the first such date in
+    /// [`DatedSeries::irregular`].
+    Allow,
 }
 
 fn parse_date(text: &str) -> Option<NaiveDate> {
@@ -455,11 +526,23 @@ fn read_text(path: &std::path::Path) -> Result<(String, String), ForecastError> 
 
 /// Reads a `date,value` CSV (a header line is optional; dates `YYYY-MM-DD`, `YYYY-MM` or
 /// `YYYY/MM/DD`, a time after the date is ignored). Rows must be in time order with no
-/// repeated date; the season length is inferred from the median spacing of the dates.
+/// repeated date, one per period: the step is inferred from the median spacing of the dates
+/// (and the season length from it), and a date more than one step after the previous one
+/// (missing periods) or off the step is an error naming its line ([`Gaps::Reject`]).
 /// Columns after the value are external regressors (price, promotion, holiday flags); they
 /// need a header line naming them, and a number on every row.
 pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastError> {
+    read_series_csv_with(path, Gaps::Reject)
+}
+
+/// [`read_series_csv`] with a choice of what to do with missing periods and irregular
+/// spacing (`gaps`).
+pub fn read_series_csv_with(
+    path: &std::path::Path,
+    gaps: Gaps,
+) -> Result<DatedSeries, ForecastError> {
     let (file, text) = read_text(path)?;
+    let mut lines: Vec<u64> = Vec::new();
     let mut dates = Vec::new();
     let mut values = Vec::new();
     let mut names: Vec<String> = Vec::new();
@@ -549,6 +632,7 @@ pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastEr
         }
         dates.push(date);
         values.push(value);
+        lines.push(i as u64 + 1);
     }
     if values.is_empty() {
         return Err(ForecastError::Read {
@@ -558,20 +642,41 @@ pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastEr
             message: "no data rows".into(),
         });
     }
-    let mut gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
-    gaps.sort_unstable();
-    let season_length = match gaps.get(gaps.len() / 2) {
+    let mut spacings: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
+    spacings.sort_unstable();
+    let median = spacings.get(spacings.len() / 2).copied();
+    let season_length = match median {
         Some(1) => 7,
         Some(7) => 52,
         Some(28..=31) => 12,
         Some(89..=92) => 4,
         _ => 1,
     };
+    let irregular = median.and_then(|days| {
+        crate::spacing::irregularity(&dates, &lines, crate::spacing::Step::from_median_days(days))
+    });
+    if let (Gaps::Reject, Some(irregular)) = (gaps, &irregular) {
+        return Err(ForecastError::Read {
+            file,
+            line: irregular.line,
+            column: Some(1),
+            message: format!(
+                "{}{} (gaps = Gaps::Allow reads the file as it is)",
+                irregular.message,
+                match irregular.count {
+                    1 => String::new(),
+                    2 => "; 1 more such date".to_string(),
+                    n => format!("; {} more such dates", n - 1),
+                }
+            ),
+        });
+    }
     Ok(DatedSeries {
         dates,
         values,
         season_length,
         regressors: names.into_iter().zip(columns).collect(),
+        irregular,
     })
 }
 

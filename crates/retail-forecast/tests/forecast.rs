@@ -427,3 +427,243 @@ fn augurs_traits_give_the_crates_own_forecasts() {
         fit.fitted_values(),
     );
 }
+
+// ---- limits (issue 17) ----
+
+/// A sales table with only the columns a series needs: one `sale` line per date.
+fn sales_on(dates: &[&str]) -> arrow::record_batch::RecordBatch {
+    use std::sync::Arc;
+
+    use arrow::array::{
+        ArrayRef, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
+    };
+    let micros: Vec<i64> = dates
+        .iter()
+        .map(|d| {
+            let date: chrono::NaiveDate = d.parse().unwrap();
+            date.and_hms_opt(12, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_micros()
+        })
+        .collect();
+    let n = dates.len();
+    arrow::record_batch::RecordBatch::try_from_iter([
+        (
+            "timestamp",
+            Arc::new(TimestampMicrosecondArray::from(micros)) as ArrayRef,
+        ),
+        ("line_kind", Arc::new(StringArray::from(vec!["sale"; n]))),
+        ("line_amount", Arc::new(Float64Array::from(vec![10.0; n]))),
+        ("quantity", Arc::new(Int64Array::from(vec![1i64; n]))),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn a_mistyped_year_fails_fast_naming_the_dates_and_max_periods() {
+    use retail_forecast::{Frequency, GroupBy, SeriesBuilder};
+    // 3011 for 2011: 2011-01-03 to the week of 3011-01-05 (Monday 3010-12-31) is 52,178
+    // weeks, 365,243 days or 12,001 months (Python's datetime).
+    let batch = sales_on(&["2011-01-05", "2011-01-12", "3011-01-05"]);
+    for (freq, span, unit) in [
+        (Frequency::Week, 52_178, "weeks"),
+        (Frequency::Day, 365_243, "days"),
+        (Frequency::Month, 12_001, "months"),
+    ] {
+        let start = std::time::Instant::now();
+        let err = SeriesBuilder::new(freq, GroupBy::Total)
+            .build(std::slice::from_ref(&batch))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid max_periods: the sales run from 2011-01-05 to 3011-01-05, {span} \
+                 {unit}: more than max_periods (10000); a mistyped date far from the others is \
+                 the usual cause (raise max_periods for a longer history)"
+            )
+        );
+        assert!(start.elapsed().as_secs_f64() < 1.0, "{freq}: not fast");
+    }
+    // Raised, the same data builds the whole span (the two January weeks, 0 in between).
+    let set = SeriesBuilder::new(Frequency::Month, GroupBy::Total)
+        .with_partial_periods(true)
+        .with_max_periods(12_001)
+        .build(&[batch])
+        .unwrap();
+    let values = &set.series[0].values;
+    assert_eq!(values.len(), 12_001);
+    assert_eq!((values[0], values[1], values[12_000]), (20.0, 0.0, 10.0));
+    // The limit counts periods, both ends included: 3 weeks need max_periods 3.
+    let three = sales_on(&["2020-01-06", "2020-01-20"]);
+    let build = |max| {
+        SeriesBuilder::new(Frequency::Week, GroupBy::Total)
+            .with_partial_periods(true)
+            .with_max_periods(max)
+            .build(std::slice::from_ref(&three))
+    };
+    assert_eq!(build(3).unwrap().series[0].values, vec![10.0, 0.0, 10.0]);
+    assert!(build(2).is_err());
+}
+
+#[test]
+fn horizons_beyond_max_horizon_are_errors_before_any_fit() {
+    use retail_forecast::{Limits, forecast_series_with_limits};
+    let y: Vec<f64> = (0..30).map(|t| 100.0 + (t % 4) as f64).collect();
+    let err = forecast_series(
+        &y,
+        ModelChoice::Ets("MAM".parse().unwrap()),
+        4,
+        1_000_000,
+        &[95.0],
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid horizon: 1000000 periods ahead is more than max_horizon (10000); forecasts \
+         that far ahead are not meaningful, and raising max_horizon costs time in proportion"
+    );
+    let many = forecast_many(
+        std::slice::from_ref(&y),
+        ModelChoice::Naive,
+        1,
+        10_001,
+        &[],
+        1,
+    );
+    assert!(matches!(
+        &many[0],
+        Err(retail_forecast::ForecastError::InvalidParameter {
+            parameter: "horizon",
+            ..
+        })
+    ));
+    // A caller's own limit, both ways.
+    let limits = Limits::default().with_max_horizon(5);
+    assert!(forecast_series_with_limits(&y, ModelChoice::Naive, 1, 6, &[], &limits).is_err());
+    let f = forecast_series_with_limits(&y, ModelChoice::Naive, 1, 5, &[80.0], &limits).unwrap();
+    // The naive forecast is the last value, 100 + 29 mod 4 = 101.
+    assert_eq!(f.forecast.point, vec![101.0; 5]);
+}
+
+#[test]
+fn values_that_overflow_the_fit_are_errors_not_null_forecasts() {
+    let y: Vec<f64> = (0..24).map(|t| 1.7e308 - (t % 3) as f64 * 1e306).collect();
+    for choice in ["auto", "ets", "arima", "MAM", "ANN", "naive", "snaive"] {
+        let err = forecast_series(&y, choice.parse().unwrap(), 4, 3, &[80.0, 95.0]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid y: value 1.7e308 (index 0) is larger in magnitude than 1e100: the fit would \
+             overflow; rescale the series (thousands, millions)",
+            "{choice}"
+        );
+    }
+    // At the bound every model still forecasts finite numbers.
+    let y: Vec<f64> = (0..24).map(|t| 1e100 - (t % 3) as f64 * 1e98).collect();
+    for choice in ["ANN", "naive", "(0,1,1)"] {
+        let f = forecast_series(&y, choice.parse().unwrap(), 4, 3, &[95.0]).unwrap();
+        assert!(
+            f.forecast
+                .point
+                .iter()
+                .chain(&f.forecast.intervals[0].lower)
+                .chain(&f.forecast.intervals[0].upper)
+                .all(|v| v.is_finite()),
+            "{choice}: {:?}",
+            f.forecast
+        );
+    }
+}
+
+#[test]
+fn a_forecast_that_overflows_is_an_error_naming_the_model() {
+    use retail_forecast::{Regressors, forecast_series_with_regressors};
+    // y = 5 + 2 x exactly plus a small wobble; the future regressor is near f64::MAX, so the
+    // regression's forecast 2 x overflows to infinity.
+    let x: Vec<f64> = (0..30).map(|t| (t % 5) as f64).collect();
+    let y: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(t, x)| 5.0 + 2.0 * x + if t % 2 == 0 { 0.1 } else { -0.1 })
+        .collect();
+    let regressors = Regressors {
+        names: vec!["promo".into()],
+        history: ndarray::Array2::from_shape_vec((30, 1), x).unwrap(),
+        future: ndarray::Array2::from_elem((2, 1), 1.7e308),
+    };
+    let err =
+        forecast_series_with_regressors(&y, "(0,0,0)".parse().unwrap(), 1, 2, &[95.0], &regressors)
+            .unwrap_err();
+    assert!(
+        matches!(&err, retail_forecast::ForecastError::NonFinite { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "Regression with ARIMA(0,0,0) errors: the point forecast at step 1 is not a finite \
+         number (the values or their spread overflow); rescale the series or choose another \
+         model"
+    );
+}
+
+#[test]
+fn series_files_with_gaps_are_rejected_naming_the_line_or_read_as_they_are() {
+    use retail_forecast::series::{Gaps, read_series_csv, read_series_csv_with};
+    let dir = std::env::temp_dir().join(format!("retail-forecast-gaps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gaps.csv");
+    // Monthly; March is missing (line 4), then 2020-05-20 is in the month of the date before
+    // it (line 6; 2020-06-01 after it is the next month again).
+    std::fs::write(
+        &path,
+        "date,value\n2020-01-01,5\n2020-02-01,6\n2020-04-01,7\n2020-05-01,8\n2020-05-20,9\n\
+         2020-06-01,8\n",
+    )
+    .unwrap();
+    let err = read_series_csv(&path).unwrap_err().to_string();
+    assert!(
+        err.ends_with(
+            "gaps.csv:4:1: 2020-04-01 follows 2020-02-01: 1 monthly period is missing (from \
+             2020-03-01); the series needs one row per period (a period without sales is a row \
+             with 0); 1 more such date (gaps = Gaps::Allow reads the file as it is)"
+        ),
+        "{err}"
+    );
+    let s = read_series_csv_with(&path, Gaps::Allow).unwrap();
+    assert_eq!(s.values, vec![5.0, 6.0, 7.0, 8.0, 9.0, 8.0]);
+    let irregular = s.irregular.unwrap();
+    assert_eq!((irregular.line, irregular.count), (4, 2));
+    // Weekly with a date 4 days after the previous one.
+    std::fs::write(
+        &path,
+        "2020-01-06,1\n2020-01-13,2\n2020-01-17,3\n2020-01-24,4\n",
+    )
+    .unwrap();
+    let err = read_series_csv(&path).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "gaps.csv:3:1: 2020-01-17 follows 2020-01-13 by 4 days, which is not the series' \
+             weekly spacing (the median of its dates)"
+        ),
+        "{err}"
+    );
+    // Month ends and quarter starts are regular; a repeated or earlier date stays an error.
+    std::fs::write(
+        &path,
+        "2020-01-31,1\n2020-02-29,2\n2020-03-31,3\n2020-04-30,4\n",
+    )
+    .unwrap();
+    let s = read_series_csv(&path).unwrap();
+    assert_eq!((s.season_length, s.irregular), (12, None));
+    std::fs::write(&path, "2020-01-01,1\n2020-04-01,2\n2020-07-01,3\n").unwrap();
+    assert_eq!(read_series_csv(&path).unwrap().season_length, 4);
+    std::fs::write(&path, "2020-01-06,1\n2020-01-13,2\n2020-01-13,3\n").unwrap();
+    let err = read_series_csv_with(&path, Gaps::Allow)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("gaps.csv:3:1: 2020-01-13 does not come after the previous date 2020-01-13"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
