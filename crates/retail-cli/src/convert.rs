@@ -29,7 +29,7 @@ pub struct ConvertArgs {
     #[command(flatten)]
     read: ReadArgs,
     /// Where to write: a file, or with `--partition-by month` a directory.
-    #[arg(long, value_name = "PATH")]
+    #[arg(short, long, value_name = "PATH")]
     out: PathBuf,
     /// File format: Parquet (zstd), or CSV with the canonical header (ISO timestamps).
     #[arg(long, value_enum, default_value = "parquet")]

@@ -80,7 +80,7 @@ pub struct ForecastArgs {
     )]
     level: Vec<f64>,
     /// With --by: forecast the largest N groups.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
     top: usize,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -191,7 +191,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                         irregular.message
                     );
                 }
-                eprintln!(
+                crate::note!(
                     "retail: warning: {place}: {}{more}; read as it is (--allow-gaps)",
                     irregular.message
                 );
@@ -265,7 +265,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                 bail!("no completed sales in the input: nothing to forecast");
             }
             if !set.partial_periods.is_empty() {
-                eprintln!(
+                crate::note!(
                     "retail: dropped {} partial {freq}(s) at the edges of the data ({} lines): \
                      starting {}",
                     set.partial_periods.len(),
@@ -351,7 +351,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         let result = result
             .with_context(|| format!("series {}: {} could not be fitted", input.key, args.model))?;
         if let Some(reason) = &result.fallback {
-            eprintln!(
+            crate::note!(
                 "retail: series {}: naive forecast instead ({reason})",
                 input.key
             );

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use arrow::record_batch::RecordBatch;
 use clap::Args;
 use retail_ingest::{
@@ -122,7 +122,7 @@ pub fn load_sources(
         }
         let report = reader.into_report();
         if report.rows_rejected > 0 {
-            eprintln!(
+            crate::note!(
                 "retail: {}: {} of {} rows rejected ({}); `retail inspect` shows where",
                 report.source,
                 report.rows_rejected,
@@ -136,6 +136,24 @@ pub fn load_sources(
             );
         }
         reports.push(report);
+    }
+    let read: u64 = reports.iter().map(|r| r.rows_read).sum();
+    if reports.iter().all(|r| r.rows_accepted == 0) {
+        let names: Vec<&str> = reports.iter().map(|r| r.source.as_str()).collect();
+        if read == 0 {
+            bail!("{}: no data rows, nothing to compute", names.join(", "));
+        }
+        let mut reasons = std::collections::BTreeMap::new();
+        for (reason, n) in reports.iter().flat_map(|r| &r.rejected_by_reason) {
+            *reasons.entry(reason.to_string()).or_insert(0u64) += n;
+        }
+        let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        bail!(
+            "{}: none of the {read} rows was accepted ({}); `retail inspect` shows the first \
+             rejected rows",
+            names.join(", "),
+            reasons.join(", ")
+        );
     }
     Ok((batches, reports))
 }

@@ -22,7 +22,7 @@ pub struct KpisArgs {
     #[command(flatten)]
     read: ReadArgs,
     /// Length of the top-customer and top-product lists.
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
     top: usize,
     /// Days without a purchase after which a customer counts as churned.
     #[arg(long, default_value_t = 90, value_name = "DAYS")]
@@ -35,7 +35,7 @@ pub struct KpisArgs {
     #[arg(long, value_name = "NAME")]
     kpi: Option<String>,
     /// Also write one file per KPI into this directory.
-    #[arg(long, value_name = "DIR")]
+    #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// File format for `--out`.
     #[arg(long, value_enum, default_value = "csv")]
@@ -55,6 +55,10 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     let options = KpiOptions::default()
         .with_top_n(args.top)?
         .with_churn_days(args.churn_days)?;
+    if let Some(dir) = &args.out {
+        // Before the work, so that a bad path fails at once.
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let names: Vec<&str> = options.queries().iter().map(|(n, _)| *n).collect();
     if let Some(kpi) = args.kpi.as_ref().filter(|k| !names.contains(&k.as_str())) {
         bail!("unknown KPI '{kpi}'; the KPIs are: {}", names.join(", "));
@@ -89,12 +93,11 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     progress.finish();
 
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         for table in &suite.tables {
             let path = dir.join(format!("{}.{}", table.name, args.out_format.extension()));
             write_file(&path, table.schema.clone(), &table.batches, args.out_format)?;
         }
-        eprintln!(
+        crate::note!(
             "retail: wrote {} KPI files to {}",
             suite.tables.len(),
             dir.display()

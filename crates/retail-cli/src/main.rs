@@ -7,6 +7,16 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+/// A note for people on stderr (what was left out, what was written), unless `--quiet`.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        if !$crate::progress::is_quiet() {
+            eprintln!($($arg)*);
+        }
+    };
+}
+pub(crate) use note;
+
 mod bundles;
 #[cfg(feature = "distributed")]
 mod cluster;
@@ -49,6 +59,9 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "retail", version, about, after_help = EXAMPLES)]
 struct Cli {
+    /// No progress bar and no notes on stderr (errors are still printed).
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -87,6 +100,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    progress::set_quiet(cli.quiet);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

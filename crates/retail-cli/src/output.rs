@@ -245,6 +245,24 @@ pub fn write_batches(out: &mut impl Write, batches: &[RecordBatch], format: Form
     }
 }
 
+/// Fails now, before any work, when `path` cannot be written later: its directory is missing,
+/// it is a directory, or it cannot be opened for writing. Leaves no file behind.
+pub fn check_writable(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        anyhow::bail!("cannot write {}: it is a directory", path.display());
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
 /// Writes record batches to a file (CSV or Parquet); an empty result still gets its header
 /// (CSV) or schema (Parquet).
 pub fn write_file(

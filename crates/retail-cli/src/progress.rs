@@ -2,7 +2,20 @@
 //! tests see nothing of it).
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: no progress bars and no notes.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given.
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
 
 /// A bar of named steps: `[#####-----] 2/4 forecasting weekly sales (3.1 s)`.
 #[derive(Debug)]
@@ -17,7 +30,7 @@ impl Progress {
     /// A bar of `total` steps.
     pub fn new(total: usize) -> Progress {
         Progress {
-            enabled: std::io::stderr().is_terminal(),
+            enabled: !is_quiet() && std::io::stderr().is_terminal(),
             total: total.max(1),
             done: 0,
             started: Instant::now(),

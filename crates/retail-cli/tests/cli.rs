@@ -2,6 +2,8 @@
 
 use std::process::{Command, Output};
 
+#[path = "cli/manners.rs"]
+mod manners;
 #[path = "cli/sql.rs"]
 mod sql;
 

@@ -22,7 +22,11 @@ pub const PALETTE: [&str; 7] = [
 
 /// Escapes text for HTML and SVG (element content and attribute values).
 ///
-/// Control characters other than tab and line breaks (not allowed in XML) become spaces.
+/// Control characters other than tab and line breaks (not allowed in XML) become spaces;
+/// Unicode noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF and the last two of every plane; the
+/// first two are not allowed in XML either) become U+FFFD; bidirectional embedding, override
+/// and isolate controls and marks (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C),
+/// which would reverse the text around a label, are dropped.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
@@ -34,10 +38,22 @@ pub fn escape(text: &str) -> String {
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' | '\r' => out.push(ch),
             c if c.is_control() => out.push(' '),
+            c if is_noncharacter(c) => out.push('\u{FFFD}'),
+            '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}' => {}
             c => out.push(c),
         }
     }
     out
+}
+
+/// A Unicode noncharacter: U+FDD0–U+FDEF, or U+xxFFFE / U+xxFFFF in any plane.
+fn is_noncharacter(c: char) -> bool {
+    let code = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE
 }
 
 /// What a value is, for tick labels and tooltips.
@@ -1563,6 +1579,29 @@ mod tests {
             "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"
         );
         assert_eq!(escape("a\u{0}b\tc"), "a b\tc");
+    }
+
+    #[test]
+    fn escape_neutralises_noncharacters_and_bidi_controls() {
+        // Not allowed in XML: the page must stay well-formed (issue 17).
+        assert_eq!(escape("a\u{FFFE}b\u{FFFF}c"), "a\u{FFFD}b\u{FFFD}c");
+        assert_eq!(
+            escape("\u{FDD0}\u{FDEF}\u{1FFFE}\u{10FFFF}"),
+            "\u{FFFD}".repeat(4)
+        );
+        // A right-to-left override would show "LIGHT" reversed after it.
+        assert_eq!(escape("T-\u{202E}LIGHT\u{202C} HOLDER"), "T-LIGHT HOLDER");
+        assert_eq!(
+            escape(
+                "\u{2066}a\u{2067}b\u{2068}c\u{2069}\u{200E}\u{200F}\u{061C}d\u{202A}\u{202B}\u{202D}"
+            ),
+            "abcd"
+        );
+        // Ordinary text in other scripts passes: Hebrew, Arabic, accents, U+FFFD itself.
+        assert_eq!(
+            escape("שלום مرحبا café \u{FFFD}"),
+            "שלום مرحبا café \u{FFFD}"
+        );
     }
 
     #[test]

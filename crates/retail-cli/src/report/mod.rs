@@ -35,7 +35,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     read: ReadArgs,
     /// Where to write the report.
-    #[arg(long, default_value = "report.html", value_name = "FILE")]
+    #[arg(short, long, default_value = "report.html", value_name = "FILE")]
     out: PathBuf,
     /// Open the report in the default browser once written.
     #[arg(long)]
@@ -158,6 +158,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             .join(", ");
         vec![(name, args.files.iter().cloned().map(Source::File).collect())]
     };
+    crate::output::check_writable(&args.out)?;
     let mut progress = Progress::new(datasets.len() * 4 + 1);
     let runtime = crate::runtime()?;
     let mut dashboards = Vec::new();

@@ -1,0 +1,107 @@
+//! CLI manners (issue 17): nothing to compute is an error, bad output paths fail before the
+//! work, short flags, `--quiet`.
+
+use super::{assert_fails, retail, stderr, stdout};
+
+#[test]
+fn a_file_whose_every_row_is_rejected_is_an_error_not_empty_kpis() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.csv");
+    std::fs::write(
+        &file,
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+         1,A,x,abc,12/1/2010 8:26,2.5,1,UK\n\
+         2,B,y,two,12/1/2010 8:27,1.5,1,UK\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    for command in ["kpis", "sql", "report", "forecast", "bundles"] {
+        let mut args = vec!["-q", command, path];
+        if command == "sql" {
+            args.push("SELECT 1");
+        }
+        let out = retail(&args);
+        assert_fails(
+            &out,
+            1,
+            "none of the 2 rows was accepted (2 unparsable number)",
+        );
+        assert!(stdout(&out).is_empty(), "{command}: {}", stdout(&out));
+    }
+    let header_only = dir.path().join("empty.csv");
+    std::fs::write(
+        &header_only,
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n",
+    )
+    .unwrap();
+    let out = retail(&["kpis", header_only.to_str().unwrap()]);
+    assert_fails(&out, 1, "no data rows, nothing to compute");
+}
+
+#[test]
+fn an_unwritable_report_path_fails_before_any_work() {
+    // The input does not exist either: the output is checked first, so its error is the one
+    // reported.
+    let out = retail(&[
+        "report",
+        "/no/such/input.csv",
+        "-o",
+        "/nonexistent/dir/x.html",
+    ]);
+    assert_fails(&out, 1, "cannot write /nonexistent/dir/x.html");
+    assert!(!stderr(&out).contains("input.csv"), "{}", stderr(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let is_dir = retail(&["report", "-o", dir.path().to_str().unwrap()]);
+    assert_fails(&is_dir, 1, "it is a directory");
+}
+
+#[test]
+fn short_flags_and_quiet() {
+    let long = retail(&[
+        "kpis",
+        "--top",
+        "3",
+        "--kpi",
+        "top_customers_by_revenue",
+        "--format",
+        "csv",
+    ]);
+    let short = retail(&[
+        "kpis",
+        "-n",
+        "3",
+        "--kpi",
+        "top_customers_by_revenue",
+        "--format",
+        "csv",
+    ]);
+    assert!(long.status.success(), "{}", stderr(&long));
+    assert_eq!(stdout(&long), stdout(&short));
+    assert_eq!(stdout(&short).lines().count(), 1 + 3);
+
+    let dir = tempfile::tempdir().unwrap();
+    let kpi_dir = dir.path().join("k");
+    let written = retail(&["kpis", "-o", kpi_dir.to_str().unwrap(), "--format", "json"]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    assert!(kpi_dir.join("summary.csv").is_file());
+    assert!(stderr(&written).contains("wrote"), "{}", stderr(&written));
+    let quiet = retail(&[
+        "-q",
+        "kpis",
+        "-o",
+        kpi_dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(quiet.status.success());
+    assert_eq!(stderr(&quiet), "");
+    let quiet_after = retail(&[
+        "kpis",
+        "--quiet",
+        "-o",
+        kpi_dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(stderr(&quiet_after), "");
+}
