@@ -82,6 +82,7 @@ impl FrequentItemsets {
         min_count: u64,
         raw: RawItemsets,
         target: ItemsetTarget,
+        filter: bool,
         max_len: Option<usize>,
         top_k: Option<usize>,
     ) -> FrequentItemsets {
@@ -110,20 +111,21 @@ impl FrequentItemsets {
         let mut offsets = Vec::with_capacity(raw.len() + 1);
         offsets.push(0);
         let mut item_counts = vec![0u64; by_id.len()];
+        for (rank, &support) in raw.ranked_support.iter().enumerate() {
+            item_counts[index_of_rank[rank] as usize] = u64::from(support);
+        }
         for i in 0..raw.len() {
             let start = members.len();
             members.extend(raw.itemset(i).iter().map(|&r| index_of_rank[r as usize]));
             members[start..].sort_unstable();
             offsets.push(members.len());
-            if members.len() - start == 1 {
-                item_counts[members[start] as usize] = u64::from(raw.counts[i]);
-            }
         }
         let counts: Vec<u64> = raw.counts.iter().map(|&c| u64::from(c)).collect();
         drop(raw);
         let itemset = |i: usize| &members[offsets[i]..offsets[i + 1]];
 
         let keep: Vec<bool> = match target {
+            _ if !filter => vec![true; counts.len()],
             ItemsetTarget::All => vec![true; counts.len()],
             ItemsetTarget::Closed | ItemsetTarget::Maximal => {
                 let index: HashMap<&[u32], usize> =

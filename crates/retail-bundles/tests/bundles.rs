@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
 use retail_bundles::shards::{ShardPlan, mine_shard};
 use retail_bundles::{
-    BasketItem, Consequents, FpGrowth, InvoiceBaskets, ItemsetTarget, MinSupport, NextBasketModel,
-    QuestParams, RuleParams,
+    BasketItem, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, InvoiceBaskets, ItemsetTarget,
+    MinSupport, NextBasketModel, QuestParams, RuleParams,
 };
 use retail_ingest::baskets::{Baskets, read_baskets};
 use retail_ingest::{IngestOptions, samples, shared_data_dir};
@@ -488,7 +488,15 @@ fn groceries_mined_in_four_shards_equal_one_process() {
         .iter()
         .map(|shard| {
             assert!(shard.len() < baskets.len() && shard.total_items() < baskets.total_items());
-            mine_shard(plan.ranked_items(), 4, plan.min_count(), None, shard).unwrap()
+            mine_shard(
+                plan.ranked_items(),
+                4,
+                plan.min_count(),
+                None,
+                DEFAULT_MAX_ITEMSETS,
+                shard,
+            )
+            .unwrap()
         })
         .collect();
     let total: usize = parts.iter().map(|part| part.len()).sum();
