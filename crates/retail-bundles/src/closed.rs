@@ -300,6 +300,7 @@ pub(crate) fn mine_closed(
     }
     let mut out = RawItemsets::new();
     out.ranked_items = ranked;
+    out.target_mined = true;
     if n_ranks == 0 {
         out.ranked_support = ranked_support;
         return out;

@@ -128,8 +128,7 @@ impl FpGrowth {
         let n = basket_total(baskets)?;
         let min_count = self.min_support.to_count(n);
         let budget = Budget::new(self.max_itemsets);
-        let direct = self.mines_target_directly();
-        let raw = if direct {
+        let raw = if self.mines_target_directly() {
             crate::closed::mine_closed(
                 baskets,
                 min_count,
@@ -141,7 +140,7 @@ impl FpGrowth {
             mine_ranked(baskets, min_count, self.max_len, self.threads, &budget)
         };
         budget.check(min_count)?;
-        Ok(self.assemble(baskets, n, min_count, raw, !direct))
+        Ok(self.assemble(baskets, n, min_count, raw))
     }
 
     /// Mines `baskets` as Spark MLlib's parallel FP-growth does: the frequent items are dealt
@@ -164,7 +163,7 @@ impl FpGrowth {
         let budget = Budget::new(self.max_itemsets);
         let raw = crate::shards::mine_plan(&plan, baskets, self.max_len, self.threads, &budget);
         budget.check(plan.min_count())?;
-        Ok(self.assemble(baskets, plan.baskets(), plan.min_count(), raw, true))
+        Ok(self.assemble(baskets, plan.baskets(), plan.min_count(), raw))
     }
 
     /// Merges the results of [`crate::shards::mine_shard`], one per group of a plan of
@@ -188,18 +187,17 @@ impl FpGrowth {
         let _ = budget.flush(&mut pending);
         budget.check(min_count)?;
         let raw = crate::shards::merge_raw(baskets, min_count, self.max_len, parts)?;
-        Ok(self.assemble(baskets, n, min_count, raw, true))
+        Ok(self.assemble(baskets, n, min_count, raw))
     }
 
-    /// The result of `raw` with this miner's target (applied here when `filter`, already by
-    /// the miner otherwise), length limit and top-k.
+    /// The result of `raw` with this miner's target (unless the miner applied it), length
+    /// limit and top-k.
     fn assemble(
         &self,
         baskets: &Baskets,
         n: u64,
         min_count: u64,
         raw: RawItemsets,
-        filter: bool,
     ) -> FrequentItemsets {
         FrequentItemsets::assemble(
             baskets,
@@ -207,7 +205,6 @@ impl FpGrowth {
             min_count,
             raw,
             self.target,
-            filter,
             self.max_len,
             self.top_k,
         )
@@ -234,6 +231,8 @@ pub(crate) struct RawItemsets {
     pub ranked_items: Vec<u32>,
     /// Rank → basket count of the item.
     pub ranked_support: Vec<u32>,
+    /// True when the miner kept only the closed or maximal itemsets itself.
+    pub target_mined: bool,
     /// Flat rank lists.
     pub members: Vec<u32>,
     /// `members` offsets, one more than itemsets.

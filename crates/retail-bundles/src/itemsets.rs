@@ -82,7 +82,6 @@ impl FrequentItemsets {
         min_count: u64,
         raw: RawItemsets,
         target: ItemsetTarget,
-        filter: bool,
         max_len: Option<usize>,
         top_k: Option<usize>,
     ) -> FrequentItemsets {
@@ -121,11 +120,12 @@ impl FrequentItemsets {
             offsets.push(members.len());
         }
         let counts: Vec<u64> = raw.counts.iter().map(|&c| u64::from(c)).collect();
+        let target_mined = raw.target_mined;
         drop(raw);
         let itemset = |i: usize| &members[offsets[i]..offsets[i + 1]];
 
         let keep: Vec<bool> = match target {
-            _ if !filter => vec![true; counts.len()],
+            _ if target_mined => vec![true; counts.len()],
             ItemsetTarget::All => vec![true; counts.len()],
             ItemsetTarget::Closed | ItemsetTarget::Maximal => {
                 let index: HashMap<&[u32], usize> =
