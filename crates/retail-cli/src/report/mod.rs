@@ -370,16 +370,7 @@ fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPan
             }
         }
     }
-    let mut strongest: Vec<Rule> = rules.iter().collect();
-    strongest.sort_by(|a, b| {
-        b.measures
-            .lift
-            .total_cmp(&a.measures.lift)
-            .then(b.measures.support.total_cmp(&a.measures.support))
-            .then_with(|| a.antecedent.cmp(&b.antecedent))
-            .then_with(|| a.consequent.cmp(&b.consequent))
-    });
-    strongest.truncate(TOP_RULES);
+    let strongest = strongest_rules(&rules, TOP_RULES);
     let params = NextBasketParams::default();
     let (next_basket, note) = if data.customers.iter().all(Option::is_none) {
         (None, Some("no line has a customer id".to_string()))
@@ -409,6 +400,34 @@ fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPan
         next_basket,
         note,
     })
+}
+
+/// The `k` strongest rules: by lift, then support (descending), then antecedent and consequent
+/// ids. Chosen on indices, so only `k` rules are built as typed values (a low support can
+/// give hundreds of thousands).
+fn strongest_rules(rules: &AssociationRules, k: usize) -> Vec<Rule> {
+    let ids = rules.item_ids();
+    let side = |set: &'_ [u32]| {
+        set.iter()
+            .map(|&j| ids[j as usize].as_str())
+            .collect::<Vec<_>>()
+    };
+    let order = |x: &usize, y: &usize| {
+        let (a, b) = (rules.measures(*x), rules.measures(*y));
+        let ((xa, xc), (ya, yc)) = (rules.items(*x), rules.items(*y));
+        b.lift
+            .total_cmp(&a.lift)
+            .then(b.support.total_cmp(&a.support))
+            .then_with(|| side(xa).cmp(&side(ya)))
+            .then_with(|| side(xc).cmp(&side(yc)))
+    };
+    let mut chosen: Vec<usize> = (0..rules.len()).collect();
+    if chosen.len() > k && k > 0 {
+        chosen.select_nth_unstable_by(k - 1, order);
+    }
+    chosen.truncate(k);
+    chosen.sort_by(order);
+    chosen.into_iter().map(|i| rules.rule(i)).collect()
 }
 
 /// Mines the frequent itemsets of `data` and their rules at `min_support`; while that admits
