@@ -13,8 +13,9 @@
 //! that is when its own conditional database has no item left, so the maximal ones come out of
 //! the same walk without a subsumption check.
 //!
-//! Work is shared out over threads by the first extension item; every itemset kept is counted
-//! against the run's budget.
+//! Work is shared out over threads by the first extension item; every closed itemset walked is
+//! counted against the run's budget (for maximal itemsets too, so the walk is bounded), and
+//! the items of those kept.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -253,11 +254,15 @@ impl Walk<'_> {
             }
         }
         reset(scratch);
-        let mut result = Ok(());
-        if !self.maximal || staged.len() == 0 {
+        // Every closed itemset walked is counted, kept or not, so that a maximal run over
+        // very many closed itemsets ends too; only the kept ones count by their items.
+        let result = if !self.maximal || staged.len() == 0 {
             out.emit(closed, support);
-            result = self.budget.charge(&mut scratch.pending, closed.len());
-        }
+            self.budget.charge(&mut scratch.pending, closed.len())
+        } else {
+            self.budget.charge(&mut scratch.pending, 0)
+        };
+        let mut result = result;
         if result.is_ok() && staged.len() > 0 {
             let child = Db::merged(&staged);
             drop(staged);
@@ -484,6 +489,43 @@ mod tests {
             Found::from([set(&["i0"], 4)])
         );
         assert_eq!(mine(ItemsetTarget::Closed, 5), Found::new());
+    }
+
+    #[test]
+    fn the_walk_over_closed_itemsets_is_bounded_for_maximal_ones_too() {
+        // Every 11 of 12 items, one basket each: a set of k items is in 12 - k baskets and
+        // every superset in fewer, so all non-empty itemsets but the 12 items together,
+        // 2^12 - 2 = 4,094, are closed; the maximal ones are the 12 baskets.
+        let raw: Vec<Vec<u8>> = (0..12u8)
+            .map(|skip| (0..12u8).filter(|&i| i != skip).collect())
+            .collect();
+        let b = Baskets::from_lists(
+            raw.iter()
+                .map(|s| s.iter().map(|i| format!("i{i}")).collect::<Vec<_>>()),
+        );
+        let miner = |target, max| {
+            FpGrowth::new(MinSupport::count(1).unwrap())
+                .with_target(target)
+                .with_threads(1)
+                .unwrap()
+                .with_max_itemsets(max)
+                .unwrap()
+                .mine(&b)
+        };
+        assert_eq!(miner(ItemsetTarget::Closed, 4_094).unwrap().len(), 4_094);
+        let maximal = miner(ItemsetTarget::Maximal, 4_094).unwrap();
+        assert_eq!(maximal.len(), 12);
+        assert!((0..12).all(|i| maximal.itemset(i).len() == 11 && maximal.count(i) == 1));
+        for target in [ItemsetTarget::Closed, ItemsetTarget::Maximal] {
+            let err = miner(target, 4_093).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    crate::BundlesError::TooManyItemsets { found: 4_094, .. }
+                ),
+                "{target:?}: {err}"
+            );
+        }
     }
 
     #[test]

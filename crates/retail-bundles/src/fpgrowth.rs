@@ -102,7 +102,8 @@ impl FpGrowth {
     /// The budget: mining stops with [`BundlesError::TooManyItemsets`] once it finds more
     /// than `max_itemsets` itemsets (at least 1; default [`DEFAULT_MAX_ITEMSETS`]). What is
     /// counted is what the miner produces: every frequent itemset up to the length limit for
-    /// target `All` (before a top-k cut), the closed or maximal ones for those targets.
+    /// target `All` (before a top-k cut), the closed ones for `Closed`, and every closed
+    /// itemset walked for `Maximal` (which bounds that walk too).
     pub fn with_max_itemsets(mut self, max_itemsets: u64) -> Result<FpGrowth, BundlesError> {
         self.max_itemsets = budget::validate(max_itemsets)?;
         Ok(self)
