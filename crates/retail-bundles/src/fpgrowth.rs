@@ -5,12 +5,18 @@
 //! inserted into the FP-tree in one pass (sorted baskets share their prefixes with the
 //! basket before them, so no child search is needed). Each frequent item's conditional
 //! pattern base is then mined recursively; a conditional tree that is a single path has all
-//! its subsets enumerated directly. The top-level items are shared out over worker threads.
+//! its subsets enumerated directly, up to the length limit. The top-level items are shared
+//! out over worker threads. Every itemset found is counted against the run's budget
+//! ([`crate::budget`]), and all threads stop once it is spent.
+//!
+//! Closed and maximal itemsets (without a length limit) are not enumerated here but mined
+//! directly by closure extension ([`crate::closed`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use retail_ingest::baskets::Baskets;
 
+use crate::budget::{self, Budget, DEFAULT_MAX_ITEMSETS, Pending, Stop};
 use crate::itemsets::{FrequentItemsets, ItemsetTarget};
 use crate::shards::{ShardItemsets, ShardPlan};
 use crate::{BundlesError, MinSupport};
@@ -35,6 +41,7 @@ pub struct FpGrowth {
     target: ItemsetTarget,
     top_k: Option<usize>,
     threads: usize,
+    max_itemsets: u64,
 }
 
 impl FpGrowth {
@@ -46,6 +53,7 @@ impl FpGrowth {
             target: ItemsetTarget::All,
             top_k: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_itemsets: DEFAULT_MAX_ITEMSETS,
         }
     }
 
@@ -91,16 +99,48 @@ impl FpGrowth {
         Ok(self)
     }
 
+    /// The budget: mining stops with [`BundlesError::TooManyItemsets`] once it finds more
+    /// than `max_itemsets` itemsets (at least 1; default [`DEFAULT_MAX_ITEMSETS`]). What is
+    /// counted is what the miner produces: every frequent itemset up to the length limit for
+    /// target `All` (before a top-k cut), the closed ones for `Closed`, and every closed
+    /// itemset walked for `Maximal` (which bounds that walk too).
+    pub fn with_max_itemsets(mut self, max_itemsets: u64) -> Result<FpGrowth, BundlesError> {
+        self.max_itemsets = budget::validate(max_itemsets)?;
+        Ok(self)
+    }
+
     /// The minimum support.
     pub fn min_support(&self) -> MinSupport {
         self.min_support
+    }
+
+    /// The itemset budget.
+    pub fn max_itemsets(&self) -> u64 {
+        self.max_itemsets
+    }
+
+    /// True when closed or maximal itemsets are mined directly, not filtered from all.
+    fn mines_target_directly(&self) -> bool {
+        self.target != ItemsetTarget::All && self.max_len.is_none()
     }
 
     /// Mines `baskets`. Empty baskets count in the total that a fractional support refers to.
     pub fn mine(&self, baskets: &Baskets) -> Result<FrequentItemsets, BundlesError> {
         let n = basket_total(baskets)?;
         let min_count = self.min_support.to_count(n);
-        let raw = mine_ranked(baskets, min_count, self.max_len, self.threads);
+        let budget = Budget::new(self.max_itemsets);
+        let raw = if self.mines_target_directly() {
+            crate::closed::mine_closed(
+                baskets,
+                min_count,
+                self.target == ItemsetTarget::Maximal,
+                self.threads,
+                &budget,
+            )
+        } else {
+            mine_ranked(baskets, min_count, self.max_len, self.threads, &budget)
+        };
+        budget.check(min_count)?;
         Ok(self.assemble(baskets, n, min_count, raw))
     }
 
@@ -108,13 +148,22 @@ impl FpGrowth {
     /// to `shards` groups (at least 1), each group gets its own conditional transactions, and
     /// the shards are mined independently, several at a time (up to the configured threads).
     /// The result equals [`FpGrowth::mine`]'s. See [`crate::shards`].
+    ///
+    /// Closed and maximal itemsets without a length limit are mined in one process, as
+    /// [`FpGrowth::mine`] does: whether an itemset is closed depends on items of other
+    /// groups, so they do not split into shards.
     pub fn mine_sharded(
         &self,
         baskets: &Baskets,
         shards: usize,
     ) -> Result<FrequentItemsets, BundlesError> {
         let plan = ShardPlan::new(baskets, self.min_support, shards)?;
-        let raw = crate::shards::mine_plan(&plan, baskets, self.max_len, self.threads);
+        if self.mines_target_directly() {
+            return self.mine(baskets);
+        }
+        let budget = Budget::new(self.max_itemsets);
+        let raw = crate::shards::mine_plan(&plan, baskets, self.max_len, self.threads, &budget);
+        budget.check(plan.min_count())?;
         Ok(self.assemble(baskets, plan.baskets(), plan.min_count(), raw))
     }
 
@@ -129,11 +178,21 @@ impl FpGrowth {
     ) -> Result<FrequentItemsets, BundlesError> {
         let n = basket_total(baskets)?;
         let min_count = self.min_support.to_count(n);
+        let budget = Budget::new(self.max_itemsets);
+        let mut pending = Pending::default();
+        for part in parts {
+            for (items, _) in part.iter() {
+                let _ = budget.charge(&mut pending, items.len());
+            }
+        }
+        let _ = budget.flush(&mut pending);
+        budget.check(min_count)?;
         let raw = crate::shards::merge_raw(baskets, min_count, self.max_len, parts)?;
         Ok(self.assemble(baskets, n, min_count, raw))
     }
 
-    /// The result of `raw` with this miner's target, length limit and top-k.
+    /// The result of `raw` with this miner's target (unless the miner applied it), length
+    /// limit and top-k.
     fn assemble(
         &self,
         baskets: &Baskets,
@@ -171,6 +230,10 @@ pub(crate) fn basket_total(baskets: &Baskets) -> Result<u64, BundlesError> {
 pub(crate) struct RawItemsets {
     /// Rank → basket item id.
     pub ranked_items: Vec<u32>,
+    /// Rank → basket count of the item.
+    pub ranked_support: Vec<u32>,
+    /// True when the miner kept only the closed or maximal itemsets itself.
+    pub target_mined: bool,
     /// Flat rank lists.
     pub members: Vec<u32>,
     /// `members` offsets, one more than itemsets.
@@ -211,8 +274,8 @@ impl RawItemsets {
 }
 
 /// The f-list: the items in at least `min_count` baskets (basket item ids), by descending
-/// support, then ascending id. An item's rank is its index here.
-pub(crate) fn rank_items(baskets: &Baskets, min_count: u64) -> Vec<u32> {
+/// support, then ascending id (an item's rank is its index here), and their supports.
+pub(crate) fn rank_items(baskets: &Baskets, min_count: u64) -> (Vec<u32>, Vec<u32>) {
     let n_items = baskets.items().len();
     let mut support = vec![0u32; n_items];
     for basket in baskets.iter() {
@@ -228,7 +291,8 @@ pub(crate) fn rank_items(baskets: &Baskets, min_count: u64) -> Vec<u32> {
             .cmp(&support[a as usize])
             .then(a.cmp(&b))
     });
-    ranked
+    let ranked_support = ranked.iter().map(|&i| support[i as usize]).collect();
+    (ranked, ranked_support)
 }
 
 /// Ranks the frequent items, builds the FP-tree and mines it.
@@ -237,9 +301,10 @@ pub(crate) fn mine_ranked(
     min_count: u64,
     max_len: Option<usize>,
     threads: usize,
+    budget: &Budget,
 ) -> RawItemsets {
     let n_items = baskets.items().len();
-    let ranked = rank_items(baskets, min_count);
+    let (ranked, ranked_support) = rank_items(baskets, min_count);
     let mut rank_of = vec![NONE; n_items];
     for (rank, &item) in ranked.iter().enumerate() {
         rank_of[item as usize] = rank as u32;
@@ -266,12 +331,14 @@ pub(crate) fn mine_ranked(
     let max_len = max_len.unwrap_or(usize::MAX);
     let mut out = RawItemsets::new();
     out.ranked_items = ranked;
+    out.ranked_support = ranked_support;
     if tree.n_items() == 0 {
         return out;
     }
     let miner = Miner {
         min_count: min_count as u32,
         max_len,
+        budget,
     };
     // Heaviest first: the least frequent items have the longest prefix paths.
     let next = AtomicUsize::new(0);
@@ -283,8 +350,15 @@ pub(crate) fn mine_ranked(
         loop {
             let k = next.fetch_add(1, Ordering::Relaxed);
             let Some(&item) = order.get(k) else { break };
-            miner.mine_item(&tree, item, &mut prefix, &mut local, &mut scratch);
+            if budget.is_stopped()
+                || miner
+                    .mine_item(&tree, item, &mut prefix, &mut local, &mut scratch)
+                    .is_err()
+            {
+                break;
+            }
         }
+        let _ = budget.flush(&mut scratch.pending);
         local
     };
     if threads == 1 {
@@ -310,13 +384,14 @@ pub(crate) fn mine_ranked(
 /// Builds the FP-tree of `transactions` (strictly ascending ranks below `n_ranks`, each of
 /// weight 1) over the global rank numbering, and mines, on this thread, only the top-level
 /// ranks that `select` picks (least frequent first). A picked rank in fewer than `min_count`
-/// transactions is skipped.
+/// transactions is skipped. Stops early, with part of the itemsets, when `budget` is spent.
 pub(crate) fn mine_selected<'a>(
     transactions: impl IntoIterator<Item = &'a [u32]>,
     n_ranks: usize,
     min_count: u32,
     max_len: usize,
     select: impl Fn(usize) -> bool,
+    budget: &Budget,
 ) -> RawItemsets {
     let mut paths = Paths::default();
     for transaction in transactions {
@@ -327,15 +402,28 @@ pub(crate) fn mine_selected<'a>(
     }
     let tree = Tree::build(&mut paths, (0..n_ranks as u32).collect(), min_count);
     drop(paths);
-    let miner = Miner { min_count, max_len };
+    let miner = Miner {
+        min_count,
+        max_len,
+        budget,
+    };
     let mut out = RawItemsets::new();
     let mut prefix = Vec::new();
     let mut scratch = Scratch::default();
     for item in (0..tree.n_items()).rev() {
         if select(item) && tree.support[item] >= min_count {
-            miner.mine_item(&tree, item, &mut prefix, &mut out, &mut scratch);
+            if budget.is_stopped() {
+                break;
+            }
+            if miner
+                .mine_item(&tree, item, &mut prefix, &mut out, &mut scratch)
+                .is_err()
+            {
+                break;
+            }
         }
     }
+    let _ = budget.flush(&mut scratch.pending);
     out
 }
 
@@ -454,15 +542,18 @@ struct Scratch {
     counts: Vec<u32>,
     local: Vec<u32>,
     touched: Vec<u32>,
+    /// Itemsets found and not yet added to the budget's count.
+    pending: Pending,
 }
 
-struct Miner {
+struct Miner<'a> {
     min_count: u32,
     max_len: usize,
+    budget: &'a Budget,
 }
 
-impl Miner {
-    /// Emits `prefix + item` and mines its conditional tree.
+impl Miner<'_> {
+    /// Emits `prefix + item` and mines its conditional tree (not beyond `max_len` items).
     fn mine_item(
         &self,
         tree: &Tree,
@@ -470,21 +561,24 @@ impl Miner {
         prefix: &mut Vec<u32>,
         out: &mut RawItemsets,
         scratch: &mut Scratch,
-    ) {
+    ) -> Result<(), Stop> {
         prefix.push(tree.global[item]);
         out.emit(prefix, tree.support[item]);
-        if prefix.len() < self.max_len
+        let mut result = self.budget.charge(&mut scratch.pending, prefix.len());
+        if result.is_ok()
+            && prefix.len() < self.max_len
             && let Some(conditional) = self.conditional_tree(tree, item, scratch)
         {
-            if conditional.is_single_path() {
-                self.enumerate_path(&conditional, 0, prefix, out);
+            result = if conditional.is_single_path() {
+                self.enumerate_path(&conditional, 0, prefix, out, &mut scratch.pending)
             } else {
-                for next in (0..conditional.n_items()).rev() {
-                    self.mine_item(&conditional, next, prefix, out, scratch);
-                }
-            }
+                (0..conditional.n_items())
+                    .rev()
+                    .try_for_each(|next| self.mine_item(&conditional, next, prefix, out, scratch))
+            };
         }
         prefix.pop();
+        result
     }
 
     /// The FP-tree of the prefix paths of `item`, restricted to the items frequent in them.
@@ -494,6 +588,7 @@ impl Miner {
             counts,
             local,
             touched,
+            ..
         } = scratch;
         if counts.len() < item {
             counts.resize(item, 0);
@@ -549,22 +644,29 @@ impl Miner {
     }
 
     /// Every non-empty subset of a single-path tree's items from `from` on, appended to
-    /// `prefix`; a subset's count is the count of its deepest node.
+    /// `prefix`, up to `max_len` items in all; a subset's count is the count of its deepest
+    /// node.
     fn enumerate_path(
         &self,
         path: &Tree,
         from: usize,
         prefix: &mut Vec<u32>,
         out: &mut RawItemsets,
-    ) {
+        pending: &mut Pending,
+    ) -> Result<(), Stop> {
         if prefix.len() >= self.max_len {
-            return;
+            return Ok(());
         }
         for node in from..path.n_items() {
             prefix.push(path.global[node]);
             out.emit(prefix, path.node_count[node]);
-            self.enumerate_path(path, node + 1, prefix, out);
+            let result = self
+                .budget
+                .charge(pending, prefix.len())
+                .and_then(|()| self.enumerate_path(path, node + 1, prefix, out, pending));
             prefix.pop();
+            result?;
         }
+        Ok(())
     }
 }

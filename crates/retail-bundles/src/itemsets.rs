@@ -110,20 +110,22 @@ impl FrequentItemsets {
         let mut offsets = Vec::with_capacity(raw.len() + 1);
         offsets.push(0);
         let mut item_counts = vec![0u64; by_id.len()];
+        for (rank, &support) in raw.ranked_support.iter().enumerate() {
+            item_counts[index_of_rank[rank] as usize] = u64::from(support);
+        }
         for i in 0..raw.len() {
             let start = members.len();
             members.extend(raw.itemset(i).iter().map(|&r| index_of_rank[r as usize]));
             members[start..].sort_unstable();
             offsets.push(members.len());
-            if members.len() - start == 1 {
-                item_counts[members[start] as usize] = u64::from(raw.counts[i]);
-            }
         }
         let counts: Vec<u64> = raw.counts.iter().map(|&c| u64::from(c)).collect();
+        let target_mined = raw.target_mined;
         drop(raw);
         let itemset = |i: usize| &members[offsets[i]..offsets[i + 1]];
 
         let keep: Vec<bool> = match target {
+            _ if target_mined => vec![true; counts.len()],
             ItemsetTarget::All => vec![true; counts.len()],
             ItemsetTarget::Closed | ItemsetTarget::Maximal => {
                 let index: HashMap<&[u32], usize> =

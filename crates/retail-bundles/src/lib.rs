@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod budget;
+mod closed;
 pub mod fpgrowth;
 pub mod invoices;
 pub mod itemsets;
@@ -9,6 +11,7 @@ pub mod rules;
 pub mod shards;
 pub mod support;
 
+pub use budget::DEFAULT_MAX_ITEMSETS;
 pub use fpgrowth::FpGrowth;
 pub use invoices::{BasketItem, InvoiceBaskets};
 pub use itemsets::{FrequentItemsets, Itemset, ItemsetTarget};
@@ -27,6 +30,24 @@ pub enum BundlesError {
         parameter: &'static str,
         /// What is wrong and what would work.
         message: String,
+    },
+    /// Mining found more itemsets (or items in them) than the budget allows (see
+    /// [`budget`]).
+    #[error(
+        "more than {max_itemsets} frequent itemsets (or {} items in them) at min count \
+         {min_count}: found {found} itemsets of {items} items before stopping; raise \
+         min_support (or min_count), set max_len, or raise max_itemsets",
+        max_itemsets.saturating_mul(budget::ITEMS_PER_ITEMSET)
+    )]
+    TooManyItemsets {
+        /// The budget (`max_itemsets`).
+        max_itemsets: u64,
+        /// Itemsets found when the miner stopped.
+        found: u64,
+        /// Items in them.
+        items: u64,
+        /// The minimum count of the run.
+        min_count: u64,
     },
     /// Building an Arrow result failed.
     #[error("building the Arrow result: {0}")]

@@ -335,6 +335,11 @@ impl AssociationRules {
 
     /// Iterates the rules as typed values.
     pub fn iter(&self) -> impl Iterator<Item = Rule> + '_ {
+        (0..self.len()).map(|i| self.rule(i))
+    }
+
+    /// Rule `i` as a typed value.
+    pub fn rule(&self, i: usize) -> Rule {
         let ids = |set: &[u32]| -> Vec<String> {
             set.iter()
                 .map(|&j| self.itemsets.ids[j as usize].clone())
@@ -345,14 +350,15 @@ impl AssociationRules {
                 .map(|&j| self.itemsets.names[j as usize].clone())
                 .collect()
         };
-        self.rules.iter().map(move |r| Rule {
+        let r = &self.rules[i];
+        Rule {
             antecedent: ids(&r.antecedent),
             antecedent_names: names(&r.antecedent),
             consequent: ids(&r.consequent),
             consequent_names: names(&r.consequent),
             count: r.count,
             measures: r.measures,
-        })
+        }
     }
 
     /// As Arrow: item lists for both sides, `count` and every measure.

@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use retail_ingest::baskets::Baskets;
 
+use crate::budget::{self, Budget};
 use crate::fpgrowth::{RawItemsets, basket_total, mine_selected, rank_items};
 use crate::{BundlesError, MinSupport};
 
@@ -38,6 +39,7 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShardPlan {
     ranked_items: Vec<u32>,
+    ranked_support: Vec<u32>,
     /// Basket item id → rank, or `NONE`.
     rank_of: Vec<u32>,
     groups: usize,
@@ -58,10 +60,11 @@ impl ShardPlan {
         }
         let n = basket_total(baskets)?;
         let min_count = min_support.to_count(n);
-        let ranked_items = rank_items(baskets, min_count);
+        let (ranked_items, ranked_support) = rank_items(baskets, min_count);
         let rank_of = rank_index(baskets.items().len(), &ranked_items);
         Ok(ShardPlan {
             ranked_items,
+            ranked_support,
             rank_of,
             groups,
             min_count,
@@ -264,16 +267,21 @@ impl ShardItemsets {
 }
 
 /// The reduce step: mines `shard` for the ranks of its group, given the plan's f-list
-/// ([`ShardPlan::ranked_items`]), number of groups and minimum count, and the length limit
-/// (as [`FpGrowth::with_max_len`](crate::FpGrowth::with_max_len)). Fails on invalid
-/// parameters, a group not below `groups`, or a rank not in the f-list.
+/// ([`ShardPlan::ranked_items`]), number of groups and minimum count, the length limit
+/// (as [`FpGrowth::with_max_len`](crate::FpGrowth::with_max_len)) and the itemset budget
+/// (as [`FpGrowth::with_max_itemsets`](crate::FpGrowth::with_max_itemsets), for this shard
+/// alone). Fails on invalid parameters, a group not below `groups`, a rank not in the f-list,
+/// or more itemsets than `max_itemsets` ([`BundlesError::TooManyItemsets`], checked while
+/// mining).
 pub fn mine_shard(
     ranked_items: &[u32],
     groups: usize,
     min_count: u64,
     max_len: Option<usize>,
+    max_itemsets: u64,
     shard: &Shard,
 ) -> Result<ShardItemsets, BundlesError> {
+    let budget = Budget::new(budget::validate(max_itemsets)?);
     if groups == 0 || shard.group >= groups {
         return Err(invalid_shards(format!(
             "shard of group {} in a plan of {groups} groups",
@@ -313,7 +321,9 @@ pub fn mine_shard(
         shard,
         u32::try_from(min_count).unwrap_or(u32::MAX),
         max_len,
+        &budget,
     );
+    budget.check(min_count)?;
     let mut members = Vec::with_capacity(raw.members.len());
     let mut offsets = Vec::with_capacity(raw.len() + 1);
     offsets.push(0);
@@ -343,6 +353,7 @@ fn mine_one(
     shard: &Shard,
     min_count: u32,
     max_len: Option<usize>,
+    budget: &Budget,
 ) -> RawItemsets {
     mine_selected(
         shard.transactions(),
@@ -350,16 +361,19 @@ fn mine_one(
         min_count,
         max_len.unwrap_or(usize::MAX),
         |rank| rank % groups == shard.group,
+        budget,
     )
 }
 
 /// Splits `baskets` by `plan` and mines the shards on up to `threads` threads, largest
-/// first; the union of their itemsets, in group order.
+/// first; the union of their itemsets, in group order. All shards share `budget` and stop
+/// once it is spent.
 pub(crate) fn mine_plan(
     plan: &ShardPlan,
     baskets: &Baskets,
     max_len: Option<usize>,
     threads: usize,
+    budget: &Budget,
 ) -> RawItemsets {
     let shards = plan.split(baskets);
     let min_count = u32::try_from(plan.min_count).unwrap_or(u32::MAX);
@@ -374,7 +388,17 @@ pub(crate) fn mine_plan(
         loop {
             let k = next.fetch_add(1, Ordering::Relaxed);
             let Some(&group) = order.get(k) else { break };
-            let raw = mine_one(n_ranks, plan.groups, &shards[group], min_count, max_len);
+            if budget.is_stopped() {
+                break;
+            }
+            let raw = mine_one(
+                n_ranks,
+                plan.groups,
+                &shards[group],
+                min_count,
+                max_len,
+                budget,
+            );
             found.push((group, raw));
         }
         found
@@ -394,6 +418,7 @@ pub(crate) fn mine_plan(
     parts.sort_by_key(|&(group, _)| group);
     let mut out = RawItemsets::new();
     out.ranked_items = plan.ranked_items.clone();
+    out.ranked_support = plan.ranked_support.clone();
     for (_, part) in parts {
         out.append(part);
     }
@@ -428,7 +453,7 @@ pub(crate) fn merge_raw(
         )));
     }
 
-    let ranked = rank_items(baskets, min_count);
+    let (ranked, ranked_support) = rank_items(baskets, min_count);
     let rank_of = rank_index(baskets.items().len(), &ranked);
     let mut out = RawItemsets::new();
     let mut ranks: Vec<u32> = Vec::new();
@@ -465,6 +490,7 @@ pub(crate) fn merge_raw(
         }
     }
     out.ranked_items = ranked;
+    out.ranked_support = ranked_support;
     Ok(out)
 }
 
@@ -491,7 +517,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::{FpGrowth, ItemsetTarget};
+    use crate::{DEFAULT_MAX_ITEMSETS, FpGrowth, ItemsetTarget};
 
     /// Item ids by first appearance: a 0, b 1, c 2, d 3, e 4.
     fn hand_baskets() -> Baskets {
@@ -547,7 +573,9 @@ mod tests {
 
         // Group 0 yields the itemsets whose least frequent item is c or a, group 1 those
         // ending in b or d (item ids: a 0, b 1, c 2, d 3); 5 + 6 = all 11.
-        let mine = |shard: &Shard| mine_shard(plan.ranked_items(), 2, 2, None, shard).unwrap();
+        let mine = |shard: &Shard| {
+            mine_shard(plan.ranked_items(), 2, 2, None, DEFAULT_MAX_ITEMSETS, shard).unwrap()
+        };
         let group0 = mine(&shards[0]);
         assert_eq!((group0.group(), group0.groups(), group0.len()), (0, 2, 5));
         assert_eq!(
@@ -621,13 +649,13 @@ mod tests {
         let shard = Shard::from_transactions(0, vec![vec![3, 0, 3], vec![]]);
         assert_eq!(lists(&shard), vec![vec![0, 3], vec![]]);
         let f_list: [u32; 4] = [2, 1, 0, 3];
-        assert!(mine_shard(&f_list, 2, 2, None, &shard).is_ok());
-        assert!(mine_shard(&f_list[..3], 2, 2, None, &shard).is_err()); // rank 3 unknown
-        assert!(mine_shard(&f_list, 0, 2, None, &shard).is_err());
-        assert!(mine_shard(&f_list, 2, 0, None, &shard).is_err());
-        assert!(mine_shard(&f_list, 2, 2, Some(0), &shard).is_err());
+        assert!(mine_shard(&f_list, 2, 2, None, DEFAULT_MAX_ITEMSETS, &shard).is_ok());
+        assert!(mine_shard(&f_list[..3], 2, 2, None, DEFAULT_MAX_ITEMSETS, &shard).is_err()); // rank 3 unknown
+        assert!(mine_shard(&f_list, 0, 2, None, DEFAULT_MAX_ITEMSETS, &shard).is_err());
+        assert!(mine_shard(&f_list, 2, 0, None, DEFAULT_MAX_ITEMSETS, &shard).is_err());
+        assert!(mine_shard(&f_list, 2, 2, Some(0), DEFAULT_MAX_ITEMSETS, &shard).is_err());
         let other = Shard::from_transactions(2, Vec::<Vec<u32>>::new());
-        assert!(mine_shard(&f_list, 2, 2, None, &other).is_err());
+        assert!(mine_shard(&f_list, 2, 2, None, DEFAULT_MAX_ITEMSETS, &other).is_err());
     }
 
     fn random_case() -> impl Strategy<Value = (Vec<Vec<u32>>, u64, usize, Option<usize>)> {
@@ -683,6 +711,7 @@ mod tests {
                     plan.groups(),
                     plan.min_count(),
                     max_len,
+                    DEFAULT_MAX_ITEMSETS,
                     &copy,
                 )
                 .unwrap();

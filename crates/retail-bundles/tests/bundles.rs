@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
 use retail_bundles::shards::{ShardPlan, mine_shard};
 use retail_bundles::{
-    BasketItem, Consequents, FpGrowth, InvoiceBaskets, ItemsetTarget, MinSupport, NextBasketModel,
-    QuestParams, RuleParams,
+    BasketItem, BundlesError, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, InvoiceBaskets,
+    ItemsetTarget, MinSupport, NextBasketModel, QuestParams, RuleParams,
 };
 use retail_ingest::baskets::{Baskets, read_baskets};
 use retail_ingest::{IngestOptions, samples, shared_data_dir};
@@ -488,7 +488,15 @@ fn groceries_mined_in_four_shards_equal_one_process() {
         .iter()
         .map(|shard| {
             assert!(shard.len() < baskets.len() && shard.total_items() < baskets.total_items());
-            mine_shard(plan.ranked_items(), 4, plan.min_count(), None, shard).unwrap()
+            mine_shard(
+                plan.ranked_items(),
+                4,
+                plan.min_count(),
+                None,
+                DEFAULT_MAX_ITEMSETS,
+                shard,
+            )
+            .unwrap()
         })
         .collect();
     let total: usize = parts.iter().map(|part| part.len()).sum();
@@ -661,4 +669,206 @@ fn sub_category_baskets_equal_a_plain_fold_over_superstore() {
         assert_eq!(pair.count, together, "{:?}", pair.items);
     }
     assert!(data.product_names.iter().all(Option::is_none));
+}
+
+// ---------------------------------------------------------------------------------------------
+// the itemset budget and the length limit (issue 17)
+
+/// One basket of items `p0 .. p{n-1}` and one basket with `x` alone.
+fn one_long_basket(n: usize) -> Baskets {
+    let long: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+    Baskets::from_lists(vec![long, vec!["x".to_string()]])
+}
+
+fn binomial(n: u64, k: u64) -> u64 {
+    (1..=k).fold(1, |acc, i| acc * (n + 1 - i) / i)
+}
+
+/// The fields of a budget error, or a failure naming what came instead.
+fn budget_error(
+    result: Result<retail_bundles::FrequentItemsets, BundlesError>,
+) -> (u64, u64, u64, String) {
+    match result {
+        Err(
+            ref err @ BundlesError::TooManyItemsets {
+                max_itemsets,
+                found,
+                min_count,
+                ..
+            },
+        ) => (max_itemsets, found, min_count, err.to_string()),
+        Err(other) => panic!("another error: {other}"),
+        Ok(found) => panic!("no budget error: {} itemsets", found.len()),
+    }
+}
+
+#[test]
+fn max_len_stops_the_miner_and_the_budget_is_exact() {
+    // 60 items in one basket (+ {x}), up to 3 items: C(60,1) + C(60,2) + C(60,3) + {x}
+    // = 60 + 1,770 + 34,220 + 1 = 36,051 itemsets, found without the 2^60 subsets.
+    let baskets = one_long_basket(60);
+    let total = binomial(60, 1) + binomial(60, 2) + binomial(60, 3) + 1;
+    assert_eq!(total, 36_051);
+    for threads in [1, 2] {
+        let miner = FpGrowth::new(MinSupport::count(1).unwrap())
+            .with_max_len(3)
+            .unwrap()
+            .with_threads(threads)
+            .unwrap();
+        let fits = miner.clone().with_max_itemsets(total).unwrap();
+        let found = fits.mine(&baskets).unwrap();
+        assert_eq!(found.count_by_length(), vec![0, 61, 1_770, 34_220]);
+        assert_eq!(fits.mine_sharded(&baskets, 3).unwrap(), found);
+
+        // One fewer allowed: a clear error, from one process and from shards alike.
+        let tight = miner.with_max_itemsets(total - 1).unwrap();
+        let (max, reached, min_count, message) = budget_error(tight.mine(&baskets));
+        assert_eq!((max, min_count), (total - 1, 1), "{message}");
+        assert!(reached > total - 1, "{message}");
+        let (max, reached, _, _) = budget_error(tight.mine_sharded(&baskets, 3));
+        assert_eq!(max, total - 1);
+        assert!(reached > total - 1);
+    }
+}
+
+#[test]
+fn every_subset_of_a_200_item_basket_stops_at_the_budget_while_mining() {
+    // 2^200 frequent itemsets at min count 1: returning at all means the miner stopped
+    // while mining. With a length limit of 4 there are still C(200, 1..=4) = 66,018,450.
+    let baskets = one_long_basket(200);
+    let c200: u64 = (1..=4).map(|k| binomial(200, k)).sum();
+    assert_eq!(c200, 66_018_450);
+    let support = MinSupport::fraction(0.5).unwrap(); // of 2 baskets: min count 1
+    let all = FpGrowth::new(support);
+    let (max, reached, min_count, message) = budget_error(all.mine(&baskets));
+    assert_eq!((max, min_count), (DEFAULT_MAX_ITEMSETS, 1));
+    assert!(reached > 0, "{message}");
+    for parameter in ["min_support", "max_len", "max_itemsets"] {
+        assert!(message.contains(parameter), "{message}");
+    }
+    budget_error(all.clone().with_top_k(10).unwrap().mine(&baskets));
+    budget_error(all.clone().with_max_len(4).unwrap().mine(&baskets));
+    budget_error(all.clone().mine_sharded(&baskets, 4));
+    let max_len_4 = all.clone().with_max_len(4).unwrap();
+    let (_, reached, _, _) = budget_error(max_len_4.mine_sharded(&baskets, 4));
+    assert!(reached < c200, "stopped at {reached}");
+
+    // One shard mined alone stops too, at the budget it is given.
+    let plan = ShardPlan::new(&baskets, support, 2).unwrap();
+    for shard in plan.split(&baskets) {
+        let err = mine_shard(
+            plan.ranked_items(),
+            2,
+            plan.min_count(),
+            None,
+            1_000,
+            &shard,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                BundlesError::TooManyItemsets {
+                    max_itemsets: 1_000,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    // Closed and maximal: one itemset of 200 items and {x}, without the subsets.
+    for target in [ItemsetTarget::Closed, ItemsetTarget::Maximal] {
+        let found = all.clone().with_target(target).mine(&baskets).unwrap();
+        let lengths: BTreeSet<usize> = (0..found.len()).map(|i| found.itemset(i).len()).collect();
+        assert_eq!(lengths, BTreeSet::from([1, 200]), "{target:?}");
+        assert!((0..found.len()).all(|i| found.count(i) == 1));
+        // The items keep their own counts although no singleton is in the result.
+        assert!(found.item_counts().iter().all(|&c| c == 1));
+        assert_eq!(
+            all.clone()
+                .with_target(target)
+                .mine_sharded(&baskets, 3)
+                .unwrap(),
+            found
+        );
+    }
+    assert!(
+        FpGrowth::new(support)
+            .with_max_itemsets(0)
+            .unwrap_err()
+            .to_string()
+            .contains("max_itemsets")
+    );
+}
+
+#[test]
+fn shard_results_past_the_budget_do_not_merge() {
+    // {a, b} in 2 baskets: {a}, {b}, {a, b}; a budget of 2 refuses their merge.
+    let baskets = Baskets::from_lists([vec!["a", "b"], vec!["a", "b"]]);
+    let support = MinSupport::count(2).unwrap();
+    let plan = ShardPlan::new(&baskets, support, 2).unwrap();
+    let parts: Vec<_> = plan
+        .split(&baskets)
+        .iter()
+        .map(|s| mine_shard(plan.ranked_items(), 2, 2, None, 10, s).unwrap())
+        .collect();
+    assert_eq!(parts.iter().map(|p| p.len()).sum::<usize>(), 3);
+    let miner = FpGrowth::new(support);
+    assert_eq!(miner.merge_shards(&baskets, &parts).unwrap().len(), 3);
+    let tight = miner.with_max_itemsets(2).unwrap();
+    let (max, reached, min_count, _) = budget_error(tight.merge_shards(&baskets, &parts));
+    assert_eq!((max, reached, min_count), (2, 3, 2));
+}
+
+#[test]
+fn online_retail_day_sample_stops_with_a_clear_error() {
+    // Two invoices of 590 and 523 products share 261: at 1 % of 136 baskets (min count 2)
+    // about 2^261 itemsets.
+    let Some(path) = shared("online_retail/online_retail_sample_2010-12-01.csv") else {
+        return;
+    };
+    let tx = retail_ingest::read_transactions(&path, &IngestOptions::default()).unwrap();
+    let data = InvoiceBaskets::from_sales(&tx.batches).unwrap();
+    assert_eq!(data.baskets.len(), 136);
+    let miner = FpGrowth::new(MinSupport::fraction(0.01).unwrap());
+    let (_, _, min_count, message) = budget_error(miner.mine(&data.baskets));
+    assert_eq!(min_count, 2, "{message}");
+    // Closed itemsets are few: mined directly, and each has a true count.
+    let closed = miner
+        .with_target(ItemsetTarget::Closed)
+        .mine(&data.baskets)
+        .unwrap();
+    assert!(
+        !closed.is_empty() && closed.len() < 100_000,
+        "{}",
+        closed.len()
+    );
+    let longest = (0..closed.len())
+        .max_by_key(|&i| closed.itemset(i).len())
+        .unwrap();
+    let items: BTreeSet<u32> = closed
+        .itemset(longest)
+        .iter()
+        .map(|&j| closed.basket_items()[j as usize])
+        .collect();
+    let direct = data
+        .baskets
+        .iter()
+        .filter(|b| items.iter().all(|i| b.contains(i)))
+        .count() as u64;
+    assert_eq!(closed.count(longest), direct);
+    assert!(items.len() >= 261, "{}", items.len());
+}
+
+#[test]
+fn kosarak_head_at_0_08_percent_stops_with_a_clear_error() {
+    let Some(path) = shared("baskets/kosarak_head/kosarak_head.dat") else {
+        return;
+    };
+    let (baskets, _) = read_baskets(&path, None).unwrap();
+    // ceil(0.0008 · 36,683) = ceil(29.35) = 30.
+    let miner = FpGrowth::new(MinSupport::fraction(0.0008).unwrap());
+    let (_, _, min_count, message) = budget_error(miner.mine(&baskets));
+    assert_eq!(min_count, 30, "{message}");
 }

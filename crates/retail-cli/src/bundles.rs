@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
 use retail_bundles::shards::ShardPlan;
 use retail_bundles::{
-    AssociationRules, Consequents, FpGrowth, FrequentItemsets, InvoiceBaskets, ItemsetTarget,
-    MinSupport, NextBasketModel, RuleParams,
+    AssociationRules, BundlesError, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, FrequentItemsets,
+    InvoiceBaskets, ItemsetTarget, MinSupport, NextBasketModel, RuleParams,
 };
 use retail_ingest::IngestError;
 use retail_ingest::baskets::{Baskets, read_baskets};
@@ -61,6 +61,10 @@ pub struct BundlesArgs {
     /// Longest itemset mined.
     #[arg(long, value_name = "N")]
     max_len: Option<usize>,
+    /// Stop with an error once mining finds more than N itemsets (a low support over long
+    /// baskets admits exponentially many; docs/bundles.md).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ITEMSETS)]
+    max_itemsets: u64,
     /// All frequent itemsets, or only the closed or maximal ones (no rules then).
     #[arg(long, value_enum, default_value = "all")]
     target: TargetArg,
@@ -211,6 +215,9 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
     if let Some(max_len) = args.max_len {
         miner = miner.with_max_len(max_len)?;
     }
+    miner = miner
+        .with_max_itemsets(args.max_itemsets)
+        .context("--max-itemsets")?;
     if let Some(threads) = args.threads {
         miner = miner.with_threads(threads)?;
     }
@@ -233,9 +240,10 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
     }
     progress.step("mining");
     let itemsets = match args.shards {
-        Some(groups) => miner.mine_sharded(&loaded.baskets, groups)?,
-        None => miner.mine(&loaded.baskets)?,
+        Some(groups) => miner.mine_sharded(&loaded.baskets, groups),
+        None => miner.mine(&loaded.baskets),
     }
+    .map_err(with_flag_hint)?
     .with_item_names(&loaded.names);
     let rules = if args.itemsets_only || args.target != TargetArg::All {
         None
@@ -283,6 +291,17 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
             let batch = batch.slice(0, batch.num_rows().min(limit));
             write_csv(out, &[flatten_lists(&batch)?])
         }
+    }
+}
+
+/// A budget error with the flags that change the outcome (the library names parameters).
+pub(crate) fn with_flag_hint(err: BundlesError) -> anyhow::Error {
+    match err {
+        BundlesError::TooManyItemsets { .. } => anyhow::Error::new(err).context(
+            "mining stopped at the itemset budget (flags: --min-support or --min-count, \
+             --max-len, --target closed or maximal, --max-itemsets)",
+        ),
+        other => other.into(),
     }
 }
 
@@ -379,7 +398,7 @@ fn write_tables(
         .count_by_length()
         .iter()
         .enumerate()
-        .skip(1)
+        .filter(|&(len, &n)| len > 0 && n > 0)
         .map(|(len, &n)| format!("{len}: {}", int(n as i64)))
         .collect();
     let kind = if loaded.invoices.is_some() {

@@ -113,6 +113,9 @@ pub struct MineShardArgs {
     /// Longest itemset mined.
     #[arg(long, value_name = "N")]
     max_len: Option<usize>,
+    /// Stop with an error once the shard yields more than N itemsets.
+    #[arg(long, value_name = "N", default_value_t = retail_bundles::DEFAULT_MAX_ITEMSETS)]
+    max_itemsets: u64,
     /// `json`: the shard's itemsets with their counts (for merging); `table`: how many.
     #[arg(long, value_enum, default_value = "table")]
     format: ShardFormat,
@@ -231,8 +234,16 @@ pub fn run_mine_shard(args: &MineShardArgs, out: &mut impl Write) -> Result<()> 
         file.groups,
         file.min_count,
         args.max_len,
+        args.max_itemsets,
         &file.shard,
     )
+    .map_err(|err| match err {
+        retail_bundles::BundlesError::TooManyItemsets { .. } => anyhow::Error::new(err).context(
+            "the shard's itemsets passed the budget: write the shards again with a higher \
+             --min-support, or give --max-len or a higher --max-itemsets",
+        ),
+        other => other.into(),
+    })
     .with_context(|| format!("mining {}", args.file.display()))?;
     match args.format {
         ShardFormat::Json => {

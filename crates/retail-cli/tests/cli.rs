@@ -1515,3 +1515,207 @@ fn forecast_from_sales_spanning_more_than_max_periods_fails_naming_the_dates() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("series,period,model,forecast"));
 }
+
+// ---- bundles hardening (issue 17) ----
+
+/// A shared data file, or `None` after printing `SKIPPED`.
+fn shared_file(relative: &str) -> Option<std::path::PathBuf> {
+    match retail_ingest::shared_data_dir() {
+        Some(dir) if dir.join(relative).is_file() => Some(dir.join(relative)),
+        _ => {
+            println!("SKIPPED: {relative} not found (../shared/data is absent)");
+            None
+        }
+    }
+}
+
+/// A file in a fresh temporary directory (kept alive by the returned guard).
+fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+/// The budget error of `retail bundles`: exit 1, the library's parameters and the CLI's flags.
+fn assert_budget_error(out: &Output, min_count: u64) {
+    assert_fails(out, 1, "more than 5000000 frequent itemsets");
+    let err = stderr(out);
+    assert!(err.contains(&format!("at min count {min_count}:")), "{err}");
+    for hint in [
+        "min_support",
+        "max_len",
+        "max_itemsets",
+        "--min-support",
+        "--max-len",
+        "--max-itemsets",
+    ] {
+        assert!(err.contains(hint), "{hint}: {err}");
+    }
+    assert!(!err.contains("memory allocation"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bundles_of_one_200_item_basket_stop_at_the_budget_or_mine_closed_directly() {
+    let items: Vec<String> = (1..=200).map(|i| i.to_string()).collect();
+    let (_dir, path) = temp_file("one-basket.dat", &format!("{}\n", items.join(" ")));
+    let path = path.to_str().unwrap();
+    let base = ["bundles", path, "--min-support", "0.5"];
+    let with = |extra: &[&str]| retail(&[&base[..], extra].concat());
+    // Every subset is frequent (2^200): a clear error, with or without --top / --max-len 4
+    // (C(200, 1..=4) = 66,018,450 itemsets).
+    assert_budget_error(&with(&[]), 1);
+    assert_budget_error(&with(&["--top", "10"]), 1);
+    assert_budget_error(&with(&["--max-len", "4"]), 1);
+    assert_budget_error(&with(&["--max-len", "4", "--shards", "3"]), 1);
+    // Up to 2 items: 200 + 19,900 = 20,100 itemsets.
+    let out = with(&["--max-len", "2", "--itemsets-only"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("20,100 frequent itemsets in 1 baskets (min count 1"),
+        "{}",
+        stdout(&out)
+    );
+    // One closed and one maximal itemset: all 200 items, in the one basket.
+    for target in ["closed", "maximal"] {
+        let out = with(&["--target", target, "--format", "json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(json["frequent_itemsets"], 1, "{target}");
+        assert_eq!(json["by_length"]["200"], 1, "{target}");
+        let found: Vec<&str> = json["itemsets"][0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(found, items, "{target}");
+        assert_eq!(json["itemsets"][0]["count"], 1);
+    }
+    // A smaller budget is a flag, and zero is refused by name.
+    let out = with(&["--max-len", "2", "--max-itemsets", "20099"]);
+    assert_fails(&out, 1, "more than 20099 frequent itemsets");
+    let out = with(&["--max-itemsets", "0"]);
+    assert_fails(
+        &out,
+        1,
+        "--max-itemsets: invalid max_itemsets: must be at least 1",
+    );
+}
+
+#[test]
+fn bundles_of_online_retail_heads_and_kosarak_stop_with_a_clear_error() {
+    if let Some(day) = shared_file("online_retail/online_retail_sample_2010-12-01.csv") {
+        // 136 invoices, 1 %: min count 2; two invoices share 261 products.
+        assert_budget_error(&retail(&["bundles", day.to_str().unwrap()]), 2);
+        let out = retail(&["bundles", day.to_str().unwrap(), "--target", "maximal"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    if let Some(kosarak) = shared_file("baskets/kosarak_head/kosarak_head.dat") {
+        // ceil(0.0008 · 36,683) = 30.
+        let out = retail(&[
+            "bundles",
+            kosarak.to_str().unwrap(),
+            "--min-support",
+            "0.0008",
+        ]);
+        assert_budget_error(&out, 30);
+    }
+    let Some(full) = shared_file("online_retail/online_retail.csv.gz") else {
+        return;
+    };
+    let Ok(unzipped) = Command::new("gzip").arg("-dc").arg(&full).output() else {
+        println!("SKIPPED: no gzip to cut the head of online_retail.csv.gz");
+        return;
+    };
+    let text = String::from_utf8_lossy(&unzipped.stdout);
+    for lines in [20_000, 50_000] {
+        let head: String = text.lines().take(lines).map(|l| format!("{l}\n")).collect();
+        let (_dir, path) = temp_file(&format!("head-{lines}.csv"), &head);
+        let out = retail(&["bundles", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{lines}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("more than 5000000 frequent itemsets"),
+            "{lines}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// The report of `files`: it finishes, and its stderr and page say what support it chose.
+fn report_choosing_support(files: &[&str], name: &str) -> (String, String) {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let mut args = vec!["report", "--out", path.to_str().unwrap()];
+    args.extend(files);
+    let out = retail(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (stderr(&out), std::fs::read_to_string(&path).unwrap())
+}
+
+#[test]
+fn report_raises_the_support_until_the_bundles_fit_the_budget() {
+    // Two invoices sharing 40 products and 97 one-line invoices (178 lines with the header):
+    // 99 baskets, 1 % is 1 basket. At 1 and 2 baskets the 40 shared products give 2^40 sets,
+    // past the report's budget of 1,000,000; doubling reaches 4 baskets, where nothing is
+    // frequent (every product is in at most 2 invoices).
+    let mut csv = String::from(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n",
+    );
+    for (invoice, day) in [("536001", 1), ("536002", 2)] {
+        for p in 0..40 {
+            csv.push_str(&format!(
+                "{invoice},P{p:03},PRODUCT {p},1,2010-12-{day:02} 09:00:00,1.00,17850,United Kingdom\n"
+            ));
+        }
+    }
+    for k in 0..97 {
+        csv.push_str(&format!(
+            "{},Q{k:03},OTHER {k},2,2010-12-{:02} 10:00:00,2.50,{},United Kingdom\n",
+            536_100 + k,
+            3 + k % 20,
+            13_000 + k
+        ));
+    }
+    assert_eq!(csv.lines().count(), 178);
+    let (_dir, path) = temp_file("shared-40.csv", &csv);
+    let (err, html) = report_choosing_support(&[path.to_str().unwrap()], "report-shared-40.html");
+    assert!(
+        err.contains(
+            "product bundles mined at a support of 4 baskets (4.0% of 99), raised from the \
+             requested 1.0% (1 baskets), which admits more than 1000000 itemsets"
+        ),
+        "{err}"
+    );
+    assert!(
+        html.contains(
+            "The requested support, 1.0% (1 baskets), admits more than 1,000,000 sets, so the \
+             report raised it to 4 baskets."
+        ),
+        "{html}"
+    );
+    assert!(html.contains("sets in at least 4 baskets (4.0% of baskets): 0;"));
+
+    // The day samples of Online Retail: the report finishes and names the support it chose.
+    for (file, name) in [
+        (
+            "online_retail_sample_2010-12-01.csv",
+            "report-day-1201.html",
+        ),
+        (
+            "online_retail_sample_2010-12-20.csv",
+            "report-day-1220.html",
+        ),
+    ] {
+        let Some(day) = shared_file(&format!("online_retail/{file}")) else {
+            continue;
+        };
+        let (err, html) = report_choosing_support(&[day.to_str().unwrap()], name);
+        assert!(
+            err.contains("product bundles mined at a support of "),
+            "{err}"
+        );
+        assert!(err.contains("raised from the requested 1.0%"), "{err}");
+        assert!(html.contains("so the report raised it to"), "{file}");
+    }
+}

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use clap::Args;
 use retail_bundles::next_basket::{Evaluation, evaluate};
 use retail_bundles::{
-    BasketItem, FpGrowth, InvoiceBaskets, MinSupport, NextBasketParams, Rule, RuleParams,
+    AssociationRules, BasketItem, BundlesError, FpGrowth, FrequentItemsets, InvoiceBaskets,
+    MinSupport, NextBasketParams, Rule, RuleParams,
 };
 use retail_forecast::{
     Frequency, GroupBy, ModelChoice, SeriesBuilder, SeriesForecast, forecast_many,
@@ -50,7 +51,8 @@ pub struct ReportArgs {
     /// Weeks to forecast.
     #[arg(long, default_value_t = 12, value_name = "WEEKS")]
     horizon: usize,
-    /// Minimum support of the product bundles, as a share of baskets.
+    /// Minimum support of the product bundles, as a share of baskets (raised when it admits
+    /// more than 1,000,000 itemsets; docs/report.md).
     #[arg(long, default_value_t = 0.01, value_name = "SHARE")]
     min_support: f64,
 }
@@ -110,8 +112,14 @@ pub struct BundlesPanel {
     /// What the rules are over: `product` or `sub-category`.
     pub level: &'static str,
     pub baskets: u64,
+    /// The support mined at: the requested share, or `min_count / baskets` when raised.
     pub min_support: f64,
     pub min_count: u64,
+    /// When the requested support admitted more than [`REPORT_MAX_ITEMSETS`] itemsets: the
+    /// requested share and its minimum count (the support was raised to `min_count`).
+    pub raised_from: Option<(f64, u64)>,
+    /// The itemset budget the support was chosen under.
+    pub max_itemsets: u64,
     pub itemsets: usize,
     pub rules_total: usize,
     /// The strongest rules by lift.
@@ -122,6 +130,8 @@ pub struct BundlesPanel {
 }
 
 const LEVELS: [f64; 2] = [80.0, 95.0];
+/// The most itemsets the report mines at one support: past it, the support is raised.
+pub const REPORT_MAX_ITEMSETS: u64 = 1_000_000;
 const TOP_RULES: usize = 15;
 
 /// Writes the report and says where.
@@ -233,6 +243,7 @@ fn build(
 
     progress.step(&format!("{name}: mining product bundles"));
     let bundles = bundles_panel(&batches, args.min_support)?;
+    eprintln!("retail: {name}: {}", support_sentence(&bundles));
 
     Ok(Dashboard {
         name,
@@ -348,37 +359,19 @@ fn future_weeks(periods: &[NaiveDate], horizon: usize) -> Vec<NaiveDate> {
 /// lines an order), the rules are mined over sub-categories instead.
 fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPanel> {
     let data = InvoiceBaskets::from_sales(batches)?;
-    let mine = |data: &InvoiceBaskets| -> Result<_> {
-        let itemsets = FpGrowth::new(MinSupport::fraction(min_support)?)
-            .mine(&data.baskets)?
-            .with_item_names(&data.product_names);
-        let rules = RuleParams::new()
-            .with_min_confidence(0.1)?
-            .with_min_lift(1.0)?
-            .generate(&itemsets)?;
-        Ok((itemsets, rules))
-    };
-    let (mut itemsets, mut rules) = mine(&data)?;
+    let (mut itemsets, mut rules, mut raised) = mine_within_budget(&data, min_support)?;
     let mut level = "product";
     if rules.is_empty() {
         let by_sub = InvoiceBaskets::from_sales_by(batches, BasketItem::SubCategory)?;
         if by_sub.lines_without_item < by_sub.lines {
-            let (sub_itemsets, sub_rules) = mine(&by_sub)?;
+            let (sub_itemsets, sub_rules, sub_raised) = mine_within_budget(&by_sub, min_support)?;
             if !sub_rules.is_empty() {
-                (itemsets, rules, level) = (sub_itemsets, sub_rules, "sub-category");
+                (itemsets, rules, raised, level) =
+                    (sub_itemsets, sub_rules, sub_raised, "sub-category");
             }
         }
     }
-    let mut strongest: Vec<Rule> = rules.iter().collect();
-    strongest.sort_by(|a, b| {
-        b.measures
-            .lift
-            .total_cmp(&a.measures.lift)
-            .then(b.measures.support.total_cmp(&a.measures.support))
-            .then_with(|| a.antecedent.cmp(&b.antecedent))
-            .then_with(|| a.consequent.cmp(&b.consequent))
-    });
-    strongest.truncate(TOP_RULES);
+    let strongest = strongest_rules(&rules, TOP_RULES);
     let params = NextBasketParams::default();
     let (next_basket, note) = if data.customers.iter().all(Option::is_none) {
         (None, Some("no line has a customer id".to_string()))
@@ -395,14 +388,97 @@ fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPan
     Ok(BundlesPanel {
         level,
         baskets: itemsets.baskets(),
-        min_support,
+        min_support: match raised {
+            Some(_) => itemsets.min_count() as f64 / itemsets.baskets().max(1) as f64,
+            None => min_support,
+        },
         min_count: itemsets.min_count(),
+        raised_from: raised.map(|count| (min_support, count)),
+        max_itemsets: REPORT_MAX_ITEMSETS,
         itemsets: itemsets.len(),
         rules_total: rules.len(),
         rules: strongest,
         next_basket,
         note,
     })
+}
+
+/// The `k` strongest rules: by lift, then support (descending), then antecedent and consequent
+/// ids. Chosen on indices, so only `k` rules are built as typed values (a low support can
+/// give hundreds of thousands).
+fn strongest_rules(rules: &AssociationRules, k: usize) -> Vec<Rule> {
+    let ids = rules.item_ids();
+    let side = |set: &'_ [u32]| {
+        set.iter()
+            .map(|&j| ids[j as usize].as_str())
+            .collect::<Vec<_>>()
+    };
+    let order = |x: &usize, y: &usize| {
+        let (a, b) = (rules.measures(*x), rules.measures(*y));
+        let ((xa, xc), (ya, yc)) = (rules.items(*x), rules.items(*y));
+        b.lift
+            .total_cmp(&a.lift)
+            .then(b.support.total_cmp(&a.support))
+            .then_with(|| side(xa).cmp(&side(ya)))
+            .then_with(|| side(xc).cmp(&side(yc)))
+    };
+    let mut chosen: Vec<usize> = (0..rules.len()).collect();
+    if chosen.len() > k && k > 0 {
+        chosen.select_nth_unstable_by(k - 1, order);
+    }
+    chosen.truncate(k);
+    chosen.sort_by(order);
+    chosen.into_iter().map(|i| rules.rule(i)).collect()
+}
+
+/// Mines the frequent itemsets of `data` and their rules at `min_support`; while that admits
+/// more than [`REPORT_MAX_ITEMSETS`] itemsets (the miner stops there), doubles the minimum
+/// count and mines again. At a count above the number of baskets nothing is frequent, so this
+/// ends. Returns the requested minimum count too when it had to be raised.
+fn mine_within_budget(
+    data: &InvoiceBaskets,
+    min_support: f64,
+) -> Result<(FrequentItemsets, AssociationRules, Option<u64>)> {
+    let requested = MinSupport::fraction(min_support)?.to_count(data.baskets.len() as u64);
+    let mut min_count = requested;
+    loop {
+        let mined = FpGrowth::new(MinSupport::count(min_count)?)
+            .with_max_itemsets(REPORT_MAX_ITEMSETS)?
+            .mine(&data.baskets);
+        match mined {
+            Ok(itemsets) => {
+                let itemsets = itemsets.with_item_names(&data.product_names);
+                let rules = RuleParams::new()
+                    .with_min_confidence(0.1)?
+                    .with_min_lift(1.0)?
+                    .generate(&itemsets)?;
+                let raised = (min_count != requested).then_some(requested);
+                return Ok((itemsets, rules, raised));
+            }
+            Err(BundlesError::TooManyItemsets { .. }) => min_count = min_count.saturating_mul(2),
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// What support the bundles were mined at, and why when it is not the requested one.
+pub(crate) fn support_sentence(b: &BundlesPanel) -> String {
+    let chosen = format!(
+        "{} bundles mined at a support of {} baskets ({} of {})",
+        b.level,
+        b.min_count,
+        crate::table::pct(Some(b.min_support)),
+        b.baskets
+    );
+    match b.raised_from {
+        None => chosen,
+        Some((share, count)) => format!(
+            "{chosen}, raised from the requested {} ({count} baskets), which admits more than \
+             {} itemsets",
+            crate::table::pct(Some(share)),
+            b.max_itemsets
+        ),
+    }
 }
 
 /// Opens `path` with the desktop's default program; says so when it cannot.

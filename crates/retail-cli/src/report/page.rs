@@ -1251,13 +1251,24 @@ fn bundles(html: &mut String, id: &str, d: &Dashboard) {
         html,
         "</tbody></table><p class=\"sources\">{} baskets (one per invoice with completed lines); \
          {} sets in at least {} baskets ({} of baskets): {}; rules with lift above 1 and \
-         confidence of at least 10%: {}.{}</p></div>",
+         confidence of at least 10%: {}.{}{}</p></div>",
         int(b.baskets as i64),
         b.level,
         int(b.min_count as i64),
         pct(Some(b.min_support)),
         int(b.itemsets as i64),
         int(b.rules_total as i64),
+        match b.raised_from {
+            Some((share, count)) => format!(
+                " The requested support, {} ({} baskets), admits more than {} sets, so the \
+                 report raised it to {} baskets.",
+                pct(Some(share)),
+                int(count as i64),
+                int(b.max_itemsets as i64),
+                int(b.min_count as i64)
+            ),
+            None => String::new(),
+        },
         if b.level == "product" {
             ""
         } else {
