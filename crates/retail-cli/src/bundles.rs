@@ -134,7 +134,7 @@ fn holds_transactions(path: &Path, kind: InputKind, read: &ReadArgs) -> Result<b
         InputKind::Auto => match retail_ingest::open(path, &read.options()?) {
             Ok(_) => Ok(true),
             Err(IngestError::UnknownLayout { .. }) => {
-                eprintln!(
+                crate::note!(
                     "retail: {}: not a known transaction layout; reading it as a basket file \
                      (one basket a line; --input transactions --mapping FILE reads it as sales)",
                     path.display()
@@ -170,7 +170,7 @@ fn load_baskets(files: &[PathBuf], kind: InputKind, read: &ReadArgs) -> Result<L
         let (baskets, report) = read_baskets(path, None)
             .with_context(|| format!("reading baskets from {}", path.display()))?;
         if report.repeats_dropped > 0 {
-            eprintln!(
+            crate::note!(
                 "retail: {}: {} repeated items within a basket counted once",
                 path.display(),
                 report.repeats_dropped
@@ -530,7 +530,7 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
                 .iter()
                 .any(|c| c.as_deref() == Some(customer));
             if !known {
-                eprintln!(
+                crate::note!(
                     "retail: customer {customer} has no completed purchase; showing the most \
                      popular products"
                 );

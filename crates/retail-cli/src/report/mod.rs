@@ -198,7 +198,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     std::fs::write(&args.out, html)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     progress.finish();
-    eprintln!("retail: wrote {}", args.out.display());
+    crate::note!("retail: wrote {}", args.out.display());
     if args.open {
         open_in_browser(&args.out);
     }
@@ -243,7 +243,7 @@ fn build(
 
     progress.step(&format!("{name}: mining product bundles"));
     let bundles = bundles_panel(&batches, args.min_support)?;
-    eprintln!("retail: {name}: {}", support_sentence(&bundles));
+    crate::note!("retail: {name}: {}", support_sentence(&bundles));
 
     Ok(Dashboard {
         name,
@@ -492,7 +492,7 @@ fn open_in_browser(path: &std::path::Path) {
     };
     match std::process::Command::new(program).arg(path).status() {
         Ok(status) if status.success() => {}
-        _ => eprintln!(
+        _ => crate::note!(
             "retail: could not open {} with {program}; open it in a browser",
             path.display()
         ),
