@@ -12,6 +12,7 @@ pub mod parquet;
 pub mod report;
 pub mod schema;
 pub mod synth;
+mod text_input;
 
 use std::fs::File;
 use std::io::Read;
