@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod baskets;
+mod boundary;
 pub mod categories;
 mod convert;
 pub mod csv;
