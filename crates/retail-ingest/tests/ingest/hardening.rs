@@ -439,3 +439,72 @@ fn an_unterminated_quote_costs_its_own_line_only() {
     assert_eq!((report.rows_read, report.rows_accepted), (2, 2));
     assert_eq!(text_of(&batch, 1), "HAND\nWARMER");
 }
+
+#[test]
+fn canonical_parquet_is_held_to_the_same_ranges() {
+    use arrow::array::{Float64Array, Int64Array, TimestampMicrosecondArray};
+    // Five rows of the embedded sample, then made bad one column at a time.
+    let (table, _) = read_bytes("s.csv", SAMPLE_50.as_bytes(), &IngestOptions::default()).unwrap();
+    let table = table.slice(0, 5);
+    let mut columns = table.columns().to_vec();
+    let index = |name: &str| canonical_schema().index_of(name).unwrap();
+    let ts = table
+        .column(index("timestamp"))
+        .as_primitive::<TimestampMicrosecondType>()
+        .value(0);
+    // Row 1: year 3011; row 2: |quantity| 10^13; row 3: NaN unit price; row 4: infinite
+    // amount; row 5 stays valid.
+    let year_3011 = 32879606400000000i64; // 3011-12-01 00:00:00, by Python's datetime
+    columns[index("timestamp")] = Arc::new(TimestampMicrosecondArray::from(vec![
+        year_3011, ts, ts, ts, ts,
+    ]));
+    columns[index("quantity")] = Arc::new(Int64Array::from(vec![6, -10_000_000_000_000, 6, 6, 6]));
+    columns[index("unit_price")] = Arc::new(Float64Array::from(vec![
+        Some(1.0),
+        Some(1.0),
+        Some(f64::NAN),
+        None,
+        Some(2.55),
+    ]));
+    columns[index("line_amount")] =
+        Arc::new(Float64Array::from(vec![6.0, 1.0, 6.0, f64::INFINITY, 15.3]));
+    let bad = RecordBatch::try_new(canonical_schema(), columns).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("canonical.parquet");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        canonical_schema(),
+        None,
+    )
+    .unwrap();
+    writer.write(&bad).unwrap();
+    writer.close().unwrap();
+    let (out, report) = read_file(&path, &IngestOptions::default());
+    assert_eq!(report.layout, "canonical");
+    assert_counts_add_up(&report);
+    assert_eq!(
+        (report.rows_read, report.rows_accepted, out.num_rows()),
+        (5, 1, 1)
+    );
+    assert_eq!(
+        reasons(&report),
+        [
+            (RejectReason::TimestampOutOfRange, 1),
+            (RejectReason::QuantityOutOfRange, 1),
+            (RejectReason::AmountOutOfRange, 2)
+        ]
+    );
+    let shown: Vec<String> = report.samples.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "row 1, column 'timestamp': timestamp out of range: 3011-12-01 00:00:00 is outside the accepted 1900-01-01 .. 2200-12-31",
+            "row 2, column 'quantity': quantity out of range: -10000000000000 is beyond ±10^12",
+            "row 3, column 'unit_price': amount out of range: NaN is beyond ±1e15 or not finite",
+            "row 4, column 'line_amount': amount out of range: inf is beyond ±1e15 or not finite",
+        ]
+    );
+    assert_eq!(float(&out, "unit_price", 0), Some(2.55));
+    assert_eq!(report.first_timestamp, Some(ts));
+    assert_eq!(report.last_timestamp, Some(ts));
+}
