@@ -516,6 +516,7 @@ impl CsvReader {
             more = false;
         }
         let source_path = path.to_path_buf();
+        let max_record_bytes = options.max_record_bytes.max(chunk_bytes);
         std::thread::spawn(move || {
             source(
                 input,
@@ -524,6 +525,7 @@ impl CsvReader {
                 delimiter,
                 field_count,
                 chunk_bytes,
+                max_record_bytes,
                 &work_tx,
                 &result_tx,
                 &source_path,
@@ -568,6 +570,14 @@ impl Iterator for CsvReader {
                 self.next_seq += 1;
                 let out = match out {
                     Ok(out) => out,
+                    Err(IngestError::RecordTooLong { path, limit, .. }) => {
+                        self.done = true;
+                        return Some(Err(IngestError::RecordTooLong {
+                            path,
+                            line: self.next_line,
+                            limit,
+                        }));
+                    }
                     Err(e) => {
                         self.done = true;
                         return Some(Err(e));
@@ -624,6 +634,7 @@ fn source(
     delimiter: u8,
     field_count: usize,
     chunk_bytes: usize,
+    max_record_bytes: usize,
     work: &SyncSender<Work>,
     results: &SyncSender<Message>,
     path: &Path,
@@ -654,6 +665,20 @@ fn source(
         let cut = if more {
             match last_record_boundary(&pending, delimiter, field_count) {
                 Some(cut) => cut,
+                None if pending.len() >= max_record_bytes => {
+                    // No line end in sight: stop rather than hold the whole input. The
+                    // reader fills in the line (it knows the lines of the chunks before).
+                    let err = IngestError::RecordTooLong {
+                        path: path.to_path_buf(),
+                        line: 0,
+                        limit: max_record_bytes,
+                    };
+                    let _ = results.send(Message::Chunk {
+                        seq,
+                        out: Box::new(Err(err)),
+                    });
+                    return;
+                }
                 None => {
                     // One record longer than a chunk: read further before cutting.
                     want = pending.len() + chunk_bytes;

@@ -107,6 +107,22 @@ pub enum IngestError {
         example: String,
     },
 
+    /// A record runs on past `max_record_bytes` without a line end (a file that is not
+    /// line-based text, or a quote that swallows huge lines).
+    #[error(
+        "{}: line {line}: a record longer than {limit} bytes without a line end; this does not \
+         look like a CSV export (the limit is the `max_record_bytes` option)",
+        path.display()
+    )]
+    RecordTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line where the record starts.
+        line: u64,
+        /// The limit in bytes.
+        limit: usize,
+    },
+
     /// Strict mode stopped at the first rejected row.
     #[error("{}: {rejection} (strict mode stops at the first rejected row)", path.display())]
     Rejected {

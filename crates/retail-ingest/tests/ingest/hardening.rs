@@ -391,6 +391,38 @@ fn cr_only_line_ends_are_read_as_lines_and_long_headers_are_cut_in_errors() {
         "{msg}"
     );
     assert!(msg.contains(" and 4970 more)"), "{msg}");
+
+    // A body line with no end: an error at its line once it passes `max_record_bytes`,
+    // instead of reading the whole input into memory.
+    let mut endless = SAMPLE_50
+        .lines()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes();
+    endless.extend_from_slice(b"\n536999,");
+    endless.extend(std::iter::repeat_n(b'x', 50_000));
+    let options = IngestOptions::default()
+        .with_chunk_bytes(1024)
+        .unwrap()
+        .with_max_record_bytes(4096)
+        .unwrap();
+    let err = read_bytes("endless.csv", &endless, &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "endless.csv: line 4: a record longer than 4096 bytes without a line end; this does not \
+         look like a CSV export (the limit is the `max_record_bytes` option)"
+    );
+    // The same line ended by the end of the file within the limit is just a bad row.
+    endless.truncate(endless.len() - 47_000);
+    let (_, report) = read_bytes("short.csv", &endless, &options).unwrap();
+    assert_eq!((report.rows_read, report.rows_accepted), (3, 2));
+    assert_eq!(reasons(&report), [(RejectReason::WrongFieldCount, 1)]);
+    assert!(
+        IngestOptions::default()
+            .with_max_record_bytes(1000)
+            .is_err()
+    );
 }
 
 #[test]
