@@ -157,8 +157,17 @@ fn check(
     )))
 }
 
+fn fuzz_cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+        .max(10_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 10_000, ..ProptestConfig::default() })]
+    // 10,000 cases in every test run; `PROPTEST_CASES=100000` for a longer one.
+    #![proptest_config(ProptestConfig { cases: fuzz_cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_online_retail_csv_is_counted_within_range_and_never_panics(
