@@ -59,6 +59,11 @@ pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
         TextOrJson::Table => {
             for item in &inspected {
                 write!(out, "{}", table::report(&item.report, item.seconds))?;
+                // Not errors, but worth a look: an implausible span of dates, a day/month
+                // order that no date proves.
+                for warning in &item.report.warnings {
+                    writeln!(out, "  warning: {warning}")?;
+                }
                 writeln!(out)?;
             }
             write!(out, "{}", table::schema())?;

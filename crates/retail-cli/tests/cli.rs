@@ -1719,3 +1719,42 @@ fn report_raises_the_support_until_the_bundles_fit_the_budget() {
         assert!(html.contains("so the report raised it to"), "{file}");
     }
 }
+
+// ---- ingest hardening (issue 17) ----
+
+#[test]
+fn inspect_rejects_out_of_range_dates_and_warns_about_an_implausible_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typos.csv");
+    std::fs::write(
+        &path,
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+         536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n\
+         536366,22633,WARMER,6,3011-12-01 08:28:00,1.85,17850.0,United Kingdom\n\
+         536367,22633,WARMER,6,1911-12-01 08:28:00,1.85,17850.0,United Kingdom\n\
+         536368,22633,PRICEY,6,2010-12-01 08:28:00,1e308,17850.0,United Kingdom\n",
+    )
+    .unwrap();
+    let out = retail(&["inspect", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "  rows read               4\n",
+        "  accepted                2\n",
+        "  rejected                2\n",
+        "  timestamp out of range  1\n",
+        "  amount out of range     1\n",
+        "    line 3, column 'InvoiceDate': timestamp out of range: '3011-12-01 08:28:00' is outside the accepted 1900-01-01 .. 2200-12-31",
+        "  warning: the timestamps span 99.0 years (1911-12-01 08:28:00 .. 2010-12-01 08:26:00)",
+    ] {
+        assert!(text.contains(line), "no {line:?} in\n{text}");
+    }
+    let out = retail(&["inspect", path.to_str().unwrap(), "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let file = &doc["files"][0];
+    assert_eq!(file["first_timestamp"], "1911-12-01 08:28:00");
+    assert_eq!(file["last_timestamp"], "2010-12-01 08:26:00");
+    assert_eq!(file["rejected_by_reason"]["timestamp-out-of-range"], 1);
+    assert_eq!(file["rejected_by_reason"]["amount-out-of-range"], 1);
+    assert_eq!(file["warnings"].as_array().unwrap().len(), 1);
+}

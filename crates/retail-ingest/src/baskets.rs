@@ -271,7 +271,7 @@ pub fn read_baskets(
             }
         }
         BasketFormat::Csv => {
-            let mut parser = RecordParser::new(b',');
+            let mut parser = RecordParser::new(b',', 0);
             let buf = text.as_bytes();
             let mut pos = 0;
             let mut line = 1u64;

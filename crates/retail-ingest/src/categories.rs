@@ -52,7 +52,7 @@ impl ProductCategories {
         let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
             .map_err(|_| invalid(1, "not valid UTF-8".into()))?;
         let buf = text.as_bytes();
-        let mut parser = RecordParser::new(b',');
+        let mut parser = RecordParser::new(b',', 0);
         let mut pos = 0;
         let mut line = 1u64;
         let mut header: Option<(usize, usize, Option<usize>, usize)> = None;

@@ -8,10 +8,12 @@ use arrow::array::{
 };
 use arrow::record_batch::RecordBatch;
 
-use crate::datetime::{DateOrder, parse_timestamp_micros};
+use crate::datetime::{DateOrder, DateOrderEvidence, date_order_evidence, parse_timestamp_micros};
 use crate::encoding::TextEncoding;
 use crate::layout::{NegativeQuantity, Plan, SLOT_COUNT, Slot};
-use crate::report::{Location, RejectReason, Rejection, Tally};
+use crate::report::{
+    Location, MAX_ABS_AMOUNT, MAX_ABS_QUANTITY, RejectReason, Rejection, TIMESTAMP_RANGE, Tally,
+};
 use crate::schema::{LineKind, canonical_schema};
 
 /// The text slots in schema order (the builders are indexed the same way).
@@ -34,6 +36,9 @@ pub(crate) struct Conversion {
     pub encoding: TextEncoding,
     pub date_order: DateOrder,
     pub max_samples: usize,
+    /// Whether to gather what the dates say about their day/month order (when the order
+    /// came from the layout, to warn when nothing proves it).
+    pub gather_date_evidence: bool,
     /// The file, for errors.
     pub path: std::path::PathBuf,
 }
@@ -106,7 +111,7 @@ impl<'a> RowConverter<'a> {
     pub(crate) fn push<'f>(&mut self, location: Location, field: impl Fn(usize) -> &'f [u8]) {
         self.tally.rows_read += 1;
         match self.convert(&field) {
-            Ok(kind) => self.tally.accept(kind),
+            Ok((kind, timestamp)) => self.tally.accept(kind, timestamp),
             Err((reason, slot, detail)) => {
                 let column = slot
                     .and_then(|s| self.conv.plan.column_name(s))
@@ -124,7 +129,10 @@ impl<'a> RowConverter<'a> {
         }
     }
 
-    fn convert<'f>(&mut self, field: &impl Fn(usize) -> &'f [u8]) -> Result<LineKind, Failure> {
+    fn convert<'f>(
+        &mut self,
+        field: &impl Fn(usize) -> &'f [u8],
+    ) -> Result<(LineKind, i64), Failure> {
         let plan = &self.conv.plan;
         let get = |slot: Slot| plan.source_index[slot as usize].map(field);
 
@@ -184,6 +192,19 @@ impl<'a> RowConverter<'a> {
                     format!("'{}': {e}", lossy(ts_bytes)),
                 )
             })?;
+            if !TIMESTAMP_RANGE.contains(&micros) {
+                return Err((
+                    RejectReason::TimestampOutOfRange,
+                    Some(Slot::Timestamp),
+                    format!(
+                        "'{}' is outside the accepted 1900-01-01 .. 2200-12-31",
+                        lossy(ts_bytes)
+                    ),
+                ));
+            }
+            if self.conv.gather_date_evidence {
+                self.gather_evidence(ts_bytes);
+            }
             self.last_timestamp.0.clear();
             self.last_timestamp.0.extend_from_slice(ts_bytes);
             self.last_timestamp.1 = micros;
@@ -197,7 +218,19 @@ impl<'a> RowConverter<'a> {
         let profit = parse_optional_number(get(Slot::Profit), Slot::Profit)?;
         let (unit_price, amount) = match (unit_price, amount) {
             (Some(p), Some(a)) => (Some(p), a),
-            (Some(p), None) => (Some(p), quantity as f64 * p),
+            (Some(p), None) => {
+                let amount = quantity as f64 * p;
+                if !within(amount, MAX_ABS_AMOUNT) {
+                    return Err((
+                        RejectReason::AmountOutOfRange,
+                        Some(Slot::UnitPrice),
+                        format!(
+                            "quantity {quantity} × unit price {p:e} = {amount:e} is beyond ±1e15"
+                        ),
+                    ));
+                }
+                (Some(p), amount)
+            }
             (None, Some(a)) => (
                 if quantity != 0 {
                     Some(a / quantity as f64)
@@ -256,7 +289,23 @@ impl<'a> RowConverter<'a> {
         self.line_amount.append_value(amount);
         self.discount.append_option(discount);
         self.profit.append_option(profit);
-        Ok(kind)
+        Ok((kind, timestamp))
+    }
+
+    /// Notes what a newly seen timestamp says about the day/month order.
+    #[cold]
+    fn gather_evidence(&mut self, text: &[u8]) {
+        let evidence = &mut self.tally.evidence;
+        match date_order_evidence(text) {
+            DateOrderEvidence::DayFirst => evidence.day_first = true,
+            DateOrderEvidence::MonthFirst => evidence.month_first = true,
+            DateOrderEvidence::None => {
+                if !evidence.ambiguous && crate::datetime::is_ambiguous_year_last(text) {
+                    evidence.ambiguous = true;
+                    evidence.example = lossy(text);
+                }
+            }
+        }
     }
 
     /// Finishes the batch (and hands back the tally).
@@ -307,7 +356,17 @@ fn parse_quantity(bytes: &[u8]) -> Result<i64, Failure> {
             "empty".into(),
         ));
     }
+    let out_of_range = || {
+        (
+            RejectReason::QuantityOutOfRange,
+            Some(Slot::Quantity),
+            format!("'{}' is beyond ±10^12", lossy(bytes)),
+        )
+    };
     if let Ok(q) = lexical_core::parse::<i64>(text) {
+        if q.unsigned_abs() > MAX_ABS_QUANTITY as u64 {
+            return Err(out_of_range());
+        }
         return Ok(q);
     }
     let bad = || {
@@ -319,7 +378,14 @@ fn parse_quantity(bytes: &[u8]) -> Result<i64, Failure> {
     };
     let text = text.strip_prefix(b"+").unwrap_or(text);
     let value: f64 = lexical_core::parse(text).map_err(|_| bad())?;
-    if !value.is_finite() || value.fract() != 0.0 || value.abs() > 9.0e15 {
+    if value.is_nan() || (value.is_infinite() && !text.iter().any(u8::is_ascii_digit)) {
+        // `NaN`, `inf`: words, not numbers.
+        return Err(bad());
+    }
+    if !within(value, MAX_ABS_QUANTITY as f64) {
+        return Err(out_of_range());
+    }
+    if value.fract() != 0.0 {
         return Err((
             RejectReason::FractionalQuantity,
             Some(Slot::Quantity),
@@ -337,7 +403,14 @@ fn parse_optional_number(bytes: Option<&[u8]>, slot: Slot) -> Result<Option<f64>
     }
     let text = text.strip_prefix(b"+").unwrap_or(text);
     match lexical_core::parse::<f64>(text) {
-        Ok(v) if v.is_finite() => Ok(Some(v)),
+        Ok(v) if within(v, MAX_ABS_AMOUNT) => Ok(Some(v)),
+        // A numeral too large for f64 (`1e309`) or beyond the bound: out of range. `NaN` and
+        // `inf` are words, not numbers.
+        Ok(v) if !v.is_nan() && text.iter().any(u8::is_ascii_digit) => Err((
+            RejectReason::AmountOutOfRange,
+            Some(slot),
+            format!("'{}' is beyond ±1e15", lossy(bytes)),
+        )),
         _ => Err((
             RejectReason::BadNumber,
             Some(slot),
@@ -346,13 +419,15 @@ fn parse_optional_number(bytes: Option<&[u8]>, slot: Slot) -> Result<Option<f64>
     }
 }
 
-fn lossy(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    if text.chars().count() > 60 {
-        format!("{}…", text.chars().take(60).collect::<String>())
-    } else {
-        text.into_owned()
-    }
+/// `|value| <= bound`, false for NaN.
+pub(crate) fn within(value: f64, bound: f64) -> bool {
+    value.abs() <= bound
+}
+
+/// The value for a message: at most 60 characters, control characters (NUL, CR, ...)
+/// escaped so that nothing unprintable reaches a terminal.
+pub(crate) fn lossy(bytes: &[u8]) -> String {
+    crate::error::printable(&String::from_utf8_lossy(bytes), 60)
 }
 
 fn escape_bytes(bytes: &[u8]) -> String {
@@ -399,8 +474,52 @@ mod tests {
         );
         assert_eq!(
             parse_quantity(b"inf").unwrap_err().0,
-            RejectReason::FractionalQuantity
+            RejectReason::BadNumber
         );
+        // The bound is ±10^12, inclusive, whatever the numeral's form.
+        assert_eq!(parse_quantity(b"1000000000000").unwrap(), 1_000_000_000_000);
+        assert_eq!(parse_quantity(b"-1e12").unwrap(), -1_000_000_000_000);
+        for big in [
+            &b"1000000000001"[..],
+            b"-1000000000001",
+            b"12345678901234567890",
+            b"-99999999999999999999",
+            b"1e13",
+            b"1e400",
+            b"1.5e12",
+        ] {
+            assert_eq!(
+                parse_quantity(big).unwrap_err().0,
+                RejectReason::QuantityOutOfRange,
+                "{}",
+                String::from_utf8_lossy(big)
+            );
+        }
+    }
+
+    #[test]
+    fn money_beyond_the_bound_or_overflowing_is_out_of_range() {
+        assert_eq!(
+            parse_optional_number(Some(b"1e15"), Slot::UnitPrice).unwrap(),
+            Some(1e15)
+        );
+        assert_eq!(
+            parse_optional_number(Some(b"-1e15"), Slot::Profit).unwrap(),
+            Some(-1e15)
+        );
+        for big in [&b"1.000001e15"[..], b"1e308", b"-1e309", b"2e400"] {
+            let err = parse_optional_number(Some(big), Slot::LineAmount).unwrap_err();
+            assert_eq!(err.0, RejectReason::AmountOutOfRange);
+            assert_eq!(err.1, Some(Slot::LineAmount));
+        }
+        for word in [&b"inf"[..], b"-Infinity", b"NaN"] {
+            assert_eq!(
+                parse_optional_number(Some(word), Slot::Discount)
+                    .unwrap_err()
+                    .0,
+                RejectReason::BadNumber
+            );
+        }
     }
 
     #[test]

@@ -16,12 +16,14 @@ use arrow::record_batch::RecordBatch;
 use memchr::{memchr, memchr2};
 
 use crate::IngestOptions;
+use crate::boundary::last_record_boundary;
 use crate::convert::{Conversion, RowConverter};
-use crate::datetime::{DateOrder, DateOrderEvidence, date_order_evidence};
+use crate::datetime::{DateOrder, DateOrderEvidence, date_order_evidence, is_ambiguous_year_last};
 use crate::encoding::TextEncoding;
 use crate::error::{IngestError, Result};
 use crate::layout::{Plan, Slot, resolve};
-use crate::report::{IngestReport, Location, RejectReason, SourceFormat, Tally};
+use crate::report::{DateEvidence, IngestReport, Location, RejectReason, SourceFormat, Tally};
+use crate::text_input;
 
 /// One field of the current record: a range of the chunk, or of the parser's scratch
 /// buffer when the field had escaped quotes.
@@ -50,16 +52,43 @@ pub(crate) enum RecordKind {
 #[derive(Debug)]
 pub(crate) struct RecordParser {
     delimiter: u8,
+    /// The header's field count (0 while reading the header): a record with a quoted line
+    /// break is only kept whole when it has this many fields.
+    expected_fields: usize,
     fields: Vec<FieldRef>,
     scratch: Vec<u8>,
 }
 
+/// The most line breaks one quoted field may hold. A quote that does not close within them
+/// is unterminated (this bounds how far one bad quote can reach, and the memory the chunk
+/// cutter needs).
+pub const MAX_QUOTED_LINE_BREAKS: u64 = 1000;
+
 impl RecordParser {
-    pub(crate) fn new(delimiter: u8) -> Self {
+    pub(crate) fn new(delimiter: u8, expected_fields: usize) -> Self {
         RecordParser {
             delimiter,
+            expected_fields,
             fields: Vec::with_capacity(32),
             scratch: Vec::new(),
+        }
+    }
+
+    /// The record at `start` is a bad quote: it is its first physical line alone, and
+    /// reading resumes at the next line.
+    #[cold]
+    fn resync(&mut self, buf: &[u8], start: usize, pos: &mut usize) -> Option<(RecordKind, u64)> {
+        self.fields.clear();
+        self.scratch.clear();
+        match memchr(b'\n', &buf[start..]) {
+            Some(offset) => {
+                *pos = start + offset + 1;
+                Some((RecordKind::Unterminated, 1))
+            }
+            None => {
+                *pos = buf.len();
+                Some((RecordKind::Unterminated, 0))
+            }
         }
     }
 
@@ -78,8 +107,15 @@ impl RecordParser {
 
     /// Parses the record at `*pos`, advancing past it. Returns the kind and the number of
     /// newlines consumed (including those inside quoted fields).
+    ///
+    /// A quoted field may hold line breaks, but only in a well-formed record: its quotes
+    /// close within [`MAX_QUOTED_LINE_BREAKS`], nothing follows a closing quote, and the
+    /// record has the header's field count. Otherwise the opening quote is taken to be
+    /// unterminated: the record is its first physical line alone ([`RecordKind::Unterminated`])
+    /// and the next record starts on the next line, so one stray quote costs one line.
     pub(crate) fn next_record(&mut self, buf: &[u8], pos: &mut usize) -> Option<(RecordKind, u64)> {
         let n = buf.len();
+        let start = *pos;
         let mut i = *pos;
         if i >= n {
             return None;
@@ -96,6 +132,7 @@ impl RecordParser {
         }
         let delim = self.delimiter;
         let mut newlines = 0u64;
+        let mut multiline = false;
         let mut kind = RecordKind::Fields;
         loop {
             if i < n && buf[i] == b'"' {
@@ -107,17 +144,7 @@ impl RecordParser {
                 let scratch_start = self.scratch.len();
                 loop {
                     match memchr(b'"', &buf[i..]) {
-                        None => {
-                            newlines += count_newlines(&buf[open..]);
-                            self.scratch.extend_from_slice(&buf[segment..]);
-                            self.fields.push(FieldRef {
-                                start: scratch_start,
-                                end: self.scratch.len(),
-                                in_scratch: true,
-                            });
-                            *pos = n;
-                            return Some((RecordKind::Unterminated, newlines));
-                        }
+                        None => return self.resync(buf, start, pos),
                         Some(offset) => {
                             let q = i + offset;
                             if buf.get(q + 1) == Some(&b'"') {
@@ -126,7 +153,14 @@ impl RecordParser {
                                 i = q + 2;
                                 segment = i;
                             } else {
-                                newlines += count_newlines(&buf[open..q]);
+                                let inside = count_newlines(&buf[open..q]);
+                                if inside > 0 {
+                                    if inside > MAX_QUOTED_LINE_BREAKS {
+                                        return self.resync(buf, start, pos);
+                                    }
+                                    multiline = true;
+                                    newlines += inside;
+                                }
                                 if escaped {
                                     self.scratch.extend_from_slice(&buf[segment..q]);
                                     self.fields.push(FieldRef {
@@ -219,60 +253,19 @@ impl RecordParser {
                 }
             }
         }
+        if multiline
+            && (kind == RecordKind::TextAfterQuote
+                || (self.expected_fields != 0 && self.fields.len() != self.expected_fields))
+        {
+            return self.resync(buf, start, pos);
+        }
         *pos = i;
         Some((kind, newlines))
     }
 }
 
-fn count_newlines(bytes: &[u8]) -> u64 {
+pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
-}
-
-/// The index just past the last newline that ends a record in `buf` (which starts at a record
-/// start), following the parser's quoting rules; `None` when no record ends in `buf`.
-pub(crate) fn last_record_boundary(buf: &[u8], delimiter: u8) -> Option<usize> {
-    let n = buf.len();
-    let mut last = None;
-    let mut i = 0;
-    let mut at_field_start = true;
-    while i < n {
-        if at_field_start && buf[i] == b'"' {
-            i += 1;
-            loop {
-                let Some(offset) = memchr(b'"', &buf[i..]) else {
-                    return last;
-                };
-                let q = i + offset;
-                if q + 1 >= n {
-                    return last;
-                }
-                if buf[q + 1] == b'"' {
-                    i = q + 2;
-                } else {
-                    i = q + 1;
-                    break;
-                }
-            }
-            if i < n && buf[i] == delimiter {
-                i += 1;
-                continue;
-            }
-            at_field_start = false;
-            continue;
-        }
-        match memchr2(delimiter, b'\n', &buf[i..]) {
-            None => return last,
-            Some(offset) => {
-                let j = i + offset;
-                if buf[j] == b'\n' {
-                    last = Some(j + 1);
-                }
-                i = j + 1;
-                at_field_start = true;
-            }
-        }
-    }
-    last
 }
 
 /// Picks the delimiter that occurs most often outside quotes in the header line.
@@ -294,8 +287,13 @@ fn detect_delimiter(header_line: &[u8]) -> u8 {
 }
 
 enum Message {
-    Chunk { seq: u64, out: Result<ChunkOut> },
-    Finished { chunks: u64 },
+    Chunk {
+        seq: u64,
+        out: Box<Result<ChunkOut>>,
+    },
+    Finished {
+        chunks: u64,
+    },
 }
 
 struct ChunkOut {
@@ -323,6 +321,8 @@ pub struct CsvReader {
     strict: bool,
     max_samples: usize,
     done: bool,
+    evidence: DateEvidence,
+    order_from_layout: bool,
 }
 
 impl std::fmt::Debug for Message {
@@ -397,18 +397,39 @@ impl CsvReader {
         let chunk_bytes = options.chunk_bytes.max(1024);
         let mut head = Vec::with_capacity(chunk_bytes + 1024);
         let mut more = fill(&mut *input, &mut head, chunk_bytes).map_err(io)?;
+        // UTF-16 (told by its byte-order mark) is decoded to UTF-8 as it streams.
+        let utf16 = text_input::utf16_bom(&head);
+        if let Some(big_endian) = utf16 {
+            let decoder = text_input::Utf16Decoder::new(
+                text_input::rewind(std::mem::take(&mut head), 2, input),
+                big_endian,
+            );
+            input = Box::new(decoder);
+            more = fill(&mut *input, &mut head, chunk_bytes).map_err(io)?;
+        }
         if head.starts_with(b"\xEF\xBB\xBF") {
             head.drain(..3);
+        }
+        // Classic Mac OS line ends (CR only) become LF as they stream.
+        if text_input::is_cr_only(&head, !more) {
+            input = Box::new(text_input::CrToLf::new(text_input::rewind(
+                std::mem::take(&mut head),
+                0,
+                input,
+            )));
+            more = fill(&mut *input, &mut head, chunk_bytes).map_err(io)?;
         }
         // The header: the first non-blank record.
         let header_end = memchr(b'\n', &head).map_or(head.len(), |i| i + 1);
         let delimiter = options
             .delimiter
             .unwrap_or_else(|| detect_delimiter(&head[..header_end]));
-        let encoding = options
-            .encoding
-            .unwrap_or_else(|| TextEncoding::detect(&head));
-        let mut parser = RecordParser::new(delimiter);
+        let encoding = match (utf16, options.encoding) {
+            (Some(_), _) => TextEncoding::Utf8,
+            (None, Some(given)) => given,
+            (None, None) => TextEncoding::detect(&head),
+        };
+        let mut parser = RecordParser::new(delimiter, 0);
         let mut pos = 0;
         let mut header_lines = 0;
         let header = loop {
@@ -442,6 +463,10 @@ impl CsvReader {
         let plan = resolve(options.mapping.as_ref(), header, path)?;
         let body = head.split_off(pos);
 
+        let order_from_layout = matches!(
+            (options.date_order, plan.mapping.date_order),
+            (DateOrder::Auto, DateOrder::DayFirst | DateOrder::MonthFirst)
+        );
         let date_order = match (options.date_order, plan.mapping.date_order) {
             (DateOrder::Auto, DateOrder::Auto) => detect_date_order(&body, delimiter, &plan, path)?,
             (DateOrder::Auto, from_layout) => from_layout,
@@ -458,7 +483,11 @@ impl CsvReader {
             format,
             plan.mapping.name.clone(),
         );
-        report.encoding = Some(encoding.name().to_string());
+        report.encoding = Some(match utf16 {
+            Some(true) => "utf-16be".to_string(),
+            Some(false) => "utf-16le".to_string(),
+            None => encoding.name().to_string(),
+        });
         report.delimiter = Some(delimiter as char);
         report.date_order = date_order;
 
@@ -468,6 +497,7 @@ impl CsvReader {
             encoding,
             date_order,
             max_samples: options.max_samples.max(1),
+            gather_date_evidence: order_from_layout,
             path: path.to_path_buf(),
         });
         let threads = options.threads.max(1);
@@ -486,13 +516,16 @@ impl CsvReader {
             more = false;
         }
         let source_path = path.to_path_buf();
+        let max_record_bytes = options.max_record_bytes.max(chunk_bytes);
         std::thread::spawn(move || {
             source(
                 input,
                 body,
                 more,
                 delimiter,
+                field_count,
                 chunk_bytes,
+                max_record_bytes,
                 &work_tx,
                 &result_tx,
                 &source_path,
@@ -510,6 +543,8 @@ impl CsvReader {
             strict: options.strict,
             max_samples: options.max_samples,
             done: false,
+            evidence: DateEvidence::default(),
+            order_from_layout,
         })
     }
 
@@ -535,6 +570,14 @@ impl Iterator for CsvReader {
                 self.next_seq += 1;
                 let out = match out {
                     Ok(out) => out,
+                    Err(IngestError::RecordTooLong { path, limit, .. }) => {
+                        self.done = true;
+                        return Some(Err(IngestError::RecordTooLong {
+                            path,
+                            line: self.next_line,
+                            limit,
+                        }));
+                    }
                     Err(e) => {
                         self.done = true;
                         return Some(Err(e));
@@ -551,6 +594,7 @@ impl Iterator for CsvReader {
                         rejection,
                     }));
                 }
+                self.evidence.merge(&out.tally.evidence);
                 self.report.absorb(out.tally, first_line, self.max_samples);
                 if out.batch.num_rows() > 0 {
                     return Some(Ok(out.batch));
@@ -559,11 +603,13 @@ impl Iterator for CsvReader {
             }
             if self.total_chunks == Some(self.next_seq) {
                 self.done = true;
+                self.report
+                    .finish(std::mem::take(&mut self.evidence), self.order_from_layout);
                 return None;
             }
             match self.results.recv() {
                 Ok(Message::Chunk { seq, out }) => {
-                    self.waiting.insert(seq, out);
+                    self.waiting.insert(seq, *out);
                 }
                 Ok(Message::Finished { chunks }) => self.total_chunks = Some(chunks),
                 Err(_) => {
@@ -586,7 +632,9 @@ fn source(
     mut pending: Vec<u8>,
     mut more: bool,
     delimiter: u8,
+    field_count: usize,
     chunk_bytes: usize,
+    max_record_bytes: usize,
     work: &SyncSender<Work>,
     results: &SyncSender<Message>,
     path: &Path,
@@ -603,7 +651,10 @@ fn source(
                         path: path.to_path_buf(),
                         source,
                     };
-                    let _ = results.send(Message::Chunk { seq, out: Err(err) });
+                    let _ = results.send(Message::Chunk {
+                        seq,
+                        out: Box::new(Err(err)),
+                    });
                     return;
                 }
             }
@@ -612,8 +663,22 @@ fn source(
             break;
         }
         let cut = if more {
-            match last_record_boundary(&pending, delimiter) {
+            match last_record_boundary(&pending, delimiter, field_count) {
                 Some(cut) => cut,
+                None if pending.len() >= max_record_bytes => {
+                    // No line end in sight: stop rather than hold the whole input. The
+                    // reader fills in the line (it knows the lines of the chunks before).
+                    let err = IngestError::RecordTooLong {
+                        path: path.to_path_buf(),
+                        line: 0,
+                        limit: max_record_bytes,
+                    };
+                    let _ = results.send(Message::Chunk {
+                        seq,
+                        out: Box::new(Err(err)),
+                    });
+                    return;
+                }
                 None => {
                     // One record longer than a chunk: read further before cutting.
                     want = pending.len() + chunk_bytes;
@@ -657,7 +722,13 @@ fn worker(
             return;
         };
         let out = parse_chunk(conversion, &bytes, delimiter, field_count);
-        if results.send(Message::Chunk { seq, out }).is_err() {
+        if results
+            .send(Message::Chunk {
+                seq,
+                out: Box::new(out),
+            })
+            .is_err()
+        {
             return;
         }
     }
@@ -670,7 +741,7 @@ fn parse_chunk(
     field_count: usize,
 ) -> Result<ChunkOut> {
     let mut converter = RowConverter::new(conversion, bytes.len() / 64 + 16, bytes.len());
-    let mut parser = RecordParser::new(delimiter);
+    let mut parser = RecordParser::new(delimiter, field_count);
     let mut pos = 0;
     let mut line = 0u64;
     while let Some((kind, newlines)) = parser.next_record(bytes, &mut pos) {
@@ -684,8 +755,10 @@ fn parse_chunk(
             ),
             RecordKind::Unterminated => converter.reject(
                 location,
-                RejectReason::MalformedQuoting,
-                "a quoted field is never closed".into(),
+                RejectReason::UnterminatedQuote,
+                "a quote opened on this line does not close within a well-formed record; \
+                 the line is rejected alone and reading resumes at the next line"
+                    .into(),
             ),
             RecordKind::Fields if parser.field_count() != field_count => converter.reject(
                 location,
@@ -715,7 +788,7 @@ fn detect_date_order(body: &[u8], delimiter: u8, plan: &Plan, path: &Path) -> Re
     let Some(column) = plan.source_index[Slot::Timestamp as usize] else {
         return Ok(DateOrder::Auto);
     };
-    let mut parser = RecordParser::new(delimiter);
+    let mut parser = RecordParser::new(delimiter, plan.header.len());
     let mut pos = 0;
     let (mut day_first, mut month_first) = (false, false);
     let mut ambiguous: Option<String> = None;
@@ -750,18 +823,20 @@ fn detect_date_order(body: &[u8], delimiter: u8, plan: &Plan, path: &Path) -> Re
     })
 }
 
-fn is_ambiguous_year_last(value: &[u8]) -> bool {
-    let value = value.trim_ascii();
-    let first = value.iter().take_while(|b| b.is_ascii_digit()).count();
-    (1..=2).contains(&first) && matches!(value.get(first), Some(b'/' | b'-' | b'.'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn records(text: &str, delimiter: u8) -> Vec<(RecordKind, u64, Vec<String>)> {
-        let mut parser = RecordParser::new(delimiter);
+        records_of(text, delimiter, 0)
+    }
+
+    fn records_of(
+        text: &str,
+        delimiter: u8,
+        expected: usize,
+    ) -> Vec<(RecordKind, u64, Vec<String>)> {
+        let mut parser = RecordParser::new(delimiter, expected);
         let buf = text.as_bytes();
         let mut pos = 0;
         let mut out = Vec::new();
@@ -798,19 +873,74 @@ mod tests {
             RecordKind::TextAfterQuote
         );
         assert_eq!(records("\"ab\"c,d\ne,f\n", b',')[1].2, ["e", "f"]);
+        // A quote never closed costs its own line only.
         let open = records("a,\"never closed\nb,c\n", b',');
-        assert_eq!(open.len(), 1);
-        assert_eq!(open[0].0, RecordKind::Unterminated);
+        assert_eq!(open.len(), 2);
+        assert_eq!((open[0].0, open[0].1), (RecordKind::Unterminated, 1));
+        assert_eq!(
+            (open[1].0, open[1].2.clone()),
+            (RecordKind::Fields, vec!["b".to_string(), "c".into()])
+        );
+        // A stray quote closed by the opening quote of a later line: the record would be
+        // malformed, so the first line is rejected and the later lines read normally.
+        let text = "1,\"bad,x\n2,ok,y\n3,\"q, r\",z\n";
+        let got = records_of(text, b',', 3);
+        let kinds: Vec<(RecordKind, u64)> = got.iter().map(|r| (r.0, r.1)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (RecordKind::Unterminated, 1),
+                (RecordKind::Fields, 1),
+                (RecordKind::Fields, 1)
+            ]
+        );
+        assert_eq!(got[2].2, ["3", "q, r", "z"]);
+        // The same record with the header's field count is a legitimate quoted line break.
+        let good = records_of("1,\"two\nlines\",z\n", b',', 3);
+        assert_eq!(
+            (good.len(), good[0].0, good[0].1),
+            (1, RecordKind::Fields, 2)
+        );
+        // More than MAX_QUOTED_LINE_BREAKS line breaks in one field: unterminated.
+        let long = format!(
+            "1,\"{}\",z\n",
+            "x\n".repeat(MAX_QUOTED_LINE_BREAKS as usize + 1)
+        );
+        let got = records_of(&long, b',', 3);
+        assert_eq!((got[0].0, got[0].1), (RecordKind::Unterminated, 1));
+        assert_eq!(got.len(), MAX_QUOTED_LINE_BREAKS as usize + 2);
+        // The finder agrees: its last line (`",z`) opens a quote the buffer never closes.
+        assert_eq!(
+            last_record_boundary(long.as_bytes(), b',', 3),
+            Some(long.len() - 4)
+        );
     }
 
     #[test]
     fn boundary_follows_the_parser_quoting() {
         let text = b"a,\"x\ny\"\nb,c\"\nd,\"e";
         // The last record is cut off inside quotes: the boundary is after `b,c"\n`.
-        assert_eq!(last_record_boundary(text, b','), Some(13));
-        assert_eq!(last_record_boundary(b"abc", b','), None);
-        assert_eq!(last_record_boundary(b"\"a\nb", b','), None);
-        assert_eq!(last_record_boundary(b"x;\"a;\"\"\n\";z\n", b';'), Some(12));
+        assert_eq!(last_record_boundary(text, b',', 2), Some(13));
+        assert_eq!(last_record_boundary(b"abc", b',', 1), None);
+        assert_eq!(last_record_boundary(b"\"a\nb", b',', 1), None);
+        assert_eq!(
+            last_record_boundary(b"x;\"a;\"\"\n\";z\n", b';', 3),
+            Some(12)
+        );
+        // With a field count that the multi-line record does not have, it resyncs after
+        // its first line, as the parser does.
+        assert_eq!(
+            last_record_boundary(b"x;\"a;\"\"\n\";z\n", b';', 2),
+            Some(8)
+        );
+        assert_eq!(
+            last_record_boundary(b"x;\"a;\"\"\n\";z\nq", b';', 4),
+            Some(8)
+        );
+        assert_eq!(
+            last_record_boundary(b"1,\"bad\n2,ok\n3,\"q\",z\n", b',', 2),
+            Some(20)
+        );
     }
 
     #[test]

@@ -72,13 +72,14 @@ pub enum DateOrderEvidence {
     None,
 }
 
-/// Reads what `text` says about the day/month order.
+/// Reads what `text` says about the day/month order of slash and dash dates. Dotted dates
+/// (`01.12.2010`) are always day-first, so they say nothing about the others.
 pub fn date_order_evidence(text: &[u8]) -> DateOrderEvidence {
     let mut cursor = Cursor::new(trim(text));
     let Some((a, na)) = cursor.number() else {
         return DateOrderEvidence::None;
     };
-    if na == 4 || !cursor.date_separator() {
+    if na == 4 || cursor.peek() == b'.' || !cursor.date_separator() {
         return DateOrderEvidence::None;
     }
     let Some((b, _)) = cursor.number() else {
@@ -91,9 +92,20 @@ pub fn date_order_evidence(text: &[u8]) -> DateOrderEvidence {
     }
 }
 
+/// True for a slash or dash date whose year comes last (`01/02/2011`, `1-2-11`): the dates
+/// whose day/month order needs deciding. Dotted dates are day-first and do not.
+pub(crate) fn is_ambiguous_year_last(value: &[u8]) -> bool {
+    let value = value.trim_ascii();
+    let first = value.iter().take_while(|b| b.is_ascii_digit()).count();
+    (1..=2).contains(&first) && matches!(value.get(first), Some(b'/' | b'-'))
+}
+
 /// Parses a timestamp into microseconds since 1970-01-01 00:00 (naive time; a trailing `Z`
-/// or UTC offset converts the value to UTC). `order` decides year-last dates; with
-/// [`DateOrder::Auto`] a year-last date that is not resolved by its own values is an error.
+/// or UTC offset converts the value to UTC). `order` decides year-last slash and dash
+/// dates; with [`DateOrder::Auto`] one that is not resolved by its own values is an error.
+/// Dotted year-last dates (`13.12.2010`) are always day-first, whatever `order` says: that
+/// is the convention wherever dots are used. The year may be anything from 0 to 9999: the
+/// caller bounds the range.
 pub fn parse_timestamp_micros(text: &[u8], order: DateOrder) -> Result<i64, TimestampError> {
     let mut cursor = Cursor::new(trim(text));
     let (a, na) = cursor.number().ok_or(TimestampError::Layout)?;
@@ -111,6 +123,11 @@ pub fn parse_timestamp_micros(text: &[u8], order: DateOrder) -> Result<i64, Time
         (a as i64, b, c)
     } else if nc == 4 || nc == 2 {
         let year = if nc == 2 { two_digit_year(c) } else { c as i64 };
+        let order = if separator == b'.' {
+            DateOrder::DayFirst
+        } else {
+            order
+        };
         let order = match (order, a > 12, b > 12) {
             (DateOrder::Auto, true, false) => DateOrder::DayFirst,
             (DateOrder::Auto, false, true) => DateOrder::MonthFirst,
@@ -444,6 +461,28 @@ mod tests {
         );
         assert_eq!(date_order_evidence(b"01/02/2010"), DateOrderEvidence::None);
         assert_eq!(date_order_evidence(b"2010-12-25"), DateOrderEvidence::None);
+    }
+
+    #[test]
+    fn dotted_dates_are_day_first_whatever_the_order() {
+        for order in [DateOrder::Auto, DateOrder::MonthFirst, DateOrder::DayFirst] {
+            assert_eq!(
+                ts("13.12.2010 08:26", order).unwrap(),
+                "2010-12-13 08:26:00"
+            );
+            assert_eq!(ts("01.12.2010", order).unwrap(), "2010-12-01 00:00:00");
+            assert_eq!(ts("12.13.2010", order), Err(TimestampError::OutOfRange));
+        }
+        // Slash dates still follow the order given.
+        assert_eq!(
+            ts("01/12/2010", DateOrder::MonthFirst).unwrap(),
+            "2010-01-12 00:00:00"
+        );
+        assert_eq!(date_order_evidence(b"13.12.2010"), DateOrderEvidence::None);
+        assert!(!is_ambiguous_year_last(b"01.12.2010"));
+        assert!(is_ambiguous_year_last(b"01/12/2010 10:00"));
+        assert!(is_ambiguous_year_last(b"1-12-10"));
+        assert!(!is_ambiguous_year_last(b"2010-12-01"));
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub enum IngestError {
     #[error(
         "{}: the columns ({}) match no known layout (Online Retail, Online Retail II, Superstore); \
          describe them with a column mapping (`--mapping FILE`, see docs/schema.md)",
-        path.display(), columns.join(", ")
+        path.display(), column_list(columns)
     )]
     UnknownLayout {
         /// The file.
@@ -40,8 +40,8 @@ pub enum IngestError {
 
     /// A column the layout or mapping needs is not in the file.
     #[error(
-        "{}: no column '{column}' for {field} (the {layout} layout needs it); the file has: {}",
-        path.display(), available.join(", ")
+        "{}: no column '{}' for {field} (the {layout} layout needs it); the file has: {}",
+        path.display(), printable(column, 60), column_list(available)
     )]
     MissingColumn {
         /// The file.
@@ -54,6 +54,24 @@ pub enum IngestError {
         column: String,
         /// The columns the file has.
         available: Vec<String>,
+    },
+
+    /// Two columns of the header have the same name (compared trimmed and
+    /// case-insensitively), so a mapping could not tell which one it means.
+    #[error(
+        "{}: columns {first} and {second} are both named '{}'; rename one of them \
+         (column names must be unique)",
+        path.display(), printable(name, 60)
+    )]
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The name, as the first of the two columns writes it.
+        name: String,
+        /// 1-based position of the first column with the name.
+        first: usize,
+        /// 1-based position of the second.
+        second: usize,
     },
 
     /// The column mapping itself is wrong.
@@ -76,9 +94,9 @@ pub enum IngestError {
 
     /// Year-last dates whose day/month order the data cannot tell and nobody gave.
     #[error(
-        "{}: column '{column}' has dates like '{example}' whose day/month order is ambiguous; \
+        "{}: column '{}' has dates like '{}' whose day/month order is ambiguous; \
          pass --date-order day-first or --date-order month-first",
-        path.display()
+        path.display(), printable(column, 60), printable(example, 60)
     )]
     AmbiguousDateOrder {
         /// The file.
@@ -87,6 +105,22 @@ pub enum IngestError {
         column: String,
         /// A value that shows the ambiguity.
         example: String,
+    },
+
+    /// A record runs on past `max_record_bytes` without a line end (a file that is not
+    /// line-based text, or a quote that swallows huge lines).
+    #[error(
+        "{}: line {line}: a record longer than {limit} bytes without a line end; this does not \
+         look like a CSV export (the limit is the `max_record_bytes` option)",
+        path.display()
+    )]
+    RecordTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line where the record starts.
+        line: u64,
+        /// The limit in bytes.
+        limit: usize,
     },
 
     /// Strict mode stopped at the first rejected row.
@@ -117,6 +151,40 @@ pub enum IngestError {
         #[source]
         source: arrow::error::ArrowError,
     },
+}
+
+/// `text` for a message: control characters (NUL, CR, escape, ...) shown escaped (`\0`,
+/// `\r`, `\u{1b}`), and at most `max` characters (then `…`).
+pub(crate) fn printable(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * max));
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Column names for a message: each printable and at most 40 characters, at most 30 names
+/// (then how many more), so a header that is really the whole file stays one short line.
+fn column_list(columns: &[String]) -> String {
+    const NAMES: usize = 30;
+    let mut out = columns
+        .iter()
+        .take(NAMES)
+        .map(|c| printable(c, 40))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if columns.len() > NAMES {
+        out.push_str(&format!(" and {} more", columns.len() - NAMES));
+    }
+    out
 }
 
 /// Shorthand for this crate's results.

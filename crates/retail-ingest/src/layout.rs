@@ -423,6 +423,7 @@ pub(crate) fn resolve(
     header: Vec<String>,
     path: &Path,
 ) -> Result<Plan> {
+    check_unique(&header, path)?;
     let mapping = match mapping {
         Some(m) => m.clone(),
         None => match KnownLayout::detect(&header) {
@@ -436,6 +437,30 @@ pub(crate) fn resolve(
         },
     };
     Plan::bind(mapping, header, path)
+}
+
+/// Fails on the first two columns with the same (non-empty) name, compared trimmed and
+/// case-insensitively as mappings compare them. Unnamed columns (a trailing delimiter) may
+/// repeat: no mapping can name them.
+fn check_unique(header: &[String], path: &Path) -> Result<()> {
+    let mut seen: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(header.len());
+    for (i, name) in header.iter().enumerate() {
+        let key = name.trim().to_lowercase();
+        if key.is_empty() {
+            continue;
+        }
+        if let Some(&first) = seen.get(&key) {
+            return Err(IngestError::DuplicateColumn {
+                path: path.to_path_buf(),
+                name: header[first].clone(),
+                first: first + 1,
+                second: i + 1,
+            });
+        }
+        seen.insert(key, i);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod baskets;
+mod boundary;
 pub mod categories;
 mod convert;
 pub mod csv;
@@ -12,6 +13,7 @@ pub mod parquet;
 pub mod report;
 pub mod schema;
 pub mod synth;
+mod text_input;
 
 use std::fs::File;
 use std::io::Read;
@@ -39,6 +41,7 @@ pub struct IngestOptions {
     strict: bool,
     threads: usize,
     chunk_bytes: usize,
+    max_record_bytes: usize,
     parquet_batch_rows: usize,
     max_samples: usize,
 }
@@ -55,6 +58,7 @@ impl Default for IngestOptions {
                 .map_or(2, |n| n.get())
                 .min(16),
             chunk_bytes: 4 << 20,
+            max_record_bytes: 64 << 20,
             parquet_batch_rows: 65_536,
             max_samples: 10,
         }
@@ -127,6 +131,20 @@ impl IngestOptions {
             });
         }
         self.chunk_bytes = bytes;
+        Ok(self)
+    }
+
+    /// The longest CSV record (one line, or the lines of a quoted line break) read before
+    /// giving up with [`IngestError::RecordTooLong`]: 64 MiB by default, at least 1 KiB (and
+    /// never less than the chunk size). Bounds memory on input without line ends.
+    pub fn with_max_record_bytes(mut self, bytes: usize) -> Result<Self> {
+        if bytes < 1024 {
+            return Err(IngestError::InvalidParameter {
+                parameter: "max_record_bytes",
+                message: format!("{bytes} is below the 1024-byte minimum"),
+            });
+        }
+        self.max_record_bytes = bytes;
         Ok(self)
     }
 

@@ -17,7 +17,10 @@ use crate::convert::{Conversion, RowConverter};
 use crate::encoding::TextEncoding;
 use crate::error::{IngestError, Result};
 use crate::layout::resolve;
-use crate::report::{IngestReport, Location, RejectReason, Rejection, SourceFormat, Tally};
+use crate::report::{
+    DateEvidence, IngestReport, Location, MAX_ABS_AMOUNT, MAX_ABS_QUANTITY, RejectReason,
+    Rejection, SourceFormat, TIMESTAMP_RANGE, Tally,
+};
 use crate::schema::{LineKind, canonical_schema, col};
 
 /// A streaming reader of one Parquet file: canonical batches in file order.
@@ -33,6 +36,8 @@ pub struct ParquetReader {
     strict: bool,
     max_samples: usize,
     done: bool,
+    evidence: DateEvidence,
+    order_from_layout: bool,
 }
 
 impl ParquetReader {
@@ -73,6 +78,8 @@ impl ParquetReader {
                 strict: options.strict,
                 max_samples: options.max_samples,
                 done: false,
+                evidence: DateEvidence::default(),
+                order_from_layout: false,
             });
         }
         let plan = resolve(options.mapping.as_ref(), header, path)?;
@@ -86,6 +93,8 @@ impl ParquetReader {
             .with_batch_size(options.parquet_batch_rows.max(1))
             .build()
             .map_err(parquet_err)?;
+        let order_from_layout = options.date_order == crate::DateOrder::Auto
+            && plan.mapping.date_order != crate::DateOrder::Auto;
         let date_order = match (options.date_order, plan.mapping.date_order) {
             (crate::DateOrder::Auto, from_layout) => from_layout,
             (given, _) => given,
@@ -104,6 +113,7 @@ impl ParquetReader {
                 encoding: TextEncoding::Utf8,
                 date_order,
                 max_samples: options.max_samples.max(1),
+                gather_date_evidence: order_from_layout,
                 path: path.to_path_buf(),
             }),
             report,
@@ -111,6 +121,8 @@ impl ParquetReader {
             strict: options.strict,
             max_samples: options.max_samples,
             done: false,
+            evidence: DateEvidence::default(),
+            order_from_layout,
         })
     }
 
@@ -212,12 +224,77 @@ impl ParquetReader {
             }
         }
         let kinds = columns[columns.len() - 1].as_string::<i32>();
+        let column = |name: &str| schema.index_of(name).map(|i| &columns[i]);
+        let timestamps = column(col::TIMESTAMP)
+            .map_err(arrow_err)?
+            .as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+        let quantities = column(col::QUANTITY)
+            .map_err(arrow_err)?
+            .as_primitive::<arrow::datatypes::Int64Type>();
+        let mut money = Vec::with_capacity(4);
+        for name in [
+            col::UNIT_PRICE,
+            col::LINE_AMOUNT,
+            col::DISCOUNT,
+            col::PROFIT,
+        ] {
+            money.push((
+                name,
+                column(name)
+                    .map_err(arrow_err)?
+                    .as_primitive::<arrow::datatypes::Float64Type>(),
+            ));
+        }
         for (row, kept) in keep.iter_mut().enumerate() {
             if !*kept {
                 continue;
             }
+            let timestamp = timestamps.value(row);
+            let quantity = quantities.value(row);
+            let out_of_range = if !TIMESTAMP_RANGE.contains(&timestamp) {
+                Some((
+                    col::TIMESTAMP,
+                    RejectReason::TimestampOutOfRange,
+                    format!(
+                        "{} is outside the accepted 1900-01-01 .. 2200-12-31",
+                        crate::datetime::format_timestamp_micros(timestamp)
+                    ),
+                ))
+            } else if quantity.unsigned_abs() > MAX_ABS_QUANTITY as u64 {
+                Some((
+                    col::QUANTITY,
+                    RejectReason::QuantityOutOfRange,
+                    format!("{quantity} is beyond ±10^12"),
+                ))
+            } else {
+                money.iter().find_map(|(name, values)| {
+                    let v = values.value(row);
+                    (values.is_valid(row) && !crate::convert::within(v, MAX_ABS_AMOUNT)).then(
+                        || {
+                            (
+                                *name,
+                                RejectReason::AmountOutOfRange,
+                                format!("{v} is beyond ±1e15 or not finite"),
+                            )
+                        },
+                    )
+                })
+            };
+            if let Some((name, reason, detail)) = out_of_range {
+                *kept = false;
+                tally.reject(
+                    Rejection {
+                        location: Location::Row(row as u64),
+                        column: Some(name.to_string()),
+                        reason,
+                        detail,
+                    },
+                    self.max_samples.max(1),
+                );
+                continue;
+            }
             match LineKind::parse(kinds.value(row)) {
-                Some(kind) => tally.accept(kind),
+                Some(kind) => tally.accept(kind, timestamp),
                 None => {
                     *kept = false;
                     tally.reject(
@@ -263,6 +340,7 @@ impl ParquetReader {
                 rejection,
             });
         }
+        self.evidence.merge(&tally.evidence);
         self.report.absorb(tally, offset, self.max_samples);
         Ok(())
     }
@@ -287,9 +365,15 @@ impl Iterator for ParquetReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
-            let batch = match self.inner.next()? {
-                Ok(batch) => batch,
-                Err(source) => {
+            let batch = match self.inner.next() {
+                None => {
+                    self.done = true;
+                    self.report
+                        .finish(std::mem::take(&mut self.evidence), self.order_from_layout);
+                    return None;
+                }
+                Some(Ok(batch)) => batch,
+                Some(Err(source)) => {
                     self.done = true;
                     return Some(Err(IngestError::Arrow {
                         path: self.path.clone(),

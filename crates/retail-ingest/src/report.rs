@@ -29,11 +29,39 @@ pub enum RejectReason {
     MissingValue,
     /// A canonical file's `line_kind` is not `sale`, `cancellation` or `adjustment`.
     UnknownLineKind,
+    /// A quoted field that does not close within its record: the line with the opening quote
+    /// is rejected and reading resumes at the next line (docs/schema.md, "Quoting").
+    UnterminatedQuote,
+    /// A valid timestamp outside the accepted years (see [`TIMESTAMP_RANGE`]).
+    TimestampOutOfRange,
+    /// A quantity beyond ±[`MAX_ABS_QUANTITY`] (or too large for any integer type).
+    QuantityOutOfRange,
+    /// A unit price, line amount, discount or profit beyond ±[`MAX_ABS_AMOUNT`] or not finite
+    /// (a numeral such as `1e309`, or quantity × unit price overflowing).
+    AmountOutOfRange,
 }
+
+/// The accepted timestamps, in microseconds since 1970-01-01: 1900-01-01 00:00:00 to
+/// 2200-12-31 23:59:59.999999 (inclusive). Every such value also fits Arrow's nanosecond
+/// timestamps (1677-09-21 .. 2262-04-11), which DataFusion casts to.
+pub const TIMESTAMP_RANGE: std::ops::RangeInclusive<i64> =
+    -2_208_988_800_000_000..=7_289_654_399_999_999;
+
+/// The largest accepted |quantity|: 10^12 units, so that the sum of up to 9.2 million such
+/// lines still fits an `i64`.
+pub const MAX_ABS_QUANTITY: i64 = 1_000_000_000_000;
+
+/// The largest accepted |unit price|, |line amount|, |discount| or |profit|: 10^15 (above any
+/// real invoice line; sums of up to 10^290 such values stay finite).
+pub const MAX_ABS_AMOUNT: f64 = 1e15;
+
+/// Timestamp spans longer than this many days get a warning in the report: 50 years
+/// (50 × 365.25 days).
+pub const PLAUSIBLE_SPAN_DAYS: i64 = 18_263;
 
 impl RejectReason {
     /// Every reason, in report order.
-    pub const ALL: [RejectReason; 8] = [
+    pub const ALL: [RejectReason; 12] = [
         RejectReason::WrongFieldCount,
         RejectReason::MalformedQuoting,
         RejectReason::InvalidText,
@@ -42,6 +70,10 @@ impl RejectReason {
         RejectReason::FractionalQuantity,
         RejectReason::MissingValue,
         RejectReason::UnknownLineKind,
+        RejectReason::UnterminatedQuote,
+        RejectReason::TimestampOutOfRange,
+        RejectReason::QuantityOutOfRange,
+        RejectReason::AmountOutOfRange,
     ];
 
     /// Short human description.
@@ -55,6 +87,10 @@ impl RejectReason {
             RejectReason::FractionalQuantity => "quantity is not a whole number",
             RejectReason::MissingValue => "missing required value",
             RejectReason::UnknownLineKind => "unknown line kind",
+            RejectReason::UnterminatedQuote => "quoted field never closed",
+            RejectReason::TimestampOutOfRange => "timestamp out of range",
+            RejectReason::QuantityOutOfRange => "quantity out of range",
+            RejectReason::AmountOutOfRange => "amount out of range",
         }
     }
 }
@@ -111,9 +147,14 @@ impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.location)?;
         if let Some(column) = &self.column {
-            write!(f, ", column '{column}'")?;
+            write!(f, ", column '{}'", crate::error::printable(column, 60))?;
         }
-        write!(f, ": {}: {}", self.reason, self.detail)
+        write!(
+            f,
+            ": {}: {}",
+            self.reason,
+            crate::error::printable(&self.detail, 200)
+        )
     }
 }
 
@@ -168,6 +209,31 @@ pub struct IngestReport {
     pub blank_lines: u64,
     /// The first rejections, in file order.
     pub samples: Vec<Rejection>,
+    /// The earliest timestamp of the accepted rows (microseconds since 1970-01-01; printed
+    /// as `YYYY-MM-DD HH:MM:SS` in JSON).
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub first_timestamp: Option<i64>,
+    /// The latest timestamp of the accepted rows.
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub last_timestamp: Option<i64>,
+    /// True when year-last dates were read in the layout's day/month order while no date of
+    /// the file proves that order (every day and month of the file at most 12).
+    pub date_order_guessed: bool,
+    /// Things that are not errors but deserve a look: an implausible date span, a guessed
+    /// day/month order.
+    pub warnings: Vec<String>,
+}
+
+fn serialize_timestamp<S: serde::Serializer>(
+    value: &Option<i64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(micros) => {
+            serializer.serialize_some(&crate::datetime::format_timestamp_micros(*micros))
+        }
+        None => serializer.serialize_none(),
+    }
 }
 
 impl IngestReport {
@@ -186,9 +252,67 @@ impl IngestReport {
             accepted_by_kind: BTreeMap::new(),
             blank_lines: 0,
             samples: Vec::new(),
+            first_timestamp: None,
+            last_timestamp: None,
+            date_order_guessed: false,
+            warnings: Vec::new(),
         }
     }
 
+    /// Sets the warnings once every row is counted: a span of timestamps longer than
+    /// [`PLAUSIBLE_SPAN_DAYS`], and a day/month order no date proves (`order_from_layout`:
+    /// the order came from the layout, not from the caller or the data).
+    pub(crate) fn finish(&mut self, evidence: DateEvidence, order_from_layout: bool) {
+        if let (Some(first), Some(last)) = (self.first_timestamp, self.last_timestamp) {
+            let days = (last - first) / 86_400_000_000;
+            if days > PLAUSIBLE_SPAN_DAYS {
+                self.warnings.push(format!(
+                    "the timestamps span {:.1} years ({} .. {}): check for mistyped years \
+                     (more than 50 years is implausible for sales data)",
+                    days as f64 / 365.2425,
+                    crate::datetime::format_timestamp_micros(first),
+                    crate::datetime::format_timestamp_micros(last),
+                ));
+            }
+        }
+        let proven = match self.date_order {
+            DateOrder::DayFirst => evidence.day_first,
+            DateOrder::MonthFirst => evidence.month_first,
+            DateOrder::Auto => true,
+        };
+        if order_from_layout && evidence.ambiguous && !proven {
+            self.date_order_guessed = true;
+            self.warnings.push(format!(
+                "the dates (such as '{}') are read {} by the {} layout's convention, but no \
+                 date in the file proves that order (day and month are both 12 or less in \
+                 every one); pass --date-order if it is the other way round",
+                evidence.example, self.date_order, self.layout
+            ));
+        }
+    }
+}
+
+/// What the year-last dates of a file say about their day/month order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DateEvidence {
+    pub day_first: bool,
+    pub month_first: bool,
+    pub ambiguous: bool,
+    pub example: String,
+}
+
+impl DateEvidence {
+    pub(crate) fn merge(&mut self, other: &DateEvidence) {
+        self.day_first |= other.day_first;
+        self.month_first |= other.month_first;
+        if other.ambiguous && !self.ambiguous {
+            self.ambiguous = true;
+            self.example = other.example.clone();
+        }
+    }
+}
+
+impl IngestReport {
     /// True when no row was rejected.
     pub fn is_clean(&self) -> bool {
         self.rows_rejected == 0
@@ -199,6 +323,16 @@ impl IngestReport {
         self.rows_read += tally.rows_read;
         self.rows_accepted += tally.rows_accepted;
         self.blank_lines += tally.blank_lines;
+        if tally.rows_accepted > 0 {
+            self.first_timestamp = Some(
+                self.first_timestamp
+                    .map_or(tally.min_timestamp, |t| t.min(tally.min_timestamp)),
+            );
+            self.last_timestamp = Some(
+                self.last_timestamp
+                    .map_or(tally.max_timestamp, |t| t.max(tally.max_timestamp)),
+            );
+        }
         for (i, kind) in LineKind::ALL.iter().enumerate() {
             if tally.by_kind[i] > 0 {
                 *self.accepted_by_kind.entry(*kind).or_default() += tally.by_kind[i];
@@ -221,14 +355,34 @@ impl IngestReport {
 }
 
 /// Counts gathered while converting one chunk of rows.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Tally {
     pub rows_read: u64,
     pub rows_accepted: u64,
     pub blank_lines: u64,
     pub by_kind: [u64; 3],
-    pub by_reason: [u64; 8],
+    pub by_reason: [u64; RejectReason::ALL.len()],
     pub samples: Vec<Rejection>,
+    /// The earliest and latest accepted timestamps (meaningful when `rows_accepted > 0`).
+    pub min_timestamp: i64,
+    pub max_timestamp: i64,
+    pub evidence: DateEvidence,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            rows_read: 0,
+            rows_accepted: 0,
+            blank_lines: 0,
+            by_kind: [0; 3],
+            by_reason: [0; RejectReason::ALL.len()],
+            samples: Vec::new(),
+            min_timestamp: i64::MAX,
+            max_timestamp: i64::MIN,
+            evidence: DateEvidence::default(),
+        }
+    }
 }
 
 impl Tally {
@@ -239,9 +393,11 @@ impl Tally {
         }
     }
 
-    pub(crate) fn accept(&mut self, kind: LineKind) {
+    pub(crate) fn accept(&mut self, kind: LineKind, timestamp: i64) {
         self.rows_accepted += 1;
         self.by_kind[kind as usize] += 1;
+        self.min_timestamp = self.min_timestamp.min(timestamp);
+        self.max_timestamp = self.max_timestamp.max(timestamp);
     }
 
     pub(crate) fn rejected(&self) -> u64 {

@@ -19,6 +19,12 @@ use retail_ingest::{
     read_transactions, samples, shared_data_dir,
 };
 
+#[path = "ingest/hardening.rs"]
+mod hardening;
+
+#[path = "ingest/fuzz.rs"]
+mod fuzz;
+
 // ---------------------------------------------------------------------------------------------
 // helpers
 
