@@ -135,6 +135,9 @@ pub fn load_sources(
                     .join(", ")
             );
         }
+        for warning in &report.warnings {
+            crate::note!("retail: {}: warning: {warning}", report.source);
+        }
         reports.push(report);
     }
     let read: u64 = reports.iter().map(|r| r.rows_read).sum();
