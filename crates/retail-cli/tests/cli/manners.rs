@@ -105,3 +105,38 @@ fn short_flags_and_quiet() {
     ]);
     assert_eq!(stderr(&quiet_after), "");
 }
+
+#[test]
+fn report_text_with_noncharacters_and_bidi_controls_stays_well_formed_and_readable() {
+    // A description with U+FFFE (not allowed in XML) and a right-to-left override that would
+    // show the rest of the label reversed; a country with an isolate control.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bidi.csv");
+    let mut text = String::from(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n",
+    );
+    for i in 0..12 {
+        text.push_str(&format!(
+            "{},A1,\"T-\u{202E}LIGHT\u{202C} HOLDER \u{FFFE}X\",{},1/{}/2011 9:00,2.5,{},\"United \u{2067}Kingdom\u{2069}\"\n",
+            700_000 + i,
+            i + 1,
+            i + 3,
+            12_000 + i % 4
+        ));
+    }
+    std::fs::write(&file, text).unwrap();
+    let (_, html) = super::report_of(&[file.to_str().unwrap()], "report-bidi.html");
+    for bad in ['\u{FFFE}', '\u{202E}', '\u{202C}', '\u{2067}', '\u{2069}'] {
+        assert!(!html.contains(bad), "U+{:04X} in the page", u32::from(bad));
+    }
+    assert!(html.contains("T-LIGHT HOLDER \u{FFFD}X"));
+    assert!(html.contains("United Kingdom"));
+    roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("the report parses as XML");
+}
