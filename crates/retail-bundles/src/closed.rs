@@ -368,22 +368,10 @@ pub(crate) fn mine_closed(
     };
     let threads = threads.clamp(1, ext.len().max(1));
     if threads == 1 {
-        let found = work(scratch);
-        out.append(found);
+        out.append(work(scratch));
     } else {
         let _ = budget.flush(&mut scratch.pending);
-        let found: Vec<RawItemsets> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|_| scope.spawn(|| work(Scratch::new(n_ranks))))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        for part in found {
-            out.append(part);
-        }
+        crate::fpgrowth::run_workers(threads, &mut out, || work(Scratch::new(n_ranks)));
     }
     out
 }

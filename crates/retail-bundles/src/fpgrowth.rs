@@ -361,24 +361,31 @@ pub(crate) fn mine_ranked(
         let _ = budget.flush(&mut scratch.pending);
         local
     };
-    if threads == 1 {
-        let found = work(RawItemsets::new());
-        out.append(found);
-    } else {
-        let found: Vec<RawItemsets> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|_| scope.spawn(|| work(RawItemsets::new())))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        for part in found {
-            out.append(part);
-        }
-    }
+    run_workers(threads, &mut out, || work(RawItemsets::new()));
     out
+}
+
+/// Runs `work` on `threads` scoped threads (on this thread when 1) and appends what each
+/// found to `out`, in thread order. A worker's panic is resumed here.
+pub(crate) fn run_workers(
+    threads: usize,
+    out: &mut RawItemsets,
+    work: impl Fn() -> RawItemsets + Sync,
+) {
+    if threads <= 1 {
+        out.append(work());
+        return;
+    }
+    let found: Vec<RawItemsets> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(&work)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for part in found {
+        out.append(part);
+    }
 }
 
 /// Builds the FP-tree of `transactions` (strictly ascending ranks below `n_ranks`, each of
