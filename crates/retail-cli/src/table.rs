@@ -97,6 +97,16 @@ pub fn schema() -> String {
     out
 }
 
+/// `1` → `1 order`, `1234` → `1,234 orders`: a count with its noun in the right number
+/// (`noun` is singular; the plural adds an s).
+pub fn counted(n: i64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", int(n))
+    }
+}
+
 /// A signed integer with thousands separators.
 pub fn int(n: i64) -> String {
     if n < 0 {
@@ -244,5 +254,19 @@ mod tests {
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(541_909), "541,909");
         assert_eq!(thousands(12_345_678), "12,345,678");
+    }
+}
+
+#[cfg(test)]
+mod counted_tests {
+    use super::counted;
+
+    #[test]
+    fn counts_take_the_noun_in_the_right_number() {
+        assert_eq!(counted(1, "order"), "1 order");
+        assert_eq!(counted(0, "order"), "0 orders");
+        assert_eq!(counted(2, "unit"), "2 units");
+        assert_eq!(counted(1234, "customer"), "1,234 customers");
+        assert_eq!(counted(-3, "unit"), "-3 units");
     }
 }

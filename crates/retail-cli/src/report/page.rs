@@ -12,7 +12,7 @@ use super::chart::{
     Band, BarChart, ColumnChart, Heatmap, Line, Marker, PALETTE, Scale, TimeChart, Unit, escape,
 };
 use super::{BundlesPanel, Dashboard, ForecastPanel};
-use crate::table::{int, money, pct};
+use crate::table::{counted, int, money, pct};
 
 const BLUE: &str = PALETTE[0];
 const ORANGE: &str = PALETTE[1];
@@ -354,11 +354,11 @@ fn customers(html: &mut String, id: &str, d: &Dashboard) {
                 format!("customer {}", c.customer_id),
                 c.revenue,
                 format!(
-                    "customer {}: {} from {} orders, {} units",
+                    "customer {}: {} from {}, {}",
                     c.customer_id,
                     cur(d, c.revenue),
-                    int(c.orders),
-                    int(c.units)
+                    counted(c.orders, "order"),
+                    counted(c.units, "unit")
                 ),
             )
         })
@@ -470,8 +470,15 @@ fn spend_histogram(id: &str, d: &Dashboard) -> ColumnChart {
             .position(|&e| e > hi)
             .unwrap_or(edges.len() - 1);
         let edges = &edges[first..=last.max(first + 1).min(edges.len() - 1)];
-        for w in edges.windows(2) {
-            let (a, b) = (w[0], w[1]);
+        for (i, w) in edges.windows(2).enumerate() {
+            // After a "≤ 0" bin the first bin starts at 0, so the axis shows no gap (no
+            // customer spent between 0 and the first edge, or the first edge would be lower).
+            let a = if i == 0 && non_positive > 0 {
+                0.0
+            } else {
+                w[0]
+            };
+            let b = w[1];
             let n = positive.iter().filter(|&&v| v >= a && v < b).count();
             categories.push(format!("{}–{}", short_money(d, a), short_money(d, b)));
             counts.push(n as f64);
@@ -603,10 +610,10 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
                 p.product_name.as_deref(),
                 p.revenue,
                 format!(
-                    "{} from {} units on {} orders",
+                    "{} from {} on {}",
                     cur(d, p.revenue),
-                    int(p.units),
-                    int(p.orders)
+                    counted(p.units, "unit"),
+                    counted(p.orders, "order")
                 ),
             )
         })
@@ -770,10 +777,10 @@ fn weekly_sales_chart(id: &str, d: &Dashboard) -> TimeChart {
 
 fn peak_label(d: &Dashboard, w: &PeriodSales) -> String {
     format!(
-        "week of {}: {} from {} orders",
+        "week of {}: {} from {}",
         w.period_start,
         cur(d, w.revenue),
-        int(w.orders)
+        counted(w.orders, "order")
     )
 }
 
@@ -977,11 +984,11 @@ fn price_bands_and_countries(html: &mut String, id: &str, d: &Dashboard) {
                 place.clone(),
                 c.revenue,
                 format!(
-                    "{place}: {} revenue, {} forfeited, {} orders, {} customers",
+                    "{place}: {} revenue, {} forfeited, {}, {}",
                     cur(d, c.revenue),
                     cur(d, c.forfeited),
-                    int(c.orders),
-                    int(c.customers)
+                    counted(c.orders, "order"),
+                    counted(c.customers, "customer")
                 ),
             )
         })
