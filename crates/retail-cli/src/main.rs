@@ -29,6 +29,7 @@ mod output;
 mod progress;
 mod report;
 mod shards;
+mod slice;
 mod sql;
 mod table;
 

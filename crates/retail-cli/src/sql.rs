@@ -7,8 +7,9 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use retail_metrics::SqlAccess;
 
-use crate::input::{ReadArgs, load};
+use crate::input::{ReadArgs, load_sliced};
 use crate::output::{Format, MaxRows, write_stream};
+use crate::slice::{CustomerSliceArg, SliceArgs};
 
 #[derive(Debug, Args)]
 pub struct SqlArgs {
@@ -37,6 +38,10 @@ pub struct SqlArgs {
     maxrows: MaxRows,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    slice: SliceArgs,
+    #[command(flatten)]
+    customers: CustomerSliceArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -75,13 +80,17 @@ impl SqlArgs {
 
 pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
     let (sql, files) = args.sql_and_files()?;
+    let slice = args.slice.slice_with(&args.customers)?;
     #[cfg(feature = "distributed")]
     let ctx = match &args.cluster {
+        Some(_) if !slice.is_everything() => {
+            bail!("--cluster runs over the whole files: put the slice in the SQL's WHERE")
+        }
         Some(url) => crate::cluster::session(url, &files).await?,
-        None => local_session(&files, &args.read)?,
+        None => local_session(&files, &args.read, &slice)?,
     };
     #[cfg(not(feature = "distributed"))]
-    let ctx = local_session(&files, &args.read)?;
+    let ctx = local_session(&files, &args.read, &slice)?;
     let access = if args.allow_write {
         SqlAccess::ReadWrite
     } else {
@@ -107,8 +116,9 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
 fn local_session(
     files: &[PathBuf],
     read: &ReadArgs,
+    slice: &retail_metrics::SalesSlice,
 ) -> Result<datafusion::prelude::SessionContext> {
-    let (batches, _) = load(files, read)?;
+    let (batches, _) = load_sliced(files, read, slice)?;
     Ok(retail_metrics::sales_context(batches)?)
 }
 
