@@ -19,6 +19,9 @@ use retail_ingest::{
     read_transactions, samples, shared_data_dir,
 };
 
+#[path = "ingest/canonical.rs"]
+mod canonical;
+
 // ---------------------------------------------------------------------------------------------
 // helpers
 
