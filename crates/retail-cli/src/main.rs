@@ -31,6 +31,7 @@ mod report;
 mod shards;
 mod slice;
 mod sql;
+mod sql_out;
 mod table;
 
 const EXAMPLES: &str = "\

@@ -45,6 +45,11 @@ pub struct SqlArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Write the result of the last statement to this file as canonical Parquet (or canonical
+    /// CSV for a name ending in .csv), for every other command to read; the result must have
+    /// the canonical columns (`SELECT * FROM sales WHERE …`).
+    #[arg(short, long, value_name = "FILE")]
+    out: Option<PathBuf>,
     /// Run on the Apache DataFusion Ballista scheduler at this URL (df://HOST:PORT); the files
     /// must then be canonical Parquet or CSV (`retail convert`) that every executor can open.
     #[cfg(feature = "distributed")]
@@ -100,6 +105,11 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
     if statements.is_empty() {
         bail!("no SQL statement given");
     }
+    if let Some(path) = &args.out {
+        // Before the work, so that a bad path fails at once.
+        crate::output::check_writable(path)?;
+    }
+    let last = statements.len() - 1;
     for (i, statement) in statements.into_iter().enumerate() {
         if i > 0 && args.format == Format::Table {
             writeln!(out)?;
@@ -108,6 +118,11 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
             .await
             .map_err(|e| write_hint(e, access))?;
         let stream = frame.execute_stream().await?;
+        if let (Some(path), true) = (&args.out, i == last) {
+            let rows = crate::sql_out::write_canonical(path, stream).await?;
+            crate::note!("retail: wrote {rows} canonical rows to {}", path.display());
+            continue;
+        }
         write_stream(out, stream, args.format, args.maxrows).await?;
     }
     Ok(())
