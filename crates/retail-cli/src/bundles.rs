@@ -15,9 +15,10 @@ use retail_ingest::IngestError;
 use retail_ingest::baskets::{Baskets, read_baskets};
 use serde_json::json;
 
-use crate::input::{ReadArgs, load};
+use crate::input::{ReadArgs, load_sliced};
 use crate::output::{Format, TextOrJson, write_csv};
 use crate::progress::Progress;
+use crate::slice::{CustomerSliceArg, SliceArgs};
 use crate::table::{TextTable, int, pct};
 
 /// What the input files hold.
@@ -38,6 +39,10 @@ pub struct BundlesArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    slice: SliceArgs,
+    #[command(flatten)]
+    customers: CustomerSliceArg,
     /// What the files hold.
     #[arg(long, value_enum, default_value = "auto")]
     input: InputKind,
@@ -146,13 +151,18 @@ fn holds_transactions(path: &Path, kind: InputKind, read: &ReadArgs) -> Result<b
     }
 }
 
-fn load_baskets(files: &[PathBuf], kind: InputKind, read: &ReadArgs) -> Result<Loaded> {
+fn load_baskets(
+    files: &[PathBuf],
+    kind: InputKind,
+    read: &ReadArgs,
+    slice: &retail_metrics::SalesSlice,
+) -> Result<Loaded> {
     let mut transactions = Vec::new();
     for path in files {
         transactions.push(holds_transactions(path, kind, read)?);
     }
     if transactions.iter().all(|&t| t) {
-        let (batches, reports) = load(files, read)?;
+        let (batches, reports) = load_sliced(files, read, slice)?;
         let invoices = InvoiceBaskets::from_sales(&batches)?;
         return Ok(Loaded {
             baskets: invoices.baskets.clone(),
@@ -163,6 +173,12 @@ fn load_baskets(files: &[PathBuf], kind: InputKind, read: &ReadArgs) -> Result<L
     }
     if transactions.iter().any(|&t| t) {
         bail!("mix of transaction files and basket files; mine them separately");
+    }
+    if !slice.is_everything() {
+        bail!(
+            "the slice flags (--from, --to, --where, --country, ...) select sales lines; basket \
+             files have none"
+        );
     }
     let mut lists: Vec<Vec<String>> = Vec::new();
     let mut sources = Vec::new();
@@ -231,7 +247,8 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
 
     let mut progress = Progress::new(2);
     progress.step("reading baskets");
-    let loaded = load_baskets(&args.files, args.input, &args.read)?;
+    let slice = args.slice.slice_with(&args.customers)?;
+    let loaded = load_baskets(&args.files, args.input, &args.read, &slice)?;
     if let (Some(groups), Some(dir)) = (args.shards, &args.write_shards) {
         progress.step("writing shards");
         let plan = ShardPlan::new(&loaded.baskets, support, groups)?;
@@ -483,6 +500,10 @@ pub struct NextBasketArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
+    /// The slice; `--customer` is not among its flags here (it names the customer to
+    /// recommend for): slice customers with `--where "customer_id IN ('…')"`.
+    #[command(flatten)]
+    slice: SliceArgs,
     /// Recommend for this customer; without it, evaluate the recommender (each customer's
     /// last basket held out) against the baselines.
     #[arg(long, value_name = "ID")]
@@ -516,7 +537,7 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
     }
     let mut progress = Progress::new(1);
     progress.step("reading");
-    let (batches, _) = load(&args.files, &args.read)?;
+    let (batches, _) = load_sliced(&args.files, &args.read, &args.slice.slice()?)?;
     let data = InvoiceBaskets::from_sales(&batches)?;
     progress.finish();
     if data.customers.iter().all(Option::is_none) {

@@ -18,9 +18,10 @@ use parquet::file::properties::WriterProperties;
 use retail_ingest::datetime::civil_from_days;
 use retail_ingest::{canonical_schema, col};
 
-use crate::input::{ReadArgs, load};
+use crate::input::{ReadArgs, load_sliced};
 use crate::output::FileFormat;
 use crate::progress::Progress;
+use crate::slice::{CustomerSliceArg, SliceArgs};
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
@@ -28,6 +29,10 @@ pub struct ConvertArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    slice: SliceArgs,
+    #[command(flatten)]
+    customers: CustomerSliceArg,
     /// Where to write: a file, or with `--partition-by month` a directory.
     #[arg(short, long, value_name = "PATH")]
     out: PathBuf,
@@ -51,7 +56,8 @@ pub enum Partitioning {
 pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     let mut progress = Progress::new(2);
     progress.step("reading");
-    let (batches, reports) = load(&args.files, &args.read)?;
+    let slice = args.slice.slice_with(&args.customers)?;
+    let (batches, reports) = load_sliced(&args.files, &args.read, &slice)?;
     progress.step("writing");
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let files = match args.partition_by {

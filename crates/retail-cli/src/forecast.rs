@@ -15,8 +15,9 @@ use retail_forecast::{
 };
 use serde_json::json;
 
-use crate::input::{ReadArgs, load};
+use crate::input::{ReadArgs, load_sliced};
 use crate::progress::Progress;
+use crate::slice::{CustomerSliceArg, SliceArgs};
 use crate::table::{TextTable, money};
 
 /// Output formats of `retail forecast`.
@@ -36,6 +37,10 @@ pub struct ForecastArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    slice: SliceArgs,
+    #[command(flatten)]
+    customers: CustomerSliceArg,
     /// A plain two-column (date,value) series instead of transactions; columns after the
     /// value (named by a header) are external regressors for ARIMA (price, promotion …).
     #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["files", "by", "freq", "partition"])]
@@ -171,6 +176,13 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
     let mut regressors: Option<Regressors> = None;
     let (inputs, freq, season_length, description) = match &args.series {
         Some(path) => {
+            if !args.slice.slice_with(&args.customers)?.is_everything() {
+                bail!(
+                    "--series {}: the slice flags (--from, --to, --where, --country, ...) select \
+                     sales lines; a series file has none",
+                    path.display()
+                );
+            }
             let DatedSeries {
                 dates,
                 values,
@@ -249,7 +261,8 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             let by: GroupBy = args.by.parse()?;
             let mut progress = Progress::new(1);
             progress.step("reading");
-            let (batches, _) = load(&args.files, &args.read)?;
+            let slice = args.slice.slice_with(&args.customers)?;
+            let (batches, _) = load_sliced(&args.files, &args.read, &slice)?;
             progress.finish();
             let set = SeriesBuilder::new(freq, by)
                 .with_max_periods(args.max_periods)

@@ -9,6 +9,7 @@ use retail_ingest::{
     ColumnMapping, DateOrder, IngestOptions, IngestReport, KnownLayout, ProductCategories,
     TextEncoding, TransactionReader, samples,
 };
+use retail_metrics::SalesSlice;
 
 /// How to read the input files.
 #[derive(Debug, Args)]
@@ -92,17 +93,26 @@ impl Source {
     }
 }
 
-/// Every input read into memory, with the ingest reports. Rejected rows are announced on
-/// stderr (they are counted, never silently dropped).
-pub fn load(files: &[PathBuf], read: &ReadArgs) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
-    load_sources(&Source::list(files, false), read)
+/// Every input read into memory, with the ingest reports, keeping only the lines in `slice`
+/// (filtered batch by batch while reading). Rejected rows are announced on stderr (they are
+/// counted, never silently dropped).
+pub fn load_sliced(
+    files: &[PathBuf],
+    read: &ReadArgs,
+    slice: &SalesSlice,
+) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
+    load_sources_sliced(&Source::list(files, false), read, slice)
 }
 
-/// [`load`] over given sources.
-pub fn load_sources(
+/// [`load_sliced`] over given sources. A slice that keeps no line is an error (a misspelt
+/// value is far likelier than a wish for empty results).
+pub fn load_sources_sliced(
     sources: &[Source],
     read: &ReadArgs,
+    slice: &SalesSlice,
 ) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
+    // Before reading, so that a bad flag fails at once.
+    let filter = crate::slice::compile(slice)?;
     let options = read.options()?;
     let categories = read
         .categories
@@ -115,10 +125,15 @@ pub fn load_sources(
         let mut reader = source.open(&options)?;
         for batch in reader.by_ref() {
             let batch = batch?;
-            batches.push(match &categories {
+            let batch = match &categories {
                 Some(table) => table.apply(&batch)?,
                 None => batch,
-            });
+            };
+            // After the categories table, so that --category sees the categories it fills.
+            let batch = filter.apply(&batch)?;
+            if batch.num_rows() > 0 {
+                batches.push(batch);
+            }
         }
         let report = reader.into_report();
         if report.rows_rejected > 0 {
@@ -158,5 +173,41 @@ pub fn load_sources(
             reasons.join(", ")
         );
     }
+    if !filter.keeps_everything() {
+        let accepted: u64 = reports.iter().map(|r| r.rows_accepted).sum();
+        if batches.is_empty() {
+            return Err(EmptySlice {
+                slice: slice.describe(),
+                lines: accepted,
+            }
+            .into());
+        }
+        let kept: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        crate::note!(
+            "retail: slice {}: {kept} of {accepted} lines",
+            slice.describe()
+        );
+    }
     Ok((batches, reports))
 }
+
+/// A slice that keeps no line of the inputs (a misspelt value is far likelier than a wish for
+/// empty results, so it is an error).
+#[derive(Debug)]
+pub struct EmptySlice {
+    slice: String,
+    lines: u64,
+}
+
+impl std::fmt::Display for EmptySlice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the slice ({}) keeps none of the {} lines read; check the values (`retail sql` \
+             lists them, e.g. \"SELECT DISTINCT country FROM sales\")",
+            self.slice, self.lines
+        )
+    }
+}
+
+impl std::error::Error for EmptySlice {}

@@ -10,9 +10,10 @@ use retail_ingest::IngestReport;
 use retail_metrics::typed::{DiscountSales, PeriodSales, RetentionCell};
 use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking};
 
-use crate::input::{ReadArgs, load};
+use crate::input::{ReadArgs, load_sliced};
 use crate::output::{FileFormat, Format, write_batches, write_file};
 use crate::progress::Progress;
+use crate::slice::{CustomerSliceArg, SliceArgs};
 use crate::table::{TextTable, int, money, num, opt_money, pct};
 
 #[derive(Debug, Args)]
@@ -21,6 +22,10 @@ pub struct KpisArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    slice: SliceArgs,
+    #[command(flatten)]
+    customers: CustomerSliceArg,
     /// Length of the top-customer and top-product lists.
     #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
     top: usize,
@@ -79,15 +84,22 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
         }
         return Ok(());
     }
+    let slice = args.slice.slice_with(&args.customers)?;
     let mut progress = Progress::new(2);
     progress.step("reading");
     #[cfg(feature = "distributed")]
     let (ctx, reports) = match &args.cluster {
+        Some(_) if !slice.is_everything() => {
+            bail!(
+                "--cluster runs over the whole files: write the slice first (`retail sql … --out FILE`)"
+            )
+        }
         Some(url) => (crate::cluster::session(url, &args.files).await?, Vec::new()),
-        None => local_session(args)?,
+        None => local_session(args, &slice)?,
     };
     #[cfg(not(feature = "distributed"))]
-    let (ctx, reports) = local_session(args)?;
+    let (ctx, reports) = local_session(args, &slice)?;
+    let sliced = (!slice.is_everything()).then(|| slice.describe());
     progress.step("computing the KPIs");
     let suite = KpiSuite::run(&ctx, &options).await?;
     progress.finish();
@@ -117,23 +129,31 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
         (Format::Json, None) => {
             let mut doc = serde_json::Map::new();
             doc.insert("sources".into(), serde_json::to_value(&reports)?);
+            if let Some(description) = &sliced {
+                doc.insert("slice".into(), description.clone().into());
+            }
             doc.insert("kpis".into(), suite.to_json()?);
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)?;
         }
-        (Format::Table, None) => write!(out, "{}", people_view(&suite, &reports)?)?,
+        (Format::Table, None) => {
+            write!(out, "{}", people_view(&suite, &reports, sliced.as_deref())?)?
+        }
     }
     Ok(())
 }
 
 /// The inputs read here into memory, as the table `sales`.
-fn local_session(args: &KpisArgs) -> Result<(SessionContext, Vec<IngestReport>)> {
-    let (batches, reports) = load(&args.files, &args.read)?;
+fn local_session(
+    args: &KpisArgs,
+    slice: &retail_metrics::SalesSlice,
+) -> Result<(SessionContext, Vec<IngestReport>)> {
+    let (batches, reports) = load_sliced(&args.files, &args.read, slice)?;
     Ok((retail_metrics::sales_context(batches)?, reports))
 }
 
 /// The main KPIs as tables for people.
-fn people_view(suite: &KpiSuite, reports: &[IngestReport]) -> Result<String> {
+fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) -> Result<String> {
     let mut text = String::new();
     let sources: Vec<String> = reports
         .iter()
@@ -151,6 +171,9 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport]) -> Result<String> {
         text += "Sources: canonical files, read by the cluster's executors\n\n";
     } else {
         text += &format!("Sources: {}\n\n", sources.join(", "));
+    }
+    if let Some(slice) = slice {
+        text.insert_str(text.len() - 1, &format!("Slice: {slice}\n"));
     }
 
     let s = suite.summary()?;

@@ -29,7 +29,9 @@ mod output;
 mod progress;
 mod report;
 mod shards;
+mod slice;
 mod sql;
+mod sql_out;
 mod table;
 
 const EXAMPLES: &str = "\

@@ -7,8 +7,9 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use retail_metrics::SqlAccess;
 
-use crate::input::{ReadArgs, load};
+use crate::input::{ReadArgs, load_sliced};
 use crate::output::{Format, MaxRows, write_stream};
+use crate::slice::{CustomerSliceArg, SliceArgs};
 
 #[derive(Debug, Args)]
 pub struct SqlArgs {
@@ -37,9 +38,18 @@ pub struct SqlArgs {
     maxrows: MaxRows,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    slice: SliceArgs,
+    #[command(flatten)]
+    customers: CustomerSliceArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Write the result of the last statement to this file as canonical Parquet (or canonical
+    /// CSV for a name ending in .csv), for every other command to read; the result must have
+    /// the canonical columns (`SELECT * FROM sales WHERE …`).
+    #[arg(short, long, value_name = "FILE")]
+    out: Option<PathBuf>,
     /// Run on the Apache DataFusion Ballista scheduler at this URL (df://HOST:PORT); the files
     /// must then be canonical Parquet or CSV (`retail convert`) that every executor can open.
     #[cfg(feature = "distributed")]
@@ -75,13 +85,17 @@ impl SqlArgs {
 
 pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
     let (sql, files) = args.sql_and_files()?;
+    let slice = args.slice.slice_with(&args.customers)?;
     #[cfg(feature = "distributed")]
     let ctx = match &args.cluster {
+        Some(_) if !slice.is_everything() => {
+            bail!("--cluster runs over the whole files: put the slice in the SQL's WHERE")
+        }
         Some(url) => crate::cluster::session(url, &files).await?,
-        None => local_session(&files, &args.read)?,
+        None => local_session(&files, &args.read, &slice)?,
     };
     #[cfg(not(feature = "distributed"))]
-    let ctx = local_session(&files, &args.read)?;
+    let ctx = local_session(&files, &args.read, &slice)?;
     let access = if args.allow_write {
         SqlAccess::ReadWrite
     } else {
@@ -91,6 +105,11 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
     if statements.is_empty() {
         bail!("no SQL statement given");
     }
+    if let Some(path) = &args.out {
+        // Before the work, so that a bad path fails at once.
+        crate::output::check_writable(path)?;
+    }
+    let last = statements.len() - 1;
     for (i, statement) in statements.into_iter().enumerate() {
         if i > 0 && args.format == Format::Table {
             writeln!(out)?;
@@ -99,6 +118,11 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
             .await
             .map_err(|e| write_hint(e, access))?;
         let stream = frame.execute_stream().await?;
+        if let (Some(path), true) = (&args.out, i == last) {
+            let rows = crate::sql_out::write_canonical(path, stream).await?;
+            crate::note!("retail: wrote {rows} canonical rows to {}", path.display());
+            continue;
+        }
         write_stream(out, stream, args.format, args.maxrows).await?;
     }
     Ok(())
@@ -107,8 +131,9 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
 fn local_session(
     files: &[PathBuf],
     read: &ReadArgs,
+    slice: &retail_metrics::SalesSlice,
 ) -> Result<datafusion::prelude::SessionContext> {
-    let (batches, _) = load(files, read)?;
+    let (batches, _) = load_sliced(files, read, slice)?;
     Ok(retail_metrics::sales_context(batches)?)
 }
 

@@ -275,6 +275,11 @@ impl<'a> RowConverter<'a> {
         } else {
             LineKind::Sale
         };
+        // A canonical file says what each line is.
+        let kind = match get(Slot::LineKind) {
+            Some(bytes) => parse_line_kind(bytes)?,
+            None => kind,
+        };
 
         for (builder, range) in self.text.iter_mut().zip(self.ranges.iter()) {
             match range {
@@ -330,7 +335,25 @@ impl<'a> RowConverter<'a> {
     }
 }
 
-const _: () = assert!(SLOT_COUNT == 15);
+const _: () = assert!(SLOT_COUNT == 16);
+
+/// The line kind of a canonical file's `line_kind` column.
+fn parse_line_kind(bytes: &[u8]) -> Result<LineKind, Failure> {
+    std::str::from_utf8(bytes.trim_ascii())
+        .ok()
+        .and_then(LineKind::parse)
+        .ok_or_else(|| {
+            (
+                RejectReason::UnknownLineKind,
+                Some(Slot::LineKind),
+                format!(
+                    "'{}' is not a line kind ({})",
+                    lossy(bytes),
+                    LineKind::ALL.map(LineKind::as_str).join(", ")
+                ),
+            )
+        })
+}
 
 /// `17850.0` → `17850`: Online Retail and pandas write integer ids as floats.
 fn normalize_customer_id(bytes: &[u8]) -> &[u8] {

@@ -12,6 +12,10 @@ use crate::schema::col;
 /// Exports recognised from their header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KnownLayout {
+    /// The canonical table itself, as `retail convert --format csv` and `retail sql --format
+    /// csv` write it (`invoice_id, timestamp, …, line_kind`): every column is read as it is,
+    /// the line kind included.
+    Canonical,
     /// UCI Online Retail (`InvoiceNo, StockCode, Description, Quantity, InvoiceDate,
     /// UnitPrice, CustomerID, Country`).
     OnlineRetail,
@@ -25,7 +29,8 @@ pub enum KnownLayout {
 
 impl KnownLayout {
     /// Every known layout, in detection order.
-    pub const ALL: [KnownLayout; 3] = [
+    pub const ALL: [KnownLayout; 4] = [
+        KnownLayout::Canonical,
         KnownLayout::OnlineRetail,
         KnownLayout::OnlineRetailII,
         KnownLayout::Superstore,
@@ -34,6 +39,7 @@ impl KnownLayout {
     /// The layout's name as reports print it.
     pub fn name(self) -> &'static str {
         match self {
+            KnownLayout::Canonical => "canonical",
             KnownLayout::OnlineRetail => "online-retail",
             KnownLayout::OnlineRetailII => "online-retail-ii",
             KnownLayout::Superstore => "superstore",
@@ -62,6 +68,32 @@ impl KnownLayout {
             negative_quantity: NegativeQuantity::Adjustment,
         };
         match self {
+            KnownLayout::Canonical => ColumnMapping {
+                name: self.name().to_string(),
+                columns: Columns {
+                    invoice_id: col::INVOICE_ID.into(),
+                    timestamp: col::TIMESTAMP.into(),
+                    customer_id: Some(col::CUSTOMER_ID.into()),
+                    product_id: col::PRODUCT_ID.into(),
+                    product_name: Some(col::PRODUCT_NAME.into()),
+                    category: Some(col::CATEGORY.into()),
+                    sub_category: Some(col::SUB_CATEGORY.into()),
+                    region: Some(col::REGION.into()),
+                    country: Some(col::COUNTRY.into()),
+                    segment: Some(col::SEGMENT.into()),
+                    quantity: col::QUANTITY.into(),
+                    unit_price: Some(col::UNIT_PRICE.into()),
+                    line_amount: Some(col::LINE_AMOUNT.into()),
+                    discount: Some(col::DISCOUNT.into()),
+                    profit: Some(col::PROFIT.into()),
+                    line_kind: Some(col::LINE_KIND.into()),
+                },
+                // ISO timestamps: no day/month order to choose.
+                date_order: DateOrder::Auto,
+                cancellation_prefix: None,
+                adjustment_prefix: None,
+                negative_quantity: NegativeQuantity::Cancellation,
+            },
             KnownLayout::OnlineRetail => online_retail("InvoiceNo", "UnitPrice", "CustomerID"),
             KnownLayout::OnlineRetailII => online_retail("Invoice", "Price", "Customer ID"),
             KnownLayout::Superstore => ColumnMapping {
@@ -94,6 +126,14 @@ impl KnownLayout {
     /// The columns whose presence identifies the layout.
     fn signature(self) -> &'static [&'static str] {
         match self {
+            KnownLayout::Canonical => &[
+                col::INVOICE_ID,
+                col::TIMESTAMP,
+                col::PRODUCT_ID,
+                col::QUANTITY,
+                col::LINE_AMOUNT,
+                col::LINE_KIND,
+            ],
             KnownLayout::OnlineRetail => &[
                 "InvoiceNo",
                 "StockCode",
@@ -139,7 +179,8 @@ impl std::str::FromStr for KnownLayout {
             .find(|l| l.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 format!(
-                    "unknown layout '{s}': expected online-retail, online-retail-ii or superstore"
+                    "unknown layout '{s}': expected canonical, online-retail, online-retail-ii or \
+                     superstore"
                 )
             })
     }
@@ -195,6 +236,10 @@ pub struct Columns {
     pub discount: Option<String>,
     /// Profit column.
     pub profit: Option<String>,
+    /// Line kind column (`sale`, `cancellation` or `adjustment`), read as it is instead of
+    /// derived from the invoice prefixes and the quantity's sign: the canonical layout.
+    #[serde(default)]
+    pub line_kind: Option<String>,
 }
 
 /// A layout description: source column per canonical field, plus the source's rules.
@@ -327,6 +372,7 @@ impl ColumnMapping {
             (Slot::LineAmount, o(&c.line_amount)),
             (Slot::Discount, o(&c.discount)),
             (Slot::Profit, o(&c.profit)),
+            (Slot::LineKind, o(&c.line_kind)),
         ]
     }
 }
@@ -349,9 +395,10 @@ pub(crate) enum Slot {
     LineAmount,
     Discount,
     Profit,
+    LineKind,
 }
 
-pub(crate) const SLOT_COUNT: usize = 15;
+pub(crate) const SLOT_COUNT: usize = 16;
 
 /// A mapping bound to one file's header: the source column index of every slot.
 #[derive(Debug, Clone)]
@@ -414,6 +461,7 @@ pub(crate) fn slot_name(slot: Slot) -> &'static str {
         Slot::LineAmount => col::LINE_AMOUNT,
         Slot::Discount => col::DISCOUNT,
         Slot::Profit => col::PROFIT,
+        Slot::LineKind => col::LINE_KIND,
     }
 }
 

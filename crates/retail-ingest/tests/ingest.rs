@@ -25,6 +25,9 @@ mod hardening;
 #[path = "ingest/fuzz.rs"]
 mod fuzz;
 
+#[path = "ingest/canonical.rs"]
+mod canonical;
+
 // ---------------------------------------------------------------------------------------------
 // helpers
 

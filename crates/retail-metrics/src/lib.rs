@@ -4,6 +4,7 @@
 pub mod distributed;
 pub mod exact_sum;
 pub mod kpi;
+pub mod slice;
 pub mod suite;
 pub mod typed;
 
@@ -20,6 +21,7 @@ use datafusion::sql::sqlparser::dialect::dialect_from_str;
 use retail_ingest::canonical_schema;
 
 pub use kpi::{CustomerRanking, Grain, ProductRanking};
+pub use slice::{SalesSlice, SliceFilter, sales_context_sliced};
 pub use suite::{KpiOptions, KpiSuite, KpiTable};
 
 /// Name of the table the canonical rows are registered under.

@@ -3,6 +3,8 @@
 //! (tests/common/oracle.rs) on random small data.
 
 mod common;
+#[path = "kpis/slice.rs"]
+mod slice;
 
 use std::path::Path;
 use std::sync::Arc;

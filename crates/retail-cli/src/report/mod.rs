@@ -22,8 +22,9 @@ use retail_metrics::typed::{
 };
 use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking};
 
-use crate::input::{ReadArgs, Source, load_sources};
+use crate::input::{EmptySlice, ReadArgs, Source, load_sources_sliced};
 use crate::progress::Progress;
+use crate::slice::{CustomerSliceArg, SliceArgs};
 
 pub mod chart;
 mod page;
@@ -35,6 +36,10 @@ pub struct ReportArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    slice: SliceArgs,
+    #[command(flatten)]
+    customers: CustomerSliceArg,
     /// Where to write the report.
     #[arg(short, long, default_value = "report.html", value_name = "FILE")]
     out: PathBuf,
@@ -63,6 +68,8 @@ pub struct Dashboard {
     pub name: String,
     pub currency: &'static str,
     pub reports: Vec<IngestReport>,
+    /// The slice in words, when the lines are a slice of the files.
+    pub slice: Option<String>,
     pub summary: Summary,
     pub churn: Churn,
     /// Completed revenue of each identified customer (the RFM monetary value).
@@ -168,15 +175,26 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             .join(", ");
         vec![(name, args.files.iter().cloned().map(Source::File).collect())]
     };
+    let slice = args.slice.slice_with(&args.customers)?;
+    crate::slice::compile(&slice)?;
     crate::output::check_writable(&args.out)?;
     let mut progress = Progress::new(datasets.len() * 4 + 1);
     let runtime = crate::runtime()?;
     let mut dashboards = Vec::new();
+    let several = datasets.len() > 1;
     for (name, sources) in datasets {
         progress.step(&format!("{name}: reading"));
-        let (batches, reports) = load_sources(&sources, &args.read)?;
+        let (batches, reports) = match load_sources_sliced(&sources, &args.read, &slice) {
+            Ok(loaded) => loaded,
+            // One of the embedded samples outside the slice (a country of the other one).
+            Err(err) if several && err.downcast_ref::<EmptySlice>().is_some() => {
+                crate::note!("retail: {name}: left out: {err}");
+                continue;
+            }
+            Err(err) => return Err(err.context(format!("{name}: reading"))),
+        };
         let currency = currency_of(args.currency.as_deref(), &reports);
-        dashboards.push(build(
+        let mut dashboard = build(
             &runtime,
             name,
             currency,
@@ -184,7 +202,15 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             reports,
             args,
             &mut progress,
-        )?);
+        )?;
+        dashboard.slice = (!slice.is_everything()).then(|| slice.describe());
+        dashboards.push(dashboard);
+    }
+    if dashboards.is_empty() {
+        bail!(
+            "the slice ({}) keeps no line of any data set: nothing to report",
+            slice.describe()
+        );
     }
     progress.step("writing the report");
     let title = args.title.clone().unwrap_or_else(|| {
@@ -249,6 +275,7 @@ fn build(
         name,
         currency,
         reports,
+        slice: None,
         churn: suite.churn()?,
         customer_spend,
         top_customers: suite.top_customers(CustomerRanking::Revenue)?,

@@ -131,6 +131,13 @@ fn dataset(html: &mut String, id: &str, d: &Dashboard) {
         escape(&d.name),
         escape(&sources_line(d))
     );
+    if let Some(slice) = &d.slice {
+        let _ = writeln!(
+            html,
+            "<p class=\"slice\">Slice: {} (every figure below covers these lines only)</p>",
+            escape(slice)
+        );
+    }
     tiles(html, d);
     customers(html, id, d);
     sales(html, id, d);

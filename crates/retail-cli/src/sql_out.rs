@@ -1,0 +1,148 @@
+//! `retail sql --out FILE`: a result with the canonical columns written as a canonical sales
+//! file (Parquet, or CSV for a `.csv` name) that every command reads back (layout `canonical`).
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use arrow::array::ArrayRef;
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Schema};
+use arrow::record_batch::RecordBatch;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use futures::StreamExt;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use retail_ingest::canonical_schema;
+
+enum Writer {
+    Parquet(ArrowWriter<File>),
+    Csv(arrow::csv::Writer<BufWriter<File>>),
+}
+
+/// Streams the result into `path`; returns the rows written. A result without the canonical
+/// columns is refused before the file is created; a null in a required column stops the
+/// writing and removes the partial file.
+pub async fn write_canonical(path: &Path, mut stream: SendableRecordBatchStream) -> Result<u64> {
+    check_columns(&stream.schema())?;
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let mut writer = if csv {
+        Writer::Csv(
+            arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(BufWriter::new(file)),
+        )
+    } else {
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
+            .build();
+        Writer::Parquet(ArrowWriter::try_new(
+            file,
+            canonical_schema(),
+            Some(properties),
+        )?)
+    };
+    let mut rows = 0u64;
+    let result: Result<()> = async {
+        let mut wrote_any = false;
+        while let Some(batch) = stream.next().await {
+            let batch = conform(&batch?)?;
+            rows += batch.num_rows() as u64;
+            match &mut writer {
+                Writer::Parquet(w) => w.write(&batch)?,
+                Writer::Csv(w) => w.write(&batch)?,
+            }
+            wrote_any = true;
+        }
+        match writer {
+            Writer::Parquet(w) => {
+                w.close()?;
+            }
+            Writer::Csv(mut w) => {
+                if !wrote_any {
+                    // The header alone, so that the file is still canonical.
+                    w.write(&RecordBatch::new_empty(canonical_schema()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(err) = result {
+        let _ = std::fs::remove_file(path);
+        return Err(err.context(format!("cannot write {}", path.display())));
+    }
+    Ok(rows)
+}
+
+/// The type family a result column may have to be cast to its canonical type without loss.
+fn castable(from: &DataType, to: &DataType) -> bool {
+    use DataType::*;
+    from == to
+        || match to {
+            Utf8 => matches!(from, Utf8View | LargeUtf8 | Null),
+            Int64 => matches!(from, Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | Null),
+            Float64 => matches!(
+                from,
+                Float16 | Float32 | Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | Null
+            ),
+            Timestamp(_, None) => matches!(from, Timestamp(_, None) | Date32 | Date64),
+            _ => false,
+        }
+}
+
+fn check_columns(schema: &Schema) -> Result<()> {
+    let canonical = canonical_schema();
+    let got: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let want: Vec<&str> = canonical
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    if got != want {
+        bail!(
+            "--out writes a canonical sales file: the result must have the canonical columns \
+             in order ({}), as `SELECT * FROM sales WHERE …` does; this one has: {}",
+            want.join(", "),
+            got.join(", ")
+        );
+    }
+    for (have, field) in schema.fields().iter().zip(canonical.fields()) {
+        if !castable(have.data_type(), field.data_type()) {
+            bail!(
+                "--out writes a canonical sales file: column {} is {} in the result, {} in \
+                 the canonical schema",
+                field.name(),
+                have.data_type(),
+                field.data_type()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A result batch as a canonical batch (lossless casts; nulls in required columns refused).
+fn conform(batch: &RecordBatch) -> Result<RecordBatch> {
+    let canonical = canonical_schema();
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(canonical.fields().len());
+    for (column, field) in batch.columns().iter().zip(canonical.fields()) {
+        let column = if column.data_type() == field.data_type() {
+            column.clone()
+        } else {
+            cast(column, field.data_type())?
+        };
+        if !field.is_nullable() && column.null_count() > 0 {
+            bail!(
+                "column {} has a null value, and every canonical line needs one",
+                field.name()
+            );
+        }
+        columns.push(column);
+    }
+    Ok(RecordBatch::try_new(canonical, columns)?)
+}
