@@ -132,6 +132,7 @@ def load(con, name, layout, path, tmpdir):
             CASE WHEN starts_with(InvoiceNo, 'C') THEN 'cancellation'
                  WHEN starts_with(InvoiceNo, 'A') THEN 'adjustment'
                  WHEN CAST(Quantity AS BIGINT) < 0 THEN 'adjustment'
+                 WHEN CAST(UnitPrice AS DECIMAL(18,6)) = 0 OR CAST(Quantity AS BIGINT) = 0 THEN 'adjustment'
                  ELSE 'sale' END AS line_kind,
             CAST(CAST(Quantity AS DECIMAL(18,0)) * CAST(UnitPrice AS DECIMAL(18,6)) AS DECIMAL(38,6)) AS line_amount_d,
             CAST(NULL AS DECIMAL(38,6)) AS profit_d
