@@ -8,6 +8,7 @@ pub mod datetime;
 pub mod encoding;
 mod error;
 pub mod layout;
+pub mod names;
 pub mod parquet;
 pub mod report;
 pub mod schema;

@@ -13,8 +13,9 @@ use crate::kpi::{self, CustomerRanking, Grain, ProductRanking};
 use crate::typed::{self, *};
 
 /// The stage tables the KPI queries read besides `sales`, in the order they are built.
-pub const STAGES: [(&str, &str); 2] = [
+pub const STAGES: [(&str, &str); 3] = [
     ("sales_groups", kpi::SALES_GROUPS_SQL),
+    ("product_names", kpi::PRODUCT_NAMES_SQL),
     ("product_sales", kpi::PRODUCT_SALES_SQL),
 ];
 

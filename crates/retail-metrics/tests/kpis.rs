@@ -3,6 +3,8 @@
 //! (tests/common/oracle.rs) on random small data.
 
 mod common;
+#[path = "kpis/semantics.rs"]
+mod semantics;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -255,7 +257,10 @@ fn table() -> impl Strategy<Value = Vec<Row>> {
                             timestamp: start + chrono::Duration::minutes(minutes),
                             customer_id: cust.map(|c| format!("K{c}")),
                             product_id: format!("P{prod}"),
-                            product_name: (prod != 3).then(|| format!("Product {}", prod % 3)),
+                            // Two descriptions per product (by price parity), so the naming rule's
+                            // counts and ties are exercised.
+                            product_name: (prod != 3)
+                                .then(|| format!("Product {} v{}", prod % 3, quarters % 2)),
                             category: cat.map(String::from),
                             sub_category: cat.map(|c| format!("{c}-{}", prod % 2)),
                             region: region.map(String::from),

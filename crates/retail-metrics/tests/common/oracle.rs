@@ -410,6 +410,35 @@ fn top_customers_by_profit(rows: &[Row], top_n: usize) -> Value {
     Value::Array(all.iter().take(top_n).map(customer_json).collect())
 }
 
+/// SPEC (docs/kpis.md, product names): the name is the description the product's completed
+/// lines carry most often; ties go to the one whose latest line is the latest, then to the
+/// byte-wise smallest. Written naively: count every candidate against every line.
+fn product_name(rows: &[Row], product: &str) -> Option<String> {
+    let lines: Vec<&Row> = rows
+        .iter()
+        .filter(|r| is_sale(r) && r.product_id == product)
+        .collect();
+    let mut best: Option<(usize, chrono::NaiveDateTime, String)> = None;
+    for candidate in lines.iter().filter_map(|r| r.product_name.clone()) {
+        let carrying: Vec<&&Row> = lines
+            .iter()
+            .filter(|r| r.product_name.as_deref() == Some(candidate.as_str()))
+            .collect();
+        let count = carrying.len();
+        let latest = carrying.iter().map(|r| r.timestamp).max().unwrap();
+        let better = match &best {
+            None => true,
+            Some((c, t, n)) => {
+                count > *c || (count == *c && (latest > *t || (latest == *t && candidate < *n)))
+            }
+        };
+        if better {
+            best = Some((count, latest, candidate));
+        }
+    }
+    best.map(|(_, _, name)| name)
+}
+
 struct ProductTotals {
     id: String,
     name: Option<String>,
@@ -425,9 +454,7 @@ fn product_totals(rows: &[Row]) -> Vec<ProductTotals> {
     }
     per.into_iter()
         .map(|(id, lines)| ProductTotals {
-            // SPEC: the name is the byte-wise smallest (SQL MIN) non-null product_name among
-            // the product's COMPLETED lines (the KPI is "over completed lines").
-            name: lines.iter().filter_map(|r| r.product_name.clone()).min(),
+            name: product_name(rows, &id),
             revenue: fsum(lines.iter().map(|r| r.line_amount)),
             units: lines.iter().map(|r| r.quantity).sum(),
             orders: distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64,
@@ -467,8 +494,8 @@ fn top_forfeited_products(rows: &[Row], top_n: usize) -> Value {
         .into_iter()
         .map(|(id, lines)| {
             (
-                id,
-                lines.iter().filter_map(|r| r.product_name.clone()).min(),
+                id.clone(),
+                product_name(rows, &id),
                 fsum(lines.iter().map(|r| r.line_amount.abs())),
                 lines.iter().map(|r| r.quantity.abs()).sum(),
                 distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64,

@@ -269,11 +269,21 @@ def k_top_customers(c, by):
              "profit": f(r[4])} for r in rows[:TOP_N]]
 
 
+def product_names_sql(c, name_cond=KIND_SALE):
+    """docs/kpis.md "Product names": the description the product's completed lines carry most
+    often; ties to the one seen most recently, then the alphabetically first."""
+    return f"""SELECT product_id, arg_max(product_name, (n, latest, -rank_alpha)) AS product_name
+               FROM (SELECT product_id, product_name, count(*) AS n, max(timestamp) AS latest,
+                            dense_rank() OVER (PARTITION BY product_id ORDER BY product_name) AS rank_alpha
+                     FROM {c.t} WHERE {name_cond} AND product_name IS NOT NULL
+                     GROUP BY product_id, product_name)
+               GROUP BY product_id"""
+
+
 def product_table(c, name_scope="sale"):
     name_cond = KIND_SALE if name_scope == "sale" else "TRUE"
     return q(c.con, f"""
-        WITH names AS (SELECT product_id, min(product_name) AS product_name FROM {c.t}
-                       WHERE {name_cond} GROUP BY product_id)
+        WITH names AS ({product_names_sql(c, name_cond)})
         SELECT s.product_id, any_value(names.product_name), sum({c.A}), sum(quantity),
                count(DISTINCT invoice_id)
         FROM {c.t} s LEFT JOIN names USING (product_id)
@@ -290,9 +300,11 @@ def k_top_products(c, by, name_scope="sale"):
 
 
 def k_top_forfeited_products(c):
-    rows = q(c.con, f"""SELECT product_id, min(product_name), sum(abs({c.A})), sum(abs(quantity)),
-                               count(DISTINCT invoice_id)
-                        FROM {c.t} WHERE {KIND_CANC} GROUP BY product_id""")
+    rows = q(c.con, f"""WITH names AS ({product_names_sql(c)})
+                        SELECT s.product_id, any_value(names.product_name), sum(abs({c.A})),
+                               sum(abs(quantity)), count(DISTINCT invoice_id)
+                        FROM {c.t} s LEFT JOIN names USING (product_id)
+                        WHERE {KIND_CANC} GROUP BY s.product_id""")
     rows.sort(key=lambda r: r[0])
     rows.sort(key=lambda r: r[2], reverse=True)
     return [{"product_id": r[0], "product_name": r[1], "forfeited": f(r[2]), "units": int(r[3]),
