@@ -2,6 +2,7 @@
 
 pub mod baskets;
 pub mod categories;
+pub mod classes;
 mod convert;
 pub mod csv;
 pub mod datetime;
@@ -22,6 +23,7 @@ use arrow::record_batch::RecordBatch;
 
 pub use baskets::{BasketFormat, BasketReport, Baskets, read_baskets};
 pub use categories::ProductCategories;
+pub use classes::{ProductClass, ProductClasses};
 pub use datetime::DateOrder;
 pub use encoding::TextEncoding;
 pub use error::{IngestError, Result};

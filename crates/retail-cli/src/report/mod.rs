@@ -221,7 +221,8 @@ fn build(
 ) -> Result<Dashboard> {
     progress.step(&format!("{name}: computing the KPIs"));
     let ctx = retail_metrics::sales_context(batches.clone())?;
-    let suite = runtime.block_on(KpiSuite::run(&ctx, &KpiOptions::default()))?;
+    let options = KpiOptions::default().with_product_classes(&args.read.product_classes(&reports)?);
+    let suite = runtime.block_on(KpiSuite::run(&ctx, &options))?;
     let summary = suite.summary()?;
     if summary.sale_lines == 0 {
         bail!("{name}: no completed sales lines: nothing to report");

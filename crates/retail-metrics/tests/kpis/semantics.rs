@@ -5,11 +5,16 @@ use std::collections::HashMap;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::TimestampMicrosecondType;
+use chrono::{Datelike, NaiveDate};
 use retail_ingest::names::ProductNames;
-use retail_ingest::{IngestOptions, read_transactions, samples, shared_data_dir};
-use retail_metrics::{KpiOptions, KpiSuite, ProductRanking, run_sql, sales_context};
+use retail_ingest::{IngestOptions, ProductClasses, read_transactions, samples, shared_data_dir};
+use retail_metrics::{Grain, KpiOptions, KpiSuite, ProductRanking, run_sql, sales_context};
 
 use super::sample_batches;
+
+fn months_between(a: NaiveDate, b: NaiveDate) -> i64 {
+    i64::from(b.year() - a.year()) * 12 + i64::from(b.month()) - i64::from(a.month())
+}
 
 fn full_online_retail() -> Option<Vec<arrow::array::RecordBatch>> {
     let Some(path) = shared_data_dir()
@@ -48,12 +53,89 @@ async fn the_full_online_retail_file_answers_as_a_retailer_counts() {
         return;
     };
     let ctx = sales_context(batches).unwrap();
-    let suite = KpiSuite::run(&ctx, &KpiOptions::default()).await.unwrap();
+    let options =
+        KpiOptions::default().with_product_classes(&ProductClasses::for_layout("online-retail"));
+    let suite = KpiSuite::run(&ctx, &options).await.unwrap();
     let summary = suite.summary().unwrap();
+    // Merchandise vs other charges (DuckDB, codes of docs/schema.md:
+    // SELECT StockCode IN ('POST','DOT','C2','BANK CHARGES','AMAZONFEE','CRUK','M','m','D','B',
+    //                      'S','PADS'), -sum(CAST(UnitPrice AS DECIMAL(18,3)) * Quantity)
+    // FROM s WHERE kind = 'cancellation' GROUP BY 1   -- false 478724.180, true 418088.310
+    // and over kind = 'sale': false 10272118.870, true 383503.614).
+    assert!((summary.forfeited_goods - 478_724.18).abs() < 1e-6);
+    assert!((summary.forfeited_other_charges - 418_088.31).abs() < 1e-6);
+    assert!((summary.merchandise_revenue - 10_272_118.87).abs() < 1e-6);
+    assert!((summary.other_charges - 383_503.614).abs() < 1e-6);
+    // The top merchandise product by revenue is 22423 (DOT, 206,248.77, is postage):
+    // SELECT StockCode, sum(...) FROM s WHERE kind = 'sale' AND <merchandise> GROUP BY 1
+    // ORDER BY 2 DESC LIMIT 1   -- 22423 174484.740
+    let top_merchandise = suite.top_products(ProductRanking::Revenue).unwrap();
+    assert_eq!(top_merchandise[0].product_id, "22423");
+    assert!(
+        top_merchandise
+            .iter()
+            .all(|p| p.product_id != "DOT" && p.product_id != "POST" && p.product_id != "M")
+    );
+    let forfeited = suite.top_forfeited_products().unwrap();
+    assert!(
+        forfeited
+            .iter()
+            .all(|p| p.product_id != "AMAZONFEE" && p.product_id != "M")
+    );
+    assert_eq!(forfeited[0].product_id, "23843");
+    // With every product, DOT is first again.
+    let everything = KpiSuite::run(&ctx, &options.clone().with_all_products(true))
+        .await
+        .unwrap();
+    assert_eq!(
+        everything.top_products(ProductRanking::Revenue).unwrap()[0].product_id,
+        "DOT"
+    );
     assert_eq!(summary.orders, 19_959);
     assert_eq!(summary.customers, 4_338);
     assert_eq!(summary.units, 5_588_375);
-    assert!((summary.revenue - 10_655_622.484).abs() < 1e-6, "{}", summary.revenue);
+    assert!(
+        (summary.revenue - 10_655_622.484).abs() < 1e-6,
+        "{}",
+        summary.revenue
+    );
+    // Guests (DuckDB: sum of the amount and count(DISTINCT InvoiceNo) of sale lines with an
+    // empty CustomerID: 1744214.58, 1427).
+    assert!((summary.guest_revenue - 1_744_214.58).abs() < 1e-6);
+    assert_eq!(summary.guest_orders, 1_427);
+    let share = summary.guest_revenue_share.unwrap();
+    assert!((share - 1_744_214.58 / 10_655_622.484).abs() < 1e-12);
+    // Partial periods: the data runs from Wednesday 2010-12-01 08:26 to Friday 2011-12-09 12:50
+    // (DuckDB: SELECT min(InvoiceDate), max(InvoiceDate)); by hand, the first week (Monday
+    // 2010-11-29) misses 2 days, the last week (Monday 2011-12-05) 2 days, December 2011 22
+    // days; December 2010 starts on the data's first day.
+    let partial = |grain| {
+        suite
+            .sales_by(grain)
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.is_partial)
+            .map(|p| p.period_start.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(partial(Grain::Week), ["2010-11-29", "2011-12-05"]);
+    assert_eq!(partial(Grain::Month), ["2011-12-01"]);
+    assert!(partial(Grain::Day).is_empty());
+    let months = suite.sales_by(Grain::Month).unwrap();
+    let december = months.last().unwrap();
+    assert_eq!((december.revenue_change, december.is_peak), (None, false));
+    let weeks = suite.sales_by(Grain::Week).unwrap();
+    assert!(!weeks.last().unwrap().is_peak && !weeks[0].is_peak);
+    // 54 weeks, 52 whole: ceil(52 / 10) = 6 peaks.
+    assert_eq!(weeks.len(), 54);
+    assert_eq!(weeks.iter().filter(|w| w.is_peak).count(), 6);
+    // The retention matrix's last diagonal (offset to December 2011) is partial.
+    let cells = suite.retention(Grain::Month).unwrap();
+    assert!(cells.iter().all(|c| c.is_partial
+        == (c.cohort < december.period_start
+            && c.period_offset == months_between(c.cohort, december.period_start)
+            || c.cohort == december.period_start && c.period_offset == 0)));
+    assert_eq!(cells.iter().filter(|c| c.is_partial).count(), 13);
     let top = suite.top_products(ProductRanking::Revenue).unwrap();
     let heart = top.iter().find(|p| p.product_id == "85123A").unwrap();
     assert_eq!(

@@ -181,9 +181,19 @@ KIND_SALE = "line_kind = 'sale'"
 KIND_CANC = "line_kind = 'cancellation'"
 
 
+# docs/schema.md "Product classes": the Online Retail stock codes that are not merchandise
+# (postage, carriage, fees, commission, manual lines, discount, bad debt, samples, PADS).
+ONLINE_RETAIL_OTHER_CHARGES = ["POST", "DOT", "C2", "BANK CHARGES", "AMAZONFEE", "CRUK",
+                               "M", "m", "D", "B", "S", "PADS"]
+
+
 class Ctx:
     def __init__(self, con, t, mode):
         self.con, self.t, self.mode = con, t, mode
+        other = ONLINE_RETAIL_OTHER_CHARGES if t.startswith("online_retail") else []
+        # MERCH: the line's product is merchandise (product-level KPIs keep only those).
+        self.MERCH = ("product_id NOT IN (" + ", ".join(sql_str(x) for x in other) + ")"
+                      if other else "TRUE")
         self.A = "line_amount" if mode == "double" else "line_amount_d"
         self.P = "profit" if mode == "double" else "profit_d"
         self.has_profit = q1(con, f"SELECT count(profit) > 0 FROM {t}")[0]
@@ -219,10 +229,17 @@ def k_summary(c):
         (SELECT count(DISTINCT invoice_id) FROM {t} WHERE line_kind IN ('sale', 'cancellation')),
         (SELECT {c.profit_expr()} FROM {t} LIMIT 1),
         (SELECT min(timestamp) FROM s),
-        (SELECT max(timestamp) FROM s)
+        (SELECT max(timestamp) FROM s),
+        (SELECT coalesce(sum({A}), 0) FROM s WHERE customer_id IS NULL),
+        (SELECT count(DISTINCT invoice_id) FROM s WHERE customer_id IS NULL),
+        (SELECT coalesce(sum({A}), 0) FROM s WHERE {c.MERCH}),
+        (SELECT coalesce(sum({A}), 0) FROM s WHERE NOT ({c.MERCH})),
+        (SELECT coalesce(sum(abs({A})), 0) FROM {t} WHERE {KIND_CANC} AND {c.MERCH}),
+        (SELECT coalesce(sum(abs({A})), 0) FROM {t} WHERE {KIND_CANC} AND NOT ({c.MERCH}))
     """)
     (sale, canc, adj, orders, customers, revenue, forfeited, units, rev_cust, inv_cust, repeat,
-     canc_inv, inv_sc, profit, first, last) = r
+     canc_inv, inv_sc, profit, first, last, rev_guest, inv_guest,
+     rev_merch, rev_other, forf_goods, forf_other) = r
     revenue, forfeited = f(revenue), f(forfeited)
     net = None if revenue is None else float(r[5] - r[6])  # exact difference in exact mode
     profit = f(profit)
@@ -241,6 +258,11 @@ def k_summary(c):
         "profit": profit,
         "margin": None if profit is None else ratio(profit, revenue),
         "first_sale": ts(first), "last_sale": ts(last),
+        "merchandise_revenue": f(rev_merch), "other_charges": f(rev_other),
+        "forfeited_goods": f(forf_goods), "forfeited_other_charges": f(forf_other),
+        "guest_revenue": f(rev_guest), "guest_orders": inv_guest,
+        "guest_revenue_share": ratio(rev_guest, r[5]),
+        "guest_order_share": ratio(inv_guest, orders),
     }
 
 
@@ -287,7 +309,7 @@ def product_table(c, name_scope="sale"):
         SELECT s.product_id, any_value(names.product_name), sum({c.A}), sum(quantity),
                count(DISTINCT invoice_id)
         FROM {c.t} s LEFT JOIN names USING (product_id)
-        WHERE {KIND_SALE} GROUP BY s.product_id""")
+        WHERE {KIND_SALE} AND {c.MERCH} GROUP BY s.product_id""")
 
 
 def k_top_products(c, by, name_scope="sale"):
@@ -304,7 +326,7 @@ def k_top_forfeited_products(c):
                         SELECT s.product_id, any_value(names.product_name), sum(abs({c.A})),
                                sum(abs(quantity)), count(DISTINCT invoice_id)
                         FROM {c.t} s LEFT JOIN names USING (product_id)
-                        WHERE {KIND_CANC} GROUP BY s.product_id""")
+                        WHERE {KIND_CANC} AND {c.MERCH} GROUP BY s.product_id""")
     rows.sort(key=lambda r: r[0])
     rows.sort(key=lambda r: r[2], reverse=True)
     return [{"product_id": r[0], "product_name": r[1], "forfeited": f(r[2]), "units": int(r[3]),
@@ -324,6 +346,23 @@ def year_earlier(unit, p):
         return p.replace(year=p.year - 1)
     except ValueError:
         return p.replace(year=p.year - 1, day=28)
+
+
+def period_end(unit, p):
+    """Last calendar day of the period starting at p."""
+    if unit == "day":
+        return p
+    if unit == "week":
+        return p + dt.timedelta(days=6)
+    nxt = dt.date(p.year + (p.month == 12), p.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def partial_test(c, unit):
+    """docs/kpis.md "Partial periods": more than one calendar day of the period lies before the
+    date of the data's first line or after the date of its last line (lines of any kind)."""
+    first_day, last_day = q1(c.con, f"SELECT CAST(min(timestamp) AS DATE), CAST(max(timestamp) AS DATE) FROM {c.t}")
+    return lambda p: (first_day - p).days > 1 or (period_end(unit, p) - last_day).days > 1
 
 
 def k_sales_by(c, unit):
@@ -361,16 +400,22 @@ def k_sales_by(c, unit):
             assert (b[0].year * 12 + b[0].month) - (a[0].year * 12 + a[0].month) == 1
     rev_exact = [r[1] for r in rows]  # Decimal in exact mode, float in double mode
     by_date = {r[0]: r[1] for r in rows}
-    k_peaks = -(-n // 10)  # ceil(n / 10) in integers
-    order = sorted(range(n), key=lambda i: (-rev_exact[i], rows[i][0]))
+    is_partial = partial_test(c, unit)
+    partial = [is_partial(r[0]) for r in rows]
+    partial_by_date = {r[0]: partial[i] for i, r in enumerate(rows)}
+    whole = [i for i in range(n) if not partial[i]]
+    k_peaks = -(-len(whole) // 10) if whole else 0  # ceil(whole / 10), at least 1 if any
+    k_peaks = max(1, k_peaks) if whole else 0
+    order = sorted(whole, key=lambda i: (-rev_exact[i], rows[i][0]))
     peaks = set(order[:k_peaks])
     out = []
     for i, r in enumerate(rows):
         p, revenue, forfeited, orders, customers, units, profit = r[:7]
         if c.has_profit and profit is None:
             profit = 0  # zero-filled period
-        prev = rev_exact[i - 1] if i > 0 else None
-        ye = by_date.get(year_earlier(unit, p))
+        prev = rev_exact[i - 1] if i > 0 and not partial[i] and not partial[i - 1] else None
+        ye_date = year_earlier(unit, p)
+        ye = by_date.get(ye_date) if not partial[i] and not partial_by_date.get(ye_date, False) else None
         win = rev_exact[max(0, i - window + 1): i + 1]
         s = win[0] * 0
         for x in win:
@@ -386,8 +431,16 @@ def k_sales_by(c, unit):
             "revenue_yoy_change": None if (ye is None or ye == 0) else ratio(revenue, ye) - 1,
             "revenue_moving_avg": mavg,
             "is_peak": i in peaks,
+            "is_partial": partial[i],
         })
     return out
+
+
+def add_periods(unit, p, k):
+    if unit == "month":
+        m = p.month - 1 + k
+        return dt.date(p.year + m // 12, m % 12 + 1, 1)
+    return p + dt.timedelta(days=k * (7 if unit == "week" else 1))
 
 
 def period_offset(unit, cohort, p):
@@ -418,6 +471,7 @@ def k_retention(c, unit, last_scope="completed"):
     for cohort, p, n, sz in rows:
         act[(cohort, period_offset(unit, cohort, p))] = n
         size[cohort] = sz
+    is_partial = partial_test(c, unit)
     out = []
     for cohort in sorted(size):
         kmax = period_offset(unit, cohort, last_p)
@@ -425,7 +479,8 @@ def k_retention(c, unit, last_scope="completed"):
         for k in range(kmax + 1):
             a = act.get((cohort, k), 0)
             out.append({"cohort": ds(cohort), "period_offset": k, "cohort_size": size[cohort],
-                        "active_customers": a, "retention": ratio(a, size[cohort])})
+                        "active_customers": a, "retention": ratio(a, size[cohort]),
+                        "is_partial": is_partial(add_periods(unit, cohort, k))})
         assert all(k <= kmax for (co, k) in act if co == cohort)
     return out
 
@@ -497,7 +552,7 @@ def k_by_price_band(c):
                                 WHEN unit_price < 5 THEN 3 WHEN unit_price < 10 THEN 4
                                 WHEN unit_price < 20 THEN 5 WHEN unit_price < 50 THEN 6
                                 ELSE 7 END AS band_order
-                 FROM {c.t} WHERE {KIND_SALE})
+                 FROM {c.t} WHERE {KIND_SALE} AND {c.MERCH})
       SELECT band_order, count(*), coalesce(sum(quantity), 0), coalesce(sum({c.A}), 0),
              count(DISTINCT product_id), (SELECT sum({c.A}) FROM b)
       FROM b GROUP BY band_order ORDER BY band_order""")
@@ -797,9 +852,11 @@ def two_way_checks(name, res, con, t):
         assert sum(r["lines"] for r in rows) == sm["sale_lines"]
     notes.append("every by_dimensions grouping set sums to the summary revenue and sale_lines")
     assert abs(sum(r["revenue"] for r in res["by_country"]) - sm["revenue"]) <= 1e-9 * sm["revenue"]
-    assert abs(sum(r["revenue"] for r in res["by_price_band"]) - sm["revenue"]) <= 1e-9 * sm["revenue"]
+    # price bands cover merchandise only
+    assert abs(sum(r["revenue"] for r in res["by_price_band"]) - sm["merchandise_revenue"]) <= 1e-9 * sm["revenue"]
     assert abs(sum(r["revenue_share"] for r in res["by_price_band"]) - 1) <= 1e-12
-    assert sum(r["lines"] for r in res["by_price_band"]) == sm["sale_lines"]
+    assert abs(sm["merchandise_revenue"] + sm["other_charges"] - sm["revenue"]) <= 1e-9 * sm["revenue"]
+    assert abs(sm["forfeited_goods"] + sm["forfeited_other_charges"] - sm["forfeited"]) <= 1e-9 * max(1, sm["forfeited"])
     notes.append("by_country and by_price_band revenues sum to the summary revenue")
     assert sum(r["customers"] for r in res["rfm_segments"]) == sm["customers"] == len(res["rfm"])
     assert res["churn"]["customers"] == sm["customers"]
