@@ -249,8 +249,8 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport]) -> Result<String> {
 
     for (title, ranking) in [
         (
-            "Top customers by revenue (identified customers)",
-            CustomerRanking::Revenue,
+            "Top customers by net revenue (identified customers)",
+            CustomerRanking::NetRevenue,
         ),
         (
             "Top customers by profit (identified customers)",
@@ -261,11 +261,24 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport]) -> Result<String> {
         if list.is_empty() && ranking == CustomerRanking::Profit {
             continue;
         }
-        let mut t = TextTable::new(title, &["customer", "revenue", "orders", "units", "profit"]);
+        let mut t = TextTable::new(
+            title,
+            &[
+                "customer",
+                "net",
+                "revenue",
+                "forfeited",
+                "orders",
+                "units",
+                "profit",
+            ],
+        );
         for c in list {
             t.row(vec![
                 c.customer_id,
+                money(c.net_revenue),
                 money(c.revenue),
+                money(c.forfeited),
                 int(c.orders),
                 int(c.units),
                 opt_money(c.profit),

@@ -48,10 +48,13 @@ impl Grain {
     }
 }
 
-/// Revenue or profit, for the top-customer lists.
+/// Net revenue, revenue or profit, for the top-customer lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustomerRanking {
-    /// By completed revenue.
+    /// By net revenue: completed revenue minus the customer's forfeited sales (the default
+    /// view: a mis-keyed order cancelled minutes later does not make a top customer).
+    NetRevenue,
+    /// By completed (gross) revenue.
     Revenue,
     /// By profit (empty without profit data).
     Profit,
@@ -226,16 +229,29 @@ FROM totals CROSS JOIN repeaters";
 /// The top `n` identified customers.
 pub fn top_customers_sql(ranking: CustomerRanking, n: usize) -> String {
     let (having, order) = match ranking {
+        CustomerRanking::NetRevenue => ("", "net_revenue"),
         CustomerRanking::Revenue => ("", "revenue"),
-        CustomerRanking::Profit => ("\nHAVING SUM(profit_lines) > 0", "profit"),
+        CustomerRanking::Profit => (
+            "\n  AND SUM(CASE WHEN line_kind = 'sale' THEN profit_lines END) > 0",
+            "profit",
+        ),
     };
     format!(
         "\
-SELECT customer_id, SUM(amount) AS revenue, COUNT(DISTINCT invoice_id) AS orders,
-       SUM(units) AS units, SUM(profit) AS profit
-FROM sales_groups
-WHERE line_kind = 'sale' AND customer_id IS NOT NULL
-GROUP BY customer_id{having}
+WITH per_customer AS (
+  SELECT customer_id,
+         COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN amount END), 0.0) AS revenue,
+         COALESCE(SUM(CASE WHEN line_kind = 'cancellation' THEN abs_amount END), 0.0) AS forfeited,
+         COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN invoice_id END) AS orders,
+         SUM(CASE WHEN line_kind = 'sale' THEN units END) AS units,
+         SUM(CASE WHEN line_kind = 'sale' THEN profit END) AS profit
+  FROM sales_groups
+  WHERE line_kind IN ('sale', 'cancellation') AND customer_id IS NOT NULL
+  GROUP BY customer_id
+  HAVING COUNT(CASE WHEN line_kind = 'sale' THEN 1 END) > 0{having}
+)
+SELECT customer_id, revenue, orders, units, profit, forfeited, revenue - forfeited AS net_revenue
+FROM per_customer
 ORDER BY {order} DESC, customer_id ASC
 LIMIT {n}"
     )

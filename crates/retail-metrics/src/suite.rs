@@ -160,6 +160,10 @@ impl KpiOptions {
             ("summary", kpi::SUMMARY_SQL.to_string()),
             ("lines_by_kind", kpi::LINES_BY_KIND_SQL.to_string()),
             (
+                "top_customers_by_net_revenue",
+                kpi::top_customers_sql(CustomerRanking::NetRevenue, n),
+            ),
+            (
                 "top_customers_by_revenue",
                 kpi::top_customers_sql(CustomerRanking::Revenue, n),
             ),
@@ -294,6 +298,7 @@ impl KpiSuite {
     /// Top customers by revenue or profit.
     pub fn top_customers(&self, by: CustomerRanking) -> Result<Vec<TopCustomer>, MetricsError> {
         self.typed(match by {
+            CustomerRanking::NetRevenue => "top_customers_by_net_revenue",
             CustomerRanking::Revenue => "top_customers_by_revenue",
             CustomerRanking::Profit => "top_customers_by_profit",
         })

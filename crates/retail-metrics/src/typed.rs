@@ -105,6 +105,10 @@ pub struct TopCustomer {
     pub orders: i64,
     pub units: i64,
     pub profit: Option<f64>,
+    /// The customer's forfeited sales (their cancellation lines).
+    pub forfeited: f64,
+    /// revenue − forfeited.
+    pub net_revenue: f64,
 }
 
 /// One of the top products.

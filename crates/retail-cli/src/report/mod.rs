@@ -241,7 +241,7 @@ fn build(
         reports,
         churn: suite.churn()?,
         customer_spend,
-        top_customers: suite.top_customers(CustomerRanking::Revenue)?,
+        top_customers: suite.top_customers(CustomerRanking::NetRevenue)?,
         top_products: suite.top_products(ProductRanking::Revenue)?,
         retention: suite.retention(Grain::Month)?,
         rfm_segments: suite.rfm_segments()?,

@@ -352,11 +352,13 @@ fn customers(html: &mut String, id: &str, d: &Dashboard) {
         .map(|c| {
             (
                 format!("customer {}", c.customer_id),
-                c.revenue,
+                c.net_revenue,
                 format!(
-                    "customer {}: {} from {} orders, {} units",
+                    "customer {}: {} net ({} bought, {} forfeited) from {} orders, {} units",
                     c.customer_id,
+                    cur(d, c.net_revenue),
                     cur(d, c.revenue),
+                    cur(d, c.forfeited),
                     int(c.orders),
                     int(c.units)
                 ),
@@ -368,13 +370,14 @@ fn customers(html: &mut String, id: &str, d: &Dashboard) {
         &money_bars(
             d,
             format!("{id}-top-customers"),
-            "Top customers by completed revenue",
-            "Completed revenue",
+            "Top customers by net revenue",
+            "Net revenue",
             "Customer",
             bars,
             BLUE,
         ),
-        "The ten identified customers with the highest completed revenue (ties by customer id).",
+        "The ten identified customers with the highest net revenue: completed revenue minus \
+         their cancellations and returns (ties by customer id).",
     );
     figure(
         html,

@@ -403,6 +403,7 @@ fn lines_by_kind(rows: &[Row]) -> Value {
 
 struct CustomerTotals {
     id: String,
+    forfeited: f64,
     revenue: f64,
     orders: i64,
     units: i64,
@@ -413,6 +414,12 @@ fn customer_totals(rows: &[Row]) -> Vec<CustomerTotals> {
     sales_by_customer(rows)
         .into_iter()
         .map(|(id, lines)| CustomerTotals {
+            // SPEC: the customer's cancellation lines, whenever they are.
+            forfeited: fsum(
+                rows.iter()
+                    .filter(|r| is_cancel(r) && r.customer_id.as_deref() == Some(id.as_str()))
+                    .map(|r| r.line_amount.abs()),
+            ),
             id,
             revenue: fsum(lines.iter().map(|r| r.line_amount)),
             orders: distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64,
@@ -429,7 +436,17 @@ fn customer_json(c: &CustomerTotals) -> Value {
         ("orders", ji(c.orders)),
         ("units", ji(c.units)),
         ("profit", jof(shown_profit(c.profit, c.revenue))),
+        ("forfeited", jf(c.forfeited)),
+        ("net_revenue", jf(c.revenue - c.forfeited)),
     ])
+}
+
+fn top_customers_by_net_revenue(rows: &[Row], top_n: usize) -> Value {
+    let mut all = customer_totals(rows);
+    all.sort_by(|a, b| {
+        cmp_f64(b.revenue - b.forfeited, a.revenue - a.forfeited).then_with(|| a.id.cmp(&b.id))
+    });
+    Value::Array(all.iter().take(top_n).map(customer_json).collect())
 }
 
 fn top_customers_by_revenue(rows: &[Row], top_n: usize) -> Value {
@@ -1311,6 +1328,10 @@ pub fn all_kpis(rows: &[Row], top_n: usize, churn_days: i64) -> serde_json::Valu
     put(
         "top_customers_by_revenue",
         top_customers_by_revenue(rows, top_n),
+    );
+    put(
+        "top_customers_by_net_revenue",
+        top_customers_by_net_revenue(rows, top_n),
     );
     put(
         "top_customers_by_profit",

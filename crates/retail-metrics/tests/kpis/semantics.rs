@@ -8,7 +8,9 @@ use arrow::datatypes::TimestampMicrosecondType;
 use chrono::{Datelike, NaiveDate};
 use retail_ingest::names::ProductNames;
 use retail_ingest::{IngestOptions, ProductClasses, read_transactions, samples, shared_data_dir};
-use retail_metrics::{Grain, KpiOptions, KpiSuite, ProductRanking, run_sql, sales_context};
+use retail_metrics::{
+    CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking, run_sql, sales_context,
+};
 
 use super::sample_batches;
 
@@ -136,6 +138,20 @@ async fn the_full_online_retail_file_answers_as_a_retailer_counts() {
             && c.period_offset == months_between(c.cohort, december.period_start)
             || c.cohort == december.period_start && c.period_offset == 0)));
     assert_eq!(cells.iter().filter(|c| c.is_partial).count(), 13);
+    // Customers by net revenue (DuckDB: per CustomerID, sale amounts + cancellation amounts;
+    // 16446 nets 2.90 and 12346 0.00 after cancelling their mis-keyed orders; the tenth is
+    // 15311 at 59,419.34). By gross revenue 16446 is fourth (168,472.50) and 12346 tenth (77,183.60; 9 customers above).
+    let net = suite.top_customers(CustomerRanking::NetRevenue).unwrap();
+    assert_eq!(net.len(), 10);
+    assert_eq!(net[0].customer_id, "14646");
+    assert_eq!(net[9].customer_id, "15311");
+    assert!(
+        net.iter()
+            .all(|c| c.customer_id != "16446" && c.customer_id != "12346")
+    );
+    let gross = suite.top_customers(CustomerRanking::Revenue).unwrap();
+    assert_eq!(gross[3].customer_id, "16446");
+    assert_eq!(gross[9].customer_id, "12346");
     let top = suite.top_products(ProductRanking::Revenue).unwrap();
     let heart = top.iter().find(|p| p.product_id == "85123A").unwrap();
     assert_eq!(

@@ -273,22 +273,26 @@ def k_lines_by_kind(c):
 
 
 def customer_table(c):
-    return q(c.con, f"""SELECT customer_id, sum({c.A}), count(DISTINCT invoice_id), sum(quantity),
-                               {c.profit_expr()}
-                        FROM {c.t} WHERE {KIND_SALE} AND customer_id IS NOT NULL
-                        GROUP BY customer_id""")
+    return q(c.con, f"""WITH forf AS (SELECT customer_id, sum(abs({c.A})) AS forfeited FROM {c.t}
+                                      WHERE {KIND_CANC} AND customer_id IS NOT NULL GROUP BY 1)
+                        SELECT s.customer_id, sum({c.A}), count(DISTINCT invoice_id), sum(quantity),
+                               {c.profit_expr()}, coalesce(any_value(forf.forfeited), 0)
+                        FROM {c.t} s LEFT JOIN forf USING (customer_id)
+                        WHERE {KIND_SALE} AND s.customer_id IS NOT NULL
+                        GROUP BY s.customer_id""")
 
 
 def k_top_customers(c, by):
     rows = customer_table(c)
     if by == "profit" and not c.has_profit:
         return []
-    key = 1 if by == "revenue" else 4
-    # revenue (profit) descending, then customer_id ascending (byte order == code point order)
+    rank = {"revenue": lambda r: r[1], "profit": lambda r: r[4], "net": lambda r: r[1] - r[5]}[by]
+    # revenue (profit, net revenue) descending, then customer_id ascending
     rows.sort(key=lambda r: r[0])
-    rows.sort(key=lambda r: r[key], reverse=True)
+    rows.sort(key=rank, reverse=True)
     return [{"customer_id": r[0], "revenue": f(r[1]), "orders": r[2], "units": int(r[3]),
-             "profit": f(r[4])} for r in rows[:TOP_N]]
+             "profit": f(r[4]), "forfeited": f(r[5]), "net_revenue": float(r[1] - r[5])}
+            for r in rows[:TOP_N]]
 
 
 def product_names_sql(c, name_cond=KIND_SALE):
@@ -681,6 +685,7 @@ def all_kpis(con, t, mode):
     out = {}
     out["summary"] = k_summary(c)
     out["lines_by_kind"] = k_lines_by_kind(c)
+    out["top_customers_by_net_revenue"] = k_top_customers(c, "net")
     out["top_customers_by_revenue"] = k_top_customers(c, "revenue")
     out["top_customers_by_profit"] = k_top_customers(c, "profit")
     out["top_products_by_revenue"] = k_top_products(c, "revenue")
