@@ -8,6 +8,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::TimestampMicrosecondType;
 use arrow::record_batch::RecordBatch;
 use retail_ingest::baskets::Baskets;
+use retail_ingest::names::ProductNames;
 use retail_ingest::schema::col as columns;
 
 use crate::BundlesError;
@@ -18,8 +19,9 @@ pub struct InvoiceBaskets {
     /// One basket per invoice with completed lines, in order of first appearance; the item
     /// names are product ids.
     pub baskets: Baskets,
-    /// Product name per basket item id: the alphabetically first non-null name of the
-    /// product (the rule the KPIs use).
+    /// Product name per basket item id, by the one naming rule
+    /// ([`retail_ingest::names::ProductNames`], the rule the KPIs use): the most frequent
+    /// description of its completed lines, ties to the most recent.
     pub product_names: Vec<Option<String>>,
     /// Invoice id per basket.
     pub invoices: Vec<String>,
@@ -84,7 +86,7 @@ impl InvoiceBaskets {
         let mut invoices = Vec::new();
         let mut customers: Vec<Option<String>> = Vec::new();
         let mut times: Vec<i64> = Vec::new();
-        let mut names: HashMap<String, String> = HashMap::new();
+        let mut names = ProductNames::new();
         let mut lines = 0u64;
         let mut lines_without_item = 0u64;
         for batch in batches {
@@ -136,14 +138,7 @@ impl InvoiceBaskets {
                 }
                 times[basket] = times[basket].min(time.value(row));
                 if item == BasketItem::Product && product_name.is_valid(row) {
-                    let name = product_name.value(row);
-                    match names.get_mut(product_id) {
-                        Some(best) if name < best.as_str() => *best = name.to_string(),
-                        Some(_) => {}
-                        None => {
-                            names.insert(product_id.to_string(), name.to_string());
-                        }
-                    }
+                    names.add(product_id, product_name.value(row), time.value(row));
                 }
             }
         }
@@ -151,7 +146,7 @@ impl InvoiceBaskets {
         let product_names = baskets
             .items()
             .iter()
-            .map(|id| names.get(id).cloned())
+            .map(|id| names.name(id).map(str::to_string))
             .collect();
         Ok(InvoiceBaskets {
             baskets,

@@ -7,7 +7,7 @@ use arrow::record_batch::RecordBatch;
 use clap::Args;
 use retail_ingest::{
     ColumnMapping, DateOrder, IngestOptions, IngestReport, KnownLayout, ProductCategories,
-    TextEncoding, TransactionReader, samples,
+    ProductClasses, TextEncoding, TransactionReader, samples,
 };
 use retail_metrics::SalesSlice;
 
@@ -32,10 +32,34 @@ pub struct ReadArgs {
     /// Fail on the first rejected row instead of counting it.
     #[arg(long)]
     pub strict: bool,
-    /// A product-to-category table (CSV with product_id,category[,sub_category]) that fills
-    /// the category of products whose source has none.
+    /// A product-to-category table (CSV with product_id,category[,sub_category][,class]) that
+    /// fills the category of products whose source has none; its `class` column (merchandise,
+    /// service, fee, adjustment) overrides the layout's product classes.
     #[arg(long, value_name = "FILE")]
     pub categories: Option<PathBuf>,
+}
+
+impl ReadArgs {
+    /// The product classes of the data read (docs/schema.md, "Product classes"): the defaults
+    /// of every layout read (or of `--layout`), then the `--mapping` file's
+    /// `[product_classes]`, then the `--categories` table's `class` column.
+    pub fn product_classes(&self, reports: &[IngestReport]) -> Result<ProductClasses> {
+        let mut classes = ProductClasses::new();
+        for report in reports {
+            classes.extend(&ProductClasses::for_layout(&report.layout));
+        }
+        if let Some(layout) = self.layout {
+            classes.extend(&ProductClasses::for_layout(layout.name()));
+        }
+        if let Some(path) = &self.mapping {
+            let mapping = ColumnMapping::from_file(path)?;
+            classes.extend(&ProductClasses::from_entries(mapping.product_classes));
+        }
+        if let Some(path) = &self.categories {
+            classes.extend(ProductCategories::from_csv(path)?.classes());
+        }
+        Ok(classes)
+    }
 }
 
 impl ReadArgs {

@@ -48,6 +48,10 @@ pub struct KpisArgs {
     /// Print the SQL of every KPI instead of computing them.
     #[arg(long)]
     show_sql: bool,
+    /// Product-level KPIs (top products, forfeited by product, price bands) cover every
+    /// product, not merchandise only (postage, fees and adjustments are left out by default).
+    #[arg(long)]
+    all_products: bool,
     /// Run the suite on the Apache DataFusion Ballista scheduler at this URL (df://HOST:PORT);
     /// the files must then be canonical Parquet or CSV (`retail convert`) that every executor can
     /// open.
@@ -59,7 +63,9 @@ pub struct KpisArgs {
 pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     let options = KpiOptions::default()
         .with_top_n(args.top)?
-        .with_churn_days(args.churn_days)?;
+        .with_churn_days(args.churn_days)?
+        .with_all_products(args.all_products)
+        .with_product_classes(&args.read.product_classes(&[])?);
     if let Some(dir) = &args.out {
         // Before the work, so that a bad path fails at once.
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -70,7 +76,7 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     }
     if args.show_sql {
         if args.kpi.is_none() {
-            for (name, sql) in retail_metrics::suite::STAGES {
+            for (name, sql) in options.stages() {
                 writeln!(
                     out,
                     "-- stage table {name} (materialised once per run)\n{sql};\n"
@@ -101,6 +107,7 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     let (ctx, reports) = local_session(args, &slice)?;
     let sliced = (!slice.is_everything()).then(|| slice.describe());
     progress.step("computing the KPIs");
+    let options = options.with_product_classes(&args.read.product_classes(&reports)?);
     let suite = KpiSuite::run(&ctx, &options).await?;
     progress.finish();
 
@@ -180,12 +187,41 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
     let mut t = TextTable::new("Summary", &["measure", "value"]);
     let rows: Vec<(&str, String)> = vec![
         ("revenue (completed sales)", money(s.revenue)),
+        (
+            "  merchandise / other charges",
+            format!(
+                "{} / {}",
+                money(s.merchandise_revenue),
+                money(s.other_charges)
+            ),
+        ),
         ("forfeited (cancellations, returns)", money(s.forfeited)),
+        (
+            "  goods / other charges",
+            format!(
+                "{} / {}",
+                money(s.forfeited_goods),
+                money(s.forfeited_other_charges)
+            ),
+        ),
         ("net revenue", money(s.net_revenue)),
         ("orders", int(s.orders)),
-        ("customers", int(s.customers)),
+        ("customers (identified)", int(s.customers)),
+        (
+            "guests (no customer id): revenue, orders",
+            format!(
+                "{} ({}), {} ({})",
+                money(s.guest_revenue),
+                pct(s.guest_revenue_share),
+                int(s.guest_orders),
+                pct(s.guest_order_share)
+            ),
+        ),
         ("units", int(s.units)),
-        ("average customer spend", opt_money(s.avg_customer_spend)),
+        (
+            "average spend per identified customer",
+            opt_money(s.avg_customer_spend),
+        ),
         ("average order value", opt_money(s.avg_order_value)),
         ("orders per customer", num(s.orders_per_customer)),
         (
@@ -235,18 +271,37 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
     );
 
     for (title, ranking) in [
-        ("Top customers by revenue", CustomerRanking::Revenue),
-        ("Top customers by profit", CustomerRanking::Profit),
+        (
+            "Top customers by net revenue (identified customers)",
+            CustomerRanking::NetRevenue,
+        ),
+        (
+            "Top customers by profit (identified customers)",
+            CustomerRanking::Profit,
+        ),
     ] {
         let list = suite.top_customers(ranking)?;
         if list.is_empty() && ranking == CustomerRanking::Profit {
             continue;
         }
-        let mut t = TextTable::new(title, &["customer", "revenue", "orders", "units", "profit"]);
+        let mut t = TextTable::new(
+            title,
+            &[
+                "customer",
+                "net",
+                "revenue",
+                "forfeited",
+                "orders",
+                "units",
+                "profit",
+            ],
+        );
         for c in list {
             t.row(vec![
                 c.customer_id,
+                money(c.net_revenue),
                 money(c.revenue),
+                money(c.forfeited),
                 int(c.orders),
                 int(c.units),
                 opt_money(c.profit),
@@ -280,7 +335,7 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
     let weeks = suite.sales_by(Grain::Week)?;
     let peaks: Vec<PeriodSales> = weeks.into_iter().filter(|w| w.is_peak).collect();
     text += &periods_table(
-        "Peak weeks (top 10 % by revenue; week starting Monday)",
+        "Peak weeks (top 10 % of whole weeks by revenue; week starting Monday)",
         &peaks,
         "vs previous week",
     );
@@ -486,6 +541,8 @@ fn periods_table(title: &str, periods: &[PeriodSales], change: &str) -> String {
             money(p.revenue_moving_avg),
             if p.is_peak {
                 "▲".into()
+            } else if p.is_partial {
+                "partial".into()
             } else {
                 String::new()
             },

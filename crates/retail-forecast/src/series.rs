@@ -7,7 +7,9 @@
 //! negative) or units sold. A series starts at its group's first period with a line and ends
 //! at the data's last period. By default only whole periods are kept: a week or month that
 //! the data covers only in part (Online Retail starts on a Wednesday and stops on 9 December)
-//! would look like a collapse in sales; the dropped periods are listed in the result.
+//! would look like a collapse in sales; the dropped periods are listed in the result. A period
+//! is partial when more than one of its days lies before the data's first date or after its
+//! last date (the KPIs' rule).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -371,11 +373,15 @@ impl SeriesBuilder {
         }
         let mut partial_periods = Vec::new();
         if self.whole_periods {
-            if first_period < first_date {
+            // Partial: more than one day of the period outside the data's first and last
+            // dates (the rule of the KPIs' `is_partial`, docs/kpis.md). One missing day is
+            // a quiet day, not a cut: Superstore's last order is on 30 December 2017 and
+            // its December is whole.
+            if first_period + Days::new(1) < first_date {
                 partial_periods.push(first_period);
                 first_period = freq.next(first_period);
             }
-            if freq.next(last_period) - Days::new(1) > last_date && last_period >= first_period {
+            if freq.next(last_period) - Days::new(2) > last_date && last_period >= first_period {
                 partial_periods.push(last_period);
                 last_period = last_period
                     .checked_sub_days(Days::new(1))

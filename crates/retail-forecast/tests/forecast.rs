@@ -667,3 +667,48 @@ fn series_files_with_gaps_are_rejected_naming_the_line_or_read_as_they_are() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 18: a period is partial when more than one of its days lies outside the data's first
+/// and last dates (the KPIs' `is_partial`). Superstore's data ends on Saturday 30 December
+/// 2017: December is whole (one day missing) and kept; Online Retail's ends on 9 December 2011
+/// (22 days missing): December is dropped. A week missing two days (Monday and Tuesday before
+/// a Wednesday start) is partial.
+#[test]
+fn a_period_missing_only_its_last_day_is_whole() {
+    use retail_forecast::{Frequency, GroupBy, SeriesBuilder};
+    let month = |dates: &[&str]| {
+        SeriesBuilder::new(Frequency::Month, GroupBy::Total)
+            .build(&[sales_on(dates)])
+            .unwrap()
+    };
+    let superstore_like = month(&["2017-10-02", "2017-11-15", "2017-12-30"]);
+    assert!(superstore_like.partial_periods.is_empty());
+    assert_eq!(superstore_like.series[0].values, vec![10.0, 10.0, 10.0]);
+    let online_retail_like = month(&["2011-10-01", "2011-11-15", "2011-12-09"]);
+    assert_eq!(
+        online_retail_like.partial_periods,
+        vec!["2011-12-01".parse::<chrono::NaiveDate>().unwrap()]
+    );
+    assert_eq!(online_retail_like.series[0].values, vec![10.0, 10.0]);
+    // Weeks: data from Wednesday 1 December 2010 to Friday 9 December 2011.
+    let weeks = SeriesBuilder::new(Frequency::Week, GroupBy::Total)
+        .build(&[sales_on(&["2010-12-01", "2010-12-06", "2011-12-09"])])
+        .unwrap();
+    assert_eq!(
+        weeks.partial_periods,
+        vec![
+            "2010-11-29".parse::<chrono::NaiveDate>().unwrap(),
+            "2011-12-05".parse().unwrap()
+        ]
+    );
+    // Tuesday to Saturday misses only Monday and Sunday, one day at each end: whole.
+    let tuesday = SeriesBuilder::new(Frequency::Week, GroupBy::Total)
+        .build(&[sales_on(&["2010-11-30", "2010-12-04"])])
+        .unwrap();
+    assert!(
+        tuesday.partial_periods.is_empty(),
+        "{:?}",
+        tuesday.partial_periods
+    );
+    assert_eq!(tuesday.series[0].values, vec![20.0]);
+}

@@ -1,5 +1,7 @@
 //! Product-to-category tables, for sources without categories (Online Retail has none): a CSV
-//! with a header `product_id,category[,sub_category]`, applied to canonical batches.
+//! with a header `product_id,category[,sub_category][,class]`, applied to canonical batches.
+//! The optional `class` column sets product classes (`merchandise`, `service`, `fee`,
+//! `adjustment`; see [`crate::classes`]) over the layout's defaults.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -9,6 +11,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use arrow::record_batch::RecordBatch;
 
+use crate::classes::{ProductClass, ProductClasses};
 use crate::csv::{RecordKind, RecordParser, open_text};
 use crate::error::{IngestError, Result};
 use crate::schema::col;
@@ -17,6 +20,7 @@ use crate::schema::col;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductCategories {
     map: HashMap<String, (String, Option<String>)>,
+    classes: ProductClasses,
 }
 
 impl ProductCategories {
@@ -27,6 +31,7 @@ impl ProductCategories {
     ) -> Self {
         ProductCategories {
             map: entries.into_iter().map(|(p, c, s)| (p, (c, s))).collect(),
+            classes: ProductClasses::new(),
         }
     }
 
@@ -55,8 +60,9 @@ impl ProductCategories {
         let mut parser = RecordParser::new(b',', 0);
         let mut pos = 0;
         let mut line = 1u64;
-        let mut header: Option<(usize, usize, Option<usize>, usize)> = None;
+        let mut header: Option<(usize, usize, Option<usize>, Option<usize>, usize)> = None;
         let mut map = HashMap::new();
+        let mut classes = ProductClasses::new();
         while let Some((kind, newlines)) = parser.next_record(buf, &mut pos) {
             let this_line = line;
             line += newlines;
@@ -72,7 +78,7 @@ impl ProductCategories {
                     .trim()
                     .to_string()
             };
-            let Some((product, category, sub_category, width)) = header else {
+            let Some((product, category, sub_category, class, width)) = header else {
                 let names: Vec<String> = (0..parser.field_count()).map(field).collect();
                 let find = |name: &str| names.iter().position(|n| n.eq_ignore_ascii_case(name));
                 let (Some(p), Some(c)) = (find("product_id"), find("category")) else {
@@ -84,7 +90,7 @@ impl ProductCategories {
                         ),
                     ));
                 };
-                header = Some((p, c, find("sub_category"), names.len()));
+                header = Some((p, c, find("sub_category"), find("class"), names.len()));
                 continue;
             };
             if parser.field_count() != width {
@@ -98,6 +104,18 @@ impl ProductCategories {
                 return Err(invalid(this_line, "empty product_id or category".into()));
             }
             let s = sub_category.map(field).filter(|s| !s.is_empty());
+            if let Some(text) = class.map(field).filter(|t| !t.is_empty()) {
+                let Some(parsed) = ProductClass::parse(&text) else {
+                    return Err(invalid(
+                        this_line,
+                        format!(
+                            "column 'class': unknown product class '{text}' (merchandise, \
+                             service, fee or adjustment)"
+                        ),
+                    ));
+                };
+                classes.set(p.clone(), parsed);
+            }
             map.insert(p, (c, s));
         }
         if header.is_none() {
@@ -105,7 +123,12 @@ impl ProductCategories {
                 path: path.to_path_buf(),
             });
         }
-        Ok(ProductCategories { map })
+        Ok(ProductCategories { map, classes })
+    }
+
+    /// The product classes the table's `class` column sets (empty without that column).
+    pub fn classes(&self) -> &ProductClasses {
+        &self.classes
     }
 
     /// Number of products in the table.
@@ -211,6 +234,23 @@ mod tests {
         let err = ProductCategories::from_csv(&path).unwrap_err().to_string();
         assert!(
             err.contains("line 1") && err.contains("needs the columns product_id and category"),
+            "{err}"
+        );
+        std::fs::write(
+            &path,
+            "product_id,category,class\nPOST,Postage,merchandise\nGIFT,Gifts,Fee\nX,Y,\n",
+        )
+        .unwrap();
+        let table = ProductCategories::from_csv(&path).unwrap();
+        assert_eq!(table.classes().class("GIFT"), ProductClass::Fee);
+        assert_eq!(table.classes().class("X"), ProductClass::Merchandise);
+        let mut classes = ProductClasses::for_layout("online-retail");
+        classes.extend(table.classes());
+        assert_eq!(classes.class("POST"), ProductClass::Merchandise);
+        std::fs::write(&path, "product_id,category,class\nA,B,postage\n").unwrap();
+        let err = ProductCategories::from_csv(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2: column 'class': unknown product class 'postage'"),
             "{err}"
         );
         std::fs::write(&path, "product_id,category\nA\n").unwrap();

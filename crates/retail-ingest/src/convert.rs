@@ -272,6 +272,10 @@ impl<'a> RowConverter<'a> {
                 NegativeQuantity::Cancellation => LineKind::Cancellation,
                 NegativeQuantity::Adjustment => LineKind::Adjustment,
             }
+        } else if amount == 0.0 || unit_price == Some(0.0) {
+            // Free lines (unit price or amount 0: stock notes, samples, "check" lines) are no
+            // sale: they make no order, customer, units or product name (docs/schema.md).
+            LineKind::Adjustment
         } else {
             LineKind::Sale
         };

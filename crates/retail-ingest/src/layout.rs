@@ -1,10 +1,12 @@
 //! Source layouts: the known exports detected from their header, and the column mapping that
 //! describes any other export without renaming its columns.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::classes::ProductClass;
 use crate::datetime::DateOrder;
 use crate::error::{IngestError, Result};
 use crate::schema::col;
@@ -66,6 +68,7 @@ impl KnownLayout {
             cancellation_prefix: Some("C".into()),
             adjustment_prefix: Some("A".into()),
             negative_quantity: NegativeQuantity::Adjustment,
+            product_classes: BTreeMap::new(),
         };
         match self {
             KnownLayout::Canonical => ColumnMapping {
@@ -119,6 +122,7 @@ impl KnownLayout {
                 cancellation_prefix: None,
                 adjustment_prefix: None,
                 negative_quantity: NegativeQuantity::Cancellation,
+                product_classes: BTreeMap::new(),
             },
         }
     }
@@ -279,6 +283,10 @@ pub struct ColumnMapping {
     /// What other lines with a negative quantity are.
     #[serde(default)]
     pub negative_quantity: NegativeQuantity,
+    /// Classes of product ids that are not merchandise (`POST = "service"`), or `merchandise`
+    /// to take a code off a layout's default list (docs/schema.md, "Product classes").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub product_classes: BTreeMap<String, ProductClass>,
 }
 
 fn default_mapping_name() -> String {

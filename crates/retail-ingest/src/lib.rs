@@ -3,12 +3,14 @@
 pub mod baskets;
 mod boundary;
 pub mod categories;
+pub mod classes;
 mod convert;
 pub mod csv;
 pub mod datetime;
 pub mod encoding;
 mod error;
 pub mod layout;
+pub mod names;
 pub mod parquet;
 pub mod report;
 pub mod schema;
@@ -23,6 +25,7 @@ use arrow::record_batch::RecordBatch;
 
 pub use baskets::{BasketFormat, BasketReport, Baskets, read_baskets};
 pub use categories::ProductCategories;
+pub use classes::{ProductClass, ProductClasses};
 pub use datetime::DateOrder;
 pub use encoding::TextEncoding;
 pub use error::{IngestError, Result};

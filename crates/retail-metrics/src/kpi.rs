@@ -48,10 +48,13 @@ impl Grain {
     }
 }
 
-/// Revenue or profit, for the top-customer lists.
+/// Net revenue, revenue or profit, for the top-customer lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustomerRanking {
-    /// By completed revenue.
+    /// By net revenue: completed revenue minus the customer's forfeited sales (the default
+    /// view: a mis-keyed order cancelled minutes later does not make a top customer).
+    NetRevenue,
+    /// By completed (gross) revenue.
     Revenue,
     /// By profit (empty without profit data).
     Profit,
@@ -68,31 +71,71 @@ pub enum ProductRanking {
 
 /// Stage 1 of the suite, materialised once as the table `sales_groups`: the lines grouped by
 /// everything the invoice-level KPIs look at. A group is the lines of one invoice, customer,
-/// timestamp, kind and place (Online Retail: 541,909 lines → about 26,000 groups), so those
-/// KPIs read a table many times smaller than `sales` and give exactly the same answers.
-pub const SALES_GROUPS_SQL: &str = "\
+/// timestamp, kind, place and product class (merchandise or other charge; Online Retail:
+/// 541,909 lines → about 28,000 groups), so those KPIs read a table many times smaller than
+/// `sales` and give exactly the same answers. `other_charge` is the SQL condition (over
+/// `product_id`) of a line that is not merchandise ([`other_charge_condition`]).
+pub fn sales_groups_sql(other_charge: &str) -> String {
+    format!(
+        "\
 SELECT
   invoice_id, customer_id, timestamp, line_kind, country, region, category, sub_category, segment,
+  other_charge,
   COUNT(*) AS lines,
   SUM(line_amount) AS amount,
   SUM(abs(line_amount)) AS abs_amount,
   SUM(quantity) AS units,
   SUM(profit) AS profit,
   COUNT(profit) AS profit_lines
-FROM sales
-GROUP BY invoice_id, customer_id, timestamp, line_kind, country, region, category, sub_category, segment";
+FROM (SELECT *, {other_charge} AS other_charge FROM sales) classed
+GROUP BY invoice_id, customer_id, timestamp, line_kind, country, region, category, sub_category, segment,
+  other_charge"
+    )
+}
+
+/// The SQL condition that `column` (a product id) is one of `ids` (the products that are not
+/// merchandise), with every id written as an escaped string literal; `false` for none.
+pub fn other_charge_condition<'a>(column: &str, ids: impl IntoIterator<Item = &'a str>) -> String {
+    let list: Vec<String> = ids
+        .into_iter()
+        .map(|id| format!("'{}'", id.replace('\'', "''")))
+        .collect();
+    if list.is_empty() {
+        "false".to_string()
+    } else {
+        format!("{column} IN ({})", list.join(", "))
+    }
+}
+
+/// Stage 1 of the suite, materialised once as the table `product_names`: one name per
+/// product, by the one naming rule (`retail_ingest::names`, docs/kpis.md): the description
+/// its completed sale lines carry most often, ties to the most recently seen, then the
+/// alphabetically first. Free, adjustment and cancellation lines never name a product.
+pub const PRODUCT_NAMES_SQL: &str = "\
+SELECT product_id, product_name
+FROM (
+  SELECT product_id, product_name,
+         ROW_NUMBER() OVER (PARTITION BY product_id
+                            ORDER BY lines DESC, latest DESC, product_name ASC) AS name_rank
+  FROM (
+    SELECT product_id, product_name, COUNT(*) AS lines, MAX(timestamp) AS latest
+    FROM sales
+    WHERE line_kind = 'sale' AND product_name IS NOT NULL
+    GROUP BY product_id, product_name
+  ) votes
+) ranked
+WHERE name_rank = 1";
 
 /// Stage 1 of the suite, materialised once as the table `product_sales`: completed sales per
-/// product (both top-product lists sort it). `orders` counts the distinct invoices of each
-/// product through the distinct (product, invoice) pairs, which are about as many as the lines:
-/// that aggregation carries nothing but the two ids, and the name, revenue and units come from
-/// a per-product aggregation (a `COUNT(DISTINCT invoice_id)` next to them would carry
-/// `MIN(product_name)` in every pair: about 0.9 GB more at 10 million lines, and twice the
-/// time).
-pub const PRODUCT_SALES_SQL: &str = "\
+/// product (both top-product lists sort it), named from `product_names`, with `other_charge`
+/// (the product is not merchandise). `orders` counts the distinct invoices of each product
+/// through the distinct (product, invoice) pairs, which are about as many as the lines: that
+/// aggregation carries nothing but the two ids.
+pub fn product_sales_sql(other_charge: &str) -> String {
+    format!(
+        "\
 WITH per_product AS (
-  SELECT product_id, MIN(product_name) AS product_name, SUM(line_amount) AS revenue,
-         SUM(quantity) AS units
+  SELECT product_id, SUM(line_amount) AS revenue, SUM(quantity) AS units
   FROM sales
   WHERE line_kind = 'sale'
   GROUP BY product_id
@@ -103,8 +146,11 @@ product_orders AS (
         GROUP BY product_id, invoice_id)
   GROUP BY product_id
 )
-SELECT p.product_id, p.product_name, p.revenue, p.units, o.orders
-FROM per_product p JOIN product_orders o ON p.product_id = o.product_id";
+SELECT p.product_id, n.product_name, p.revenue, p.units, o.orders, {other_charge} AS other_charge
+FROM per_product p JOIN product_orders o ON p.product_id = o.product_id
+LEFT JOIN product_names n ON p.product_id = n.product_id"
+    )
+}
 
 /// Lines of each kind and their amounts.
 pub const LINES_BY_KIND_SQL: &str = "\
@@ -124,11 +170,23 @@ WITH totals AS (
     COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN customer_id END) AS customers,
     COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN amount END), 0.0) AS revenue,
     COALESCE(SUM(CASE WHEN line_kind = 'cancellation' THEN abs_amount END), 0.0) AS forfeited,
+    COALESCE(SUM(CASE WHEN line_kind = 'sale' AND NOT other_charge THEN amount END), 0.0)
+      AS merchandise_revenue,
+    COALESCE(SUM(CASE WHEN line_kind = 'sale' AND other_charge THEN amount END), 0.0)
+      AS other_charges,
+    COALESCE(SUM(CASE WHEN line_kind = 'cancellation' AND NOT other_charge THEN abs_amount END), 0.0)
+      AS forfeited_goods,
+    COALESCE(SUM(CASE WHEN line_kind = 'cancellation' AND other_charge THEN abs_amount END), 0.0)
+      AS forfeited_other_charges,
     COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN units END), 0) AS units,
     COALESCE(SUM(CASE WHEN line_kind = 'sale' AND customer_id IS NOT NULL THEN amount END), 0.0)
       AS identified_revenue,
     COUNT(DISTINCT CASE WHEN line_kind = 'sale' AND customer_id IS NOT NULL THEN invoice_id END)
       AS identified_orders,
+    COALESCE(SUM(CASE WHEN line_kind = 'sale' AND customer_id IS NULL THEN amount END), 0.0)
+      AS guest_revenue,
+    COUNT(DISTINCT CASE WHEN line_kind = 'sale' AND customer_id IS NULL THEN invoice_id END)
+      AS guest_orders,
     COUNT(DISTINCT CASE WHEN line_kind = 'cancellation' THEN invoice_id END) AS cancelled_invoices,
     COUNT(DISTINCT CASE WHEN line_kind IN ('sale', 'cancellation') THEN invoice_id END)
       AS sale_or_cancel_invoices,
@@ -161,53 +219,117 @@ SELECT
     THEN CAST(cancelled_invoices AS DOUBLE) / sale_or_cancel_invoices END AS cancelled_invoice_share,
   profit,
   CASE WHEN revenue <> 0 THEN profit / revenue END AS margin,
-  first_sale, last_sale
+  first_sale, last_sale,
+  guest_revenue, guest_orders,
+  merchandise_revenue, other_charges, forfeited_goods, forfeited_other_charges,
+  CASE WHEN revenue <> 0 THEN guest_revenue / revenue END AS guest_revenue_share,
+  CASE WHEN orders > 0 THEN CAST(guest_orders AS DOUBLE) / orders END AS guest_order_share
 FROM totals CROSS JOIN repeaters";
 
 /// The top `n` identified customers.
 pub fn top_customers_sql(ranking: CustomerRanking, n: usize) -> String {
     let (having, order) = match ranking {
+        CustomerRanking::NetRevenue => ("", "net_revenue"),
         CustomerRanking::Revenue => ("", "revenue"),
-        CustomerRanking::Profit => ("\nHAVING SUM(profit_lines) > 0", "profit"),
+        CustomerRanking::Profit => (
+            "\n  AND SUM(CASE WHEN line_kind = 'sale' THEN profit_lines END) > 0",
+            "profit",
+        ),
     };
     format!(
         "\
-SELECT customer_id, SUM(amount) AS revenue, COUNT(DISTINCT invoice_id) AS orders,
-       SUM(units) AS units, SUM(profit) AS profit
-FROM sales_groups
-WHERE line_kind = 'sale' AND customer_id IS NOT NULL
-GROUP BY customer_id{having}
+WITH per_customer AS (
+  SELECT customer_id,
+         COALESCE(SUM(CASE WHEN line_kind = 'sale' THEN amount END), 0.0) AS revenue,
+         COALESCE(SUM(CASE WHEN line_kind = 'cancellation' THEN abs_amount END), 0.0) AS forfeited,
+         COUNT(DISTINCT CASE WHEN line_kind = 'sale' THEN invoice_id END) AS orders,
+         SUM(CASE WHEN line_kind = 'sale' THEN units END) AS units,
+         SUM(CASE WHEN line_kind = 'sale' THEN profit END) AS profit
+  FROM sales_groups
+  WHERE line_kind IN ('sale', 'cancellation') AND customer_id IS NOT NULL
+  GROUP BY customer_id
+  HAVING COUNT(CASE WHEN line_kind = 'sale' THEN 1 END) > 0{having}
+)
+SELECT customer_id, revenue, orders, units, profit, forfeited, revenue - forfeited AS net_revenue
+FROM per_customer
 ORDER BY {order} DESC, customer_id ASC
 LIMIT {n}"
     )
 }
 
-/// The top `n` products.
-pub fn top_products_sql(ranking: ProductRanking, n: usize) -> String {
+/// The top `n` products: merchandise only, or every product with `all_products`.
+pub fn top_products_sql(ranking: ProductRanking, n: usize, all_products: bool) -> String {
     let order = match ranking {
         ProductRanking::Revenue => "revenue",
         ProductRanking::Units => "units",
     };
+    let scope = if all_products {
+        ""
+    } else {
+        "\nWHERE NOT other_charge"
+    };
     format!(
         "\
 SELECT product_id, product_name, revenue, units, orders
-FROM product_sales
+FROM product_sales{scope}
 ORDER BY {order} DESC, product_id ASC
 LIMIT {n}"
     )
 }
 
 /// The `n` products that lost the most sales to cancellations and returns.
-pub fn top_forfeited_products_sql(n: usize) -> String {
+/// `other_charge` is the condition of a non-merchandise line, left out unless
+/// `all_products`.
+pub fn top_forfeited_products_sql(n: usize, other_charge: &str, all_products: bool) -> String {
+    let scope = if all_products {
+        String::new()
+    } else {
+        format!(" AND NOT ({other_charge})")
+    };
     format!(
         "\
-SELECT product_id, MIN(product_name) AS product_name, SUM(abs(line_amount)) AS forfeited,
-       SUM(abs(quantity)) AS units, COUNT(DISTINCT invoice_id) AS invoices
-FROM sales
-WHERE line_kind = 'cancellation'
-GROUP BY product_id
-ORDER BY forfeited DESC, product_id ASC
+WITH forfeited AS (
+  SELECT product_id, SUM(abs(line_amount)) AS forfeited, SUM(abs(quantity)) AS units,
+         COUNT(DISTINCT invoice_id) AS invoices
+  FROM sales
+  WHERE line_kind = 'cancellation'{scope}
+  GROUP BY product_id
+)
+SELECT f.product_id, n.product_name, f.forfeited, f.units, f.invoices
+FROM forfeited f LEFT JOIN product_names n ON f.product_id = n.product_id
+ORDER BY f.forfeited DESC, f.product_id ASC
 LIMIT {n}"
+    )
+}
+
+/// The data's edge periods and whether each is partial (docs/kpis.md, "Partial periods"):
+/// the CTE `edges(first_period, last_period, first_partial, last_partial)` over
+/// `sales_groups`. A period is partial when more than one of its calendar days lies before
+/// the day of the data's first line or after the day of its last line (lines of any kind), so
+/// only the first and the last period can be; a day never is.
+fn edges_cte(grain: Grain) -> String {
+    let unit = grain.unit();
+    let step = grain.step();
+    format!(
+        "\
+edges AS (
+  SELECT
+    date_trunc('{unit}', MIN(timestamp)) AS first_period,
+    date_trunc('{unit}', MAX(timestamp)) AS last_period,
+    COALESCE(date_trunc('{unit}', MIN(timestamp)) + INTERVAL '1 day'
+      < date_trunc('day', MIN(timestamp)), false) AS first_partial,
+    COALESCE(date_trunc('{unit}', MAX(timestamp)) + INTERVAL '{step}' - INTERVAL '2 days'
+      > date_trunc('day', MAX(timestamp)), false) AS last_partial
+  FROM sales_groups
+)"
+    )
+}
+
+/// Whether the period starting at `period` (a truncated timestamp) is partial, given the
+/// `edges` CTE as `e`.
+fn is_partial_expr(period: &str) -> String {
+    format!(
+        "(({period} = e.first_period AND e.first_partial) OR ({period} = e.last_period AND e.last_partial))"
     )
 }
 
@@ -217,12 +339,15 @@ pub fn sales_by_period_sql(grain: Grain) -> String {
     let step = grain.step();
     let year_back = grain.year_back();
     let preceding = grain.moving_average_window() - 1;
+    let edges = edges_cte(grain);
+    let is_partial = is_partial_expr("f.period_start");
     format!(
         "\
 WITH bounds AS (
   SELECT date_trunc('{unit}', MIN(timestamp)) AS lo, date_trunc('{unit}', MAX(timestamp)) AS hi
   FROM sales_groups
 ),
+{edges},
 calendar AS (
   SELECT unnest(generate_series(lo, hi, INTERVAL '{step}')) AS period_start FROM bounds
 ),
@@ -249,26 +374,34 @@ filled AS (
     CASE WHEN (SELECT SUM(profit_lines) FROM sales_groups) > 0 THEN COALESCE(p.profit, 0.0) END AS profit
   FROM calendar c LEFT JOIN per_period p ON p.period_start = c.period_start
 ),
+marked AS (
+  SELECT f.*, {is_partial} AS is_partial
+  FROM filled f CROSS JOIN edges e
+),
 ranked AS (
   SELECT
     *,
     LAG(revenue) OVER (ORDER BY period_start) AS previous_revenue,
+    LAG(is_partial) OVER (ORDER BY period_start) AS previous_partial,
     AVG(revenue) OVER (ORDER BY period_start ROWS BETWEEN {preceding} PRECEDING AND CURRENT ROW)
       AS revenue_moving_avg,
-    ROW_NUMBER() OVER (ORDER BY revenue DESC, period_start ASC) AS revenue_rank,
-    COUNT(*) OVER () AS periods
-  FROM filled
+    ROW_NUMBER() OVER (ORDER BY is_partial ASC, revenue DESC, period_start ASC) AS revenue_rank,
+    SUM(CASE WHEN is_partial THEN 0 ELSE 1 END) OVER () AS whole_periods
+  FROM marked
 )
 SELECT
   CAST(r.period_start AS DATE) AS period_start,
   r.revenue, r.forfeited, r.revenue - r.forfeited AS net_revenue,
   r.orders, r.customers, r.units, r.profit,
-  CASE WHEN r.previous_revenue <> 0 THEN r.revenue / r.previous_revenue - 1 END AS revenue_change,
-  CASE WHEN y.revenue <> 0 THEN r.revenue / y.revenue - 1 END AS revenue_yoy_change,
+  CASE WHEN r.previous_revenue <> 0 AND NOT r.is_partial AND NOT r.previous_partial
+    THEN r.revenue / r.previous_revenue - 1 END AS revenue_change,
+  CASE WHEN y.revenue <> 0 AND NOT r.is_partial AND NOT y.is_partial
+    THEN r.revenue / y.revenue - 1 END AS revenue_yoy_change,
   r.revenue_moving_avg,
-  r.revenue_rank <= GREATEST(1, (r.periods + 9) / 10) AS is_peak
+  NOT r.is_partial AND r.revenue_rank <= GREATEST(1, (r.whole_periods + 9) / 10) AS is_peak,
+  r.is_partial
 FROM ranked r
-LEFT JOIN filled y ON y.period_start = r.period_start - INTERVAL '{year_back}'
+LEFT JOIN marked y ON y.period_start = r.period_start - INTERVAL '{year_back}'
 ORDER BY 1"
     )
 }
@@ -290,9 +423,14 @@ pub fn retention_sql(grain: Grain) -> String {
     };
     let offset_of_period = between("b.period", "f.cohort");
     let offsets_to_end = between("(SELECT MAX(period) FROM buyers)", "s.cohort");
+    // A cell is partial when its period (cohort + k) is the data's first or last period and
+    // that period is partial.
+    let offset_to_last = between("e.last_period", "g.cohort");
+    let edges = edges_cte(grain);
     format!(
         "\
-WITH buyers AS (
+WITH {edges},
+buyers AS (
   SELECT DISTINCT customer_id, date_trunc('{unit}', timestamp) AS period
   FROM sales_groups
   WHERE line_kind = 'sale' AND customer_id IS NOT NULL
@@ -318,8 +456,11 @@ SELECT
   g.period_offset,
   g.cohort_size,
   COALESCE(a.active_customers, 0) AS active_customers,
-  CAST(COALESCE(a.active_customers, 0) AS DOUBLE) / g.cohort_size AS retention
+  CAST(COALESCE(a.active_customers, 0) AS DOUBLE) / g.cohort_size AS retention,
+  (g.period_offset = 0 AND g.cohort = e.first_period AND e.first_partial)
+    OR (g.period_offset = CAST({offset_to_last} AS BIGINT) AND e.last_partial) AS is_partial
 FROM grid g
+CROSS JOIN edges e
 LEFT JOIN activity a ON a.cohort = g.cohort AND a.period_offset = g.period_offset
 ORDER BY 1, 2"
     )
@@ -428,8 +569,18 @@ WHERE lines > 0
 ORDER BY grouping_order, revenue DESC, category ASC NULLS LAST, sub_category ASC NULLS LAST,
          region ASC NULLS LAST, segment ASC NULLS LAST";
 
-/// Completed lines by unit-price band.
-pub const BY_PRICE_BAND_SQL: &str = "\
+/// Completed lines by unit-price band: merchandise only, or every product with
+/// `all_products`.
+pub fn by_price_band_sql(other_charge: &str, all_products: bool) -> String {
+    let scope = if all_products {
+        String::new()
+    } else {
+        format!(" AND NOT ({other_charge})")
+    };
+    format!("{BY_PRICE_BAND_HEAD}{scope}{BY_PRICE_BAND_TAIL}")
+}
+
+const BY_PRICE_BAND_HEAD: &str = "\
 WITH banded AS (
   SELECT
     CASE
@@ -445,7 +596,9 @@ WITH banded AS (
     END AS band_order,
     quantity, line_amount, product_id
   FROM sales
-  WHERE line_kind = 'sale'
+  WHERE line_kind = 'sale'";
+
+const BY_PRICE_BAND_TAIL: &str = "
 ),
 total AS (
   SELECT SUM(line_amount) AS revenue FROM banded

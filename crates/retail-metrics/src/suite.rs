@@ -12,28 +12,30 @@ use crate::MetricsError;
 use crate::kpi::{self, CustomerRanking, Grain, ProductRanking};
 use crate::typed::{self, *};
 
-/// The stage tables the KPI queries read besides `sales`, in the order they are built.
-pub const STAGES: [(&str, &str); 2] = [
-    ("sales_groups", kpi::SALES_GROUPS_SQL),
-    ("product_sales", kpi::PRODUCT_SALES_SQL),
-];
-
 /// Builds the stage tables from `sales` and registers them in `ctx` (so single KPI queries
 /// can run on their own). On a distributed session they are registered as views instead: a
 /// table in the client's memory cannot travel to the executors, a plan can (each KPI then
 /// recomputes the stage it reads, on the cluster).
 pub async fn register_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
+    register_stages_with(ctx, &KpiOptions::default()).await
+}
+
+/// [`register_stages`] with the product classes of `options`.
+pub async fn register_stages_with(
+    ctx: &SessionContext,
+    options: &KpiOptions,
+) -> Result<(), MetricsError> {
     #[cfg(feature = "distributed")]
     if crate::distributed::is_distributed(ctx) {
-        for (name, sql) in STAGES {
-            ctx.register_table(name, ctx.sql(sql).await?.into_view())?;
+        for (name, sql) in options.stages() {
+            ctx.register_table(name, ctx.sql(&sql).await?.into_view())?;
         }
         return Ok(());
     }
     // One after the other: each already uses every partition, and their hash tables are the
     // suite's peak memory.
-    for (name, sql) in STAGES {
-        let frame = ctx.sql(sql).await?;
+    for (name, sql) in options.stages() {
+        let frame = ctx.sql(&sql).await?;
         let schema = frame.schema().inner().clone();
         let partitions = frame.collect_partitioned().await?;
         ctx.register_table(name, Arc::new(MemTable::try_new(schema, partitions)?))?;
@@ -43,17 +45,24 @@ pub async fn register_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
 
 /// Removes the stage tables from `ctx`.
 pub fn deregister_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
-    for (name, _) in STAGES {
+    for name in STAGE_NAMES {
         ctx.deregister_table(name)?;
     }
     Ok(())
 }
+
+/// The stage tables the KPI queries read besides `sales`, in the order they are built
+/// ([`KpiOptions::stages`] gives their SQL).
+pub const STAGE_NAMES: [&str; 3] = ["sales_groups", "product_names", "product_sales"];
 
 /// Parameters of the suite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KpiOptions {
     top_n: usize,
     churn_days: u32,
+    /// Product ids that are not merchandise, sorted.
+    other_charges: Vec<String>,
+    all_products: bool,
 }
 
 impl Default for KpiOptions {
@@ -61,6 +70,8 @@ impl Default for KpiOptions {
         KpiOptions {
             top_n: 10,
             churn_days: 90,
+            other_charges: Vec::new(),
+            all_products: false,
         }
     }
 }
@@ -90,6 +101,43 @@ impl KpiOptions {
         Ok(self)
     }
 
+    /// Product classes: the products that are not merchandise (postage, fees, adjustments)
+    /// are left out of the product-level KPIs (unless [`KpiOptions::with_all_products`]) and
+    /// reported apart in the summary. The default lists none: pass
+    /// `ProductClasses::for_layout(layout)` (plus a mapping's or table's overrides) for a
+    /// known layout's defaults.
+    pub fn with_product_classes(mut self, classes: &retail_ingest::ProductClasses) -> Self {
+        self.other_charges = classes
+            .non_merchandise()
+            .map(|(id, _)| id.to_string())
+            .collect();
+        self
+    }
+
+    /// Product-level KPIs (top products, forfeited by product, price bands) cover every
+    /// product instead of merchandise only.
+    pub fn with_all_products(mut self, all: bool) -> Self {
+        self.all_products = all;
+        self
+    }
+
+    /// The stage tables' names and SQL, in the order they are built.
+    pub fn stages(&self) -> Vec<(&'static str, String)> {
+        let other = kpi::other_charge_condition(
+            "product_id",
+            self.other_charges.iter().map(String::as_str),
+        );
+        let other_p = kpi::other_charge_condition(
+            "p.product_id",
+            self.other_charges.iter().map(String::as_str),
+        );
+        vec![
+            (STAGE_NAMES[0], kpi::sales_groups_sql(&other)),
+            (STAGE_NAMES[1], kpi::PRODUCT_NAMES_SQL.to_string()),
+            (STAGE_NAMES[2], kpi::product_sales_sql(&other_p)),
+        ]
+    }
+
     /// The top-N length.
     pub fn top_n(&self) -> usize {
         self.top_n
@@ -103,9 +151,18 @@ impl KpiOptions {
     /// Every KPI of the suite: stable name and SQL, in report order.
     pub fn queries(&self) -> Vec<(&'static str, String)> {
         let n = self.top_n;
+        let all = self.all_products;
+        let other = kpi::other_charge_condition(
+            "product_id",
+            self.other_charges.iter().map(String::as_str),
+        );
         vec![
             ("summary", kpi::SUMMARY_SQL.to_string()),
             ("lines_by_kind", kpi::LINES_BY_KIND_SQL.to_string()),
+            (
+                "top_customers_by_net_revenue",
+                kpi::top_customers_sql(CustomerRanking::NetRevenue, n),
+            ),
             (
                 "top_customers_by_revenue",
                 kpi::top_customers_sql(CustomerRanking::Revenue, n),
@@ -116,13 +173,16 @@ impl KpiOptions {
             ),
             (
                 "top_products_by_revenue",
-                kpi::top_products_sql(ProductRanking::Revenue, n),
+                kpi::top_products_sql(ProductRanking::Revenue, n, all),
             ),
             (
                 "top_products_by_units",
-                kpi::top_products_sql(ProductRanking::Units, n),
+                kpi::top_products_sql(ProductRanking::Units, n, all),
             ),
-            ("top_forfeited_products", kpi::top_forfeited_products_sql(n)),
+            (
+                "top_forfeited_products",
+                kpi::top_forfeited_products_sql(n, &other, all),
+            ),
             ("sales_by_day", kpi::sales_by_period_sql(Grain::Day)),
             ("sales_by_week", kpi::sales_by_period_sql(Grain::Week)),
             ("sales_by_month", kpi::sales_by_period_sql(Grain::Month)),
@@ -132,7 +192,7 @@ impl KpiOptions {
             ("by_country", kpi::by_place_sql("country")),
             ("by_region", kpi::by_place_sql("region")),
             ("by_dimensions", kpi::BY_DIMENSIONS_SQL.to_string()),
-            ("by_price_band", kpi::BY_PRICE_BAND_SQL.to_string()),
+            ("by_price_band", kpi::by_price_band_sql(&other, all)),
             ("discount_impact", kpi::discount_impact_sql()),
             ("discount_bands", kpi::discount_bands_sql()),
             ("discount_by_category", kpi::discount_by_category_sql()),
@@ -178,11 +238,11 @@ const SINGLE_ROW: [&str; 3] = ["summary", "churn", "discount_correlation"];
 
 impl KpiSuite {
     /// Runs the suite over `ctx` (which must have `sales`): first the stage tables
-    /// ([`STAGES`]: one scan of `sales` each, registered for the duration of the run and
+    /// ([`KpiOptions::stages`]: one scan of `sales` each, registered for the duration of the run and
     /// deregistered after), then every KPI query, two at a time (each query already runs on all
     /// of the session's partitions; more at once only adds memory).
     pub async fn run(ctx: &SessionContext, options: &KpiOptions) -> Result<KpiSuite, MetricsError> {
-        register_stages(ctx).await?;
+        register_stages_with(ctx, options).await?;
         let tables =
             futures::stream::iter(options.queries().into_iter().map(|(name, sql)| async move {
                 let frame = ctx.sql(&sql).await?;
@@ -238,6 +298,7 @@ impl KpiSuite {
     /// Top customers by revenue or profit.
     pub fn top_customers(&self, by: CustomerRanking) -> Result<Vec<TopCustomer>, MetricsError> {
         self.typed(match by {
+            CustomerRanking::NetRevenue => "top_customers_by_net_revenue",
             CustomerRanking::Revenue => "top_customers_by_revenue",
             CustomerRanking::Profit => "top_customers_by_profit",
         })

@@ -69,6 +69,22 @@ pub struct Summary {
     pub margin: Option<f64>,
     pub first_sale: Option<NaiveDateTime>,
     pub last_sale: Option<NaiveDateTime>,
+    /// Completed revenue of lines without a customer id (guest checkouts).
+    pub guest_revenue: f64,
+    /// Orders (distinct invoices) with completed lines without a customer id.
+    pub guest_orders: i64,
+    /// guest_revenue / revenue.
+    pub guest_revenue_share: Option<f64>,
+    /// guest_orders / orders.
+    pub guest_order_share: Option<f64>,
+    /// Completed revenue of merchandise lines.
+    pub merchandise_revenue: f64,
+    /// Completed revenue of other charges (postage, fees, adjustments).
+    pub other_charges: f64,
+    /// Forfeited sales of merchandise: returned or cancelled goods.
+    pub forfeited_goods: f64,
+    /// Forfeited sales of other charges: fees, postage and adjustments reversed.
+    pub forfeited_other_charges: f64,
 }
 
 /// Lines and amount of one line kind.
@@ -89,6 +105,10 @@ pub struct TopCustomer {
     pub orders: i64,
     pub units: i64,
     pub profit: Option<f64>,
+    /// The customer's forfeited sales (their cancellation lines).
+    pub forfeited: f64,
+    /// revenue − forfeited.
+    pub net_revenue: f64,
 }
 
 /// One of the top products.
@@ -129,6 +149,8 @@ pub struct PeriodSales {
     pub revenue_yoy_change: Option<f64>,
     pub revenue_moving_avg: f64,
     pub is_peak: bool,
+    /// The data covers only part of the period (its first or last; docs/kpis.md).
+    pub is_partial: bool,
 }
 
 /// One cell of a cohort retention matrix.
@@ -140,6 +162,8 @@ pub struct RetentionCell {
     pub cohort_size: i64,
     pub active_customers: i64,
     pub retention: f64,
+    /// The cell's period (cohort + offset) is a partial period of the data.
+    pub is_partial: bool,
 }
 
 /// Churn over the last `churn_days` days of the data.

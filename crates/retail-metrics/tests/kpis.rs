@@ -3,6 +3,8 @@
 //! (tests/common/oracle.rs) on random small data.
 
 mod common;
+#[path = "kpis/semantics.rs"]
+mod semantics;
 #[path = "kpis/slice.rs"]
 mod slice;
 
@@ -15,7 +17,10 @@ use arrow::array::{
 use chrono::{NaiveDate, NaiveDateTime};
 use common::oracle::{self, Row};
 use proptest::prelude::*;
-use retail_ingest::{IngestOptions, canonical_schema, read_transactions, samples, shared_data_dir};
+use retail_ingest::{
+    IngestOptions, ProductClass, ProductClasses, canonical_schema, read_transactions, samples,
+    shared_data_dir,
+};
 use retail_metrics::{KpiOptions, KpiSuite, sales_context};
 
 fn reference() -> serde_json::Value {
@@ -24,8 +29,17 @@ fn reference() -> serde_json::Value {
 }
 
 async fn suite_json(batches: Vec<RecordBatch>) -> serde_json::Value {
+    suite_json_with(batches, &KpiOptions::default()).await
+}
+
+/// Online Retail's product classes (docs/schema.md): the reference script uses the same list.
+fn online_retail_options() -> KpiOptions {
+    KpiOptions::default().with_product_classes(&ProductClasses::for_layout("online-retail"))
+}
+
+async fn suite_json_with(batches: Vec<RecordBatch>, options: &KpiOptions) -> serde_json::Value {
     let ctx = sales_context(batches).unwrap();
-    KpiSuite::run(&ctx, &KpiOptions::default())
+    KpiSuite::run(&ctx, options)
         .await
         .unwrap()
         .to_json()
@@ -90,7 +104,11 @@ async fn the_suite_gives_the_same_bytes_on_every_run_and_partitioning() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kpi_of_the_online_retail_sample_matches_duckdb() {
-    let actual = suite_json(sample_batches("or", samples::ONLINE_RETAIL)).await;
+    let actual = suite_json_with(
+        sample_batches("or", samples::ONLINE_RETAIL),
+        &online_retail_options(),
+    )
+    .await;
     assert_same(
         &reference()["inputs"]["online_retail_sample"],
         &actual,
@@ -122,7 +140,7 @@ async fn every_kpi_of_the_full_online_retail_file_matches_duckdb() {
     let batches = read_transactions(&path, &IngestOptions::default())
         .unwrap()
         .batches;
-    let actual = suite_json(batches).await;
+    let actual = suite_json_with(batches, &online_retail_options()).await;
     assert_same(
         &reference()["inputs"]["online_retail_full"],
         &actual,
@@ -257,7 +275,10 @@ fn table() -> impl Strategy<Value = Vec<Row>> {
                             timestamp: start + chrono::Duration::minutes(minutes),
                             customer_id: cust.map(|c| format!("K{c}")),
                             product_id: format!("P{prod}"),
-                            product_name: (prod != 3).then(|| format!("Product {}", prod % 3)),
+                            // Two descriptions per product (by price parity), so the naming rule's
+                            // counts and ties are exercised.
+                            product_name: (prod != 3)
+                                .then(|| format!("Product {} v{}", prod % 3, quarters % 2)),
                             category: cat.map(String::from),
                             sub_category: cat.map(|c| format!("{c}-{}", prod % 2)),
                             region: region.map(String::from),
@@ -292,7 +313,10 @@ proptest! {
     #[test]
     fn every_kpi_equals_a_plain_fold_over_the_rows(rows in table()) {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let actual = runtime.block_on(suite_json(vec![batch_of(&rows)]));
+        let options = KpiOptions::default().with_product_classes(&ProductClasses::from_entries(
+            oracle::OTHER_CHARGES.iter().map(|id| (id.to_string(), ProductClass::Fee)),
+        ));
+        let actual = runtime.block_on(suite_json_with(vec![batch_of(&rows)], &options));
         let expected = oracle::all_kpis(&rows, 10, 90);
         let differences = oracle::diff_json(&expected, &actual, 1e-9);
         prop_assert!(differences.is_empty(), "{} differences, first: {:#?}", differences.len(), &differences[..differences.len().min(10)]);

@@ -257,7 +257,8 @@ fn build(
 ) -> Result<Dashboard> {
     progress.step(&format!("{name}: computing the KPIs"));
     let ctx = retail_metrics::sales_context(batches.clone())?;
-    let suite = runtime.block_on(KpiSuite::run(&ctx, &KpiOptions::default()))?;
+    let options = KpiOptions::default().with_product_classes(&args.read.product_classes(&reports)?);
+    let suite = runtime.block_on(KpiSuite::run(&ctx, &options))?;
     let summary = suite.summary()?;
     if summary.sale_lines == 0 {
         bail!("{name}: no completed sales lines: nothing to report");
@@ -278,7 +279,7 @@ fn build(
         slice: None,
         churn: suite.churn()?,
         customer_spend,
-        top_customers: suite.top_customers(CustomerRanking::Revenue)?,
+        top_customers: suite.top_customers(CustomerRanking::NetRevenue)?,
         top_products: suite.top_products(ProductRanking::Revenue)?,
         retention: suite.retention(Grain::Month)?,
         rfm_segments: suite.rfm_segments()?,

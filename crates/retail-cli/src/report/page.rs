@@ -359,11 +359,13 @@ fn customers(html: &mut String, id: &str, d: &Dashboard) {
         .map(|c| {
             (
                 format!("customer {}", c.customer_id),
-                c.revenue,
+                c.net_revenue,
                 format!(
-                    "customer {}: {} from {}, {}",
+                    "customer {}: {} net ({} bought, {} forfeited) from {}, {}",
                     c.customer_id,
+                    cur(d, c.net_revenue),
                     cur(d, c.revenue),
+                    cur(d, c.forfeited),
                     counted(c.orders, "order"),
                     counted(c.units, "unit")
                 ),
@@ -375,13 +377,14 @@ fn customers(html: &mut String, id: &str, d: &Dashboard) {
         &money_bars(
             d,
             format!("{id}-top-customers"),
-            "Top customers by completed revenue",
-            "Completed revenue",
+            "Top customers by net revenue",
+            "Net revenue",
             "Customer",
             bars,
             BLUE,
         ),
-        "The ten identified customers with the highest completed revenue (ties by customer id).",
+        "The ten identified customers with the highest net revenue: completed revenue minus \
+         their cancellations and returns (ties by customer id).",
     );
     figure(
         html,

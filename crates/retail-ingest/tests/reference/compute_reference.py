@@ -24,7 +24,8 @@ Conventions
   the script checks first that every such input has at most 6 decimals (so the cast is exact)
   and prints the result as a decimal string.
 * Online Retail "line kind": InvoiceNo starting with 'C' -> cancellation; else starting with
-  'A' -> adjustment; else Quantity < 0 -> adjustment; else sale.
+  'A' -> adjustment; else Quantity < 0 -> adjustment; else a zero amount (UnitPrice 0,
+  'free' lines) -> adjustment; else sale.
   Customer id: '17850.0' -> '17850'; empty -> NULL.  Line amount = Quantity * UnitPrice.
 * Superstore: every line is a sale unless Quantity < 0 (cancellation); line amount = Sales.
   The file is Windows-1252; it is transcoded to UTF-8 in Python
@@ -60,6 +61,7 @@ CSV_OPTS = "all_varchar=true, header=true, delim=',', quote='\"', escape='\"'"
 KIND_OR = """CASE WHEN starts_with(InvoiceNo, 'C') THEN 'cancellation'
                   WHEN starts_with(InvoiceNo, 'A') THEN 'adjustment'
                   WHEN CAST(Quantity AS BIGINT) < 0 THEN 'adjustment'
+                  WHEN CAST(UnitPrice AS DECIMAL(18,6)) = 0 OR CAST(Quantity AS BIGINT) = 0 THEN 'adjustment'
                   ELSE 'sale' END"""
 
 
@@ -223,7 +225,7 @@ def online_retail_python_check(path, ref):
             qi = int(qty)
             if inv.startswith("C"):
                 k = "cancellation"
-            elif inv.startswith("A") or qi < 0:
+            elif inv.startswith("A") or qi < 0 or qi * D(price) == 0:
                 k = "adjustment"
             else:
                 k = "sale"
@@ -390,7 +392,7 @@ def main():
             "double_sums": "DuckDB SUM(DOUBLE) with threads=1, i.e. sequential left fold in file order",
             "exact_sums": "SUM over DECIMAL(18,6) inputs as DECIMAL(38,6), printed as a decimal string",
             "online_retail_line_kind": "InvoiceNo 'C..' -> cancellation; else 'A..' -> adjustment; "
-                                       "else Quantity < 0 -> adjustment; else sale",
+                                       "else Quantity < 0 -> adjustment; else amount 0 (free line) -> adjustment; else sale",
             "online_retail_customer_id": "'17850.0' -> '17850'; empty -> NULL",
             "superstore_line_kind": "sale unless Quantity < 0 (cancellation)",
             "row_positions": "1-based data rows (header excluded) in file order",

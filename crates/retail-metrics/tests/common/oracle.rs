@@ -83,6 +83,15 @@ fn is_cancel(r: &Row) -> bool {
     r.line_kind == "cancellation"
 }
 
+/// The product ids the property test declares not merchandise (a fee); the KPIs get the same
+/// list through `KpiOptions::with_product_classes`.
+pub const OTHER_CHARGES: &[&str] = &["P4"];
+
+/// SPEC (docs/kpis.md, product classes): the line's product is not merchandise.
+fn is_other(r: &Row) -> bool {
+    OTHER_CHARGES.contains(&r.product_id.as_str())
+}
+
 /// Sum starting from +0.0 (a COALESCEd SQL SUM: 0.0 over no rows).
 fn fsum<I: IntoIterator<Item = f64>>(values: I) -> f64 {
     values.into_iter().fold(0.0, |acc, v| acc + v)
@@ -289,6 +298,29 @@ fn summary(rows: &[Row]) -> Value {
             .filter(|r| is_sale(r) || is_cancel(r))
             .map(|r| r.invoice_id.as_str()),
     ) as i64;
+    // Guests: completed lines without a customer id.
+    let guests: Vec<&Row> = sales
+        .iter()
+        .copied()
+        .filter(|r| r.customer_id.is_none())
+        .collect();
+    let guest_revenue = fsum(guests.iter().map(|r| r.line_amount));
+    let guest_orders = distinct(guests.iter().map(|r| r.invoice_id.as_str())) as i64;
+    let other_charges = fsum(sales.iter().filter(|r| is_other(r)).map(|r| r.line_amount));
+    let merchandise_revenue = fsum(sales.iter().filter(|r| !is_other(r)).map(|r| r.line_amount));
+    let cancelled: Vec<&Row> = rows.iter().filter(|r| is_cancel(r)).collect();
+    let forfeited_other = fsum(
+        cancelled
+            .iter()
+            .filter(|r| is_other(r))
+            .map(|r| r.line_amount.abs()),
+    );
+    let forfeited_goods = fsum(
+        cancelled
+            .iter()
+            .filter(|r| !is_other(r))
+            .map(|r| r.line_amount.abs()),
+    );
     let first_sale = sales.iter().map(|r| r.timestamp).min();
     let last_sale = sales.iter().map(|r| r.timestamp).max();
     obj(vec![
@@ -327,6 +359,17 @@ fn summary(rows: &[Row]) -> Value {
         ("margin", jof(margin(m.profit, m.revenue))),
         ("first_sale", first_sale.map_or(Value::Null, jts)),
         ("last_sale", last_sale.map_or(Value::Null, jts)),
+        ("merchandise_revenue", jf(merchandise_revenue)),
+        ("other_charges", jf(other_charges)),
+        ("forfeited_goods", jf(forfeited_goods)),
+        ("forfeited_other_charges", jf(forfeited_other)),
+        ("guest_revenue", jf(guest_revenue)),
+        ("guest_orders", ji(guest_orders)),
+        ("guest_revenue_share", jof(ratio(guest_revenue, m.revenue))),
+        (
+            "guest_order_share",
+            jof(ratio(guest_orders as f64, m.orders as f64)),
+        ),
     ])
 }
 
@@ -360,6 +403,7 @@ fn lines_by_kind(rows: &[Row]) -> Value {
 
 struct CustomerTotals {
     id: String,
+    forfeited: f64,
     revenue: f64,
     orders: i64,
     units: i64,
@@ -370,6 +414,12 @@ fn customer_totals(rows: &[Row]) -> Vec<CustomerTotals> {
     sales_by_customer(rows)
         .into_iter()
         .map(|(id, lines)| CustomerTotals {
+            // SPEC: the customer's cancellation lines, whenever they are.
+            forfeited: fsum(
+                rows.iter()
+                    .filter(|r| is_cancel(r) && r.customer_id.as_deref() == Some(id.as_str()))
+                    .map(|r| r.line_amount.abs()),
+            ),
             id,
             revenue: fsum(lines.iter().map(|r| r.line_amount)),
             orders: distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64,
@@ -386,7 +436,17 @@ fn customer_json(c: &CustomerTotals) -> Value {
         ("orders", ji(c.orders)),
         ("units", ji(c.units)),
         ("profit", jof(shown_profit(c.profit, c.revenue))),
+        ("forfeited", jf(c.forfeited)),
+        ("net_revenue", jf(c.revenue - c.forfeited)),
     ])
+}
+
+fn top_customers_by_net_revenue(rows: &[Row], top_n: usize) -> Value {
+    let mut all = customer_totals(rows);
+    all.sort_by(|a, b| {
+        cmp_f64(b.revenue - b.forfeited, a.revenue - a.forfeited).then_with(|| a.id.cmp(&b.id))
+    });
+    Value::Array(all.iter().take(top_n).map(customer_json).collect())
 }
 
 fn top_customers_by_revenue(rows: &[Row], top_n: usize) -> Value {
@@ -410,6 +470,35 @@ fn top_customers_by_profit(rows: &[Row], top_n: usize) -> Value {
     Value::Array(all.iter().take(top_n).map(customer_json).collect())
 }
 
+/// SPEC (docs/kpis.md, product names): the name is the description the product's completed
+/// lines carry most often; ties go to the one whose latest line is the latest, then to the
+/// byte-wise smallest. Written naively: count every candidate against every line.
+fn product_name(rows: &[Row], product: &str) -> Option<String> {
+    let lines: Vec<&Row> = rows
+        .iter()
+        .filter(|r| is_sale(r) && r.product_id == product)
+        .collect();
+    let mut best: Option<(usize, chrono::NaiveDateTime, String)> = None;
+    for candidate in lines.iter().filter_map(|r| r.product_name.clone()) {
+        let carrying: Vec<&&Row> = lines
+            .iter()
+            .filter(|r| r.product_name.as_deref() == Some(candidate.as_str()))
+            .collect();
+        let count = carrying.len();
+        let latest = carrying.iter().map(|r| r.timestamp).max().unwrap();
+        let better = match &best {
+            None => true,
+            Some((c, t, n)) => {
+                count > *c || (count == *c && (latest > *t || (latest == *t && candidate < *n)))
+            }
+        };
+        if better {
+            best = Some((count, latest, candidate));
+        }
+    }
+    best.map(|(_, _, name)| name)
+}
+
 struct ProductTotals {
     id: String,
     name: Option<String>,
@@ -420,14 +509,13 @@ struct ProductTotals {
 
 fn product_totals(rows: &[Row]) -> Vec<ProductTotals> {
     let mut per: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
-    for r in rows.iter().filter(|r| is_sale(r)) {
+    // SPEC: product-level KPIs cover merchandise only by default.
+    for r in rows.iter().filter(|r| is_sale(r) && !is_other(r)) {
         per.entry(r.product_id.clone()).or_default().push(r);
     }
     per.into_iter()
         .map(|(id, lines)| ProductTotals {
-            // SPEC: the name is the byte-wise smallest (SQL MIN) non-null product_name among
-            // the product's COMPLETED lines (the KPI is "over completed lines").
-            name: lines.iter().filter_map(|r| r.product_name.clone()).min(),
+            name: product_name(rows, &id),
             revenue: fsum(lines.iter().map(|r| r.line_amount)),
             units: lines.iter().map(|r| r.quantity).sum(),
             orders: distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64,
@@ -460,15 +548,15 @@ fn top_products_by_units(rows: &[Row], top_n: usize) -> Value {
 
 fn top_forfeited_products(rows: &[Row], top_n: usize) -> Value {
     let mut per: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
-    for r in rows.iter().filter(|r| is_cancel(r)) {
+    for r in rows.iter().filter(|r| is_cancel(r) && !is_other(r)) {
         per.entry(r.product_id.clone()).or_default().push(r);
     }
     let mut all: Vec<(String, Option<String>, f64, i64, i64)> = per
         .into_iter()
         .map(|(id, lines)| {
             (
-                id,
-                lines.iter().filter_map(|r| r.product_name.clone()).min(),
+                id.clone(),
+                product_name(rows, &id),
                 fsum(lines.iter().map(|r| r.line_amount.abs())),
                 lines.iter().map(|r| r.quantity.abs()).sum(),
                 distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64,
@@ -552,6 +640,17 @@ fn moving_window(g: Grain) -> usize {
     }
 }
 
+/// SPEC (docs/kpis.md, partial periods): more than one calendar day of the period lies before
+/// the date of the data's first line or after the date of its last line (any kind).
+fn is_partial(rows: &[Row], g: Grain, p: NaiveDate) -> bool {
+    let first_day = rows.iter().map(|r| r.timestamp.date()).min().expect("rows");
+    let last_day = rows.iter().map(|r| r.timestamp.date()).max().expect("rows");
+    let period_last_day = add_periods(g, p, 1) - TimeDelta::days(1);
+    let days_before = (first_day - p).num_days();
+    let days_after = (period_last_day - last_day).num_days();
+    days_before > 1 || days_after > 1
+}
+
 fn sales_by(rows: &[Row], g: Grain) -> Value {
     // Calendar: from the period of the first line of ANY kind to the period of the last line
     // of any kind, every period present.
@@ -584,9 +683,16 @@ fn sales_by(rows: &[Row], g: Grain) -> Value {
     let index: BTreeMap<NaiveDate, usize> =
         periods.iter().enumerate().map(|(i, &p)| (p, i)).collect();
 
-    // Peaks: rank by (revenue desc, period asc); the first max(1, ceil(n / 10)).
-    let peaks = std::cmp::max(1, n.div_ceil(10));
-    let mut ranked: Vec<usize> = (0..n).collect();
+    let partial: Vec<bool> = periods.iter().map(|&p| is_partial(rows, g, p)).collect();
+    // Peaks: whole periods only, ranked by (revenue desc, period asc); the first
+    // max(1, ceil(whole / 10)), none without a whole period.
+    let whole = partial.iter().filter(|p| !**p).count();
+    let peaks = if whole == 0 {
+        0
+    } else {
+        std::cmp::max(1, whole.div_ceil(10))
+    };
+    let mut ranked: Vec<usize> = (0..n).filter(|&i| !partial[i]).collect();
     ranked.sort_by(|&a, &b| {
         cmp_f64(revenue[b], revenue[a]).then_with(|| periods[a].cmp(&periods[b]))
     });
@@ -598,7 +704,7 @@ fn sales_by(rows: &[Row], g: Grain) -> Value {
     let window = moving_window(g);
     let mut out = Vec::with_capacity(n);
     for (i, (&p, m)) in periods.iter().zip(&per).enumerate() {
-        let change = if i == 0 {
+        let change = if i == 0 || partial[i] || partial[i - 1] {
             None
         } else {
             ratio(revenue[i], revenue[i - 1]).map(|q| q - 1.0)
@@ -607,6 +713,7 @@ fn sales_by(rows: &[Row], g: Grain) -> Value {
         // inside the calendar without lines has revenue 0, hence null too.
         let yoy = year_earlier(g, p)
             .and_then(|y| index.get(&y).copied())
+            .filter(|&j| !partial[i] && !partial[j])
             .and_then(|j| ratio(revenue[i], revenue[j]))
             .map(|q| q - 1.0);
         let start = (i + 1).saturating_sub(window);
@@ -625,6 +732,7 @@ fn sales_by(rows: &[Row], g: Grain) -> Value {
             ("revenue_yoy_change", jof(yoy)),
             ("revenue_moving_avg", jf(moving_avg)),
             ("is_peak", Value::Bool(is_peak[i])),
+            ("is_partial", Value::Bool(partial[i])),
         ]));
     }
     Value::Array(out)
@@ -678,6 +786,7 @@ fn retention(rows: &[Row], g: Grain) -> Value {
                 ("cohort_size", ji(size)),
                 ("active_customers", ji(active_customers)),
                 ("retention", jf(active_customers as f64 / size as f64)),
+                ("is_partial", Value::Bool(is_partial(rows, g, p))),
             ]));
         }
     }
@@ -847,7 +956,7 @@ fn price_band(price: Option<f64>) -> (i64, &'static str) {
 }
 
 fn by_price_band(rows: &[Row]) -> Value {
-    let sales: Vec<&Row> = rows.iter().filter(|r| is_sale(r)).collect();
+    let sales: Vec<&Row> = rows.iter().filter(|r| is_sale(r) && !is_other(r)).collect();
     let total_revenue = fsum(sales.iter().map(|r| r.line_amount));
     let mut bands: BTreeMap<i64, (&'static str, Vec<&Row>)> = BTreeMap::new();
     for &r in &sales {
@@ -1221,6 +1330,10 @@ pub fn all_kpis(rows: &[Row], top_n: usize, churn_days: i64) -> serde_json::Valu
         top_customers_by_revenue(rows, top_n),
     );
     put(
+        "top_customers_by_net_revenue",
+        top_customers_by_net_revenue(rows, top_n),
+    );
+    put(
         "top_customers_by_profit",
         top_customers_by_profit(rows, top_n),
     );
@@ -1489,9 +1602,18 @@ pub fn self_check() {
     let w1 = &weeks[1];
     assert_eq!(w1["period_start"], "2024-01-08");
     close(&w1["revenue"], 3.0);
-    close(&w1["revenue_change"], 3.0 / 33.0 - 1.0);
+    // The data stops on Wednesday 10 January: that week misses 4 days, it is partial, so no
+    // change against the week before and never a peak.
+    assert!(w1["revenue_change"].is_null());
     close(&w1["revenue_moving_avg"], 18.0);
     assert_eq!(w1["is_peak"], false);
+    assert_eq!(
+        (&w0["is_partial"], &w1["is_partial"]),
+        (&Value::Bool(false), &Value::Bool(true))
+    );
+    assert_eq!(all["sales_by_month"][0]["is_partial"], true);
+    close(&s["guest_revenue"], 0.0);
+    assert_eq!(s["guest_orders"], 0);
 
     // daily calendar: Jan 1 .. Jan 10, zero-filled, one peak (Jan 3: 20)
     let days = all["sales_by_day"].as_array().expect("array");
@@ -1510,6 +1632,10 @@ pub fn self_check() {
     assert_eq!(weekly[1]["period_offset"], 1);
     assert_eq!(weekly[1]["active_customers"], 1);
     close(&weekly[1]["retention"], 0.5);
+    assert_eq!(
+        (&weekly[0]["is_partial"], &weekly[1]["is_partial"]),
+        (&Value::Bool(false), &Value::Bool(true))
+    );
     assert_eq!(all["retention_monthly"].as_array().expect("array").len(), 1);
 
     // churn over 5 days: end 2024-01-10 08:00; c2's last line (2024-01-03) is churned

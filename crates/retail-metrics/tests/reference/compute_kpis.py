@@ -132,6 +132,7 @@ def load(con, name, layout, path, tmpdir):
             CASE WHEN starts_with(InvoiceNo, 'C') THEN 'cancellation'
                  WHEN starts_with(InvoiceNo, 'A') THEN 'adjustment'
                  WHEN CAST(Quantity AS BIGINT) < 0 THEN 'adjustment'
+                 WHEN CAST(UnitPrice AS DECIMAL(18,6)) = 0 OR CAST(Quantity AS BIGINT) = 0 THEN 'adjustment'
                  ELSE 'sale' END AS line_kind,
             CAST(CAST(Quantity AS DECIMAL(18,0)) * CAST(UnitPrice AS DECIMAL(18,6)) AS DECIMAL(38,6)) AS line_amount_d,
             CAST(NULL AS DECIMAL(38,6)) AS profit_d
@@ -180,9 +181,19 @@ KIND_SALE = "line_kind = 'sale'"
 KIND_CANC = "line_kind = 'cancellation'"
 
 
+# docs/schema.md "Product classes": the Online Retail stock codes that are not merchandise
+# (postage, carriage, fees, commission, manual lines, discount, bad debt, samples, PADS).
+ONLINE_RETAIL_OTHER_CHARGES = ["POST", "DOT", "C2", "BANK CHARGES", "AMAZONFEE", "CRUK",
+                               "M", "m", "D", "B", "S", "PADS"]
+
+
 class Ctx:
     def __init__(self, con, t, mode):
         self.con, self.t, self.mode = con, t, mode
+        other = ONLINE_RETAIL_OTHER_CHARGES if t.startswith("online_retail") else []
+        # MERCH: the line's product is merchandise (product-level KPIs keep only those).
+        self.MERCH = ("product_id NOT IN (" + ", ".join(sql_str(x) for x in other) + ")"
+                      if other else "TRUE")
         self.A = "line_amount" if mode == "double" else "line_amount_d"
         self.P = "profit" if mode == "double" else "profit_d"
         self.has_profit = q1(con, f"SELECT count(profit) > 0 FROM {t}")[0]
@@ -218,10 +229,17 @@ def k_summary(c):
         (SELECT count(DISTINCT invoice_id) FROM {t} WHERE line_kind IN ('sale', 'cancellation')),
         (SELECT {c.profit_expr()} FROM {t} LIMIT 1),
         (SELECT min(timestamp) FROM s),
-        (SELECT max(timestamp) FROM s)
+        (SELECT max(timestamp) FROM s),
+        (SELECT coalesce(sum({A}), 0) FROM s WHERE customer_id IS NULL),
+        (SELECT count(DISTINCT invoice_id) FROM s WHERE customer_id IS NULL),
+        (SELECT coalesce(sum({A}), 0) FROM s WHERE {c.MERCH}),
+        (SELECT coalesce(sum({A}), 0) FROM s WHERE NOT ({c.MERCH})),
+        (SELECT coalesce(sum(abs({A})), 0) FROM {t} WHERE {KIND_CANC} AND {c.MERCH}),
+        (SELECT coalesce(sum(abs({A})), 0) FROM {t} WHERE {KIND_CANC} AND NOT ({c.MERCH}))
     """)
     (sale, canc, adj, orders, customers, revenue, forfeited, units, rev_cust, inv_cust, repeat,
-     canc_inv, inv_sc, profit, first, last) = r
+     canc_inv, inv_sc, profit, first, last, rev_guest, inv_guest,
+     rev_merch, rev_other, forf_goods, forf_other) = r
     revenue, forfeited = f(revenue), f(forfeited)
     net = None if revenue is None else float(r[5] - r[6])  # exact difference in exact mode
     profit = f(profit)
@@ -240,6 +258,11 @@ def k_summary(c):
         "profit": profit,
         "margin": None if profit is None else ratio(profit, revenue),
         "first_sale": ts(first), "last_sale": ts(last),
+        "merchandise_revenue": f(rev_merch), "other_charges": f(rev_other),
+        "forfeited_goods": f(forf_goods), "forfeited_other_charges": f(forf_other),
+        "guest_revenue": f(rev_guest), "guest_orders": inv_guest,
+        "guest_revenue_share": ratio(rev_guest, r[5]),
+        "guest_order_share": ratio(inv_guest, orders),
     }
 
 
@@ -250,33 +273,47 @@ def k_lines_by_kind(c):
 
 
 def customer_table(c):
-    return q(c.con, f"""SELECT customer_id, sum({c.A}), count(DISTINCT invoice_id), sum(quantity),
-                               {c.profit_expr()}
-                        FROM {c.t} WHERE {KIND_SALE} AND customer_id IS NOT NULL
-                        GROUP BY customer_id""")
+    return q(c.con, f"""WITH forf AS (SELECT customer_id, sum(abs({c.A})) AS forfeited FROM {c.t}
+                                      WHERE {KIND_CANC} AND customer_id IS NOT NULL GROUP BY 1)
+                        SELECT s.customer_id, sum({c.A}), count(DISTINCT invoice_id), sum(quantity),
+                               {c.profit_expr()}, coalesce(any_value(forf.forfeited), 0)
+                        FROM {c.t} s LEFT JOIN forf USING (customer_id)
+                        WHERE {KIND_SALE} AND s.customer_id IS NOT NULL
+                        GROUP BY s.customer_id""")
 
 
 def k_top_customers(c, by):
     rows = customer_table(c)
     if by == "profit" and not c.has_profit:
         return []
-    key = 1 if by == "revenue" else 4
-    # revenue (profit) descending, then customer_id ascending (byte order == code point order)
+    rank = {"revenue": lambda r: r[1], "profit": lambda r: r[4], "net": lambda r: r[1] - r[5]}[by]
+    # revenue (profit, net revenue) descending, then customer_id ascending
     rows.sort(key=lambda r: r[0])
-    rows.sort(key=lambda r: r[key], reverse=True)
+    rows.sort(key=rank, reverse=True)
     return [{"customer_id": r[0], "revenue": f(r[1]), "orders": r[2], "units": int(r[3]),
-             "profit": f(r[4])} for r in rows[:TOP_N]]
+             "profit": f(r[4]), "forfeited": f(r[5]), "net_revenue": float(r[1] - r[5])}
+            for r in rows[:TOP_N]]
+
+
+def product_names_sql(c, name_cond=KIND_SALE):
+    """docs/kpis.md "Product names": the description the product's completed lines carry most
+    often; ties to the one seen most recently, then the alphabetically first."""
+    return f"""SELECT product_id, arg_max(product_name, (n, latest, -rank_alpha)) AS product_name
+               FROM (SELECT product_id, product_name, count(*) AS n, max(timestamp) AS latest,
+                            dense_rank() OVER (PARTITION BY product_id ORDER BY product_name) AS rank_alpha
+                     FROM {c.t} WHERE {name_cond} AND product_name IS NOT NULL
+                     GROUP BY product_id, product_name)
+               GROUP BY product_id"""
 
 
 def product_table(c, name_scope="sale"):
     name_cond = KIND_SALE if name_scope == "sale" else "TRUE"
     return q(c.con, f"""
-        WITH names AS (SELECT product_id, min(product_name) AS product_name FROM {c.t}
-                       WHERE {name_cond} GROUP BY product_id)
+        WITH names AS ({product_names_sql(c, name_cond)})
         SELECT s.product_id, any_value(names.product_name), sum({c.A}), sum(quantity),
                count(DISTINCT invoice_id)
         FROM {c.t} s LEFT JOIN names USING (product_id)
-        WHERE {KIND_SALE} GROUP BY s.product_id""")
+        WHERE {KIND_SALE} AND {c.MERCH} GROUP BY s.product_id""")
 
 
 def k_top_products(c, by, name_scope="sale"):
@@ -289,9 +326,11 @@ def k_top_products(c, by, name_scope="sale"):
 
 
 def k_top_forfeited_products(c):
-    rows = q(c.con, f"""SELECT product_id, min(product_name), sum(abs({c.A})), sum(abs(quantity)),
-                               count(DISTINCT invoice_id)
-                        FROM {c.t} WHERE {KIND_CANC} GROUP BY product_id""")
+    rows = q(c.con, f"""WITH names AS ({product_names_sql(c)})
+                        SELECT s.product_id, any_value(names.product_name), sum(abs({c.A})),
+                               sum(abs(quantity)), count(DISTINCT invoice_id)
+                        FROM {c.t} s LEFT JOIN names USING (product_id)
+                        WHERE {KIND_CANC} AND {c.MERCH} GROUP BY s.product_id""")
     rows.sort(key=lambda r: r[0])
     rows.sort(key=lambda r: r[2], reverse=True)
     return [{"product_id": r[0], "product_name": r[1], "forfeited": f(r[2]), "units": int(r[3]),
@@ -311,6 +350,23 @@ def year_earlier(unit, p):
         return p.replace(year=p.year - 1)
     except ValueError:
         return p.replace(year=p.year - 1, day=28)
+
+
+def period_end(unit, p):
+    """Last calendar day of the period starting at p."""
+    if unit == "day":
+        return p
+    if unit == "week":
+        return p + dt.timedelta(days=6)
+    nxt = dt.date(p.year + (p.month == 12), p.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def partial_test(c, unit):
+    """docs/kpis.md "Partial periods": more than one calendar day of the period lies before the
+    date of the data's first line or after the date of its last line (lines of any kind)."""
+    first_day, last_day = q1(c.con, f"SELECT CAST(min(timestamp) AS DATE), CAST(max(timestamp) AS DATE) FROM {c.t}")
+    return lambda p: (first_day - p).days > 1 or (period_end(unit, p) - last_day).days > 1
 
 
 def k_sales_by(c, unit):
@@ -348,16 +404,22 @@ def k_sales_by(c, unit):
             assert (b[0].year * 12 + b[0].month) - (a[0].year * 12 + a[0].month) == 1
     rev_exact = [r[1] for r in rows]  # Decimal in exact mode, float in double mode
     by_date = {r[0]: r[1] for r in rows}
-    k_peaks = -(-n // 10)  # ceil(n / 10) in integers
-    order = sorted(range(n), key=lambda i: (-rev_exact[i], rows[i][0]))
+    is_partial = partial_test(c, unit)
+    partial = [is_partial(r[0]) for r in rows]
+    partial_by_date = {r[0]: partial[i] for i, r in enumerate(rows)}
+    whole = [i for i in range(n) if not partial[i]]
+    k_peaks = -(-len(whole) // 10) if whole else 0  # ceil(whole / 10), at least 1 if any
+    k_peaks = max(1, k_peaks) if whole else 0
+    order = sorted(whole, key=lambda i: (-rev_exact[i], rows[i][0]))
     peaks = set(order[:k_peaks])
     out = []
     for i, r in enumerate(rows):
         p, revenue, forfeited, orders, customers, units, profit = r[:7]
         if c.has_profit and profit is None:
             profit = 0  # zero-filled period
-        prev = rev_exact[i - 1] if i > 0 else None
-        ye = by_date.get(year_earlier(unit, p))
+        prev = rev_exact[i - 1] if i > 0 and not partial[i] and not partial[i - 1] else None
+        ye_date = year_earlier(unit, p)
+        ye = by_date.get(ye_date) if not partial[i] and not partial_by_date.get(ye_date, False) else None
         win = rev_exact[max(0, i - window + 1): i + 1]
         s = win[0] * 0
         for x in win:
@@ -373,8 +435,16 @@ def k_sales_by(c, unit):
             "revenue_yoy_change": None if (ye is None or ye == 0) else ratio(revenue, ye) - 1,
             "revenue_moving_avg": mavg,
             "is_peak": i in peaks,
+            "is_partial": partial[i],
         })
     return out
+
+
+def add_periods(unit, p, k):
+    if unit == "month":
+        m = p.month - 1 + k
+        return dt.date(p.year + m // 12, m % 12 + 1, 1)
+    return p + dt.timedelta(days=k * (7 if unit == "week" else 1))
 
 
 def period_offset(unit, cohort, p):
@@ -405,6 +475,7 @@ def k_retention(c, unit, last_scope="completed"):
     for cohort, p, n, sz in rows:
         act[(cohort, period_offset(unit, cohort, p))] = n
         size[cohort] = sz
+    is_partial = partial_test(c, unit)
     out = []
     for cohort in sorted(size):
         kmax = period_offset(unit, cohort, last_p)
@@ -412,7 +483,8 @@ def k_retention(c, unit, last_scope="completed"):
         for k in range(kmax + 1):
             a = act.get((cohort, k), 0)
             out.append({"cohort": ds(cohort), "period_offset": k, "cohort_size": size[cohort],
-                        "active_customers": a, "retention": ratio(a, size[cohort])})
+                        "active_customers": a, "retention": ratio(a, size[cohort]),
+                        "is_partial": is_partial(add_periods(unit, cohort, k))})
         assert all(k <= kmax for (co, k) in act if co == cohort)
     return out
 
@@ -484,7 +556,7 @@ def k_by_price_band(c):
                                 WHEN unit_price < 5 THEN 3 WHEN unit_price < 10 THEN 4
                                 WHEN unit_price < 20 THEN 5 WHEN unit_price < 50 THEN 6
                                 ELSE 7 END AS band_order
-                 FROM {c.t} WHERE {KIND_SALE})
+                 FROM {c.t} WHERE {KIND_SALE} AND {c.MERCH})
       SELECT band_order, count(*), coalesce(sum(quantity), 0), coalesce(sum({c.A}), 0),
              count(DISTINCT product_id), (SELECT sum({c.A}) FROM b)
       FROM b GROUP BY band_order ORDER BY band_order""")
@@ -613,6 +685,7 @@ def all_kpis(con, t, mode):
     out = {}
     out["summary"] = k_summary(c)
     out["lines_by_kind"] = k_lines_by_kind(c)
+    out["top_customers_by_net_revenue"] = k_top_customers(c, "net")
     out["top_customers_by_revenue"] = k_top_customers(c, "revenue")
     out["top_customers_by_profit"] = k_top_customers(c, "profit")
     out["top_products_by_revenue"] = k_top_products(c, "revenue")
@@ -784,9 +857,11 @@ def two_way_checks(name, res, con, t):
         assert sum(r["lines"] for r in rows) == sm["sale_lines"]
     notes.append("every by_dimensions grouping set sums to the summary revenue and sale_lines")
     assert abs(sum(r["revenue"] for r in res["by_country"]) - sm["revenue"]) <= 1e-9 * sm["revenue"]
-    assert abs(sum(r["revenue"] for r in res["by_price_band"]) - sm["revenue"]) <= 1e-9 * sm["revenue"]
+    # price bands cover merchandise only
+    assert abs(sum(r["revenue"] for r in res["by_price_band"]) - sm["merchandise_revenue"]) <= 1e-9 * sm["revenue"]
     assert abs(sum(r["revenue_share"] for r in res["by_price_band"]) - 1) <= 1e-12
-    assert sum(r["lines"] for r in res["by_price_band"]) == sm["sale_lines"]
+    assert abs(sm["merchandise_revenue"] + sm["other_charges"] - sm["revenue"]) <= 1e-9 * sm["revenue"]
+    assert abs(sm["forfeited_goods"] + sm["forfeited_other_charges"] - sm["forfeited"]) <= 1e-9 * max(1, sm["forfeited"])
     notes.append("by_country and by_price_band revenues sum to the summary revenue")
     assert sum(r["customers"] for r in res["rfm_segments"]) == sm["customers"] == len(res["rfm"])
     assert res["churn"]["customers"] == sm["customers"]
