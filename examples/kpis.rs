@@ -50,10 +50,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // One query at a time, to see where the time and the memory go (resident set size now
         // and its peak so far, from /proc/self/status on Linux): each stage alone, then the
         // stages registered as the suite does, then every KPI query.
-        for (name, sql) in retail_metrics::suite::STAGES {
+        for (name, sql) in KpiOptions::default().stages() {
             let t = Instant::now();
             let batches =
-                runtime.block_on(async { ctx.sql(sql).await?.collect_partitioned().await })?;
+                runtime.block_on(async { ctx.sql(&sql).await?.collect_partitioned().await })?;
             let rows: usize = batches.iter().flatten().map(|b| b.num_rows()).sum();
             eprintln!(
                 "{:<28} {:>8.3} s {rows:>7} rows {}",

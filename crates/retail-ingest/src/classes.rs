@@ -95,7 +95,10 @@ impl ProductClasses {
     /// [`ONLINE_RETAIL_CLASSES`]; other layouts list nothing.
     pub fn for_layout(layout: &str) -> Self {
         match layout {
-            "online-retail" | "online-retail-ii" => ProductClasses::from_entries(
+            // A canonical file keeps its source's product ids, and the Online Retail codes
+            // (POST, DOT, AMAZONFEE, …) name no goods in any other known layout: the round
+            // trip through `retail convert` keeps the classes.
+            "online-retail" | "online-retail-ii" | "canonical" => ProductClasses::from_entries(
                 ONLINE_RETAIL_CLASSES
                     .iter()
                     .map(|(id, class)| (id.to_string(), *class)),

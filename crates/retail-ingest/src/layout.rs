@@ -96,6 +96,7 @@ impl KnownLayout {
                 cancellation_prefix: None,
                 adjustment_prefix: None,
                 negative_quantity: NegativeQuantity::Cancellation,
+                product_classes: BTreeMap::new(),
             },
             KnownLayout::OnlineRetail => online_retail("InvoiceNo", "UnitPrice", "CustomerID"),
             KnownLayout::OnlineRetailII => online_retail("Invoice", "Price", "Customer ID"),
