@@ -469,8 +469,8 @@ impl Predict for FittedIntermittent {
         })
     }
 
-    /// The forecast made one period before each value (the first repeats `y[0]`, and values
-    /// before the method's first forecast are NaN-free: they repeat the value).
+    /// The forecast made one period before each value; where the method had none yet (the
+    /// first period; ADIDA and IMAPA before their first complete bucket) the value itself.
     fn fitted_values(&self) -> Vec<f64> {
         (0..self.y.len())
             .map(|t| match t.checked_sub(1).map(|s| self.origins[s]) {

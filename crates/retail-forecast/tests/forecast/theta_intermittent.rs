@@ -321,3 +321,40 @@ fn every_new_model_parses_dispatches_and_stays_non_negative() {
         .to_string();
     assert!(err.contains("season_length"), "{err}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Whatever a non-negative series looks like (sparse, falling, spiky, constant), every new
+    /// model's forecast and bounds are finite and non-negative with lower ≤ upper; Theta's
+    /// bounds contain its forecast. (An empirical interval need not: SBA's forecast of a
+    /// constant 100 is 95 and every in-sample error is +5, so its interval is [100, 100].)
+    #[test]
+    fn forecasts_of_non_negative_series_are_never_negative(
+        y in proptest::collection::vec(
+            proptest::prop_oneof![3 => proptest::strategy::Just(0.0), 2 => 0.0f64..50.0],
+            8..60,
+        ),
+        slope in -3.0f64..0.0,
+    ) {
+        let falling: Vec<f64> = y.iter().enumerate()
+            .map(|(t, v)| (v + 100.0 + slope * 5.0 * t as f64).max(0.0))
+            .collect();
+        for series in [&y, &falling] {
+            for name in ["theta", "autotheta", "croston", "croston-sba", "croston-opt", "tsb",
+                         "adida", "imapa"] {
+                let f = forecast_series(series, name.parse().unwrap(), 4, 10, &[80.0, 95.0])
+                    .unwrap();
+                for (h, &p) in f.forecast.point.iter().enumerate() {
+                    proptest::prop_assert!(p.is_finite() && p >= 0.0, "{} {}", name, p);
+                    for i in &f.forecast.intervals {
+                        proptest::prop_assert!(i.lower[h] >= 0.0 && i.lower[h] <= i.upper[h]);
+                        if name.contains("theta") {
+                            proptest::prop_assert!(i.lower[h] <= p + 1e-9 && p <= i.upper[h] + 1e-9);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
