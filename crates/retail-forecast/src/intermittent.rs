@@ -233,35 +233,33 @@ fn ses_sse(x: &[f64], alpha: f64) -> f64 {
     sse
 }
 
-/// The α in [lo, hi] minimising SES's SSE on `x` (golden-section search to 1e-10, the
-/// ends included).
+/// The α in [lo, hi] minimising SES's SSE on `x`: golden-section search as statsforecast's
+/// `golden_section_ses` (down to an interval of 1e-12, stopping early at an exact tie, so a
+/// flat SSE gives the middle of the range), returning the final interval's midpoint.
 fn optimal_alpha(x: &[f64], lo: f64, hi: f64) -> f64 {
-    let ratio = (5f64.sqrt() - 1.0) / 2.0;
+    let ratio = (5f64.sqrt() + 1.0) / 2.0;
     let (mut a, mut b) = (lo, hi);
-    let mut c = b - ratio * (b - a);
-    let mut d = a + ratio * (b - a);
+    let mut c = b - (b - a) / ratio;
+    let mut d = a + (b - a) / ratio;
     let (mut fc, mut fd) = (ses_sse(x, c), ses_sse(x, d));
-    while (b - a).abs() > 1e-10 {
+    while (b - a).abs() >= 1e-12 {
         if fc < fd {
             b = d;
             d = c;
             fd = fc;
-            c = b - ratio * (b - a);
+            c = b - (b - a) / ratio;
             fc = ses_sse(x, c);
-        } else {
+        } else if fd < fc {
             a = c;
             c = d;
             fc = fd;
-            d = a + ratio * (b - a);
+            d = a + (b - a) / ratio;
             fd = ses_sse(x, d);
+        } else {
+            break;
         }
     }
-    let mid = (a + b) / 2.0;
-    [lo, hi, mid]
-        .into_iter()
-        .map(|alpha| (ses_sse(x, alpha), alpha))
-        .min_by(|p, q| p.0.total_cmp(&q.0))
-        .map_or(mid, |p| p.1)
+    (a + b) / 2.0
 }
 
 /// Croston's origins with smoothing `alpha_d` (sizes) and `alpha_i` (intervals): after each
