@@ -14,7 +14,7 @@ fn intermittent_models_forecast_a_plain_weekly_series() {
     let dir = tempfile::tempdir().unwrap();
     // 20 weeks from Monday 2024-01-01: a demand of 4 in week 1 and of 8 in week 4, then
     // demands of 6 every third week.
-    let mut values = vec![0.0; 20];
+    let mut values = [0.0; 20];
     values[1] = 4.0;
     values[4] = 8.0;
     for t in (7..20).step_by(3) {
