@@ -70,7 +70,9 @@ pub struct ForecastArgs {
     /// warning names the first offending line) instead of rejecting it.
     #[arg(long, requires = "series")]
     allow_gaps: bool,
-    /// auto, ets, naive, snaive, or an ETS specification such as AAdM.
+    /// auto, ets, arima, naive, snaive, theta (R's thetaf), autotheta (or stm, otm, dstm,
+    /// dotm), croston, croston-sba, croston-opt, tsb, adida, imapa (intermittent demand), an
+    /// ETS specification such as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12.
     #[arg(long, value_name = "MODEL", default_value = "auto")]
     model: String,
     /// Season length (default: 7 daily, 52 weekly, 12 monthly, 4 quarterly).

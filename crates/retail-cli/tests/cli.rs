@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 mod manners;
 #[path = "cli/sql.rs"]
 mod sql;
+#[path = "cli/theta.rs"]
+mod theta;
 
 fn retail(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_retail"))

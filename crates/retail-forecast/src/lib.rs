@@ -9,6 +9,7 @@ pub mod backtest;
 pub mod baseline;
 pub mod ets;
 pub mod forecast;
+pub mod intermittent;
 pub mod limits;
 pub mod model;
 mod optim;
@@ -16,6 +17,7 @@ pub mod series;
 mod simulate;
 mod spacing;
 pub mod synthetic;
+pub mod theta;
 
 pub use arima::{Arima, ArimaSpec, AutoArima, FittedArima};
 pub use auto_ets::{AutoEts, AutoEtsFit, Criterion};
@@ -23,6 +25,9 @@ pub use backtest::{Backtest, BacktestReport};
 pub use baseline::{FittedNaive, SeasonalNaive};
 pub use ets::{Ets, EtsParams, EtsSpec, FittedEts};
 pub use forecast::{Fit, Forecast, Interval, Predict};
+pub use intermittent::{
+    DemandClass, DemandProfile, FittedIntermittent, Intermittent, IntermittentMethod, classify,
+};
 pub use limits::{DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, Limits, MAX_ABS_VALUE};
 pub use model::{
     ModelChoice, Regressors, SeriesForecast, forecast_many, forecast_many_with_limits,
@@ -30,6 +35,7 @@ pub use model::{
     forecast_series_with_regressors_and_limits,
 };
 pub use series::{Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet};
+pub use theta::{Decomposition, FittedTheta, Theta, ThetaVariant};
 
 /// Everything that can go wrong fitting, forecasting or scoring.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

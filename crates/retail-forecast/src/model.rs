@@ -18,7 +18,9 @@ use crate::auto_ets::AutoEts;
 use crate::baseline::SeasonalNaive;
 use crate::ets::{Ets, EtsSpec, FittedEts};
 use crate::forecast::{Fit, Forecast, Predict};
+use crate::intermittent::{Intermittent, IntermittentMethod};
 use crate::limits::Limits;
+use crate::theta::{Theta, ThetaVariant};
 
 /// Which model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,41 @@ pub enum ModelChoice {
     Naive,
     /// The seasonal naive forecast.
     SeasonalNaive,
+    /// One Theta model: `theta` is R's `thetaf`, `stm`/`otm`/`dstm`/`dotm` statsforecast's
+    /// state-space ones (crate::theta).
+    Theta(ThetaVariant),
+    /// The state-space Theta model with the lowest in-sample MSE (statsforecast `AutoTheta`).
+    AutoTheta,
+    /// Croston's method, α = 0.1 (crate::intermittent).
+    Croston,
+    /// Croston with the Syntetos–Boylan correction.
+    CrostonSba,
+    /// Croston with α chosen by in-sample SSE.
+    CrostonOptimized,
+    /// TSB with α_d = α_p = 0.1 ([`crate::Intermittent`] takes others).
+    Tsb,
+    /// ADIDA.
+    Adida,
+    /// IMAPA.
+    Imapa,
+}
+
+impl ModelChoice {
+    /// The intermittent-demand method behind a choice, if it is one.
+    fn intermittent(&self) -> Option<IntermittentMethod> {
+        Some(match self {
+            ModelChoice::Croston => IntermittentMethod::Croston,
+            ModelChoice::CrostonSba => IntermittentMethod::CrostonSba,
+            ModelChoice::CrostonOptimized => IntermittentMethod::CrostonOptimized,
+            ModelChoice::Tsb => IntermittentMethod::Tsb {
+                alpha_d: 0.1,
+                alpha_p: 0.1,
+            },
+            ModelChoice::Adida => IntermittentMethod::Adida,
+            ModelChoice::Imapa => IntermittentMethod::Imapa,
+            _ => return None,
+        })
+    }
 }
 
 impl fmt::Display for ModelChoice {
@@ -50,6 +87,15 @@ impl fmt::Display for ModelChoice {
             ModelChoice::Arima(spec) => write!(f, "{spec}"),
             ModelChoice::Naive => f.write_str("naive"),
             ModelChoice::SeasonalNaive => f.write_str("snaive"),
+            ModelChoice::Theta(ThetaVariant::Classic) => f.write_str("theta"),
+            ModelChoice::Theta(v) => f.write_str(&v.code().to_ascii_lowercase()),
+            ModelChoice::AutoTheta => f.write_str("autotheta"),
+            ModelChoice::Croston => f.write_str("croston"),
+            ModelChoice::CrostonSba => f.write_str("croston-sba"),
+            ModelChoice::CrostonOptimized => f.write_str("croston-opt"),
+            ModelChoice::Tsb => f.write_str("tsb"),
+            ModelChoice::Adida => f.write_str("adida"),
+            ModelChoice::Imapa => f.write_str("imapa"),
         }
     }
 }
@@ -67,6 +113,20 @@ impl FromStr for ModelChoice {
             "snaive" | "seasonal-naive" | "seasonal_naive" => {
                 return Ok(ModelChoice::SeasonalNaive);
             }
+            "theta" | "thetaf" => return Ok(ModelChoice::Theta(ThetaVariant::Classic)),
+            "stm" => return Ok(ModelChoice::Theta(ThetaVariant::Stm)),
+            "otm" => return Ok(ModelChoice::Theta(ThetaVariant::Otm)),
+            "dstm" => return Ok(ModelChoice::Theta(ThetaVariant::Dstm)),
+            "dotm" => return Ok(ModelChoice::Theta(ThetaVariant::Dotm)),
+            "autotheta" | "auto-theta" => return Ok(ModelChoice::AutoTheta),
+            "croston" => return Ok(ModelChoice::Croston),
+            "croston-sba" | "crostonsba" | "sba" => return Ok(ModelChoice::CrostonSba),
+            "croston-opt" | "croston-optimized" | "crostonoptimized" => {
+                return Ok(ModelChoice::CrostonOptimized);
+            }
+            "tsb" => return Ok(ModelChoice::Tsb),
+            "adida" => return Ok(ModelChoice::Adida),
+            "imapa" => return Ok(ModelChoice::Imapa),
             _ => {}
         }
         if text.trim_start().starts_with(['(', 'A', 'a']) && text.contains('(') {
@@ -77,8 +137,9 @@ impl FromStr for ModelChoice {
             .map_err(|_| ForecastError::InvalidParameter {
                 parameter: "model",
                 message: format!(
-                    "'{text}' is not auto, ets, arima, naive, snaive, an ETS specification such \
-                     as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12"
+                    "'{text}' is not auto, ets, arima, naive, snaive, theta, autotheta, stm, \
+                     otm, dstm, dotm, croston, croston-sba, croston-opt, tsb, adida, imapa, an \
+                     ETS specification such as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12"
                 ),
             })
     }
@@ -353,6 +414,45 @@ fn auto(
     }
 }
 
+/// A Theta or intermittent-demand fit as a [`SeriesForecast`].
+fn from_fitted<P: Predict>(
+    fit: &P,
+    parameters: Vec<(String, f64)>,
+    horizon: usize,
+    levels: &[f64],
+) -> Result<SeriesForecast, ForecastError> {
+    Ok(SeriesForecast {
+        model: fit.model_name(),
+        parameters: parameters
+            .into_iter()
+            .map(|(name, value)| Parameter { name, value })
+            .collect(),
+        loglik: None,
+        aic: None,
+        aicc: None,
+        bic: None,
+        fitted: fit.fitted_values(),
+        forecast: finite_forecast(fit.predict(horizon, levels)?)?,
+        fallback: None,
+    })
+}
+
+fn theta(
+    model: Theta,
+    y: &[f64],
+    horizon: usize,
+    levels: &[f64],
+) -> Result<SeriesForecast, ForecastError> {
+    let fit = model.fit(y)?;
+    let parameters = vec![
+        ("alpha".to_string(), fit.alpha),
+        ("theta".to_string(), fit.theta),
+        ("l0".to_string(), fit.initial),
+        ("sigma2".to_string(), fit.sigma2),
+    ];
+    from_fitted(&fit, parameters, horizon, levels)
+}
+
 fn from_baseline(
     model: SeasonalNaive,
     y: &[f64],
@@ -434,6 +534,24 @@ pub fn forecast_series_with_limits(
         ModelChoice::Naive => return from_baseline(SeasonalNaive::naive(), y, horizon, levels),
         ModelChoice::SeasonalNaive => {
             return from_baseline(SeasonalNaive::new(season_length)?, y, horizon, levels);
+        }
+        ModelChoice::Theta(variant) => {
+            theta(Theta::new(variant, season_length)?, y, horizon, levels)
+        }
+        ModelChoice::AutoTheta => theta(Theta::auto(season_length)?, y, horizon, levels),
+        ModelChoice::Croston
+        | ModelChoice::CrostonSba
+        | ModelChoice::CrostonOptimized
+        | ModelChoice::Tsb
+        | ModelChoice::Adida
+        | ModelChoice::Imapa => {
+            let method = choice.intermittent().ok_or_else(|| {
+                ForecastError::Undefined(format!("{choice} is not an intermittent model"))
+            })?;
+            Intermittent::new(method)?.fit(y).and_then(|fit| {
+                let parameters = fit.parameters.clone();
+                from_fitted(&fit, parameters, horizon, levels)
+            })
         }
     };
     match outcome {

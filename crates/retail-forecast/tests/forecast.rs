@@ -9,6 +9,9 @@ use retail_forecast::{
 };
 use serde_json::Value;
 
+#[path = "forecast/theta_intermittent.rs"]
+mod theta_intermittent;
+
 fn reference() -> Value {
     serde_json::from_str(include_str!("reference/reference.json")).unwrap()
 }
