@@ -16,6 +16,9 @@ use crate::csv::{RecordKind, RecordParser, open_text};
 use crate::error::{IngestError, Result};
 use crate::schema::col;
 
+/// Positions of product_id, category, sub_category and class in the header, and its width.
+type HeaderColumns = (usize, usize, Option<usize>, Option<usize>, usize);
+
 /// Category and optional sub-category per product id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductCategories {
@@ -60,7 +63,7 @@ impl ProductCategories {
         let mut parser = RecordParser::new(b',', 0);
         let mut pos = 0;
         let mut line = 1u64;
-        let mut header: Option<(usize, usize, Option<usize>, Option<usize>, usize)> = None;
+        let mut header: Option<HeaderColumns> = None;
         let mut map = HashMap::new();
         let mut classes = ProductClasses::new();
         while let Some((kind, newlines)) = parser.next_record(buf, &mut pos) {
