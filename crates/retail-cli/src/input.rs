@@ -154,6 +154,10 @@ pub fn load_sources_sliced(
                 None => batch,
             };
             // After the categories table, so that --category sees the categories it fills.
+            if filter.keeps_everything() {
+                batches.push(batch);
+                continue;
+            }
             let batch = filter.apply(&batch)?;
             if batch.num_rows() > 0 {
                 batches.push(batch);

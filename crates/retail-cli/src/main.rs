@@ -41,7 +41,9 @@ Examples:
   retail kpis                                     # every KPI of the embedded sample
   retail kpis sales.csv.gz --top 20 --format json > kpis.json
   retail kpis sales.parquet --out kpis/ --out-format parquet
-  retail sql sales.csv.gz \"SELECT country, SUM(line_amount) FROM sales GROUP BY 1 ORDER BY 2 DESC\"
+  retail sql sales.csv.gz \"SELECT country, SUM(line_amount) FROM sales WHERE line_kind = 'sale' GROUP BY 1 ORDER BY 2 DESC\"
+  retail kpis sales.csv.gz --country 'United Kingdom' --from 2011-10-01 --to 2011-12-31
+  retail sql sales.csv.gz \"SELECT * FROM sales WHERE discount > 0.2\" --out slice.parquet
   retail inspect export.csv --mapping my-shop.toml --date-order day-first
   retail bundles                                  # product bundles of the embedded sample
   retail bundles retail.dat --min-support 0.0005 --min-lift 2 --format json

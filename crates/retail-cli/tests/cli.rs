@@ -4,6 +4,8 @@ use std::process::{Command, Output};
 
 #[path = "cli/manners.rs"]
 mod manners;
+#[path = "cli/slicing.rs"]
+mod slicing;
 #[path = "cli/sql.rs"]
 mod sql;
 #[path = "cli/theta.rs"]
