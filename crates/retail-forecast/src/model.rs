@@ -60,6 +60,12 @@ pub enum ModelChoice {
 }
 
 impl ModelChoice {
+    /// Whether the model never forecasts below zero for a non-negative series.
+    fn floors_at_zero(&self) -> bool {
+        matches!(self, ModelChoice::Theta(_) | ModelChoice::AutoTheta)
+            || self.intermittent().is_some()
+    }
+
     /// The intermittent-demand method behind a choice, if it is one.
     fn intermittent(&self) -> Option<IntermittentMethod> {
         Some(match self {
@@ -562,8 +568,22 @@ pub fn forecast_series_with_limits(
         Err(err) => {
             let mut result = from_baseline(SeasonalNaive::naive(), y, horizon, levels)?;
             result.fallback = Some(err.to_string());
+            if choice.floors_at_zero() && y.iter().all(|&v| v >= 0.0) {
+                floor_at_zero(&mut result.forecast);
+            }
             Ok(result)
         }
+    }
+}
+
+/// Floors every point and bound at zero (the Theta and intermittent models' promise for a
+/// non-negative series, kept when the naive forecast stands in for them).
+fn floor_at_zero(forecast: &mut Forecast) {
+    let floor = |v: &mut f64| *v = v.max(0.0);
+    forecast.point.iter_mut().for_each(floor);
+    for interval in &mut forecast.intervals {
+        interval.lower.iter_mut().for_each(floor);
+        interval.upper.iter_mut().for_each(floor);
     }
 }
 

@@ -17,7 +17,8 @@ one <- function(name, y, m, h) {
 body <- c(one("airpassengers", air, 12L, 24L),
           one("airpassengers_nonseasonal", air, 1L, 12L),
           one("airpassengers_head48", air[1:48], 12L, 12L),
-          one("weekly_head60", air[1:60] + 0, 4L, 8L))
+          one("weekly_head60", air[1:60] + 0, 4L, 8L),
+          one("airpassengers_train120", air[1:120], 12L, 24L))
 out <- paste0('{"generator": "crates/retail-forecast/tests/reference/thetaf_reference.R", ',
               '"versions": {"R": "', R.version.string, '", "forecast": "',
               as.character(packageVersion("forecast")), '"},\n ',
