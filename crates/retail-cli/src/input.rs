@@ -50,6 +50,9 @@ impl ReadArgs {
         }
         if let Some(layout) = self.layout {
             classes.extend(&ProductClasses::for_layout(layout.name()));
+        } else if reports.is_empty() {
+            // Nothing read here (a cluster reads the files): they are canonical files.
+            classes.extend(&ProductClasses::for_layout(KnownLayout::Canonical.name()));
         }
         if let Some(path) = &self.mapping {
             let mapping = ColumnMapping::from_file(path)?;
