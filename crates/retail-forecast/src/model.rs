@@ -420,7 +420,7 @@ fn auto(
     }
 }
 
-/// A Theta or intermittent-demand fit as a [`SeriesForecast`].
+/// A fit without a likelihood (baseline, Theta, intermittent demand) as a [`SeriesForecast`].
 fn from_fitted<P: Predict>(
     fit: &P,
     parameters: Vec<(String, f64)>,
@@ -466,20 +466,7 @@ fn from_baseline(
     levels: &[f64],
 ) -> Result<SeriesForecast, ForecastError> {
     let fit = model.fit(y)?;
-    Ok(SeriesForecast {
-        model: fit.model_name(),
-        parameters: vec![Parameter {
-            name: "sigma2".into(),
-            value: fit.sigma2,
-        }],
-        loglik: None,
-        aic: None,
-        aicc: None,
-        bic: None,
-        fitted: fit.fitted_values(),
-        forecast: finite_forecast(fit.predict(horizon, levels)?)?,
-        fallback: None,
-    })
+    from_fitted(&fit, vec![("sigma2".to_string(), fit.sigma2)], horizon, levels)
 }
 
 /// Fits `choice` to `y` (season length `season_length`, 1 for none) and forecasts `horizon`
