@@ -466,7 +466,12 @@ fn from_baseline(
     levels: &[f64],
 ) -> Result<SeriesForecast, ForecastError> {
     let fit = model.fit(y)?;
-    from_fitted(&fit, vec![("sigma2".to_string(), fit.sigma2)], horizon, levels)
+    from_fitted(
+        &fit,
+        vec![("sigma2".to_string(), fit.sigma2)],
+        horizon,
+        levels,
+    )
 }
 
 /// Fits `choice` to `y` (season length `season_length`, 1 for none) and forecasts `horizon`
