@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use datafusion::prelude::SessionContext;
 use retail_ingest::IngestReport;
-use retail_metrics::typed::{DiscountSales, PeriodSales, RetentionCell};
+use retail_metrics::typed::{CancellationOutcome, DiscountSales, PeriodSales, RetentionCell};
 use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking};
 
 use crate::input::{ReadArgs, load_sliced};
@@ -52,6 +52,10 @@ pub struct KpisArgs {
     /// product, not merchandise only (postage, fees and adjustments are left out by default).
     #[arg(long)]
     all_products: bool,
+    /// A cancellation matched to its sale within this time voids the order (keyed by mistake)
+    /// instead of counting as a return: seconds, or a number with s, m, h or d (`30m`, `2d`).
+    #[arg(long, default_value = "1d", value_name = "DURATION", value_parser = parse_duration)]
+    void_window: std::time::Duration,
     /// Run the suite on the Apache DataFusion Ballista scheduler at this URL (df://HOST:PORT);
     /// the files must then be canonical Parquet or CSV (`retail convert`) that every executor can
     /// open.
@@ -60,11 +64,38 @@ pub struct KpisArgs {
     cluster: Option<String>,
 }
 
+/// A duration for `--void-window`: whole seconds, or a whole number with `s`, `m`, `h` or `d`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let seconds_per = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        other => {
+            return Err(format!(
+                "unknown unit '{other}' (use s, m, h or d, e.g. 30m or 1d)"
+            ));
+        }
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number followed by s, m, h or d"))?;
+    n.checked_mul(seconds_per)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("'{text}' is too long"))
+}
+
 pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     let options = KpiOptions::default()
         .with_top_n(args.top)?
         .with_churn_days(args.churn_days)?
         .with_all_products(args.all_products)
+        .with_void_window(args.void_window)?
         .with_product_classes(&args.read.product_classes(&[])?);
     if let Some(dir) = &args.out {
         // Before the work, so that a bad path fails at once.
@@ -261,6 +292,10 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
     }
     text += &(t.text_columns(&[]).render() + "\n");
 
+    if s.cancellation_lines > 0 {
+        text += &outcomes_table(&suite.cancellation_outcomes()?);
+    }
+
     let churn = suite.churn()?;
     text += &format!(
         "Churn: {} of {} customers ({}) bought nothing in the last {} days of the data.\n\n",
@@ -310,16 +345,32 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
         text += &(t.render() + "\n");
     }
     for (title, ranking) in [
-        ("Top products by revenue", ProductRanking::Revenue),
-        ("Top products by units", ProductRanking::Units),
+        (
+            "Top products by net revenue (sales less cancellations and returns)",
+            ProductRanking::NetRevenue,
+        ),
+        ("Top products by net units", ProductRanking::NetUnits),
     ] {
-        let mut t = TextTable::new(title, &["product", "name", "revenue", "units", "orders"])
-            .text_columns(&[1]);
+        let mut t = TextTable::new(
+            title,
+            &[
+                "product",
+                "name",
+                "net",
+                "revenue",
+                "net units",
+                "units",
+                "orders",
+            ],
+        )
+        .text_columns(&[1]);
         for p in suite.top_products(ranking)? {
             t.row(vec![
                 p.product_id,
                 clip(p.product_name.as_deref().unwrap_or(""), 40),
+                money(p.net_revenue),
                 money(p.revenue),
+                int(p.net_units),
                 int(p.units),
                 int(p.orders),
             ]);
@@ -335,7 +386,7 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
     let weeks = suite.sales_by(Grain::Week)?;
     let peaks: Vec<PeriodSales> = weeks.into_iter().filter(|w| w.is_peak).collect();
     text += &periods_table(
-        "Peak weeks (top 10 % of whole weeks by revenue; week starting Monday)",
+        "Peak weeks (top 10 % of whole weeks by net revenue; week starting Monday)",
         &peaks,
         "vs previous week",
     );
@@ -512,6 +563,34 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
     Ok(text)
 }
 
+/// Forfeited sales by outcome: voided orders, returns, unmatched cancellations.
+fn outcomes_table(outcomes: &[CancellationOutcome]) -> String {
+    let mut t = TextTable::new(
+        "Forfeited sales: voided orders and returns (each cancellation matched to its sale)",
+        &[
+            "outcome", "amount", "share", "goods", "other", "lines", "invoices", "customers",
+        ],
+    );
+    for o in outcomes {
+        let label = match o.outcome.as_str() {
+            "voided" => "voided (cancelled within the void window)",
+            "returned" => "returned (later)",
+            _ => "unmatched (no earlier sale found)",
+        };
+        t.row(vec![
+            label.to_string(),
+            money(o.amount),
+            pct(o.forfeited_share),
+            money(o.goods),
+            money(o.other_charges),
+            int(o.lines),
+            int(o.invoices),
+            int(o.customers),
+        ]);
+    }
+    t.text_columns(&[0]).render() + "\n"
+}
+
 fn periods_table(title: &str, periods: &[PeriodSales], change: &str) -> String {
     let mut t = TextTable::new(
         title,
@@ -606,5 +685,25 @@ fn clip(text: &str, width: usize) -> String {
         text.to_string()
     } else {
         format!("{}…", text.chars().take(width - 1).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn void_windows_read_as_a_retailer_writes_them() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1_800)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7_200)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert!(parse_duration("1w").unwrap_err().contains("unknown unit 'w'"));
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("-1d").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+        assert!(parse_duration("300000000000000d").unwrap_err().contains("too long"));
     }
 }

@@ -60,13 +60,17 @@ pub enum CustomerRanking {
     Profit,
 }
 
-/// Revenue or units, for the top-product lists.
+/// Revenue, net revenue or units, for the top-product lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProductRanking {
-    /// By completed revenue.
+    /// By completed (gross) revenue.
     Revenue,
+    /// By net revenue: completed revenue minus the product's forfeited sales.
+    NetRevenue,
     /// By units sold.
     Units,
+    /// By net units: units sold minus units cancelled or returned.
+    NetUnits,
 }
 
 /// Stage 1 of the suite, materialised once as the table `sales_groups`: the lines grouped by
@@ -127,8 +131,9 @@ FROM (
 WHERE name_rank = 1";
 
 /// Stage 1 of the suite, materialised once as the table `product_sales`: completed sales per
-/// product (both top-product lists sort it), named from `product_names`, with `other_charge`
-/// (the product is not merchandise). `orders` counts the distinct invoices of each product
+/// product (the top-product lists sort it), named from `product_names`, with its forfeited
+/// sales (cancellation lines), net revenue and `other_charge` (the product is not
+/// merchandise). `orders` counts the distinct invoices of each product
 /// through the distinct (product, invoice) pairs, which are about as many as the lines: that
 /// aggregation carries nothing but the two ids.
 pub fn product_sales_sql(other_charge: &str) -> String {
@@ -145,9 +150,19 @@ product_orders AS (
   FROM (SELECT product_id, invoice_id FROM sales WHERE line_kind = 'sale'
         GROUP BY product_id, invoice_id)
   GROUP BY product_id
+),
+product_forfeited AS (
+  SELECT product_id, SUM(abs(line_amount)) AS forfeited, SUM(abs(quantity)) AS forfeited_units
+  FROM sales
+  WHERE line_kind = 'cancellation'
+  GROUP BY product_id
 )
-SELECT p.product_id, n.product_name, p.revenue, p.units, o.orders, {other_charge} AS other_charge
+SELECT p.product_id, n.product_name, p.revenue, p.units, o.orders,
+       COALESCE(f.forfeited, 0.0) AS forfeited, p.revenue - COALESCE(f.forfeited, 0.0) AS net_revenue,
+       p.units - COALESCE(f.forfeited_units, 0) AS net_units,
+       {other_charge} AS other_charge
 FROM per_product p JOIN product_orders o ON p.product_id = o.product_id
+LEFT JOIN product_forfeited f ON p.product_id = f.product_id
 LEFT JOIN product_names n ON p.product_id = n.product_id"
     )
 }
@@ -261,7 +276,9 @@ LIMIT {n}"
 pub fn top_products_sql(ranking: ProductRanking, n: usize, all_products: bool) -> String {
     let order = match ranking {
         ProductRanking::Revenue => "revenue",
+        ProductRanking::NetRevenue => "net_revenue",
         ProductRanking::Units => "units",
+        ProductRanking::NetUnits => "net_units",
     };
     let scope = if all_products {
         ""
@@ -270,7 +287,7 @@ pub fn top_products_sql(ranking: ProductRanking, n: usize, all_products: bool) -
     };
     format!(
         "\
-SELECT product_id, product_name, revenue, units, orders
+SELECT product_id, product_name, revenue, units, orders, forfeited, net_revenue, net_units
 FROM product_sales{scope}
 ORDER BY {order} DESC, product_id ASC
 LIMIT {n}"
@@ -299,6 +316,81 @@ SELECT f.product_id, n.product_name, f.forfeited, f.units, f.invoices
 FROM forfeited f LEFT JOIN product_names n ON f.product_id = n.product_id
 ORDER BY f.forfeited DESC, f.product_id ASC
 LIMIT {n}"
+    )
+}
+
+/// What happened to each cancellation line, by matching it to the sale it reverses
+/// (docs/kpis.md, "Returns and voided orders"): the latest completed line of the same customer
+/// and product at or before it whose quantity covers the cancelled quantity. Matched within
+/// `void_window_seconds` of that sale, the line voids an order (keyed by mistake, cancelled
+/// before it shipped); matched later, it is a return; unmatched (a guest, or a sale before the
+/// data starts, or a fee or adjustment with no sale), it stays `unmatched`. Identical
+/// cancellation lines (same invoice, customer, product, time and quantity) are matched
+/// together. One row per outcome, always all three: `voided`, `returned`, `unmatched`.
+/// `other_charge` is the condition of a non-merchandise line.
+pub fn cancellation_outcomes_sql(void_window_seconds: u64, other_charge: &str) -> String {
+    format!(
+        "\
+WITH cancels AS (
+  SELECT invoice_id, customer_id, product_id, timestamp, quantity, other_charge,
+         COUNT(*) AS lines, SUM(abs(line_amount)) AS amount
+  FROM (SELECT *, {other_charge} AS other_charge FROM sales WHERE line_kind = 'cancellation') c
+  GROUP BY invoice_id, customer_id, product_id, timestamp, quantity, other_charge
+),
+matched AS (
+  SELECT c.invoice_id, c.customer_id, c.product_id, c.timestamp, c.quantity,
+         MAX(s.timestamp) AS sold_at
+  FROM cancels c
+  JOIN sales s ON s.customer_id = c.customer_id AND s.product_id = c.product_id
+  WHERE s.line_kind = 'sale' AND s.timestamp <= c.timestamp AND s.quantity >= abs(c.quantity)
+  GROUP BY c.invoice_id, c.customer_id, c.product_id, c.timestamp, c.quantity
+),
+classified AS (
+  SELECT c.*,
+    CASE
+      WHEN m.sold_at IS NULL THEN 2
+      WHEN c.timestamp - m.sold_at <= INTERVAL '{void_window_seconds} seconds' THEN 0
+      ELSE 1
+    END AS outcome_order
+  FROM cancels c
+  LEFT JOIN matched m
+    ON c.invoice_id = m.invoice_id AND c.customer_id = m.customer_id
+   AND c.product_id = m.product_id AND c.timestamp = m.timestamp AND c.quantity = m.quantity
+),
+per_outcome AS (
+  SELECT outcome_order,
+         SUM(lines) AS lines,
+         COUNT(DISTINCT invoice_id) AS invoices,
+         COUNT(DISTINCT customer_id) AS customers,
+         SUM(lines * abs(quantity)) AS units,
+         SUM(amount) AS amount,
+         SUM(CASE WHEN other_charge THEN 0.0 ELSE amount END) AS goods,
+         SUM(CASE WHEN other_charge THEN amount ELSE 0.0 END) AS other_charges
+  FROM classified
+  GROUP BY outcome_order
+),
+outcomes AS (
+  SELECT column1 AS outcome_order, column2 AS outcome
+  FROM (VALUES (0, 'voided'), (1, 'returned'), (2, 'unmatched'))
+),
+total AS (
+  SELECT SUM(amount) AS forfeited FROM cancels
+)
+SELECT
+  o.outcome,
+  CAST(o.outcome_order AS BIGINT) AS outcome_order,
+  COALESCE(p.lines, 0) AS lines,
+  COALESCE(p.invoices, 0) AS invoices,
+  COALESCE(p.customers, 0) AS customers,
+  COALESCE(p.units, 0) AS units,
+  COALESCE(p.amount, 0.0) AS amount,
+  COALESCE(p.goods, 0.0) AS goods,
+  COALESCE(p.other_charges, 0.0) AS other_charges,
+  CASE WHEN t.forfeited > 0 THEN COALESCE(p.amount, 0.0) / t.forfeited END AS forfeited_share
+FROM outcomes o
+CROSS JOIN total t
+LEFT JOIN per_outcome p ON p.outcome_order = o.outcome_order
+ORDER BY 2"
     )
 }
 
@@ -333,7 +425,9 @@ fn is_partial_expr(period: &str) -> String {
     )
 }
 
-/// Sales per period with zero-filled gaps, changes, moving average and peaks.
+/// Sales per period with zero-filled gaps, changes, moving average and peaks. A peak is one
+/// of the best tenth of the whole (not partial) periods by net revenue: what was sold and
+/// kept, so an order keyed by mistake and voided the same day makes no peak.
 pub fn sales_by_period_sql(grain: Grain) -> String {
     let unit = grain.unit();
     let step = grain.step();
@@ -385,7 +479,8 @@ ranked AS (
     LAG(is_partial) OVER (ORDER BY period_start) AS previous_partial,
     AVG(revenue) OVER (ORDER BY period_start ROWS BETWEEN {preceding} PRECEDING AND CURRENT ROW)
       AS revenue_moving_avg,
-    ROW_NUMBER() OVER (ORDER BY is_partial ASC, revenue DESC, period_start ASC) AS revenue_rank,
+    ROW_NUMBER() OVER (ORDER BY is_partial ASC, revenue - forfeited DESC, period_start ASC)
+      AS net_revenue_rank,
     SUM(CASE WHEN is_partial THEN 0 ELSE 1 END) OVER () AS whole_periods
   FROM marked
 )
@@ -398,7 +493,7 @@ SELECT
   CASE WHEN y.revenue <> 0 AND NOT r.is_partial AND NOT y.is_partial
     THEN r.revenue / y.revenue - 1 END AS revenue_yoy_change,
   r.revenue_moving_avg,
-  NOT r.is_partial AND r.revenue_rank <= GREATEST(1, (r.whole_periods + 9) / 10) AS is_peak,
+  NOT r.is_partial AND r.net_revenue_rank <= GREATEST(1, (r.whole_periods + 9) / 10) AS is_peak,
   r.is_partial
 FROM ranked r
 LEFT JOIN marked y ON y.period_start = r.period_start - INTERVAL '{year_back}'

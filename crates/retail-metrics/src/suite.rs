@@ -55,6 +55,11 @@ pub fn deregister_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
 /// ([`KpiOptions::stages`] gives their SQL).
 pub const STAGE_NAMES: [&str; 3] = ["sales_groups", "product_names", "product_sales"];
 
+/// The default void window: one day.
+pub const DEFAULT_VOID_WINDOW_SECONDS: u64 = 86_400;
+
+const MAX_VOID_WINDOW_SECONDS: u64 = 366 * 86_400;
+
 /// Parameters of the suite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KpiOptions {
@@ -63,6 +68,7 @@ pub struct KpiOptions {
     /// Product ids that are not merchandise, sorted.
     other_charges: Vec<String>,
     all_products: bool,
+    void_window_seconds: u64,
 }
 
 impl Default for KpiOptions {
@@ -72,6 +78,7 @@ impl Default for KpiOptions {
             churn_days: 90,
             other_charges: Vec::new(),
             all_products: false,
+            void_window_seconds: DEFAULT_VOID_WINDOW_SECONDS,
         }
     }
 }
@@ -119,6 +126,27 @@ impl KpiOptions {
     pub fn with_all_products(mut self, all: bool) -> Self {
         self.all_products = all;
         self
+    }
+
+    /// How soon after its sale a matched cancellation counts as voiding the order (keyed by
+    /// mistake) rather than as a return: 0 seconds to 366 days, default one day.
+    pub fn with_void_window(mut self, window: std::time::Duration) -> Result<Self, MetricsError> {
+        let seconds = window.as_secs();
+        if window.subsec_nanos() != 0 || seconds > MAX_VOID_WINDOW_SECONDS {
+            return Err(MetricsError::InvalidParameter {
+                parameter: "void_window",
+                message: format!(
+                    "{window:?} is not a whole number of seconds between 0 and 366 days"
+                ),
+            });
+        }
+        self.void_window_seconds = seconds;
+        Ok(self)
+    }
+
+    /// The void window ([`KpiOptions::with_void_window`]).
+    pub fn void_window(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.void_window_seconds)
     }
 
     /// The stage tables' names and SQL, in the order they are built.
@@ -176,12 +204,24 @@ impl KpiOptions {
                 kpi::top_products_sql(ProductRanking::Revenue, n, all),
             ),
             (
+                "top_products_by_net_revenue",
+                kpi::top_products_sql(ProductRanking::NetRevenue, n, all),
+            ),
+            (
                 "top_products_by_units",
                 kpi::top_products_sql(ProductRanking::Units, n, all),
             ),
             (
+                "top_products_by_net_units",
+                kpi::top_products_sql(ProductRanking::NetUnits, n, all),
+            ),
+            (
                 "top_forfeited_products",
                 kpi::top_forfeited_products_sql(n, &other, all),
+            ),
+            (
+                "cancellation_outcomes",
+                kpi::cancellation_outcomes_sql(self.void_window_seconds, &other),
             ),
             ("sales_by_day", kpi::sales_by_period_sql(Grain::Day)),
             ("sales_by_week", kpi::sales_by_period_sql(Grain::Week)),
@@ -307,12 +347,18 @@ impl KpiSuite {
     pub fn top_products(&self, by: ProductRanking) -> Result<Vec<TopProduct>, MetricsError> {
         self.typed(match by {
             ProductRanking::Revenue => "top_products_by_revenue",
+            ProductRanking::NetRevenue => "top_products_by_net_revenue",
             ProductRanking::Units => "top_products_by_units",
+            ProductRanking::NetUnits => "top_products_by_net_units",
         })
     }
     /// The products that lost the most sales to cancellations and returns.
     pub fn top_forfeited_products(&self) -> Result<Vec<ForfeitedProduct>, MetricsError> {
         self.typed("top_forfeited_products")
+    }
+    /// Forfeited sales by what they were: voided orders, returns and unmatched cancellations.
+    pub fn cancellation_outcomes(&self) -> Result<Vec<CancellationOutcome>, MetricsError> {
+        self.typed("cancellation_outcomes")
     }
     /// Sales per day, week or month.
     pub fn sales_by(&self, grain: Grain) -> Result<Vec<PeriodSales>, MetricsError> {

@@ -120,6 +120,39 @@ pub struct TopProduct {
     pub revenue: f64,
     pub units: i64,
     pub orders: i64,
+    /// The product's forfeited sales (its cancellation lines).
+    pub forfeited: f64,
+    /// revenue − forfeited.
+    pub net_revenue: f64,
+    /// units − units cancelled or returned.
+    pub net_units: i64,
+}
+
+/// Forfeited sales of one outcome of the cancellation matching (docs/kpis.md, "Returns and
+/// voided orders").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CancellationOutcome {
+    /// `voided` (matched to a sale within the void window), `returned` (matched later) or
+    /// `unmatched`.
+    pub outcome: String,
+    /// 0, 1, 2 in the order above.
+    pub outcome_order: i64,
+    /// Cancellation lines.
+    pub lines: i64,
+    /// Distinct cancellation invoices with a line of this outcome.
+    pub invoices: i64,
+    /// Distinct identified customers.
+    pub customers: i64,
+    /// Units cancelled (absolute).
+    pub units: i64,
+    /// Amount forfeited (absolute).
+    pub amount: f64,
+    /// Of which merchandise.
+    pub goods: f64,
+    /// Of which other charges (postage, fees, adjustments).
+    pub other_charges: f64,
+    /// amount / all forfeited sales; null without any.
+    pub forfeited_share: Option<f64>,
 }
 
 /// One of the products with the most forfeited sales.

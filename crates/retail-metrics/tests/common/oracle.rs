@@ -505,6 +505,8 @@ struct ProductTotals {
     revenue: f64,
     units: i64,
     orders: i64,
+    forfeited: f64,
+    forfeited_units: i64,
 }
 
 fn product_totals(rows: &[Row]) -> Vec<ProductTotals> {
@@ -519,6 +521,17 @@ fn product_totals(rows: &[Row]) -> Vec<ProductTotals> {
             revenue: fsum(lines.iter().map(|r| r.line_amount)),
             units: lines.iter().map(|r| r.quantity).sum(),
             orders: distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64,
+            // SPEC: a product's forfeited sales are all its cancellation lines.
+            forfeited: fsum(
+                rows.iter()
+                    .filter(|r| is_cancel(r) && r.product_id == id)
+                    .map(|r| r.line_amount.abs()),
+            ),
+            forfeited_units: rows
+                .iter()
+                .filter(|r| is_cancel(r) && r.product_id == id)
+                .map(|r| r.quantity.abs())
+                .sum(),
             id,
         })
         .collect()
@@ -531,7 +544,114 @@ fn product_json(p: &ProductTotals) -> Value {
         ("revenue", jf(p.revenue)),
         ("units", ji(p.units)),
         ("orders", ji(p.orders)),
+        ("forfeited", jf(p.forfeited)),
+        ("net_revenue", jf(p.revenue - p.forfeited)),
+        ("net_units", ji(p.units - p.forfeited_units)),
     ])
+}
+
+fn top_products_by_net_units(rows: &[Row], top_n: usize) -> Value {
+    let mut all = product_totals(rows);
+    all.sort_by(|a, b| {
+        (b.units - b.forfeited_units)
+            .cmp(&(a.units - a.forfeited_units))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Value::Array(all.iter().take(top_n).map(product_json).collect())
+}
+
+fn top_products_by_net_revenue(rows: &[Row], top_n: usize) -> Value {
+    let mut all = product_totals(rows);
+    all.sort_by(|a, b| {
+        cmp_f64(b.revenue - b.forfeited, a.revenue - a.forfeited).then_with(|| a.id.cmp(&b.id))
+    });
+    Value::Array(all.iter().take(top_n).map(product_json).collect())
+}
+
+/// SPEC (docs/kpis.md, "Returns and voided orders"): the default void window, one day.
+pub const VOID_WINDOW: TimeDelta = TimeDelta::days(1);
+
+/// Each cancellation line on its own: the latest completed line of the same (identified)
+/// customer and product at or before it whose quantity covers it; voided within
+/// [`VOID_WINDOW`] of that sale, returned later, unmatched without one.
+fn cancellation_outcomes(rows: &[Row]) -> Value {
+    let outcome_of = |c: &Row| -> usize {
+        let Some(customer) = c.customer_id.as_deref() else {
+            return 2;
+        };
+        let sold_at = rows
+            .iter()
+            .filter(|s| {
+                is_sale(s)
+                    && s.customer_id.as_deref() == Some(customer)
+                    && s.product_id == c.product_id
+                    && s.timestamp <= c.timestamp
+                    && s.quantity >= c.quantity.abs()
+            })
+            .map(|s| s.timestamp)
+            .max();
+        match sold_at {
+            None => 2,
+            Some(t) if c.timestamp - t <= VOID_WINDOW => 0,
+            Some(_) => 1,
+        }
+    };
+    let cancels: Vec<(&Row, usize)> = rows
+        .iter()
+        .filter(|r| is_cancel(r))
+        .map(|r| (r, outcome_of(r)))
+        .collect();
+    let total = fsum(cancels.iter().map(|(r, _)| r.line_amount.abs()));
+    let out = ["voided", "returned", "unmatched"]
+        .iter()
+        .enumerate()
+        .map(|(order, name)| {
+            let lines: Vec<&Row> = cancels
+                .iter()
+                .filter(|(_, o)| *o == order)
+                .map(|(r, _)| *r)
+                .collect();
+            let amount = fsum(lines.iter().map(|r| r.line_amount.abs()));
+            obj(vec![
+                ("outcome", js(name)),
+                ("outcome_order", ji(order as i64)),
+                ("lines", ji(lines.len() as i64)),
+                (
+                    "invoices",
+                    ji(distinct(lines.iter().map(|r| r.invoice_id.as_str())) as i64),
+                ),
+                (
+                    "customers",
+                    ji(distinct(lines.iter().filter_map(|r| r.customer_id.as_deref())) as i64),
+                ),
+                ("units", ji(lines.iter().map(|r| r.quantity.abs()).sum())),
+                ("amount", jf(amount)),
+                (
+                    "goods",
+                    jf(fsum(
+                        lines
+                            .iter()
+                            .filter(|r| !is_other(r))
+                            .map(|r| r.line_amount.abs()),
+                    )),
+                ),
+                (
+                    "other_charges",
+                    jf(fsum(
+                        lines
+                            .iter()
+                            .filter(|r| is_other(r))
+                            .map(|r| r.line_amount.abs()),
+                    )),
+                ),
+                (
+                    "forfeited_share",
+                    jof(if total > 0.0 { Some(amount / total) } else { None }),
+                ),
+            ])
+        })
+        .collect();
+    Value::Array(out)
 }
 
 fn top_products_by_revenue(rows: &[Row], top_n: usize) -> Value {
@@ -684,7 +804,7 @@ fn sales_by(rows: &[Row], g: Grain) -> Value {
         periods.iter().enumerate().map(|(i, &p)| (p, i)).collect();
 
     let partial: Vec<bool> = periods.iter().map(|&p| is_partial(rows, g, p)).collect();
-    // Peaks: whole periods only, ranked by (revenue desc, period asc); the first
+    // Peaks: whole periods only, ranked by (net revenue desc, period asc); the first
     // max(1, ceil(whole / 10)), none without a whole period.
     let whole = partial.iter().filter(|p| !**p).count();
     let peaks = if whole == 0 {
@@ -693,9 +813,8 @@ fn sales_by(rows: &[Row], g: Grain) -> Value {
         std::cmp::max(1, whole.div_ceil(10))
     };
     let mut ranked: Vec<usize> = (0..n).filter(|&i| !partial[i]).collect();
-    ranked.sort_by(|&a, &b| {
-        cmp_f64(revenue[b], revenue[a]).then_with(|| periods[a].cmp(&periods[b]))
-    });
+    let net: Vec<f64> = per.iter().map(|m| m.revenue - m.forfeited).collect();
+    ranked.sort_by(|&a, &b| cmp_f64(net[b], net[a]).then_with(|| periods[a].cmp(&periods[b])));
     let mut is_peak = vec![false; n];
     for &idx in ranked.iter().take(peaks) {
         is_peak[idx] = true;
@@ -1341,11 +1460,20 @@ pub fn all_kpis(rows: &[Row], top_n: usize, churn_days: i64) -> serde_json::Valu
         "top_products_by_revenue",
         top_products_by_revenue(rows, top_n),
     );
+    put(
+        "top_products_by_net_revenue",
+        top_products_by_net_revenue(rows, top_n),
+    );
     put("top_products_by_units", top_products_by_units(rows, top_n));
+    put(
+        "top_products_by_net_units",
+        top_products_by_net_units(rows, top_n),
+    );
     put(
         "top_forfeited_products",
         top_forfeited_products(rows, top_n),
     );
+    put("cancellation_outcomes", cancellation_outcomes(rows));
     put("sales_by_day", sales_by(rows, Grain::Day));
     put("sales_by_week", sales_by(rows, Grain::Week));
     put("sales_by_month", sales_by(rows, Grain::Month));

@@ -199,3 +199,86 @@ async fn the_rust_and_sql_naming_rules_agree_on_every_product() {
         assert_eq!(expected, actual);
     }
 }
+
+/// Returns and voided orders on the full file (issue 18, item 4). DuckDB 2.0.1, the canonical
+/// table `t` of tests/reference/compute_kpis.py, one cancellation line at a time with a
+/// correlated subquery (not the suite's join):
+///
+/// ```sql
+/// WITH m AS (SELECT x.*, (SELECT max(s.timestamp) FROM t s WHERE s.line_kind = 'sale'
+///              AND s.customer_id = x.customer_id AND s.product_id = x.product_id
+///              AND s.timestamp <= x.timestamp AND s.quantity >= abs(x.quantity)) AS sold_at
+///            FROM t x WHERE x.line_kind = 'cancellation')
+/// SELECT CASE WHEN sold_at IS NULL THEN 'unmatched'
+///             WHEN timestamp - sold_at <= INTERVAL 1 DAY THEN 'voided' ELSE 'returned' END,
+///        count(*), count(DISTINCT invoice_id), sum(abs(line_amount))
+/// FROM m GROUP BY 1
+///   -- voided 880 lines, 336 invoices, 312471.50; returned 6631, 2834, 163417.80;
+///   -- unmatched 1777, 944, 420923.19
+/// ```
+///
+/// The two mis-keyed orders are voids: C581484 (16446, 80,995 × 23843, £168,469.60, 12
+/// minutes after 581483) and C541433 (12346, 74,215 × 23166, £77,183.60, 16 minutes after
+/// 541431) (DuckDB: the sale and cancellation lines with |quantity| > 70,000).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancellations_are_matched_to_the_sales_they_reverse() {
+    let Some(batches) = full_online_retail() else {
+        return;
+    };
+    let ctx = sales_context(batches).unwrap();
+    let options =
+        KpiOptions::default().with_product_classes(&ProductClasses::for_layout("online-retail"));
+    let suite = KpiSuite::run(&ctx, &options).await.unwrap();
+    let outcomes = suite.cancellation_outcomes().unwrap();
+    let got: Vec<(&str, i64, i64, f64)> = outcomes
+        .iter()
+        .map(|o| (o.outcome.as_str(), o.lines, o.invoices, o.amount))
+        .collect();
+    let expected = [
+        ("voided", 880, 336, 312_471.50),
+        ("returned", 6_631, 2_834, 163_417.80),
+        ("unmatched", 1_777, 944, 420_923.19),
+    ];
+    for (g, e) in got.iter().zip(expected) {
+        assert_eq!((g.0, g.1, g.2), (e.0, e.1, e.2));
+        assert!((g.3 - e.3).abs() < 1e-6, "{g:?} vs {e:?}");
+    }
+    // Every forfeited pound is in exactly one outcome.
+    let summary = suite.summary().unwrap();
+    let total: f64 = outcomes.iter().map(|o| o.amount).sum();
+    assert!((total - summary.forfeited).abs() < 1e-6);
+
+    // The void window is a parameter. DuckDB, the query above with INTERVAL 11 MINUTE: voided
+    // 403 lines, 186 invoices, 39302.26; returned 7108, 2964, 436587.04. Neither mis-keyed
+    // order (12 and 16 minutes) is a void any more.
+    let short = KpiOptions::default()
+        .with_product_classes(&ProductClasses::for_layout("online-retail"))
+        .with_void_window(std::time::Duration::from_secs(11 * 60))
+        .unwrap();
+    let short = KpiSuite::run(&ctx, &short)
+        .await
+        .unwrap()
+        .cancellation_outcomes()
+        .unwrap();
+    assert_eq!((short[0].lines, short[0].invoices), (403, 186));
+    assert!((short[0].amount - 39_302.26).abs() < 1e-6);
+    assert_eq!((short[1].lines, short[1].invoices), (7_108, 2_964));
+    assert!((short[1].amount - 436_587.04).abs() < 1e-6);
+
+    // Peaks rank by net revenue: the days of the mis-keyed orders (2011-01-18: revenue
+    // 95,978.05, net 18,680.80; 2011-12-09: 200,920.60, net 32,131.53) are not peaks.
+    let days = suite.sales_by(Grain::Day).unwrap();
+    for day in ["2011-01-18", "2011-12-09"] {
+        let d = days
+            .iter()
+            .find(|d| d.period_start.to_string() == day)
+            .unwrap();
+        assert!(!d.is_peak, "{day}");
+    }
+    // Products by net revenue (DuckDB: sale amounts minus |cancellation amounts| per
+    // StockCode, merchandise only): 22423 164,762.19, 47566 98,302.98, 85123A 97,894.50.
+    let net = suite.top_products(ProductRanking::NetRevenue).unwrap();
+    let ids: Vec<&str> = net.iter().take(3).map(|p| p.product_id.as_str()).collect();
+    assert_eq!(ids, ["22423", "47566", "85123A"]);
+    assert!((net[0].net_revenue - 164_762.19).abs() < 1e-6);
+}

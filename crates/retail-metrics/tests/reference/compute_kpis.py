@@ -309,20 +309,63 @@ def product_names_sql(c, name_cond=KIND_SALE):
 def product_table(c, name_scope="sale"):
     name_cond = KIND_SALE if name_scope == "sale" else "TRUE"
     return q(c.con, f"""
-        WITH names AS ({product_names_sql(c, name_cond)})
+        WITH names AS ({product_names_sql(c, name_cond)}),
+             forf AS (SELECT product_id, sum(abs({c.A})) AS forfeited,
+                             sum(abs(quantity)) AS forfeited_units FROM {c.t}
+                      WHERE {KIND_CANC} GROUP BY product_id)
         SELECT s.product_id, any_value(names.product_name), sum({c.A}), sum(quantity),
-               count(DISTINCT invoice_id)
-        FROM {c.t} s LEFT JOIN names USING (product_id)
+               count(DISTINCT invoice_id), coalesce(any_value(forf.forfeited), 0),
+               coalesce(any_value(forf.forfeited_units), 0)
+        FROM {c.t} s LEFT JOIN names USING (product_id) LEFT JOIN forf USING (product_id)
         WHERE {KIND_SALE} AND {c.MERCH} GROUP BY s.product_id""")
 
 
 def k_top_products(c, by, name_scope="sale"):
     rows = product_table(c, name_scope)
-    key = 2 if by == "revenue" else 3
+    rank = {"revenue": lambda r: r[2], "units": lambda r: r[3], "net": lambda r: r[2] - r[5],
+            "net_units": lambda r: r[3] - r[6]}[by]
     rows.sort(key=lambda r: r[0])
-    rows.sort(key=lambda r: r[key], reverse=True)
+    rows.sort(key=rank, reverse=True)
     return [{"product_id": r[0], "product_name": r[1], "revenue": f(r[2]), "units": int(r[3]),
-             "orders": r[4]} for r in rows[:TOP_N]]
+             "orders": r[4], "forfeited": f(r[5]), "net_revenue": float(r[2] - r[5]),
+             "net_units": int(r[3] - r[6])}
+            for r in rows[:TOP_N]]
+
+
+VOID_WINDOW = "INTERVAL 1 DAY"  # docs/kpis.md "Returns and voided orders": default one day
+
+
+def k_cancellation_outcomes(c):
+    """docs/kpis.md "Returns and voided orders", one cancellation line at a time: the latest
+    completed line of the same customer and product at or before it whose quantity covers the
+    cancelled quantity (a correlated subquery); voided within a day of it, returned later,
+    unmatched without one."""
+    rows = q(c.con, f"""
+        WITH m AS (
+          SELECT x.*, (SELECT max(s.timestamp) FROM {c.t} s
+                       WHERE s.line_kind = 'sale' AND s.customer_id = x.customer_id
+                         AND s.product_id = x.product_id AND s.timestamp <= x.timestamp
+                         AND s.quantity >= abs(x.quantity)) AS sold_at
+          FROM {c.t} x WHERE x.line_kind = 'cancellation'),
+        o AS (
+          SELECT *, CASE WHEN sold_at IS NULL THEN 2
+                         WHEN timestamp - sold_at <= {VOID_WINDOW} THEN 0 ELSE 1 END AS k
+          FROM m)
+        SELECT k, count(*), count(DISTINCT invoice_id), count(DISTINCT customer_id),
+               sum(abs(quantity)), sum(abs({c.A})),
+               coalesce(sum(abs({c.A})) FILTER (WHERE {c.MERCH}), 0),
+               coalesce(sum(abs({c.A})) FILTER (WHERE NOT ({c.MERCH})), 0)
+        FROM o GROUP BY k""")
+    total = q1(c.con, f"SELECT coalesce(sum(abs({c.A})), 0) FROM {c.t} WHERE {KIND_CANC}")[0]
+    by_k = {r[0]: r for r in rows}
+    out = []
+    for k, name in enumerate(("voided", "returned", "unmatched")):
+        r = by_k.get(k, (k, 0, 0, 0, 0, 0, 0, 0))
+        out.append({"outcome": name, "outcome_order": k, "lines": r[1], "invoices": r[2],
+                    "customers": r[3], "units": int(r[4]), "amount": f(r[5]) or 0.0,
+                    "goods": f(r[6]) or 0.0, "other_charges": f(r[7]) or 0.0,
+                    "forfeited_share": ratio(r[5], total) if total > 0 else None})
+    return out
 
 
 def k_top_forfeited_products(c):
@@ -410,7 +453,8 @@ def k_sales_by(c, unit):
     whole = [i for i in range(n) if not partial[i]]
     k_peaks = -(-len(whole) // 10) if whole else 0  # ceil(whole / 10), at least 1 if any
     k_peaks = max(1, k_peaks) if whole else 0
-    order = sorted(whole, key=lambda i: (-rev_exact[i], rows[i][0]))
+    # docs/kpis.md: peaks rank whole periods by net revenue (revenue - forfeited)
+    order = sorted(whole, key=lambda i: (-(rev_exact[i] - rows[i][2]), rows[i][0]))
     peaks = set(order[:k_peaks])
     out = []
     for i, r in enumerate(rows):
@@ -689,8 +733,11 @@ def all_kpis(con, t, mode):
     out["top_customers_by_revenue"] = k_top_customers(c, "revenue")
     out["top_customers_by_profit"] = k_top_customers(c, "profit")
     out["top_products_by_revenue"] = k_top_products(c, "revenue")
+    out["top_products_by_net_revenue"] = k_top_products(c, "net")
     out["top_products_by_units"] = k_top_products(c, "units")
+    out["top_products_by_net_units"] = k_top_products(c, "net_units")
     out["top_forfeited_products"] = k_top_forfeited_products(c)
+    out["cancellation_outcomes"] = k_cancellation_outcomes(c)
     for u in ("day", "week", "month"):
         out[f"sales_by_{u}"] = k_sales_by(c, u)
     out["retention_monthly"] = k_retention(c, "month")
@@ -863,6 +910,11 @@ def two_way_checks(name, res, con, t):
     assert abs(sm["merchandise_revenue"] + sm["other_charges"] - sm["revenue"]) <= 1e-9 * sm["revenue"]
     assert abs(sm["forfeited_goods"] + sm["forfeited_other_charges"] - sm["forfeited"]) <= 1e-9 * max(1, sm["forfeited"])
     notes.append("by_country and by_price_band revenues sum to the summary revenue")
+    co = res["cancellation_outcomes"]
+    assert sum(r["lines"] for r in co) == sm["cancellation_lines"]
+    assert abs(sum(r["amount"] for r in co) - sm["forfeited"]) <= 1e-9 * max(1, sm["forfeited"])
+    assert abs(sum(r["goods"] for r in co) - sm["forfeited_goods"]) <= 1e-9 * max(1, sm["forfeited"])
+    notes.append("cancellation outcomes sum to the summary's cancellation lines, forfeited and forfeited goods")
     assert sum(r["customers"] for r in res["rfm_segments"]) == sm["customers"] == len(res["rfm"])
     assert res["churn"]["customers"] == sm["customers"]
     rv = sum(r["monetary"] for r in res["rfm"])
