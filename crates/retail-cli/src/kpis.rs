@@ -568,7 +568,14 @@ fn outcomes_table(outcomes: &[CancellationOutcome]) -> String {
     let mut t = TextTable::new(
         "Forfeited sales: voided orders and returns (each cancellation matched to its sale)",
         &[
-            "outcome", "amount", "share", "goods", "other", "lines", "invoices", "customers",
+            "outcome",
+            "amount",
+            "share",
+            "goods",
+            "other",
+            "lines",
+            "invoices",
+            "customers",
         ],
     );
     for o in outcomes {
@@ -700,10 +707,18 @@ mod tests {
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7_200)));
         assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
-        assert!(parse_duration("1w").unwrap_err().contains("unknown unit 'w'"));
+        assert!(
+            parse_duration("1w")
+                .unwrap_err()
+                .contains("unknown unit 'w'")
+        );
         assert!(parse_duration("d").is_err());
         assert!(parse_duration("-1d").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
-        assert!(parse_duration("300000000000000d").unwrap_err().contains("too long"));
+        assert!(
+            parse_duration("300000000000000d")
+                .unwrap_err()
+                .contains("too long")
+        );
     }
 }

@@ -245,7 +245,7 @@ fn kpis_csv_and_out_files_for_programs() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let files = std::fs::read_dir(dir.path()).unwrap().count();
-    assert_eq!(files, 24);
+    assert_eq!(files, 27);
     assert!(dir.path().join("sales_by_week.parquet").is_file());
 
     let csv_only = retail(&["kpis", "--format", "csv"]);

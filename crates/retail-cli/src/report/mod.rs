@@ -17,8 +17,9 @@ use retail_forecast::{
 };
 use retail_ingest::{IngestReport, samples};
 use retail_metrics::typed::{
-    Churn, DimensionSales, DiscountCorrelation, DiscountSales, ForfeitedProduct, PeriodSales,
-    PlaceSales, PriceBand, RetentionCell, RfmSegment, Summary, TopCustomer, TopProduct,
+    CancellationOutcome, Churn, DimensionSales, DiscountCorrelation, DiscountSales,
+    ForfeitedProduct, PeriodSales, PlaceSales, PriceBand, RetentionCell, RfmSegment, Summary,
+    TopCustomer, TopProduct,
 };
 use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking};
 
@@ -80,6 +81,8 @@ pub struct Dashboard {
     pub rfm_segments: Vec<RfmSegment>,
     pub weekly: Vec<PeriodSales>,
     pub forfeited_products: Vec<ForfeitedProduct>,
+    /// Forfeited sales by outcome: voided orders, returns, unmatched.
+    pub cancellation_outcomes: Vec<CancellationOutcome>,
     pub countries: Vec<PlaceSales>,
     pub dimensions: Vec<DimensionSales>,
     pub price_bands: Vec<PriceBand>,
@@ -280,11 +283,12 @@ fn build(
         churn: suite.churn()?,
         customer_spend,
         top_customers: suite.top_customers(CustomerRanking::NetRevenue)?,
-        top_products: suite.top_products(ProductRanking::Revenue)?,
+        top_products: suite.top_products(ProductRanking::NetRevenue)?,
         retention: suite.retention(Grain::Month)?,
         rfm_segments: suite.rfm_segments()?,
         weekly: suite.sales_by(Grain::Week)?,
         forfeited_products: suite.top_forfeited_products()?,
+        cancellation_outcomes: suite.cancellation_outcomes()?,
         countries: suite.by_country()?,
         dimensions: suite.by_dimensions()?,
         price_bands: suite.by_price_band()?,

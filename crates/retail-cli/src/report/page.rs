@@ -599,6 +599,24 @@ fn retention_heatmap(id: &str, d: &Dashboard) -> Heatmap {
 // Sales performance
 // ------------------------------------------------------------------------------------------
 
+/// Where the forfeited sales went: voided orders, returns, unmatched cancellations.
+fn outcomes_sentence(d: &Dashboard) -> String {
+    let amount = |outcome: &str| {
+        d.cancellation_outcomes
+            .iter()
+            .find(|o| o.outcome == outcome)
+            .map_or(0.0, |o| o.amount)
+    };
+    format!(
+        "Matching each cancellation to the sale it reverses: {} voided orders (cancelled within \
+         a day of the sale: keyed by mistake or never shipped), {} returns (later), {} with no \
+         earlier sale of that customer and product (guests, fees and adjustments).",
+        cur(d, amount("voided")),
+        cur(d, amount("returned")),
+        cur(d, amount("unmatched"))
+    )
+}
+
 fn sales(html: &mut String, id: &str, d: &Dashboard) {
     section_start(html, id, "sales", "Sales performance");
     figure(
@@ -606,7 +624,7 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
         &weekly_sales_chart(id, d).render(),
         &format!(
             "Completed revenue per ISO week (Monday start) with its 4-week moving average; the \
-             top tenth of weeks by revenue are marked as peaks. The first and last weeks may be \
+             top tenth of weeks by net revenue (after cancellations and returns) are marked as peaks. The first and last weeks may be \
              partial. {} weeks.",
             d.weekly.len()
         ),
@@ -618,11 +636,13 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
             product_bar(
                 &p.product_id,
                 p.product_name.as_deref(),
-                p.revenue,
+                p.net_revenue,
                 format!(
-                    "{} from {} on {}",
+                    "{} net ({} sold, {} forfeited) from {} on {}",
+                    cur(d, p.net_revenue),
                     cur(d, p.revenue),
-                    counted(p.units, "unit"),
+                    cur(d, p.forfeited),
+                    counted(p.net_units, "unit"),
                     counted(p.orders, "order")
                 ),
             )
@@ -633,8 +653,8 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
         &money_bars(
             d,
             format!("{id}-top-products"),
-            "Top products by completed revenue",
-            "Completed revenue",
+            "Top products by net revenue",
+            "Net revenue (sales less cancellations and returns)",
             "Product",
             bars,
             BLUE,
@@ -664,9 +684,10 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
             }
             .render(),
             &format!(
-                "{} forfeited in all, {} of completed revenue.",
+                "{} forfeited in all, {} of completed revenue. {}",
                 cur(d, d.summary.forfeited),
-                pct((d.summary.revenue != 0.0).then(|| d.summary.forfeited / d.summary.revenue))
+                pct((d.summary.revenue != 0.0).then(|| d.summary.forfeited / d.summary.revenue)),
+                outcomes_sentence(d)
             ),
         );
         let bars = d

@@ -140,3 +140,53 @@ fn report_text_with_noncharacters_and_bidi_controls_stays_well_formed_and_readab
     )
     .expect("the report parses as XML");
 }
+
+/// `--void-window` moves matched cancellations between voided orders and returns; every
+/// cancellation line stays in exactly one outcome, and bad windows are named.
+#[test]
+fn the_void_window_splits_voided_orders_from_returns() {
+    let outcomes = |window: &str| -> Vec<(String, i64)> {
+        let out = retail(&[
+            "-q",
+            "kpis",
+            "--void-window",
+            window,
+            "--kpi",
+            "cancellation_outcomes",
+            "--format",
+            "json",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["outcome"].as_str().unwrap().to_string(),
+                    o["lines"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let day = outcomes("1d");
+    let long = outcomes("365d");
+    // The embedded sample (snapshot kpis_online_retail_sample.txt): 162 voided, 1,108 returned,
+    // 358 unmatched of its 1,628 cancellation lines.
+    assert_eq!(
+        day,
+        [
+            ("voided".to_string(), 162),
+            ("returned".to_string(), 1_108),
+            ("unmatched".to_string(), 358)
+        ]
+    );
+    // A year-long window makes every matched line a void; the unmatched stay.
+    assert_eq!(long[0].1, 162 + 1_108);
+    assert_eq!((long[1].1, long[2].1), (0, 358));
+
+    let bad_unit = retail(&["kpis", "--void-window", "1w"]);
+    assert_fails(&bad_unit, 2, "unknown unit 'w'");
+    let too_long = retail(&["kpis", "--void-window", "400d"]);
+    assert_fails(&too_long, 1, "void_window");
+}

@@ -646,7 +646,11 @@ fn cancellation_outcomes(rows: &[Row]) -> Value {
                 ),
                 (
                     "forfeited_share",
-                    jof(if total > 0.0 { Some(amount / total) } else { None }),
+                    jof(if total > 0.0 {
+                        Some(amount / total)
+                    } else {
+                        None
+                    }),
                 ),
             ])
         })
