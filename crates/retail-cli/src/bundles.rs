@@ -43,6 +43,10 @@ pub struct BundlesArgs {
     slice: SliceArgs,
     #[command(flatten)]
     customers: CustomerSliceArg,
+    /// Mine every product: postage, fees and adjustments are left out by default (they are in
+    /// many baskets and say nothing about which goods sell together; docs/schema.md).
+    #[arg(long)]
+    all_products: bool,
     /// What the files hold.
     #[arg(long, value_enum, default_value = "auto")]
     input: InputKind,
@@ -248,7 +252,8 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
     let mut progress = Progress::new(2);
     progress.step("reading baskets");
     let slice = args.slice.slice_with(&args.customers)?;
-    let loaded = load_baskets(&args.files, args.input, &args.read, &slice)?;
+    let read = args.read.merchandise_unless(args.all_products);
+    let loaded = load_baskets(&args.files, args.input, &read, &slice)?;
     if let (Some(groups), Some(dir)) = (args.shards, &args.write_shards) {
         progress.step("writing shards");
         let plan = ShardPlan::new(&loaded.baskets, support, groups)?;
@@ -517,6 +522,10 @@ pub struct NextBasketArgs {
     /// Weight of the association-rule score against the repeat score.
     #[arg(long, value_name = "F", default_value_t = 0.1)]
     rule_weight: f64,
+    /// Recommend from every product: postage, fees and adjustments are left out by default (they are in
+    /// many baskets and say nothing about which goods sell together; docs/schema.md).
+    #[arg(long)]
+    all_products: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: TextOrJson,
@@ -537,7 +546,8 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
     }
     let mut progress = Progress::new(1);
     progress.step("reading");
-    let (batches, _) = load_sliced(&args.files, &args.read, &args.slice.slice()?)?;
+    let read = args.read.merchandise_unless(args.all_products);
+    let (batches, _) = load_sliced(&args.files, &read, &args.slice.slice()?)?;
     let data = InvoiceBaskets::from_sales(&batches)?;
     progress.finish();
     if data.customers.iter().all(Option::is_none) {

@@ -53,6 +53,10 @@ pub struct ForecastArgs {
     /// largest `--top` of them), or the total.
     #[arg(long, value_name = "GROUP", default_value = "total")]
     by: String,
+    /// With `--by product`: forecast every product; postage, fees and adjustments are left
+    /// out by default (docs/schema.md).
+    #[arg(long)]
+    all_products: bool,
     /// Period length: day, week (ISO, Monday start) or month.
     #[arg(long, value_name = "FREQ", default_value = "week")]
     freq: String,
@@ -264,7 +268,12 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             let mut progress = Progress::new(1);
             progress.step("reading");
             let slice = args.slice.slice_with(&args.customers)?;
-            let (batches, _) = load_sliced(&args.files, &args.read, &slice)?;
+            let read = if by == GroupBy::Product {
+                args.read.merchandise_unless(args.all_products)
+            } else {
+                args.read.clone()
+            };
+            let (batches, _) = load_sliced(&args.files, &read, &slice)?;
             progress.finish();
             let set = SeriesBuilder::new(freq, by)
                 .with_max_periods(args.max_periods)

@@ -12,7 +12,7 @@ use retail_ingest::{
 use retail_metrics::SalesSlice;
 
 /// How to read the input files.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReadArgs {
     /// A column mapping (TOML or JSON) for an export of another layout (see docs/schema.md).
     #[arg(long, value_name = "FILE")]
@@ -37,6 +37,10 @@ pub struct ReadArgs {
     /// service, fee, adjustment) overrides the layout's product classes.
     #[arg(long, value_name = "FILE")]
     pub categories: Option<PathBuf>,
+    /// Only merchandise lines: postage, fees and adjustments (the product classes of the
+    /// layout, `--mapping` or `--categories`; docs/schema.md) are left out of every result.
+    #[arg(long, help_heading = "Slice (every result covers only these lines)")]
+    pub merchandise_only: bool,
 }
 
 impl ReadArgs {
@@ -66,6 +70,25 @@ impl ReadArgs {
 }
 
 impl ReadArgs {
+    /// These options, reading merchandise only unless `all_products` (the product-level
+    /// commands: bundles, next-basket, forecasts by product).
+    pub fn merchandise_unless(&self, all_products: bool) -> ReadArgs {
+        ReadArgs {
+            merchandise_only: self.merchandise_only || !all_products,
+            ..self.clone()
+        }
+    }
+
+    /// The slice in words, with `--merchandise-only`; `None` for every line.
+    pub fn describe_slice(&self, slice: &SalesSlice) -> Option<String> {
+        match (slice.is_everything(), self.merchandise_only) {
+            (true, false) => None,
+            (true, true) => Some("merchandise only".into()),
+            (false, false) => Some(slice.describe()),
+            (false, true) => Some(format!("{}; merchandise only", slice.describe())),
+        }
+    }
+
     pub fn options(&self) -> Result<IngestOptions> {
         let mut options = IngestOptions::default()
             .with_date_order(self.date_order)
@@ -148,8 +171,18 @@ pub fn load_sources_sliced(
         .transpose()?;
     let mut batches = Vec::new();
     let mut reports = Vec::new();
+    let mut keeps_everything = filter.keeps_everything();
     for source in sources {
         let mut reader = source.open(&options)?;
+        // The source's product classes are known once its layout is.
+        let filter = if read.merchandise_only {
+            let classes = read.product_classes(std::slice::from_ref(reader.report()))?;
+            let filter = crate::slice::compile(&slice.clone().with_merchandise_only(&classes))?;
+            keeps_everything &= filter.keeps_everything();
+            filter
+        } else {
+            filter.clone()
+        };
         for batch in reader.by_ref() {
             let batch = batch?;
             let batch = match &categories {
@@ -186,10 +219,10 @@ pub fn load_sources_sliced(
         }
         reports.push(report);
     }
-    let read: u64 = reports.iter().map(|r| r.rows_read).sum();
+    let rows_read: u64 = reports.iter().map(|r| r.rows_read).sum();
     if reports.iter().all(|r| r.rows_accepted == 0) {
         let names: Vec<&str> = reports.iter().map(|r| r.source.as_str()).collect();
-        if read == 0 {
+        if rows_read == 0 {
             bail!("{}: no data rows, nothing to compute", names.join(", "));
         }
         let mut reasons = std::collections::BTreeMap::new();
@@ -198,26 +231,23 @@ pub fn load_sources_sliced(
         }
         let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
         bail!(
-            "{}: none of the {read} rows was accepted ({}); `retail inspect` shows the first \
+            "{}: none of the {rows_read} rows was accepted ({}); `retail inspect` shows the first \
              rejected rows",
             names.join(", "),
             reasons.join(", ")
         );
     }
-    if !filter.keeps_everything() {
+    if let Some(description) = read.describe_slice(slice).filter(|_| !keeps_everything) {
         let accepted: u64 = reports.iter().map(|r| r.rows_accepted).sum();
         if batches.is_empty() {
             return Err(EmptySlice {
-                slice: slice.describe(),
+                slice: description,
                 lines: accepted,
             }
             .into());
         }
         let kept: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        crate::note!(
-            "retail: slice {}: {kept} of {accepted} lines",
-            slice.describe()
-        );
+        crate::note!("retail: slice {description}: {kept} of {accepted} lines");
     }
     Ok((batches, reports))
 }

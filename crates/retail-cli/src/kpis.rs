@@ -126,7 +126,7 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     progress.step("reading");
     #[cfg(feature = "distributed")]
     let (ctx, reports) = match &args.cluster {
-        Some(_) if !slice.is_everything() => {
+        Some(_) if !slice.is_everything() || args.read.merchandise_only => {
             bail!(
                 "--cluster runs over the whole files: write the slice first (`retail sql … --out FILE`)"
             )
@@ -136,7 +136,7 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     };
     #[cfg(not(feature = "distributed"))]
     let (ctx, reports) = local_session(args, &slice)?;
-    let sliced = (!slice.is_everything()).then(|| slice.describe());
+    let sliced = args.read.describe_slice(&slice);
     progress.step("computing the KPIs");
     let options = options.with_product_classes(&args.read.product_classes(&reports)?);
     let suite = KpiSuite::run(&ctx, &options).await?;

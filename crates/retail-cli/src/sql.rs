@@ -88,7 +88,7 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
     let slice = args.slice.slice_with(&args.customers)?;
     #[cfg(feature = "distributed")]
     let ctx = match &args.cluster {
-        Some(_) if !slice.is_everything() => {
+        Some(_) if !slice.is_everything() || args.read.merchandise_only => {
             bail!("--cluster runs over the whole files: put the slice in the SQL's WHERE")
         }
         Some(url) => crate::cluster::session(url, &files).await?,

@@ -43,6 +43,8 @@ pub struct SalesSlice {
     customers: Vec<String>,
     products: Vec<String>,
     predicate: Option<String>,
+    /// Product ids left out by "merchandise only" (sorted); `None` keeps every product.
+    other_charges: Option<Vec<String>>,
 }
 
 impl SalesSlice {
@@ -109,6 +111,18 @@ impl SalesSlice {
         self
     }
 
+    /// Merchandise lines only: the products `classes` marks as other charges (postage, fees,
+    /// adjustments; docs/schema.md, "Product classes") are left out.
+    pub fn with_merchandise_only(mut self, classes: &retail_ingest::ProductClasses) -> Self {
+        let mut ids: Vec<String> = classes
+            .non_merchandise()
+            .map(|(id, _)| id.to_string())
+            .collect();
+        ids.sort();
+        self.other_charges = Some(ids);
+        self
+    }
+
     /// Lines for which this SQL predicate over the canonical columns is true (a null result
     /// drops the line, as in SQL's `WHERE`). Checked when the slice is compiled.
     pub fn with_predicate(mut self, sql: impl Into<String>) -> Self {
@@ -165,6 +179,13 @@ impl SalesSlice {
         if let Some(sql) = &self.predicate {
             parts.push(format!("where {}", sql.trim()));
         }
+        if let Some(ids) = &self.other_charges {
+            parts.push(format!(
+                "merchandise only ({} other-charge product{} left out)",
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" }
+            ));
+        }
         if parts.is_empty() {
             "all lines".to_string()
         } else {
@@ -211,6 +232,10 @@ impl SalesSlice {
         }
         if let Some(sql) = &self.predicate {
             conditions.push(parse_predicate(sql)?);
+        }
+        if let Some(ids) = self.other_charges.as_ref().filter(|ids| !ids.is_empty()) {
+            let list: Vec<Expr> = ids.iter().map(|v| lit(v.as_str())).collect();
+            conditions.push(col(c::PRODUCT_ID).in_list(list, true));
         }
         Ok(conditions.into_iter().reduce(Expr::and))
     }
@@ -508,5 +533,48 @@ mod tests {
             let err = predicate_error(&sql);
             assert!(err.starts_with("invalid predicate:"), "{sql}: {err}");
         }
+    }
+
+    #[test]
+    fn merchandise_only_leaves_out_the_other_charges_of_the_classes() {
+        use retail_ingest::{IngestOptions, ProductClasses, open_reader};
+        let csv = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+                   1,85123A,HEART,2,12/1/2010 8:26,2.55,17850,United Kingdom\n\
+                   1,POST,POSTAGE,1,12/1/2010 8:26,18.00,17850,United Kingdom\n\
+                   2,DOT,DOTCOM POSTAGE,1,12/1/2010 9:00,5.00,,United Kingdom\n\
+                   2,22423,CAKESTAND,1,12/1/2010 9:00,12.75,,United Kingdom\n";
+        let batches: Vec<RecordBatch> = open_reader(
+            "t.csv",
+            std::io::Cursor::new(csv),
+            &IngestOptions::default(),
+        )
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+        let slice =
+            SalesSlice::new().with_merchandise_only(&ProductClasses::for_layout("online-retail"));
+        assert!(!slice.is_everything());
+        assert_eq!(
+            slice.describe(),
+            "merchandise only (12 other-charge products left out)"
+        );
+        let kept = slice.compile().unwrap().apply_all(batches).unwrap();
+        let ids: Vec<String> = kept
+            .iter()
+            .flat_map(|b| {
+                let ids = b
+                    .column_by_name(c::PRODUCT_ID)
+                    .unwrap()
+                    .as_any()
+                    .downcast_ref::<arrow::array::StringArray>()
+                    .unwrap()
+                    .clone();
+                (0..ids.len()).map(move |i| ids.value(i).to_string())
+            })
+            .collect();
+        assert_eq!(ids, ["85123A", "22423"]);
+        // No classes: nothing is left out.
+        let none = SalesSlice::new().with_merchandise_only(&ProductClasses::new());
+        assert!(none.expr().unwrap().is_none());
     }
 }

@@ -21,7 +21,7 @@ use retail_metrics::typed::{
     ForfeitedProduct, PeriodSales, PlaceSales, PriceBand, RetentionCell, RfmSegment, Summary,
     TopCustomer, TopProduct,
 };
-use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking};
+use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking, SalesSlice};
 
 use crate::input::{EmptySlice, ReadArgs, Source, load_sources_sliced};
 use crate::progress::Progress;
@@ -206,7 +206,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             args,
             &mut progress,
         )?;
-        dashboard.slice = (!slice.is_everything()).then(|| slice.describe());
+        dashboard.slice = args.read.describe_slice(&slice);
         dashboards.push(dashboard);
     }
     if dashboards.is_empty() {
@@ -272,7 +272,12 @@ fn build(
     let forecasts = forecast_panel(&batches, args.horizon)?;
 
     progress.step(&format!("{name}: mining product bundles"));
-    let bundles = bundles_panel(&batches, args.min_support)?;
+    // Bundles of goods: postage and fees are in most baskets and say nothing about them.
+    let merchandise = SalesSlice::new()
+        .with_merchandise_only(&args.read.product_classes(&reports)?)
+        .compile()?
+        .apply_all(batches)?;
+    let bundles = bundles_panel(&merchandise, args.min_support)?;
     crate::note!("retail: {name}: {}", support_sentence(&bundles));
 
     Ok(Dashboard {

@@ -659,7 +659,9 @@ fn sales(html: &mut String, id: &str, d: &Dashboard) {
             bars,
             BLUE,
         ),
-        "The ten products with the highest completed revenue (ties by product id).",
+        "The ten products with the highest net revenue: completed sales less their \
+         cancellations and returns, so an order keyed by mistake and voided counts for nothing \
+         (ties by product id).",
     );
     let has_forfeits = d.summary.forfeited != 0.0;
     if has_forfeits {

@@ -88,6 +88,8 @@ struct Slice {
     customers: Vec<&'static str>,
     products: Vec<&'static str>,
     predicate: Option<Predicate>,
+    /// Merchandise only: the oracle's other charges (`oracle::OTHER_CHARGES`) left out.
+    merchandise_only: bool,
 }
 
 /// An empty list (no condition) three times in four, else one to three values (some absent from
@@ -113,8 +115,9 @@ fn slice() -> impl Strategy<Value = Slice> {
             list(&["P0", "P1", "P2", "P3", "P4", "P7"]),
         ),
         proptest::option::weighted(0.6, predicate()),
+        proptest::bool::weighted(0.3),
     )
-        .prop_map(|((from, to), lists, predicate)| {
+        .prop_map(|((from, to), lists, predicate, merchandise_only)| {
             let (countries, regions, categories, sub_categories, segments, customers, products) =
                 lists;
             // `to` at or after `from` (an earlier `to` is an error, tested elsewhere).
@@ -133,6 +136,7 @@ fn slice() -> impl Strategy<Value = Slice> {
                 customers,
                 products,
                 predicate,
+                merchandise_only,
             }
         })
 }
@@ -161,6 +165,13 @@ impl Slice {
         if let Some(p) = &self.predicate {
             s = s.with_predicate(p.sql());
         }
+        if self.merchandise_only {
+            s = s.with_merchandise_only(&retail_ingest::ProductClasses::from_entries(
+                oracle::OTHER_CHARGES
+                    .iter()
+                    .map(|id| (id.to_string(), retail_ingest::ProductClass::Fee)),
+            ));
+        }
         s
     }
 
@@ -179,6 +190,7 @@ impl Slice {
             && listed(&self.customers, r.customer_id.as_deref())
             && listed(&self.products, Some(r.product_id.as_str()))
             && self.predicate.as_ref().is_none_or(|p| p.holds(r))
+            && !(self.merchandise_only && oracle::OTHER_CHARGES.contains(&r.product_id.as_str()))
     }
 }
 
