@@ -219,6 +219,9 @@ pub fn load_sources_sliced(
             slice.describe()
         );
     }
+    // One schema for every source: the canonical columns and every optional column any of
+    // them has (null in the rows of the others).
+    let batches = retail_ingest::unify_optional_columns(batches)?;
     Ok((batches, reports))
 }
 

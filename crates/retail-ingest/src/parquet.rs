@@ -75,11 +75,12 @@ impl ParquetReader {
                 .with_batch_size(options.parquet_batch_rows.max(1))
                 .build()
                 .map_err(parquet_err)?;
-            let report = IngestReport::new(
+            let mut report = IngestReport::new(
                 path.display().to_string(),
                 SourceFormat::Parquet,
                 "canonical".into(),
             );
+            report.optional_columns = extras.names().map(String::from).collect();
             return Ok(ParquetReader {
                 path: path.to_path_buf(),
                 inner,
@@ -117,6 +118,7 @@ impl ParquetReader {
             plan.mapping.name.clone(),
         );
         report.date_order = date_order;
+        report.optional_columns = plan.optional_columns().names().map(String::from).collect();
         Ok(ParquetReader {
             path: path.to_path_buf(),
             inner,

@@ -233,8 +233,14 @@ fn table() -> impl Strategy<Value = Vec<Row>> {
     let with_profit = any::<bool>();
     let with_discount = any::<bool>();
     let with_names = any::<bool>();
-    (span_days, with_profit, with_discount, with_names, 0usize..45).prop_flat_map(
-        |(span, with_profit, with_discount, with_names, n)| {
+    (
+        span_days,
+        with_profit,
+        with_discount,
+        with_names,
+        0usize..45,
+    )
+        .prop_flat_map(|(span, with_profit, with_discount, with_names, n)| {
             let row = (
                 0u32..8,                                  // invoice
                 proptest::option::weighted(0.8, 0u32..6), // customer
@@ -314,8 +320,7 @@ fn table() -> impl Strategy<Value = Vec<Row>> {
                     },
                 );
             proptest::collection::vec(row, n..=n)
-        },
-    )
+        })
 }
 
 fn _type_check(_: NaiveDateTime) {}

@@ -436,10 +436,7 @@ fn customer_totals(rows: &[Row]) -> Vec<CustomerTotals> {
 fn customer_json(c: &CustomerTotals) -> Value {
     obj(vec![
         ("customer_id", js(&c.id)),
-        (
-            "customer_name",
-            c.name.as_deref().map_or(Value::Null, js),
-        ),
+        ("customer_name", c.name.as_deref().map_or(Value::Null, js)),
         ("revenue", jf(c.revenue)),
         ("orders", ji(c.orders)),
         ("units", ji(c.units)),
