@@ -105,12 +105,17 @@ fn write_canonical(path: &Path, batches: &[RecordBatch], format: FileFormat) -> 
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    // The canonical columns and the optional columns the sources have (load_sliced gives every
+    // batch the same schema).
+    let schema = batches
+        .first()
+        .map_or_else(canonical_schema, RecordBatch::schema);
     if format == FileFormat::Csv {
         let mut writer = arrow::csv::WriterBuilder::new()
             .with_header(true)
             .build(std::io::BufWriter::new(file));
         if batches.is_empty() {
-            writer.write(&RecordBatch::new_empty(canonical_schema()))?;
+            writer.write(&RecordBatch::new_empty(schema))?;
         }
         for batch in batches {
             writer
@@ -122,7 +127,7 @@ fn write_canonical(path: &Path, batches: &[RecordBatch], format: FileFormat) -> 
     let properties = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .build();
-    let mut writer = ArrowWriter::try_new(file, canonical_schema(), Some(properties))?;
+    let mut writer = ArrowWriter::try_new(file, schema, Some(properties))?;
     for batch in batches {
         writer.write(batch)?;
     }

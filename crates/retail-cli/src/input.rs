@@ -249,6 +249,9 @@ pub fn load_sources_sliced(
         let kept: usize = batches.iter().map(RecordBatch::num_rows).sum();
         crate::note!("retail: slice {description}: {kept} of {accepted} lines");
     }
+    // One schema for every source: the canonical columns and every optional column any of
+    // them has (null in the rows of the others).
+    let batches = retail_ingest::unify_optional_columns(batches)?;
     Ok((batches, reports))
 }
 

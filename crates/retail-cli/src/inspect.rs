@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use retail_ingest::{IngestReport, canonical_schema};
+use retail_ingest::{IngestReport, OptionalColumns, canonical_schema, canonical_schema_with};
 
 use crate::input::{ReadArgs, Source};
 use crate::output::TextOrJson;
@@ -52,7 +52,13 @@ pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
                 .iter()
                 .map(|f| serde_json::json!({"name": f.name(), "type": f.data_type().to_string(), "nullable": f.is_nullable()}))
                 .collect();
-            let doc = serde_json::json!({"schema": schema, "files": inspected});
+            // After the canonical columns, present when the source has them.
+            let optional: Vec<_> = canonical_schema_with(OptionalColumns::ALL).fields()
+                [schema.len()..]
+                .iter()
+                .map(|f| serde_json::json!({"name": f.name(), "type": f.data_type().to_string(), "nullable": f.is_nullable()}))
+                .collect();
+            let doc = serde_json::json!({"schema": schema, "optional_columns": optional, "files": inspected});
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)?;
         }

@@ -107,7 +107,10 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     }
     if args.show_sql {
         if args.kpi.is_none() {
-            for (name, sql) in options.stages() {
+            // As for a source with customer names; without them, customer_names is an empty
+            // table of the same columns.
+            let sales = retail_ingest::canonical_schema_with(retail_ingest::OptionalColumns::ALL);
+            for (name, sql) in options.stages(&sales) {
                 writeln!(
                     out,
                     "-- stage table {name} (materialised once per run)\n{sql};\n"
@@ -319,21 +322,23 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
         if list.is_empty() && ranking == CustomerRanking::Profit {
             continue;
         }
-        let mut t = TextTable::new(
-            title,
-            &[
-                "customer",
-                "net",
-                "revenue",
-                "forfeited",
-                "orders",
-                "units",
-                "profit",
-            ],
-        );
+        // A name column when the source has customer names (Superstore), none otherwise.
+        let named = list.iter().any(|c| c.customer_name.is_some());
+        let mut columns = vec!["customer"];
+        if named {
+            columns.push("name");
+        }
+        columns.extend(["net", "revenue", "forfeited", "orders", "units", "profit"]);
+        let mut t = TextTable::new(title, &columns);
+        if named {
+            t = t.text_columns(&[1]);
+        }
         for c in list {
-            t.row(vec![
-                c.customer_id,
+            let mut row = vec![c.customer_id];
+            if named {
+                row.push(clip(c.customer_name.as_deref().unwrap_or(""), 30));
+            }
+            row.extend([
                 money(c.net_revenue),
                 money(c.revenue),
                 money(c.forfeited),
@@ -341,6 +346,7 @@ fn people_view(suite: &KpiSuite, reports: &[IngestReport], slice: Option<&str>) 
                 int(c.units),
                 opt_money(c.profit),
             ]);
+            t.row(row);
         }
         text += &(t.render() + "\n");
     }

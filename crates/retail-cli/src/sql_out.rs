@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use arrow::array::ArrayRef;
 use arrow::compute::cast;
+use arrow::datatypes::SchemaRef;
 use arrow::datatypes::{DataType, Schema};
 use arrow::record_batch::RecordBatch;
 use datafusion::physical_plan::SendableRecordBatchStream;
@@ -15,7 +16,7 @@ use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use retail_ingest::canonical_schema;
+use retail_ingest::{OptionalColumns, canonical_schema, canonical_schema_with};
 
 enum Writer {
     Parquet(ArrowWriter<File>),
@@ -26,7 +27,7 @@ enum Writer {
 /// columns is refused before the file is created; a null in a required column stops the
 /// writing and removes the partial file.
 pub async fn write_canonical(path: &Path, mut stream: SendableRecordBatchStream) -> Result<u64> {
-    check_columns(&stream.schema())?;
+    let target = check_columns(&stream.schema())?;
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let csv = path
         .extension()
@@ -43,7 +44,7 @@ pub async fn write_canonical(path: &Path, mut stream: SendableRecordBatchStream)
             .build();
         Writer::Parquet(ArrowWriter::try_new(
             file,
-            canonical_schema(),
+            target.clone(),
             Some(properties),
         )?)
     };
@@ -51,7 +52,7 @@ pub async fn write_canonical(path: &Path, mut stream: SendableRecordBatchStream)
     let result: Result<()> = async {
         let mut wrote_any = false;
         while let Some(batch) = stream.next().await {
-            let batch = conform(&batch?)?;
+            let batch = conform(&batch?, &target)?;
             rows += batch.num_rows() as u64;
             match &mut writer {
                 Writer::Parquet(w) => w.write(&batch)?,
@@ -66,7 +67,7 @@ pub async fn write_canonical(path: &Path, mut stream: SendableRecordBatchStream)
             Writer::Csv(mut w) => {
                 if !wrote_any {
                     // The header alone, so that the file is still canonical.
-                    w.write(&RecordBatch::new_empty(canonical_schema()))?;
+                    w.write(&RecordBatch::new_empty(target.clone()))?;
                 }
             }
         }
@@ -96,9 +97,15 @@ fn castable(from: &DataType, to: &DataType) -> bool {
         }
 }
 
-fn check_columns(schema: &Schema) -> Result<()> {
-    let canonical = canonical_schema();
+/// The canonical schema the result is written with: the canonical columns in order, then
+/// the optional columns (customer_name, …) the result has, in their order.
+fn check_columns(schema: &Schema) -> Result<SchemaRef> {
     let got: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let extras = got
+        .get(canonical_schema().fields().len()..)
+        .and_then(OptionalColumns::from_names)
+        .unwrap_or_default();
+    let canonical = canonical_schema_with(extras);
     let want: Vec<&str> = canonical
         .fields()
         .iter()
@@ -107,8 +114,15 @@ fn check_columns(schema: &Schema) -> Result<()> {
     if got != want {
         bail!(
             "--out writes a canonical sales file: the result must have the canonical columns \
-             in order ({}), as `SELECT * FROM sales WHERE …` does; this one has: {}",
-            want.join(", "),
+             in order ({}), optionally followed by optional columns ({}) in that order, as \
+             `SELECT * FROM sales WHERE …` does; this one has: {}",
+            canonical_schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            retail_ingest::OPTIONAL_COLUMNS.join(", "),
             got.join(", ")
         );
     }
@@ -123,12 +137,12 @@ fn check_columns(schema: &Schema) -> Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(canonical)
 }
 
 /// A result batch as a canonical batch (lossless casts; nulls in required columns refused).
-fn conform(batch: &RecordBatch) -> Result<RecordBatch> {
-    let canonical = canonical_schema();
+fn conform(batch: &RecordBatch, canonical: &SchemaRef) -> Result<RecordBatch> {
+    let canonical = canonical.clone();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(canonical.fields().len());
     for (column, field) in batch.columns().iter().zip(canonical.fields()) {
         let column = if column.data_type() == field.data_type() {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use retail_ingest::{IngestReport, canonical_schema};
+use retail_ingest::{IngestReport, OptionalColumns, canonical_schema, canonical_schema_with};
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
@@ -57,6 +57,9 @@ pub fn report(r: &IngestReport, seconds: f64) -> String {
         let label: &'static str = reason.describe();
         rows.push((label, thousands(*n)));
     }
+    if !r.optional_columns.is_empty() {
+        rows.push(("optional columns", r.optional_columns.join(", ")));
+    }
     if r.blank_lines > 0 {
         rows.push(("blank lines skipped", thousands(r.blank_lines)));
     }
@@ -71,23 +74,26 @@ pub fn report(r: &IngestReport, seconds: f64) -> String {
     out
 }
 
-/// The canonical schema.
+/// The canonical schema, with the optional columns (present when the source has them).
 pub fn schema() -> String {
     let mut out = String::from("canonical schema\n");
-    let schema = canonical_schema();
+    let schema = canonical_schema_with(OptionalColumns::ALL);
+    let optional = canonical_schema().fields().len();
     let width = schema
         .fields()
         .iter()
         .map(|f| f.name().len())
         .max()
         .unwrap_or(0);
-    for field in schema.fields() {
+    for (i, field) in schema.fields().iter().enumerate() {
         let _ = writeln!(
             out,
             "  {:<width$}  {:<24}  {}",
             field.name(),
             field.data_type().to_string(),
-            if field.is_nullable() {
+            if i >= optional {
+                "optional (when the source has it)"
+            } else if field.is_nullable() {
                 "nullable"
             } else {
                 "required"

@@ -4,6 +4,8 @@ use std::process::{Command, Output};
 
 #[path = "cli/manners.rs"]
 mod manners;
+#[path = "cli/names.rs"]
+mod names;
 #[path = "cli/slicing.rs"]
 mod slicing;
 #[path = "cli/sql.rs"]
@@ -59,33 +61,39 @@ embedded:online_retail_sample.csv.gz
     adjustment lines    520
 
 embedded:superstore.csv.gz
-  format        csv+gzip
-  layout        superstore
-  encoding      windows-1252
-  delimiter     ','
-  date order    month-first
-  rows read     9,994
-  accepted      9,994
-  rejected      0
-    sale lines  9,994
+  format            csv+gzip
+  layout            superstore
+  encoding          windows-1252
+  delimiter         ','
+  date order        month-first
+  rows read         9,994
+  accepted          9,994
+  rejected          0
+    sale lines      9,994
+  optional columns  customer_name, city, state, postal_code, ship_mode
 
 canonical schema
-  invoice_id    Utf8                      required
-  timestamp     Timestamp(µs)             required
-  customer_id   Utf8                      nullable
-  product_id    Utf8                      required
-  product_name  Utf8                      nullable
-  category      Utf8                      nullable
-  sub_category  Utf8                      nullable
-  region        Utf8                      nullable
-  country       Utf8                      nullable
-  segment       Utf8                      nullable
-  quantity      Int64                     required
-  unit_price    Float64                   nullable
-  line_amount   Float64                   required
-  discount      Float64                   nullable
-  profit        Float64                   nullable
-  line_kind     Utf8                      required";
+  invoice_id     Utf8                      required
+  timestamp      Timestamp(µs)             required
+  customer_id    Utf8                      nullable
+  product_id     Utf8                      required
+  product_name   Utf8                      nullable
+  category       Utf8                      nullable
+  sub_category   Utf8                      nullable
+  region         Utf8                      nullable
+  country        Utf8                      nullable
+  segment        Utf8                      nullable
+  quantity       Int64                     required
+  unit_price     Float64                   nullable
+  line_amount    Float64                   required
+  discount       Float64                   nullable
+  profit         Float64                   nullable
+  line_kind      Utf8                      required
+  customer_name  Utf8                      optional (when the source has it)
+  city           Utf8                      optional (when the source has it)
+  state          Utf8                      optional (when the source has it)
+  postal_code    Utf8                      optional (when the source has it)
+  ship_mode      Utf8                      optional (when the source has it)";
     assert_eq!(without_timings(&stdout(&out)), expected);
 }
 

@@ -10,13 +10,14 @@ use arrow::record_batch::RecordBatch;
 
 use crate::datetime::{DateOrder, DateOrderEvidence, date_order_evidence, parse_timestamp_micros};
 use crate::encoding::TextEncoding;
-use crate::layout::{NegativeQuantity, Plan, SLOT_COUNT, Slot};
+use crate::layout::{NegativeQuantity, OPTIONAL_SLOTS, Plan, SLOT_COUNT, Slot};
 use crate::report::{
     Location, MAX_ABS_AMOUNT, MAX_ABS_QUANTITY, RejectReason, Rejection, TIMESTAMP_RANGE, Tally,
 };
-use crate::schema::{LineKind, canonical_schema};
+use crate::schema::{LineKind, canonical_schema_with};
 
-/// The text slots in schema order (the builders are indexed the same way).
+/// The canonical text slots in schema order (the builders are indexed the same way; the
+/// optional columns the file has follow them).
 const TEXT_SLOTS: [Slot; 9] = [
     Slot::InvoiceId,
     Slot::CustomerId,
@@ -46,6 +47,8 @@ pub(crate) struct Conversion {
 /// Builds one canonical RecordBatch from rows pushed one at a time.
 pub(crate) struct RowConverter<'a> {
     conv: &'a Conversion,
+    /// The text slots filled: [`TEXT_SLOTS`], then the optional columns the file has.
+    text_slots: Vec<Slot>,
     text: Vec<StringBuilder>,
     line_kind: StringBuilder,
     timestamp: TimestampMicrosecondBuilder,
@@ -55,7 +58,7 @@ pub(crate) struct RowConverter<'a> {
     discount: Float64Builder,
     profit: Float64Builder,
     scratch: String,
-    ranges: [Option<(usize, usize)>; 9],
+    ranges: Vec<Option<(usize, usize)>>,
     last_timestamp: (Vec<u8>, i64),
     pub tally: Tally,
 }
@@ -74,11 +77,30 @@ type Failure = (RejectReason, Option<Slot>, String);
 impl<'a> RowConverter<'a> {
     pub(crate) fn new(conv: &'a Conversion, rows: usize, text_bytes: usize) -> Self {
         let per_column = text_bytes / 4 + 16;
+        let mut text_slots = TEXT_SLOTS.to_vec();
+        text_slots.extend(
+            OPTIONAL_SLOTS
+                .into_iter()
+                .filter(|slot| conv.plan.source_index[*slot as usize].is_some()),
+        );
+        // The optional columns are short (names, cities, codes): a smaller first allocation.
+        let text = text_slots
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let bytes = if i < TEXT_SLOTS.len() {
+                    per_column
+                } else {
+                    text_bytes / 16 + 16
+                };
+                StringBuilder::with_capacity(rows, bytes)
+            })
+            .collect();
         RowConverter {
             conv,
-            text: (0..9)
-                .map(|_| StringBuilder::with_capacity(rows, per_column))
-                .collect(),
+            ranges: vec![None; text_slots.len()],
+            text_slots,
+            text,
             line_kind: StringBuilder::with_capacity(rows, rows * 5),
             timestamp: TimestampMicrosecondBuilder::with_capacity(rows),
             quantity: Int64Builder::with_capacity(rows),
@@ -87,7 +109,6 @@ impl<'a> RowConverter<'a> {
             discount: Float64Builder::with_capacity(rows),
             profit: Float64Builder::with_capacity(rows),
             scratch: String::new(),
-            ranges: [None; 9],
             last_timestamp: (Vec::new(), 0),
             tally: Tally::default(),
         }
@@ -138,7 +159,7 @@ impl<'a> RowConverter<'a> {
 
         // Text first, into one scratch string: nothing is appended until the row is valid.
         self.scratch.clear();
-        for (i, slot) in TEXT_SLOTS.iter().enumerate() {
+        for (i, slot) in self.text_slots.iter().enumerate() {
             self.ranges[i] = None;
             let Some(bytes) = get(*slot) else { continue };
             let bytes = if *slot == Slot::CustomerId {
@@ -324,22 +345,24 @@ impl<'a> RowConverter<'a> {
             .iter_mut()
             .map(|b| Arc::new(b.finish()) as ArrayRef)
             .collect();
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(16);
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(text.len() + 7);
         columns.push(text[0].clone());
         columns.push(Arc::new(self.timestamp.finish()));
-        columns.extend(text[1..].iter().cloned());
+        columns.extend(text[1..TEXT_SLOTS.len()].iter().cloned());
         columns.push(Arc::new(self.quantity.finish()));
         columns.push(Arc::new(self.unit_price.finish()));
         columns.push(Arc::new(self.line_amount.finish()));
         columns.push(Arc::new(self.discount.finish()));
         columns.push(Arc::new(self.profit.finish()));
         columns.push(Arc::new(self.line_kind.finish()));
-        let batch = RecordBatch::try_new(canonical_schema(), columns)?;
+        columns.extend(text[TEXT_SLOTS.len()..].iter().cloned());
+        let schema = canonical_schema_with(self.conv.plan.optional_columns());
+        let batch = RecordBatch::try_new(schema, columns)?;
         Ok((batch, self.tally))
     }
 }
 
-const _: () = assert!(SLOT_COUNT == 16);
+const _: () = assert!(SLOT_COUNT == 16 + OPTIONAL_SLOTS.len());
 
 /// The line kind of a canonical file's `line_kind` column.
 fn parse_line_kind(bytes: &[u8]) -> Result<LineKind, Failure> {

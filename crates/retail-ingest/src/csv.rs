@@ -490,6 +490,7 @@ impl CsvReader {
         });
         report.delimiter = Some(delimiter as char);
         report.date_order = date_order;
+        report.optional_columns = plan.optional_columns().names().map(String::from).collect();
 
         let field_count = plan.header.len();
         let conversion = Arc::new(Conversion {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::classes::ProductClass;
 use crate::datetime::DateOrder;
 use crate::error::{IngestError, Result};
-use crate::schema::col;
+use crate::schema::{OptionalColumns, col};
 
 /// Exports recognised from their header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,11 @@ impl KnownLayout {
                     discount: Some(col::DISCOUNT.into()),
                     profit: Some(col::PROFIT.into()),
                     line_kind: Some(col::LINE_KIND.into()),
+                    customer_name: Some(col::CUSTOMER_NAME.into()),
+                    city: Some(col::CITY.into()),
+                    state: Some(col::STATE.into()),
+                    postal_code: Some(col::POSTAL_CODE.into()),
+                    ship_mode: Some(col::SHIP_MODE.into()),
                 },
                 // ISO timestamps: no day/month order to choose.
                 date_order: DateOrder::Auto,
@@ -117,6 +122,11 @@ impl KnownLayout {
                     line_amount: Some("Sales".into()),
                     discount: Some("Discount".into()),
                     profit: Some("Profit".into()),
+                    customer_name: Some("Customer Name".into()),
+                    city: Some("City".into()),
+                    state: Some("State".into()),
+                    postal_code: Some("Postal Code".into()),
+                    ship_mode: Some("Ship Mode".into()),
                     ..Columns::default()
                 },
                 date_order: DateOrder::MonthFirst,
@@ -245,6 +255,21 @@ pub struct Columns {
     /// derived from the invoice prefixes and the quantity's sign: the canonical layout.
     #[serde(default)]
     pub line_kind: Option<String>,
+    /// Customer name column (the optional column `customer_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    /// City column (the optional column `city`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// State or province column (the optional column `state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Postal code column (the optional column `postal_code`, kept as text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Ship mode column (the optional column `ship_mode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_mode: Option<String>,
 }
 
 /// A layout description: source column per canonical field, plus the source's rules.
@@ -382,11 +407,17 @@ impl ColumnMapping {
             (Slot::Discount, o(&c.discount)),
             (Slot::Profit, o(&c.profit)),
             (Slot::LineKind, o(&c.line_kind)),
+            (Slot::CustomerName, o(&c.customer_name)),
+            (Slot::City, o(&c.city)),
+            (Slot::State, o(&c.state)),
+            (Slot::PostalCode, o(&c.postal_code)),
+            (Slot::ShipMode, o(&c.ship_mode)),
         ]
     }
 }
 
-/// Canonical fields filled from a source column (`line_kind` is derived, never mapped).
+/// Canonical fields filled from a source column (`line_kind` is derived unless a canonical
+/// file gives it), then the optional columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Slot {
     InvoiceId,
@@ -405,9 +436,23 @@ pub(crate) enum Slot {
     Discount,
     Profit,
     LineKind,
+    CustomerName,
+    City,
+    State,
+    PostalCode,
+    ShipMode,
 }
 
-pub(crate) const SLOT_COUNT: usize = 16;
+pub(crate) const SLOT_COUNT: usize = 21;
+
+/// The slots of the optional columns, in schema order (as [`crate::schema::OPTIONAL_COLUMNS`]).
+pub(crate) const OPTIONAL_SLOTS: [Slot; 5] = [
+    Slot::CustomerName,
+    Slot::City,
+    Slot::State,
+    Slot::PostalCode,
+    Slot::ShipMode,
+];
 
 /// A mapping bound to one file's header: the source column index of every slot.
 #[derive(Debug, Clone)]
@@ -418,8 +463,11 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// Binds `mapping` to `header`, failing on the first mapped column the file lacks.
+    /// Binds `mapping` to `header`, failing on the first mapped column the file lacks. The
+    /// optional columns of a known layout's own mapping are kept when the file has them and
+    /// left out when it does not (a custom mapping's are required, as its other columns).
     pub(crate) fn bind(mapping: ColumnMapping, header: Vec<String>, path: &Path) -> Result<Plan> {
+        let known = KnownLayout::ALL.iter().any(|l| l.mapping() == mapping);
         let mut source_index = [None; SLOT_COUNT];
         for (slot, name) in mapping.slots() {
             let Some(name) = name else { continue };
@@ -429,6 +477,7 @@ impl Plan {
                 .or_else(|| header.iter().position(|h| same_name(h, name)));
             match found {
                 Some(i) => source_index[slot as usize] = Some(i),
+                None if known && OPTIONAL_SLOTS.contains(&slot) => {}
                 None => {
                     return Err(IngestError::MissingColumn {
                         path: PathBuf::from(path),
@@ -445,6 +494,17 @@ impl Plan {
             header,
             source_index,
         })
+    }
+
+    /// The optional columns the file fills.
+    pub(crate) fn optional_columns(&self) -> OptionalColumns {
+        let mut set = OptionalColumns::NONE;
+        for slot in OPTIONAL_SLOTS {
+            if self.source_index[slot as usize].is_some() {
+                set = set.with(slot_name(slot)).unwrap_or(set);
+            }
+        }
+        set
     }
 
     /// The source column name of a slot, for messages.
@@ -471,6 +531,11 @@ pub(crate) fn slot_name(slot: Slot) -> &'static str {
         Slot::Discount => col::DISCOUNT,
         Slot::Profit => col::PROFIT,
         Slot::LineKind => col::LINE_KIND,
+        Slot::CustomerName => col::CUSTOMER_NAME,
+        Slot::City => col::CITY,
+        Slot::State => col::STATE,
+        Slot::PostalCode => col::POSTAL_CODE,
+        Slot::ShipMode => col::SHIP_MODE,
     }
 }
 
@@ -573,7 +638,50 @@ mod tests {
                 .collect();
             let plan = Plan::bind(mapping, header, Path::new("x.csv")).unwrap();
             assert!(plan.source_index[Slot::InvoiceId as usize].is_some());
+            let want = match layout {
+                KnownLayout::Canonical | KnownLayout::Superstore => OptionalColumns::ALL,
+                KnownLayout::OnlineRetail | KnownLayout::OnlineRetailII => OptionalColumns::NONE,
+            };
+            assert_eq!(plan.optional_columns(), want, "{}", layout.name());
         }
+    }
+
+    #[test]
+    fn a_known_layout_keeps_the_optional_columns_its_file_has() {
+        // The sixteen canonical columns and ship_mode alone.
+        let mut header: Vec<String> = crate::schema::canonical_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        header.push("ship_mode".into());
+        let plan =
+            Plan::bind(KnownLayout::Canonical.mapping(), header, Path::new("c.csv")).unwrap();
+        assert_eq!(
+            plan.optional_columns().names().collect::<Vec<_>>(),
+            ["ship_mode"]
+        );
+        // A Superstore export without City and Postal Code still reads.
+        let ss = "Order ID,Order Date,Customer ID,Customer Name,Segment,Country,State,Region,Product ID,Category,Sub-Category,Product Name,Sales,Quantity,Discount,Profit";
+        let header: Vec<String> = ss.split(',').map(String::from).collect();
+        let plan = Plan::bind(
+            KnownLayout::Superstore.mapping(),
+            header,
+            Path::new("s.csv"),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.optional_columns().names().collect::<Vec<_>>(),
+            ["customer_name", "state"]
+        );
+        // A custom mapping's optional column is required like any other.
+        let mut mapping = KnownLayout::Superstore.mapping();
+        mapping.name = "my superstore".into();
+        let header: Vec<String> = ss.split(',').map(String::from).collect();
+        let err = Plan::bind(mapping, header, Path::new("s.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no column 'City' for city"), "{err}");
     }
 
     #[test]

@@ -31,7 +31,10 @@ pub use encoding::TextEncoding;
 pub use error::{IngestError, Result};
 pub use layout::{ColumnMapping, Columns, KnownLayout, NegativeQuantity};
 pub use report::{IngestReport, Location, RejectReason, Rejection, SourceFormat};
-pub use schema::{LineKind, canonical_schema, col};
+pub use schema::{
+    LineKind, OPTIONAL_COLUMNS, OptionalColumns, canonical_schema, canonical_schema_with, col,
+    unify_optional_columns,
+};
 
 /// How to read transaction files. Every setting has a `with_*` builder; the defaults detect
 /// everything.
@@ -316,7 +319,9 @@ pub fn read_transactions(path: impl AsRef<Path>, options: &IngestOptions) -> Res
     })
 }
 
-/// Reads several transaction files (each with its own layout detection and report).
+/// Reads several transaction files (each with its own layout detection and report). The
+/// batches share one schema: the canonical columns and every optional column any file has
+/// (null in the rows of the files without it).
 pub fn read_many<P: AsRef<Path>>(
     paths: &[P],
     options: &IngestOptions,
@@ -328,6 +333,12 @@ pub fn read_many<P: AsRef<Path>>(
         batches.extend(t.batches);
         reports.push(t.report);
     }
+    let batches = unify_optional_columns(batches).map_err(|source| IngestError::Arrow {
+        path: paths
+            .first()
+            .map_or_else(PathBuf::new, |p| p.as_ref().to_path_buf()),
+        source,
+    })?;
     Ok((batches, reports))
 }
 

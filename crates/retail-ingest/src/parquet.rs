@@ -21,7 +21,9 @@ use crate::report::{
     DateEvidence, IngestReport, Location, MAX_ABS_AMOUNT, MAX_ABS_QUANTITY, RejectReason,
     Rejection, SourceFormat, TIMESTAMP_RANGE, Tally,
 };
-use crate::schema::{LineKind, canonical_schema, col};
+use crate::schema::{
+    LineKind, OPTIONAL_COLUMNS, OptionalColumns, canonical_schema, canonical_schema_with, col,
+};
 
 /// A streaming reader of one Parquet file: canonical batches in file order.
 #[derive(Debug)]
@@ -31,6 +33,9 @@ pub struct ParquetReader {
     /// `None` for a file that already has the canonical schema (written by this workspace or
     /// another tool): its batches are checked and passed through.
     conversion: Option<Conversion>,
+    /// The schema of a canonical file's batches: the canonical columns and the optional
+    /// columns the file has.
+    canonical: arrow::datatypes::SchemaRef,
     report: IngestReport,
     rows_seen: u64,
     strict: bool,
@@ -60,19 +65,27 @@ impl ParquetReader {
         let canonical = canonical_schema();
         if options.mapping.is_none() && canonical.fields().iter().all(|f| header.contains(f.name()))
         {
+            let extras = OPTIONAL_COLUMNS
+                .iter()
+                .filter(|name| header.iter().any(|h| h == *name))
+                .fold(OptionalColumns::NONE, |set, name| {
+                    set.with(name).unwrap_or(set)
+                });
             let inner = builder
                 .with_batch_size(options.parquet_batch_rows.max(1))
                 .build()
                 .map_err(parquet_err)?;
-            let report = IngestReport::new(
+            let mut report = IngestReport::new(
                 path.display().to_string(),
                 SourceFormat::Parquet,
                 "canonical".into(),
             );
+            report.optional_columns = extras.names().map(String::from).collect();
             return Ok(ParquetReader {
                 path: path.to_path_buf(),
                 inner,
                 conversion: None,
+                canonical: canonical_schema_with(extras),
                 report,
                 rows_seen: 0,
                 strict: options.strict,
@@ -105,6 +118,7 @@ impl ParquetReader {
             plan.mapping.name.clone(),
         );
         report.date_order = date_order;
+        report.optional_columns = plan.optional_columns().names().map(String::from).collect();
         Ok(ParquetReader {
             path: path.to_path_buf(),
             inner,
@@ -116,6 +130,7 @@ impl ParquetReader {
                 gather_date_evidence: order_from_layout,
                 path: path.to_path_buf(),
             }),
+            canonical,
             report,
             rows_seen: 0,
             strict: options.strict,
@@ -179,7 +194,7 @@ impl ParquetReader {
             path: self.path.clone(),
             source,
         };
-        let schema = canonical_schema();
+        let schema = Arc::clone(&self.canonical);
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
         for field in schema.fields() {
             let column =
@@ -223,8 +238,10 @@ impl ParquetReader {
                 }
             }
         }
-        let kinds = columns[columns.len() - 1].as_string::<i32>();
         let column = |name: &str| schema.index_of(name).map(|i| &columns[i]);
+        let kinds = column(col::LINE_KIND)
+            .map_err(arrow_err)?
+            .as_string::<i32>();
         let timestamps = column(col::TIMESTAMP)
             .map_err(arrow_err)?
             .as_primitive::<arrow::datatypes::TimestampMicrosecondType>();

@@ -222,6 +222,10 @@ pub struct IngestReport {
     /// Things that are not errors but deserve a look: an implausible date span, a guessed
     /// day/month order.
     pub warnings: Vec<String>,
+    /// The optional columns (`customer_name`, `city`, …) the file gives, in schema order;
+    /// left out of the JSON when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub optional_columns: Vec<String>,
 }
 
 fn serialize_timestamp<S: serde::Serializer>(
@@ -256,6 +260,7 @@ impl IngestReport {
             last_timestamp: None,
             date_order_guessed: false,
             warnings: Vec::new(),
+            optional_columns: Vec::new(),
         }
     }
 

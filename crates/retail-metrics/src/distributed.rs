@@ -24,7 +24,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::SessionContext;
-use retail_ingest::canonical_schema;
+use retail_ingest::{OPTIONAL_COLUMNS, OptionalColumns, canonical_schema, canonical_schema_with};
 
 use crate::{MetricsError, SALES_TABLE};
 
@@ -70,9 +70,11 @@ pub fn is_distributed(ctx: &SessionContext) -> bool {
 /// What `sales` is read from on a cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SalesFileFormat {
-    /// `.parquet` files with the canonical columns (extra columns are ignored).
+    /// `.parquet` files with the canonical columns (the optional columns any file has are
+    /// read, null in the files without them; other columns are ignored).
     Parquet,
-    /// `.csv` files with a header of exactly the canonical columns, in order.
+    /// `.csv` files with a header of exactly the canonical columns, in order, then the same
+    /// optional columns in every file.
     Csv,
 }
 
@@ -139,7 +141,7 @@ pub async fn register_sales_files(
         }
     }
     .with_file_extension(format.extension());
-    let schema = canonical_schema();
+    let mut extras = OptionalColumns::NONE;
     let mut urls = Vec::with_capacity(paths.len());
     for path in paths {
         let url = listing_url(path)?;
@@ -148,15 +150,29 @@ pub async fn register_sales_files(
                 .infer_schema(&ctx.state(), &url)
                 .await
                 .map_err(|e| not_canonical(path, e.to_string()))?;
-            check_parquet_columns(path, &found)?;
+            extras = extras.union(check_parquet_columns(path, &found)?);
         }
         urls.push(url);
     }
     if format == SalesFileFormat::Csv {
-        for (file, _) in &files {
-            check_csv_header(file)?;
+        for (i, (file, _)) in files.iter().enumerate() {
+            let have = check_csv_header(file)?;
+            if i > 0 && have != extras {
+                return Err(not_canonical(
+                    file,
+                    format!(
+                        "its optional columns ({}) differ from those of {} ({}); CSV files are \
+                         read by position, so they must have the same header",
+                        names(have),
+                        files[0].0.display(),
+                        names(extras)
+                    ),
+                ));
+            }
+            extras = have;
         }
     }
+    let schema = canonical_schema_with(extras);
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);
@@ -191,10 +207,19 @@ fn collect_files(path: &Path, out: &mut Vec<(PathBuf, SalesFileFormat)>) -> std:
     Ok(())
 }
 
+fn names(extras: OptionalColumns) -> String {
+    if extras.is_empty() {
+        "none".to_string()
+    } else {
+        extras.names().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Checks the canonical columns; returns the optional columns the files have.
 fn check_parquet_columns(
     path: &Path,
     found: &arrow::datatypes::Schema,
-) -> Result<(), MetricsError> {
+) -> Result<OptionalColumns, MetricsError> {
     for field in canonical_schema().fields() {
         match found.field_with_name(field.name()) {
             Err(_) => {
@@ -217,11 +242,24 @@ fn check_parquet_columns(
             Ok(_) => {}
         }
     }
-    Ok(())
+    let mut extras = OptionalColumns::NONE;
+    for name in OPTIONAL_COLUMNS {
+        if let Ok(field) = found.field_with_name(name) {
+            if !same_type(field.data_type(), &DataType::Utf8) {
+                return Err(not_canonical(
+                    path,
+                    format!("column '{name}' is {}, it must be text", field.data_type()),
+                ));
+            }
+            extras = extras.with(name).unwrap_or(extras);
+        }
+    }
+    Ok(extras)
 }
 
-/// A CSV file is read by position, so its header must be the canonical columns in order.
-fn check_csv_header(path: &Path) -> Result<(), MetricsError> {
+/// A CSV file is read by position, so its header must be the canonical columns in order,
+/// then optional columns in their order; returns those.
+fn check_csv_header(path: &Path) -> Result<OptionalColumns, MetricsError> {
     use std::io::BufRead;
     let file = std::fs::File::open(path).map_err(|e| not_canonical(path, e.to_string()))?;
     let mut header = String::new();
@@ -229,18 +267,22 @@ fn check_csv_header(path: &Path) -> Result<(), MetricsError> {
         .read_line(&mut header)
         .map_err(|e| not_canonical(path, e.to_string()))?;
     let have: Vec<&str> = header.trim_end_matches(['\r', '\n']).split(',').collect();
-    let schema = canonical_schema();
+    let extras = have
+        .get(canonical_schema().fields().len()..)
+        .and_then(OptionalColumns::from_names)
+        .unwrap_or_default();
+    let schema = canonical_schema_with(extras);
     let want: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     if let Some(i) = (0..want.len().max(have.len())).find(|&i| have.get(i) != want.get(i)) {
         let message = match (have.get(i), want.get(i)) {
             (Some(h), Some(w)) => format!("line 1, column {}: header '{h}', expected '{w}'", i + 1),
             (None, Some(w)) => format!("line 1: the header ends before column '{w}'"),
             (Some(h), None) => format!("line 1, column {}: '{h}' is not a canonical column", i + 1),
-            (None, None) => return Ok(()),
+            (None, None) => return Ok(extras),
         };
         return Err(not_canonical(path, message));
     }
-    Ok(())
+    Ok(extras)
 }
 
 fn listing_url(path: &Path) -> Result<ListingTableUrl, MetricsError> {

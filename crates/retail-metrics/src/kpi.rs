@@ -130,6 +130,31 @@ FROM (
 ) ranked
 WHERE name_rank = 1";
 
+/// Stage 1 of the suite, materialised once as the table `customer_names`, when `sales` has
+/// the optional column `customer_name`: one name per identified customer, by the product
+/// naming rule: the name its completed sale lines carry most often, ties to the most recently
+/// seen, then the alphabetically first. Customers without a named sale line have no row.
+pub const CUSTOMER_NAMES_SQL: &str = "\
+SELECT customer_id, customer_name
+FROM (
+  SELECT customer_id, customer_name,
+         ROW_NUMBER() OVER (PARTITION BY customer_id
+                            ORDER BY lines DESC, latest DESC, customer_name ASC) AS name_rank
+  FROM (
+    SELECT customer_id, customer_name, COUNT(*) AS lines, MAX(timestamp) AS latest
+    FROM sales
+    WHERE line_kind = 'sale' AND customer_id IS NOT NULL AND customer_name IS NOT NULL
+    GROUP BY customer_id, customer_name
+  ) votes
+) ranked
+WHERE name_rank = 1";
+
+/// The `customer_names` stage of a `sales` table without the column `customer_name`: no row,
+/// the same columns.
+pub const NO_CUSTOMER_NAMES_SQL: &str = "\
+SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS VARCHAR) AS customer_name
+WHERE false";
+
 /// Stage 1 of the suite, materialised once as the table `product_sales`: completed sales per
 /// product (the top-product lists sort it), named from `product_names`, with its forfeited
 /// sales (cancellation lines), net revenue and `other_charge` (the product is not
@@ -241,7 +266,8 @@ SELECT
   CASE WHEN orders > 0 THEN CAST(guest_orders AS DOUBLE) / orders END AS guest_order_share
 FROM totals CROSS JOIN repeaters";
 
-/// The top `n` identified customers.
+/// The top `n` identified customers, named from the stage `customer_names` (null when the
+/// source has no names).
 pub fn top_customers_sql(ranking: CustomerRanking, n: usize) -> String {
     let (having, order) = match ranking {
         CustomerRanking::NetRevenue => ("", "net_revenue"),
@@ -265,9 +291,10 @@ WITH per_customer AS (
   GROUP BY customer_id
   HAVING COUNT(CASE WHEN line_kind = 'sale' THEN 1 END) > 0{having}
 )
-SELECT customer_id, revenue, orders, units, profit, forfeited, revenue - forfeited AS net_revenue
-FROM per_customer
-ORDER BY {order} DESC, customer_id ASC
+SELECT c.customer_id, n.customer_name, c.revenue, c.orders, c.units, c.profit, c.forfeited,
+  c.revenue - c.forfeited AS net_revenue
+FROM per_customer c LEFT JOIN customer_names n ON c.customer_id = n.customer_id
+ORDER BY {order} DESC, c.customer_id ASC
 LIMIT {n}"
     )
 }

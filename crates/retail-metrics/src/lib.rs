@@ -74,7 +74,9 @@ pub fn sales_context(batches: Vec<RecordBatch>) -> Result<SessionContext, Metric
     Ok(ctx)
 }
 
-/// Registers canonical batches as the table `sales` in a caller's session. The batches are
+/// Registers canonical batches as the table `sales` in a caller's session: the sixteen
+/// canonical columns and the optional columns the batches have (a batch without one of
+/// them gets it as nulls). The batches are
 /// spread over as many partitions as the session has target partitions, so scans run on
 /// every core.
 ///
@@ -82,12 +84,18 @@ pub fn sales_context(batches: Vec<RecordBatch>) -> Result<SessionContext, Metric
 /// depend on the order partitions finish in (the same bits on every run).
 pub fn register_sales(ctx: &SessionContext, batches: Vec<RecordBatch>) -> Result<(), MetricsError> {
     exact_sum::register(ctx);
+    // Sources with different optional columns (Superstore's customer names, Online Retail's
+    // none) share one schema: every optional column any of them has.
+    let batches = retail_ingest::unify_optional_columns(batches).map_err(DataFusionError::from)?;
+    let schema = batches
+        .first()
+        .map_or_else(canonical_schema, RecordBatch::schema);
     let partitions = ctx.state().config().target_partitions().max(1);
     let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
     for (i, batch) in batches.into_iter().enumerate() {
         parts[i % partitions].push(batch);
     }
-    let table = MemTable::try_new(canonical_schema(), parts)?;
+    let table = MemTable::try_new(schema, parts)?;
     ctx.register_table(SALES_TABLE, Arc::new(table))?;
     Ok(())
 }

@@ -25,16 +25,17 @@ pub async fn register_stages_with(
     ctx: &SessionContext,
     options: &KpiOptions,
 ) -> Result<(), MetricsError> {
+    let sales = ctx.table_provider(crate::SALES_TABLE).await?.schema();
     #[cfg(feature = "distributed")]
     if crate::distributed::is_distributed(ctx) {
-        for (name, sql) in options.stages() {
+        for (name, sql) in options.stages(&sales) {
             ctx.register_table(name, ctx.sql(&sql).await?.into_view())?;
         }
         return Ok(());
     }
     // One after the other: each already uses every partition, and their hash tables are the
     // suite's peak memory.
-    for (name, sql) in options.stages() {
+    for (name, sql) in options.stages(&sales) {
         let frame = ctx.sql(&sql).await?;
         let schema = frame.schema().inner().clone();
         let partitions = frame.collect_partitioned().await?;
@@ -53,7 +54,12 @@ pub fn deregister_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
 
 /// The stage tables the KPI queries read besides `sales`, in the order they are built
 /// ([`KpiOptions::stages`] gives their SQL).
-pub const STAGE_NAMES: [&str; 3] = ["sales_groups", "product_names", "product_sales"];
+pub const STAGE_NAMES: [&str; 4] = [
+    "sales_groups",
+    "product_names",
+    "product_sales",
+    "customer_names",
+];
 
 /// The default void window: one day.
 pub const DEFAULT_VOID_WINDOW_SECONDS: u64 = 86_400;
@@ -149,8 +155,13 @@ impl KpiOptions {
         std::time::Duration::from_secs(self.void_window_seconds)
     }
 
-    /// The stage tables' names and SQL, in the order they are built.
-    pub fn stages(&self) -> Vec<(&'static str, String)> {
+    /// The stage tables' names and SQL, in the order they are built, for a `sales` table of
+    /// schema `sales` (`customer_names` reads its optional column `customer_name`, and is an
+    /// empty table when there is none).
+    pub fn stages(&self, sales: &arrow::datatypes::Schema) -> Vec<(&'static str, String)> {
+        let has_names = sales
+            .column_with_name(retail_ingest::col::CUSTOMER_NAME)
+            .is_some();
         let other = kpi::other_charge_condition(
             "product_id",
             self.other_charges.iter().map(String::as_str),
@@ -163,6 +174,15 @@ impl KpiOptions {
             (STAGE_NAMES[0], kpi::sales_groups_sql(&other)),
             (STAGE_NAMES[1], kpi::PRODUCT_NAMES_SQL.to_string()),
             (STAGE_NAMES[2], kpi::product_sales_sql(&other_p)),
+            (
+                STAGE_NAMES[3],
+                if has_names {
+                    kpi::CUSTOMER_NAMES_SQL
+                } else {
+                    kpi::NO_CUSTOMER_NAMES_SQL
+                }
+                .to_string(),
+            ),
         ]
     }
 

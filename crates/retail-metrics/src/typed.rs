@@ -101,6 +101,8 @@ pub struct LineKindCount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopCustomer {
     pub customer_id: String,
+    /// The customer's name (docs/kpis.md): null when the source has no customer names.
+    pub customer_name: Option<String>,
     pub revenue: f64,
     pub orders: i64,
     pub units: i64,

@@ -18,8 +18,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use common::oracle::{self, Row};
 use proptest::prelude::*;
 use retail_ingest::{
-    IngestOptions, ProductClass, ProductClasses, canonical_schema, read_transactions, samples,
-    shared_data_dir,
+    IngestOptions, OptionalColumns, ProductClass, ProductClasses, canonical_schema,
+    canonical_schema_with, read_transactions, samples, shared_data_dir,
 };
 use retail_metrics::{KpiOptions, KpiSuite, sales_context};
 
@@ -188,7 +188,7 @@ fn batch_of(rows: &[Row]) -> RecordBatch {
     let float = |f: &dyn Fn(&Row) -> Option<f64>| {
         Arc::new(Float64Array::from(rows.iter().map(f).collect::<Vec<_>>())) as ArrayRef
     };
-    let columns: Vec<ArrayRef> = vec![
+    let mut columns: Vec<ArrayRef> = vec![
         text(&|r| Some(r.invoice_id.clone())),
         Arc::new(TimestampMicrosecondArray::from(
             rows.iter()
@@ -212,6 +212,13 @@ fn batch_of(rows: &[Row]) -> RecordBatch {
         float(&|r| r.profit),
         text(&|r| Some(r.line_kind.clone())),
     ];
+    // The optional column customer_name when any row has a name (Superstore), none otherwise
+    // (Online Retail).
+    if rows.iter().any(|r| r.customer_name.is_some()) {
+        columns.push(text(&|r| r.customer_name.clone()));
+        let extras = OptionalColumns::from_names(&["customer_name"]).unwrap();
+        return RecordBatch::try_new(canonical_schema_with(extras), columns).unwrap();
+    }
     RecordBatch::try_new(canonical_schema(), columns).unwrap()
 }
 
@@ -225,8 +232,15 @@ fn table() -> impl Strategy<Value = Vec<Row>> {
     let span_days = prop_oneof![Just(0i64), Just(6), Just(40), Just(800)];
     let with_profit = any::<bool>();
     let with_discount = any::<bool>();
-    (span_days, with_profit, with_discount, 0usize..45).prop_flat_map(
-        |(span, with_profit, with_discount, n)| {
+    let with_names = any::<bool>();
+    (
+        span_days,
+        with_profit,
+        with_discount,
+        with_names,
+        0usize..45,
+    )
+        .prop_flat_map(|(span, with_profit, with_discount, with_names, n)| {
             let row = (
                 0u32..8,                                  // invoice
                 proptest::option::weighted(0.8, 0u32..6), // customer
@@ -297,12 +311,16 @@ fn table() -> impl Strategy<Value = Vec<Row>> {
                             discount: with_discount.then_some(discount),
                             profit: with_profit.then_some(profit as f64 * 0.25),
                             line_kind: kind.to_string(),
+                            // With names: two spellings per customer (by price parity) and
+                            // some lines without one, so the naming rule's counts and ties
+                            // are exercised.
+                            customer_name: (with_names && quarters % 5 != 0)
+                                .then(|| format!("Name {} v{}", cust.unwrap_or(9), quarters % 2)),
                         }
                     },
                 );
             proptest::collection::vec(row, n..=n)
-        },
-    )
+        })
 }
 
 fn _type_check(_: NaiveDateTime) {}

@@ -357,12 +357,16 @@ fn customers(html: &mut String, id: &str, d: &Dashboard) {
         .top_customers
         .iter()
         .map(|c| {
+            // The name beside the id when the source has customer names.
+            let who = match &c.customer_name {
+                Some(name) => format!("{} · {name}", c.customer_id),
+                None => format!("customer {}", c.customer_id),
+            };
             (
-                format!("customer {}", c.customer_id),
+                who.clone(),
                 c.net_revenue,
                 format!(
-                    "customer {}: {} net ({} bought, {} forfeited) from {}, {}",
-                    c.customer_id,
+                    "{who}: {} net ({} bought, {} forfeited) from {}, {}",
                     cur(d, c.net_revenue),
                     cur(d, c.revenue),
                     cur(d, c.forfeited),

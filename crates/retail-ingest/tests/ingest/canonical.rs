@@ -97,3 +97,126 @@ fn the_canonical_layout_can_be_named_and_a_partial_header_is_not_canonical() {
     assert_eq!(KnownLayout::detect(&header), Some(KnownLayout::Canonical));
     assert_eq!(KnownLayout::detect(&header[..5]), None);
 }
+
+/// Superstore's header and two lines in Windows-1252 (`ë` is 0xEB, `ü` 0xFC, `é` 0xE9):
+/// the optional columns keep the customer name, city, state, postal code (text, leading zero
+/// as written) and ship mode, decoded like every other text column.
+fn superstore_1252() -> Vec<u8> {
+    let text = "\
+Row ID,Order ID,Order Date,Ship Date,Ship Mode,Customer ID,Customer Name,Segment,Country,City,State,Postal Code,Region,Product ID,Category,Sub-Category,Product Name,Sales,Quantity,Discount,Profit\r
+1,CA-2016-1,11/08/2016,11/11/2016,Second Class,ZM-1,Zoë Müller,Consumer,United States,Montréal,Québec,05408,East,FUR-1,Furniture,Chairs,Chair,100.5,2,0,10\r
+2,CA-2016-2,11/09/2016,11/12/2016,,AB-2,,Corporate,United States,,,,West,OFF-1,Office Supplies,Paper,Paper,20,1,0.2,-1\r
+";
+    retail_ingest::encoding::encode_windows_1252(text).unwrap()
+}
+
+#[test]
+fn superstore_keeps_its_optional_columns_and_they_survive_the_canonical_writer() {
+    let bytes = superstore_1252();
+    assert!(bytes.contains(&0xEB) && bytes.contains(&0xFC) && bytes.contains(&0xE9));
+    let (batch, report) =
+        hardening::read_bytes("ss.csv", &bytes, &IngestOptions::default()).unwrap();
+    assert_eq!(
+        (report.layout.as_str(), report.encoding.as_deref()),
+        ("superstore", Some("windows-1252"))
+    );
+    assert_eq!(report.rows_accepted, 2);
+    let schema = batch.schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        names[16..],
+        ["customer_name", "city", "state", "postal_code", "ship_mode"]
+    );
+    let row = |r: usize| -> Vec<Option<String>> {
+        names[16..].iter().map(|c| text(&batch, c, r)).collect()
+    };
+    assert_eq!(
+        row(0),
+        [
+            Some("Zoë Müller".to_string()),
+            Some("Montréal".into()),
+            Some("Québec".into()),
+            Some("05408".into()),
+            Some("Second Class".into())
+        ]
+    );
+    assert_eq!(row(1), [None, None, None, None, None]);
+
+    // The canonical CSV writer (`retail convert --format csv`) and the canonical reader.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("ss.canonical.csv");
+    let mut writer = arrow::csv::WriterBuilder::new()
+        .with_header(true)
+        .build(std::fs::File::create(&csv).unwrap());
+    writer.write(&batch).unwrap();
+    drop(writer);
+    let header = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        header
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",line_kind,customer_name,city,state,postal_code,ship_mode"),
+        "{header}"
+    );
+    let (back, report) = read_file(&csv, &IngestOptions::default());
+    assert_eq!(
+        (report.layout.as_str(), report.rows_rejected),
+        ("canonical", 0)
+    );
+    assert_eq!(back, batch);
+
+    // Canonical Parquet (`retail convert`), passed through.
+    let parquet = dir.path().join("ss.parquet");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&parquet).unwrap(),
+        schema.clone(),
+        None,
+    )
+    .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let (back, report) = read_file(&parquet, &IngestOptions::default());
+    assert_eq!(
+        (report.layout.as_str(), report.rows_rejected),
+        ("canonical", 0)
+    );
+    assert_eq!(back, batch);
+
+    // A canonical file with only some of the optional columns keeps those.
+    let partial = dir.path().join("partial.csv");
+    let mut lines = header.lines();
+    let mut out = String::new();
+    for line in lines.by_ref() {
+        let fields: Vec<&str> = line.split(',').collect();
+        // Drop customer_name, city, state, postal_code: keep ship_mode.
+        let kept: Vec<&str> = fields[..16].iter().chain(&fields[20..]).copied().collect();
+        out += &(kept.join(",") + "\n");
+    }
+    std::fs::write(&partial, out).unwrap();
+    let (back, _) = read_file(&partial, &IngestOptions::default());
+    let names: Vec<String> = back.schema().fields()[16..]
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(names, ["ship_mode"]);
+    assert_eq!(text(&back, "ship_mode", 0).as_deref(), Some("Second Class"));
+}
+
+#[test]
+fn files_with_and_without_optional_columns_read_together_share_one_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let ss = write_file(&dir, "ss.csv", &superstore_1252());
+    let or = write_file(&dir, "or.csv", hardening::SAMPLE_50.as_bytes());
+    let (batches, reports) =
+        retail_ingest::read_many(&[or, ss], &IngestOptions::default()).unwrap();
+    assert_eq!(reports.len(), 2);
+    let table = concat_all(&batches).unwrap();
+    assert_eq!(table.num_columns(), 21);
+    assert_eq!(table.num_rows(), 49 + 2);
+    assert_eq!(text(&table, "customer_name", 0), None);
+    assert_eq!(
+        text(&table, "customer_name", 49).as_deref(),
+        Some("Zoë Müller")
+    );
+}

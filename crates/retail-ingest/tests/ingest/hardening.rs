@@ -19,10 +19,7 @@ pub(crate) fn read_bytes(
     let mut reader =
         retail_ingest::open_reader(name, std::io::Cursor::new(bytes.to_vec()), options)?;
     let batches: Vec<RecordBatch> = reader.by_ref().collect::<Result<_, _>>()?;
-    Ok((
-        concat_batches(&canonical_schema(), &batches).unwrap(),
-        reader.into_report(),
-    ))
+    Ok((concat_all(&batches).unwrap(), reader.into_report()))
 }
 
 fn reasons(report: &IngestReport) -> Vec<(RejectReason, u64)> {

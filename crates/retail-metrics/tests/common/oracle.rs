@@ -69,6 +69,8 @@ pub struct Row {
     pub discount: Option<f64>,
     pub profit: Option<f64>,
     pub line_kind: String, // "sale" | "cancellation" | "adjustment"
+    /// The optional column `customer_name` (None in every row: the table has no names).
+    pub customer_name: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,6 +405,7 @@ fn lines_by_kind(rows: &[Row]) -> Value {
 
 struct CustomerTotals {
     id: String,
+    name: Option<String>,
     forfeited: f64,
     revenue: f64,
     orders: i64,
@@ -414,6 +417,7 @@ fn customer_totals(rows: &[Row]) -> Vec<CustomerTotals> {
     sales_by_customer(rows)
         .into_iter()
         .map(|(id, lines)| CustomerTotals {
+            name: customer_name(rows, &id),
             // SPEC: the customer's cancellation lines, whenever they are.
             forfeited: fsum(
                 rows.iter()
@@ -432,6 +436,7 @@ fn customer_totals(rows: &[Row]) -> Vec<CustomerTotals> {
 fn customer_json(c: &CustomerTotals) -> Value {
     obj(vec![
         ("customer_id", js(&c.id)),
+        ("customer_name", c.name.as_deref().map_or(Value::Null, js)),
         ("revenue", jf(c.revenue)),
         ("orders", ji(c.orders)),
         ("units", ji(c.units)),
@@ -468,6 +473,36 @@ fn top_customers_by_profit(rows: &[Row], top_n: usize) -> Value {
     let mut all = customer_totals(rows);
     all.sort_by(|a, b| cmp_f64_desc_nulls_last(a.profit, b.profit).then_with(|| a.id.cmp(&b.id)));
     Value::Array(all.iter().take(top_n).map(customer_json).collect())
+}
+
+/// SPEC (docs/kpis.md, customer names): the name the customer's completed lines carry most
+/// often; ties go to the one whose latest line is the latest, then to the byte-wise smallest;
+/// none when no completed line carries one (or the source has no names). Written naively, as
+/// `product_name`.
+fn customer_name(rows: &[Row], customer: &str) -> Option<String> {
+    let lines: Vec<&Row> = rows
+        .iter()
+        .filter(|r| is_sale(r) && r.customer_id.as_deref() == Some(customer))
+        .collect();
+    let mut best: Option<(usize, chrono::NaiveDateTime, String)> = None;
+    for candidate in lines.iter().filter_map(|r| r.customer_name.clone()) {
+        let carrying: Vec<&&Row> = lines
+            .iter()
+            .filter(|r| r.customer_name.as_deref() == Some(candidate.as_str()))
+            .collect();
+        let count = carrying.len();
+        let latest = carrying.iter().map(|r| r.timestamp).max().unwrap();
+        let better = match &best {
+            None => true,
+            Some((c, t, n)) => {
+                count > *c || (count == *c && (latest > *t || (latest == *t && candidate < *n)))
+            }
+        };
+        if better {
+            best = Some((count, latest, candidate));
+        }
+    }
+    best.map(|(_, _, name)| name)
 }
 
 /// SPEC (docs/kpis.md, product names): the name is the description the product's completed
@@ -1624,6 +1659,7 @@ fn example_row(
         discount: None,
         profit: None,
         line_kind: kind.to_string(),
+        customer_name: None,
     }
 }
 

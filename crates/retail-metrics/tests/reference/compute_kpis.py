@@ -101,7 +101,9 @@ def ds(x):
 # ----------------------------------------------------------------------------- loading
 
 def load(con, name, layout, path, tmpdir):
-    """Creates table `name` in the canonical schema (+ line_amount_d, profit_d)."""
+    """Creates table `name` in the canonical schema (+ line_amount_d, profit_d, and the optional
+    column customer_name: Superstore's "Customer Name", null for Online Retail, which has no
+    customer names)."""
     log(f"[{name}] loading {path}")
     raw = f"raw_{name}"
     if layout == "online_retail":
@@ -135,7 +137,8 @@ def load(con, name, layout, path, tmpdir):
                  WHEN CAST(UnitPrice AS DECIMAL(18,6)) = 0 OR CAST(Quantity AS BIGINT) = 0 THEN 'adjustment'
                  ELSE 'sale' END AS line_kind,
             CAST(CAST(Quantity AS DECIMAL(18,0)) * CAST(UnitPrice AS DECIMAL(18,6)) AS DECIMAL(38,6)) AS line_amount_d,
-            CAST(NULL AS DECIMAL(38,6)) AS profit_d
+            CAST(NULL AS DECIMAL(38,6)) AS profit_d,
+            CAST(NULL AS VARCHAR) AS customer_name
             FROM {raw}""")
     else:
         utf8 = os.path.join(tmpdir, "superstore_utf8.csv")
@@ -168,7 +171,8 @@ def load(con, name, layout, path, tmpdir):
             CAST(Profit AS DOUBLE) AS profit,
             'sale' AS line_kind,
             CAST(Sales AS DECIMAL(38,6)) AS line_amount_d,
-            CAST(Profit AS DECIMAL(38,6)) AS profit_d
+            CAST(Profit AS DECIMAL(38,6)) AS profit_d,
+            NULLIF("Customer Name", '') AS customer_name
             FROM {raw}""")
     n = q1(con, f"SELECT count(*) FROM {name}")[0]
     log(f"[{name}] {n} rows")
@@ -282,15 +286,28 @@ def customer_table(c):
                         GROUP BY s.customer_id""")
 
 
+def customer_names(c):
+    """docs/kpis.md "Customer names": the name the customer's completed lines carry most often;
+    ties to the one seen most recently, then the alphabetically first; none without a name."""
+    return dict(q(c.con, f"""
+        SELECT customer_id, arg_max(customer_name, (n, latest, -rank_alpha)) AS customer_name
+        FROM (SELECT customer_id, customer_name, count(*) AS n, max(timestamp) AS latest,
+                     dense_rank() OVER (PARTITION BY customer_id ORDER BY customer_name) AS rank_alpha
+              FROM {c.t} WHERE {KIND_SALE} AND customer_id IS NOT NULL AND customer_name IS NOT NULL
+              GROUP BY customer_id, customer_name)
+        GROUP BY customer_id"""))
+
+
 def k_top_customers(c, by):
     rows = customer_table(c)
+    names = customer_names(c)
     if by == "profit" and not c.has_profit:
         return []
     rank = {"revenue": lambda r: r[1], "profit": lambda r: r[4], "net": lambda r: r[1] - r[5]}[by]
     # revenue (profit, net revenue) descending, then customer_id ascending
     rows.sort(key=lambda r: r[0])
     rows.sort(key=rank, reverse=True)
-    return [{"customer_id": r[0], "revenue": f(r[1]), "orders": r[2], "units": int(r[3]),
+    return [{"customer_id": r[0], "customer_name": names.get(r[0]), "revenue": f(r[1]), "orders": r[2], "units": int(r[3]),
              "profit": f(r[4]), "forfeited": f(r[5]), "net_revenue": float(r[1] - r[5])}
             for r in rows[:TOP_N]]
 
