@@ -33,7 +33,7 @@ pub use layout::{ColumnMapping, Columns, KnownLayout, NegativeQuantity};
 pub use report::{IngestReport, Location, RejectReason, Rejection, SourceFormat};
 pub use schema::{
     LineKind, OPTIONAL_COLUMNS, OptionalColumns, canonical_schema, canonical_schema_with, col,
-    unify_optional_columns,
+    unify_optional_columns, with_optional_columns,
 };
 
 /// How to read transaction files. Every setting has a `with_*` builder; the defaults detect

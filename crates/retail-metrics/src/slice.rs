@@ -26,7 +26,7 @@ use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{Expr, ExprSchemable};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{SessionContext, col, lit};
-use retail_ingest::{canonical_schema, col as c};
+use retail_ingest::{OptionalColumns, col as c};
 
 use crate::MetricsError;
 
@@ -277,7 +277,12 @@ impl SliceFilter {
         let Some(predicate) = &self.predicate else {
             return Ok(batch.clone());
         };
-        let mask = predicate.evaluate(batch)?.into_array(batch.num_rows())?;
+        // The predicate is compiled against every optional column; a batch without some of
+        // them is evaluated as if they were null (its lines are in no city, say).
+        // `with_optional_columns` returns the batch itself when it has them all.
+        let full = retail_ingest::with_optional_columns(batch, OptionalColumns::ALL)
+            .map_err(DataFusionError::from)?;
+        let mask = predicate.evaluate(&full)?.into_array(batch.num_rows())?;
         let mask = mask.as_boolean_opt().ok_or_else(|| {
             DataFusionError::Internal(format!(
                 "the slice predicate gave {} instead of booleans",
@@ -322,8 +327,14 @@ pub fn sales_context_sliced(
     crate::sales_context(batches)
 }
 
+/// The schema slices are checked and compiled against: the canonical columns and every
+/// optional one (`customer_name`, `city`, …; null in a table without it).
 fn canonical_df_schema() -> Result<DFSchema, MetricsError> {
-    Ok(DFSchema::try_from(canonical_schema().as_ref().clone())?)
+    Ok(DFSchema::try_from(
+        retail_ingest::canonical_schema_with(retail_ingest::OptionalColumns::ALL)
+            .as_ref()
+            .clone(),
+    )?)
 }
 
 /// Midnight of `day` as a literal of the canonical timestamp type.
@@ -355,7 +366,7 @@ fn parse_predicate(sql: &str) -> Result<Expr, MetricsError> {
                 invalid(format!(
                     "unknown column '{}' in `{sql}`; the columns are: {}",
                     field.name(),
-                    canonical_schema()
+                    retail_ingest::canonical_schema_with(retail_ingest::OptionalColumns::ALL)
                         .fields()
                         .iter()
                         .map(|f| f.name().as_str())

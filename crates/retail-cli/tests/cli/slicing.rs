@@ -358,3 +358,24 @@ fn sql_out_refuses_a_result_that_is_not_canonical() {
     assert_fails(&out, 1, "column line_kind has a null value");
     assert!(!target.exists());
 }
+
+/// The slice sees the optional columns a source keeps (issue 18, item 9): Superstore's city.
+/// DuckDB 2.0.1 over the raw file: `SELECT count(*), sum(CAST(Sales AS DECIMAL(18,4))),
+/// count(DISTINCT "Order ID") FROM read_csv(..., all_varchar=true) WHERE City = 'Seattle'`
+/// → 428, 119540.7420, 212.
+#[test]
+fn a_slice_can_name_the_optional_columns() {
+    let file = superstore();
+    let kpis = kpis_json(&[path(&file), "--where", "city = 'Seattle'"]);
+    let summary = &kpis["summary"];
+    assert_eq!(summary["sale_lines"], 428);
+    assert_eq!(summary["orders"], 212);
+    assert!((summary["revenue"].as_f64().unwrap() - 119_540.742).abs() < 1e-6);
+    // A source without the column has no line in Seattle: the empty slice is named.
+    let out = retail(&["kpis", "--where", "city = 'Seattle'"]);
+    assert_fails(
+        &out,
+        1,
+        "the slice (where city = 'Seattle') keeps none of the 99096 lines read",
+    );
+}
