@@ -30,9 +30,9 @@ pub use intermittent::{
 };
 pub use limits::{DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, Limits, MAX_ABS_VALUE};
 pub use model::{
-    ModelChoice, Regressors, SeriesForecast, forecast_many, forecast_many_with_limits,
-    forecast_series, forecast_series_with_limits, forecast_series_with_regressors,
-    forecast_series_with_regressors_and_limits,
+    ModelChoice, Regressors, SeriesForecast, floor_at_zero, forecast_many,
+    forecast_many_with_limits, forecast_series, forecast_series_with_limits,
+    forecast_series_with_regressors, forecast_series_with_regressors_and_limits,
 };
 pub use series::{Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet};
 pub use theta::{Decomposition, FittedTheta, Theta, ThetaVariant};

@@ -569,14 +569,22 @@ pub fn forecast_series_with_limits(
 }
 
 /// Floors every point and bound at zero (the Theta and intermittent models' promise for a
-/// non-negative series, kept when the naive forecast stands in for them).
-fn floor_at_zero(forecast: &mut Forecast) {
-    let floor = |v: &mut f64| *v = v.max(0.0);
-    forecast.point.iter_mut().for_each(floor);
+/// non-negative series, kept when the naive forecast stands in for them; and what a chart of
+/// sales shows, which cannot be negative). Returns how many values were raised.
+pub fn floor_at_zero(forecast: &mut Forecast) -> usize {
+    let mut raised = 0;
+    let mut floor = |v: &mut f64| {
+        if *v < 0.0 {
+            *v = 0.0;
+            raised += 1;
+        }
+    };
+    forecast.point.iter_mut().for_each(&mut floor);
     for interval in &mut forecast.intervals {
-        interval.lower.iter_mut().for_each(floor);
-        interval.upper.iter_mut().for_each(floor);
+        interval.lower.iter_mut().for_each(&mut floor);
+        interval.upper.iter_mut().for_each(&mut floor);
     }
+    raised
 }
 
 /// [`forecast_series`] over many series on `threads` threads (0 = all cores); results in
@@ -653,6 +661,24 @@ pub fn forecast_many_with_limits(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forecast::Interval;
+
+    #[test]
+    fn floor_at_zero_raises_only_the_negative_values_and_counts_them() {
+        let mut forecast = Forecast {
+            model: "test".into(),
+            point: vec![-1.5, 2.0, 0.0],
+            intervals: vec![Interval {
+                level: 80.0,
+                lower: vec![-3.0, 1.0, -0.0],
+                upper: vec![0.5, 3.0, 1.0],
+            }],
+        };
+        assert_eq!(floor_at_zero(&mut forecast), 2);
+        assert_eq!(forecast.point, [0.0, 2.0, 0.0]);
+        assert_eq!(forecast.intervals[0].lower, [0.0, 1.0, 0.0]);
+        assert_eq!(forecast.intervals[0].upper, [0.5, 3.0, 1.0]);
+    }
 
     #[test]
     fn choices_parse() {

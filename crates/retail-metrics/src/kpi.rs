@@ -356,6 +356,56 @@ LIMIT {n}"
 /// together. One row per outcome, always all three: `voided`, `returned`, `unmatched`.
 /// `other_charge` is the condition of a non-merchandise line.
 pub fn cancellation_outcomes_sql(void_window_seconds: u64, other_charge: &str) -> String {
+    // One aggregate row with every outcome's measures, then one output row per outcome read
+    // from it (a table of literal rows, VALUES, is an in-memory table that a Ballista executor
+    // cannot receive).
+    let outcomes = ["voided", "returned", "unmatched"];
+    let per_outcome = (0..outcomes.len())
+        .map(|k| {
+            format!(
+                "SUM(CASE WHEN outcome_order = {k} THEN lines END) AS lines_{k},
+    COUNT(DISTINCT CASE WHEN outcome_order = {k} THEN invoice_id END) AS invoices_{k},
+    COUNT(DISTINCT CASE WHEN outcome_order = {k} THEN customer_id END) AS customers_{k},
+    SUM(CASE WHEN outcome_order = {k} THEN lines * abs(quantity) END) AS units_{k},
+    SUM(CASE WHEN outcome_order = {k} THEN amount END) AS amount_{k},
+    SUM(CASE WHEN outcome_order = {k} AND NOT other_charge THEN amount END) AS goods_{k},
+    SUM(CASE WHEN outcome_order = {k} AND other_charge THEN amount END) AS other_charges_{k}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",\n    ");
+    // One output row per outcome: `k` unnested from the aggregate row (a UNION ALL of three
+    // selects gives Ballista 55 duplicated rows, and with ORDER BY it never finishes).
+    let pick = |column: &str, zero: Option<&str>| {
+        let chosen =
+            format!("CASE k WHEN 0 THEN {column}_0 WHEN 1 THEN {column}_1 ELSE {column}_2 END");
+        match zero {
+            Some(zero) => format!("COALESCE({chosen}, {zero}) AS {column}"),
+            None => format!("{chosen} AS {column}"),
+        }
+    };
+    let measures = [
+        pick("lines", Some("0")),
+        pick("invoices", None),
+        pick("customers", None),
+        pick("units", Some("0")),
+        pick("amount", Some("0.0")),
+        pick("goods", Some("0.0")),
+        pick("other_charges", Some("0.0")),
+    ]
+    .join(",\n  ");
+    let rows = format!(
+        "SELECT
+  CASE k WHEN 0 THEN '{}' WHEN 1 THEN '{}' ELSE '{}' END AS outcome,
+  CAST(k AS BIGINT) AS outcome_order,
+  {measures},
+  CASE WHEN forfeited > 0
+    THEN COALESCE(CASE k WHEN 0 THEN amount_0 WHEN 1 THEN amount_1 ELSE amount_2 END, 0.0) / forfeited
+  END AS forfeited_share
+FROM (SELECT p.*, t.forfeited, unnest(make_array(0, 1, 2)) AS k
+      FROM per_outcome p CROSS JOIN total t) x",
+        outcomes[0], outcomes[1], outcomes[2]
+    );
     format!(
         "\
 WITH cancels AS (
@@ -385,38 +435,14 @@ classified AS (
    AND c.product_id = m.product_id AND c.timestamp = m.timestamp AND c.quantity = m.quantity
 ),
 per_outcome AS (
-  SELECT outcome_order,
-         SUM(lines) AS lines,
-         COUNT(DISTINCT invoice_id) AS invoices,
-         COUNT(DISTINCT customer_id) AS customers,
-         SUM(lines * abs(quantity)) AS units,
-         SUM(amount) AS amount,
-         SUM(CASE WHEN other_charge THEN 0.0 ELSE amount END) AS goods,
-         SUM(CASE WHEN other_charge THEN amount ELSE 0.0 END) AS other_charges
+  SELECT
+    {per_outcome}
   FROM classified
-  GROUP BY outcome_order
-),
-outcomes AS (
-  SELECT column1 AS outcome_order, column2 AS outcome
-  FROM (VALUES (0, 'voided'), (1, 'returned'), (2, 'unmatched'))
 ),
 total AS (
   SELECT SUM(amount) AS forfeited FROM cancels
 )
-SELECT
-  o.outcome,
-  CAST(o.outcome_order AS BIGINT) AS outcome_order,
-  COALESCE(p.lines, 0) AS lines,
-  COALESCE(p.invoices, 0) AS invoices,
-  COALESCE(p.customers, 0) AS customers,
-  COALESCE(p.units, 0) AS units,
-  COALESCE(p.amount, 0.0) AS amount,
-  COALESCE(p.goods, 0.0) AS goods,
-  COALESCE(p.other_charges, 0.0) AS other_charges,
-  CASE WHEN t.forfeited > 0 THEN COALESCE(p.amount, 0.0) / t.forfeited END AS forfeited_share
-FROM outcomes o
-CROSS JOIN total t
-LEFT JOIN per_outcome p ON p.outcome_order = o.outcome_order
+{rows}
 ORDER BY 2"
     )
 }

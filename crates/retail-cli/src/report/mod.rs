@@ -114,6 +114,8 @@ pub struct ForecastedSeries {
     pub values: Vec<f64>,
     pub future: Vec<NaiveDate>,
     pub result: SeriesForecast,
+    /// Points and bounds below zero raised to zero (sales cannot be negative).
+    pub floored: usize,
 }
 
 /// Product bundles and the next-basket evaluation.
@@ -357,7 +359,14 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
     );
     let mut series = Vec::new();
     for ((key, periods, values), result) in inputs.into_iter().zip(results) {
-        let result = result.with_context(|| format!("forecasting weekly sales of {key}"))?;
+        let mut result = result.with_context(|| format!("forecasting weekly sales of {key}"))?;
+        // Weekly sales are never negative: a model on the original scale can reach below zero
+        // (its intervals widen symmetrically), and the chart truncates there and says so.
+        let floored = if values.iter().all(|&v| v >= 0.0) {
+            retail_forecast::floor_at_zero(&mut result.forecast)
+        } else {
+            0
+        };
         let future = future_weeks(&periods, horizon);
         series.push(ForecastedSeries {
             key,
@@ -365,6 +374,7 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
             values,
             future,
             result,
+            floored,
         });
     }
     Ok(panel(series, None))

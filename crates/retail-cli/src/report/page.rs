@@ -1221,6 +1221,12 @@ fn forecast(html: &mut String, id: &str, d: &Dashboard) {
         if let Some(reason) = &r.fallback {
             let _ = write!(caption, " Naive forecast used instead: {reason}.");
         }
+        if s.floored > 0 {
+            caption.push_str(
+                " Sales cannot be negative: the forecast and its intervals are cut at zero \
+                 where the model reaches below it.",
+            );
+        }
         if i == 0 && !panel.partial_weeks.is_empty() {
             let _ = write!(
                 caption,
