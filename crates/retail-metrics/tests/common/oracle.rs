@@ -480,55 +480,48 @@ fn top_customers_by_profit(rows: &[Row], top_n: usize) -> Value {
 /// none when no completed line carries one (or the source has no names). Written naively, as
 /// `product_name`.
 fn customer_name(rows: &[Row], customer: &str) -> Option<String> {
-    let lines: Vec<&Row> = rows
-        .iter()
-        .filter(|r| is_sale(r) && r.customer_id.as_deref() == Some(customer))
-        .collect();
-    let mut best: Option<(usize, chrono::NaiveDateTime, String)> = None;
-    for candidate in lines.iter().filter_map(|r| r.customer_name.clone()) {
-        let carrying: Vec<&&Row> = lines
-            .iter()
-            .filter(|r| r.customer_name.as_deref() == Some(candidate.as_str()))
-            .collect();
-        let count = carrying.len();
-        let latest = carrying.iter().map(|r| r.timestamp).max().unwrap();
-        let better = match &best {
-            None => true,
-            Some((c, t, n)) => {
-                count > *c || (count == *c && (latest > *t || (latest == *t && candidate < *n)))
-            }
-        };
-        if better {
-            best = Some((count, latest, candidate));
-        }
-    }
-    best.map(|(_, _, name)| name)
+    most_frequent_name(
+        rows.iter()
+            .filter(|r| is_sale(r) && r.customer_id.as_deref() == Some(customer)),
+        |r| r.customer_name.as_deref(),
+    )
 }
 
 /// SPEC (docs/kpis.md, product names): the name is the description the product's completed
 /// lines carry most often; ties go to the one whose latest line is the latest, then to the
 /// byte-wise smallest. Written naively: count every candidate against every line.
 fn product_name(rows: &[Row], product: &str) -> Option<String> {
-    let lines: Vec<&Row> = rows
-        .iter()
-        .filter(|r| is_sale(r) && r.product_id == product)
-        .collect();
+    most_frequent_name(
+        rows.iter()
+            .filter(|r| is_sale(r) && r.product_id == product),
+        |r| r.product_name.as_deref(),
+    )
+}
+
+/// The naming rule over `lines`: the name they carry most often, ties to the one whose latest
+/// line is the latest, then the byte-wise smallest. Naive: every candidate against every line.
+fn most_frequent_name<'a>(
+    lines: impl Iterator<Item = &'a Row>,
+    name_of: impl Fn(&Row) -> Option<&str>,
+) -> Option<String> {
+    let lines: Vec<&Row> = lines.collect();
     let mut best: Option<(usize, chrono::NaiveDateTime, String)> = None;
-    for candidate in lines.iter().filter_map(|r| r.product_name.clone()) {
+    for candidate in lines.iter().filter_map(|r| name_of(r)) {
         let carrying: Vec<&&Row> = lines
             .iter()
-            .filter(|r| r.product_name.as_deref() == Some(candidate.as_str()))
+            .filter(|r| name_of(r) == Some(candidate))
             .collect();
         let count = carrying.len();
         let latest = carrying.iter().map(|r| r.timestamp).max().unwrap();
         let better = match &best {
             None => true,
             Some((c, t, n)) => {
-                count > *c || (count == *c && (latest > *t || (latest == *t && candidate < *n)))
+                count > *c
+                    || (count == *c && (latest > *t || (latest == *t && candidate < n.as_str())))
             }
         };
         if better {
-            best = Some((count, latest, candidate));
+            best = Some((count, latest, candidate.to_string()));
         }
     }
     best.map(|(_, _, name)| name)
