@@ -28,7 +28,8 @@ use serde::Serialize;
 
 use crate::ForecastError;
 use crate::forecast::Forecast;
-use crate::optim::{Minimum, NelderMead};
+use crate::numeric::linalg::{dot, solve_symmetric};
+use crate::numeric::nelder_mead::{Minimum, NelderMead};
 
 /// The error component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -1207,61 +1208,6 @@ fn concentrated_level_slope<const W: usize>(g: Gains, y: &[f64]) -> Option<(Vec<
     Some((b, zz - explained))
 }
 
-/// Solves `A x = b` for symmetric positive (semi)definite `A` by Cholesky with a tiny ridge;
-/// `b` receives `x`.
-fn solve_symmetric(a: &mut [f64], b: &mut [f64], k: usize) -> Option<()> {
-    let scale = (0..k).map(|i| a[i * k + i].abs()).fold(0.0, f64::max);
-    if scale == 0.0 || !scale.is_finite() {
-        return None;
-    }
-    for i in 0..k {
-        a[i * k + i] += 1e-12 * scale;
-    }
-    for j in 0..k {
-        let (row_j, below) = a[j * k..].split_at_mut(k);
-        let d = row_j[j] - dot(&row_j[..j], &row_j[..j]);
-        if d <= 0.0 {
-            return None;
-        }
-        let d = d.sqrt();
-        row_j[j] = d;
-        // Column j of L below the diagonal: L[i][j] = (A[i][j] − L_i·L_j) / L[j][j].
-        for row_i in below.chunks_exact_mut(k) {
-            row_i[j] = (row_i[j] - dot(&row_i[..j], &row_j[..j])) / d;
-        }
-    }
-    // L is in the lower triangle (row-major): forward then backward substitution.
-    for i in 0..k {
-        b[i] = (b[i] - dot(&a[i * k..i * k + i], &b[..i])) / a[i * k + i];
-    }
-    for i in (0..k).rev() {
-        let mut s = b[i];
-        for p in i + 1..k {
-            s -= a[p * k + i] * b[p];
-        }
-        b[i] = s / a[i * k + i];
-    }
-    Some(())
-}
-
-/// `a · b` with four running sums, so the loop vectorises.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [0.0; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = a4
-        .remainder()
-        .iter()
-        .zip(b4.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in a4.zip(b4) {
-        for l in 0..4 {
-            lanes[l] += x[l] * y[l];
-        }
-    }
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
-}
-
 /// How to fit an ETS model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ets {
@@ -1308,7 +1254,7 @@ impl Ets {
 
     /// Largest number of likelihood evaluations per optimiser run (default 4,000).
     pub fn with_max_evals(mut self, evals: usize) -> Result<Ets, ForecastError> {
-        self.max_evals = crate::optim::check_max_evals(evals)?;
+        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
         Ok(self)
     }
 

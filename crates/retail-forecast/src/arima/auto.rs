@@ -22,7 +22,6 @@ use ndarray::ArrayView2;
 
 use super::estimate::{self, Estimate, Problem, Regressor};
 use super::fourier::{FourierTerms, fourier_regressors};
-use super::linalg::least_squares;
 use super::polynomial::{difference, expand, roots_outside};
 use super::unit_root::{is_constant, ndiffs, nsdiffs};
 use super::{
@@ -31,6 +30,7 @@ use super::{
 };
 use crate::ForecastError;
 use crate::auto_ets::Criterion;
+use crate::numeric::linalg::least_squares;
 
 /// Seasons longer than this are modelled by Fourier terms.
 const FOURIER_PERIOD: usize = 24;
@@ -556,7 +556,7 @@ impl AutoArima {
 
     /// Largest number of objective evaluations per optimiser run (default 5,000).
     pub fn with_max_evals(mut self, evals: usize) -> Result<AutoArima, ForecastError> {
-        self.max_evals = crate::optim::check_max_evals(evals)?;
+        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
         Ok(self)
     }
 

@@ -8,7 +8,7 @@
 //! original scale: `yₜ = wₜ + δ₁yₜ₋₁ + … + δ_k yₜ₋ₖ`. Covariances are in units of the
 //! innovation variance σ².
 
-use super::linalg::solve;
+use crate::numeric::linalg::solve;
 
 /// Largest change of any entry of the filtered covariance below which the filter has
 /// reached its steady state and stops updating the covariance.
