@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::ForecastError;
 use crate::forecast::Forecast;
-use crate::numeric::linalg::{dot, solve_symmetric};
+use crate::numeric::linalg::{Singular, dot, solve_symmetric};
 use crate::numeric::nelder_mead::{Minimum, NelderMead};
 
 /// The error component.
@@ -784,7 +784,7 @@ fn concentrated_states(layout: Layout, smoothing: &[f64], y: &[f64]) -> Option<V
         let xtx: Vec<f64> = x.t().dot(&x).iter().copied().collect();
         (xtx, x.t().dot(&ndarray::ArrayView1::from(&z)).to_vec())
     };
-    solve_symmetric(&mut xtx, &mut xtz, k)?;
+    solve_symmetric(&mut xtx, &mut xtz, k, Singular::Ridge)?;
     Some(xtz)
 }
 
@@ -1203,7 +1203,7 @@ fn concentrated_level_slope<const W: usize>(g: Gains, y: &[f64]) -> Option<(Vec<
     let mut a: Vec<f64> = (1..W).flat_map(|i| xtx[i][1..].to_vec()).collect();
     let mut b = xtz[1..].to_vec();
     debug_assert_eq!(a.len(), k * k);
-    solve_symmetric(&mut a, &mut b, k)?;
+    solve_symmetric(&mut a, &mut b, k, Singular::Ridge)?;
     let explained: f64 = b.iter().zip(&xtz[1..]).map(|(b, z)| b * z).sum();
     Some((b, zz - explained))
 }

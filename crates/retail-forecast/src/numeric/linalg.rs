@@ -1,40 +1,73 @@
 //! The little dense linear algebra the models need: one solver for symmetric positive
-//! (semi)definite systems (Cholesky), Gaussian elimination for general square systems, and
-//! (weighted) least squares by the normal equations.
+//! (semi)definite systems (Cholesky as `L D Lᵀ`), Gaussian elimination for general square
+//! systems, and (weighted) least squares by the normal equations.
 
-/// Solves `A x = b` for symmetric positive (semi)definite `A` by Cholesky with a tiny ridge;
-/// `b` receives `x`.
-pub(crate) fn solve_symmetric(a: &mut [f64], b: &mut [f64], k: usize) -> Option<()> {
+/// What [`solve_symmetric`] does with a (nearly) singular matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Singular {
+    /// Adds `1e-12 · max diag(A)` to the diagonal first, so that a semidefinite system still
+    /// solves (ETS's concentrated initial states: any least-squares solution will do); fails
+    /// only when a pivot is not positive even then.
+    Ridge,
+    /// No ridge; fails when a pivot falls to `1e-13 · max diag(A)` or below, i.e. when the
+    /// system is rank deficient (collinear columns in [`least_squares`]).
+    Fail,
+}
+
+/// Solves `A x = b` for symmetric positive (semi)definite `A` (row-major `k × k`; only the
+/// diagonal and the lower triangle are read) by the square-root-free Cholesky factorisation
+/// `A = L D Lᵀ`; `b` receives `x`. `singular` chooses between a tiny ridge and a rank check.
+/// `A` is overwritten by its factor.
+pub(crate) fn solve_symmetric(
+    a: &mut [f64],
+    b: &mut [f64],
+    k: usize,
+    singular: Singular,
+) -> Option<()> {
     let scale = (0..k).map(|i| a[i * k + i].abs()).fold(0.0, f64::max);
     if scale == 0.0 || !scale.is_finite() {
         return None;
     }
-    for i in 0..k {
-        a[i * k + i] += 1e-12 * scale;
-    }
+    let floor = match singular {
+        Singular::Ridge => {
+            for i in 0..k {
+                a[i * k + i] += 1e-12 * scale;
+            }
+            0.0
+        }
+        Singular::Fail => 1e-13 * scale,
+    };
+    // A = L D Lᵀ with unit lower-triangular L (below the diagonal) and D (on it); `scaled`
+    // holds row j of L times D. No square roots: a diagonal system solves exactly.
+    let mut scaled = vec![0.0; k];
     for j in 0..k {
+        for (m, s) in scaled[..j].iter_mut().enumerate() {
+            *s = a[j * k + m] * a[m * k + m];
+        }
         let (row_j, below) = a[j * k..].split_at_mut(k);
-        let d = row_j[j] - dot(&row_j[..j], &row_j[..j]);
-        if d <= 0.0 {
+        let d = row_j[j] - dot(&row_j[..j], &scaled[..j]);
+        if d <= floor {
             return None;
         }
-        let d = d.sqrt();
         row_j[j] = d;
-        // Column j of L below the diagonal: L[i][j] = (A[i][j] − L_i·L_j) / L[j][j].
+        // Column j of L below the diagonal: L[i][j] = (A[i][j] − Σ L[i][m] D[m] L[j][m]) / D[j].
         for row_i in below.chunks_exact_mut(k) {
-            row_i[j] = (row_i[j] - dot(&row_i[..j], &row_j[..j])) / d;
+            row_i[j] = (row_i[j] - dot(&row_i[..j], &scaled[..j])) / d;
         }
     }
-    // L is in the lower triangle (row-major): forward then backward substitution.
+    // Forward substitution with L, the division by D, then back substitution with Lᵀ.
     for i in 0..k {
-        b[i] = (b[i] - dot(&a[i * k..i * k + i], &b[..i])) / a[i * k + i];
+        b[i] -= dot(&a[i * k..i * k + i], &b[..i]);
+    }
+    for i in 0..k {
+        b[i] /= a[i * k + i];
     }
     for i in (0..k).rev() {
         let mut s = b[i];
         for p in i + 1..k {
             s -= a[p * k + i] * b[p];
         }
-        b[i] = s / a[i * k + i];
+        b[i] = s;
     }
     Some(())
 }
@@ -57,9 +90,11 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 
-/// Solves `A x = b` for square `A` (row-major, `n × n`) by Gaussian elimination with partial
-/// pivoting; `None` when `A` is (numerically) singular.
-pub(crate) fn solve(mut a: Vec<f64>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+/// Solves `A x = b` for square, not necessarily symmetric `A` (row-major, `n × n`) by
+/// Gaussian elimination with partial pivoting; `None` when `A` is (numerically) singular.
+/// Symmetric systems go through [`solve_symmetric`]; this one serves ARIMA's autocovariance
+/// equations.
+pub(crate) fn solve_general(mut a: Vec<f64>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     if a.len() != n * n {
         return None;
@@ -118,8 +153,8 @@ pub(crate) struct LeastSquares {
     pub rows: usize,
 }
 
-/// Weighted least squares by the normal equations; `None` when the columns are collinear
-/// over the rows used.
+/// Weighted least squares by the normal equations, solved by [`solve_symmetric`] with its
+/// rank check; `None` when the columns are collinear over the rows used.
 pub(crate) fn least_squares(
     y: &[f64],
     columns: &[Vec<f64>],
@@ -150,7 +185,11 @@ pub(crate) fn least_squares(
                 a[i * k + j] = a[j * k + i];
             }
         }
-        solve(a, b)?
+        solve_symmetric(&mut a, &mut b, k, Singular::Fail)?;
+        if !b.iter().all(|v| v.is_finite()) {
+            return None;
+        }
+        b
     };
     let mut ssq = 0.0;
     for (t, &yt) in y.iter().enumerate().skip(start) {
@@ -168,12 +207,40 @@ mod tests {
     #[test]
     fn solves_a_small_system() {
         // 2x + y = 5, x − 3y = −1 → x = 2, y = 1 (needs a pivot swap when reordered).
-        let x = solve(vec![0.0, 1.0, 2.0, 1.0], vec![1.0, 5.0]).unwrap();
+        let x = solve_general(vec![0.0, 1.0, 2.0, 1.0], vec![1.0, 5.0]).unwrap();
         assert!(
             (x[0] - 2.0).abs() < 1e-14 && (x[1] - 1.0).abs() < 1e-14,
             "{x:?}"
         );
-        assert!(solve(vec![1.0, 2.0, 2.0, 4.0], vec![1.0, 2.0]).is_none());
+        assert!(solve_general(vec![1.0, 2.0, 2.0, 4.0], vec![1.0, 2.0]).is_none());
+    }
+
+    #[test]
+    fn symmetric_systems_solve_and_singular_ones_follow_the_policy() {
+        // 4x + 2y = 10, 2x + 3y = 9 → x = 1.5, y = 2.
+        for singular in [Singular::Fail, Singular::Ridge] {
+            let (mut a, mut b) = (vec![4.0, 2.0, 2.0, 3.0], vec![10.0, 9.0]);
+            solve_symmetric(&mut a, &mut b, 2, singular).unwrap();
+            assert!(
+                (b[0] - 1.5).abs() < 1e-10 && (b[1] - 2.0).abs() < 1e-10,
+                "{b:?}"
+            );
+        }
+        // Rank one: the rank check refuses it, the ridge solves it.
+        let singular = || (vec![1.0, 2.0, 2.0, 4.0], vec![1.0, 2.0]);
+        let (mut a, mut b) = singular();
+        assert!(solve_symmetric(&mut a, &mut b, 2, Singular::Fail).is_none());
+        let (mut a, mut b) = singular();
+        assert!(solve_symmetric(&mut a, &mut b, 2, Singular::Ridge).is_some());
+        assert!(b.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn least_squares_refuses_collinear_columns() {
+        let t: Vec<f64> = (0..10).map(f64::from).collect();
+        let twice: Vec<f64> = t.iter().map(|v| 2.0 * v).collect();
+        let y: Vec<f64> = t.iter().map(|v| 1.0 + v).collect();
+        assert!(least_squares(&y, &[vec![1.0; 10], t, twice], None, 0).is_none());
     }
 
     #[test]
