@@ -1,11 +1,12 @@
 //! The least-squares initial states of a linear model with a long season (weekly data,
 //! m = 52) without forming the normal equations: conjugate gradients through the filter and
 //! its adjoint, warm-started along a search; and the states that maximise the
-//! multiplicative-error likelihood, by L-BFGS on the same adjoint.
+//! multiplicative-error likelihood, by L-BFGS (`crate::numeric::lbfgs`) on the same adjoint.
 
 use super::filter::TOL;
 use super::initial::concentrated_states;
 use super::layout::{Gains, Layout};
+use crate::numeric::lbfgs;
 use crate::numeric::linalg::dot;
 
 /// Warm-started least squares for the initial states of a linear model with a long season.
@@ -174,8 +175,8 @@ impl<'a> LongSeasonStates<'a> {
         let mut yhat = vec![0.0; n];
         let mut weights = vec![0.0; n];
         // Objective and gradient at `states`.
-        let mut value_and_gradient = |me: &mut Self, states: &[f64], grad: &mut [f64]| -> f64 {
-            me.forward(g, states, &mut yhat);
+        let mut value_and_gradient = |states: &[f64], grad: &mut [f64]| -> f64 {
+            self.forward(g, states, &mut yhat);
             let (mut sse, mut sum_log) = (0.0, 0.0);
             for (yh, c) in yhat.iter_mut().zip(&c) {
                 *yh += c;
@@ -196,90 +197,10 @@ impl<'a> LongSeasonStates<'a> {
                 let e = (obs - yh) / yh;
                 *w = scale * e * (-obs / (yh * yh)) + 2.0 / yh;
             }
-            me.adjoint(g, &weights, grad);
+            self.adjoint(g, &weights, grad);
             n as f64 * sse.ln() + 2.0 * sum_log
         };
-        let k = start.len();
-        let mut xk = start;
-        let mut grad = vec![0.0; k];
-        let mut value = value_and_gradient(self, &xk, &mut grad);
-        if !value.is_finite() {
-            return None;
-        }
-        // L-BFGS, memory 6, backtracking (Armijo) line search.
-        let mut history: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
-        let mut trial = vec![0.0; k];
-        let mut trial_grad = vec![0.0; k];
-        for _ in 0..200 {
-            let mut d: Vec<f64> = grad.iter().map(|v| -v).collect();
-            let mut alphas = Vec::with_capacity(history.len());
-            for (s_i, y_i, rho) in history.iter().rev() {
-                let a = rho * dot(s_i, &d);
-                for (d, y) in d.iter_mut().zip(y_i) {
-                    *d -= a * y;
-                }
-                alphas.push(a);
-            }
-            if let Some((s_last, y_last, _)) = history.last() {
-                let gamma = dot(s_last, y_last) / dot(y_last, y_last);
-                d.iter_mut().for_each(|v| *v *= gamma);
-            }
-            for ((s_i, y_i, rho), a) in history.iter().zip(alphas.iter().rev()) {
-                let b = rho * dot(y_i, &d);
-                for (d, s) in d.iter_mut().zip(s_i) {
-                    *d += (a - b) * s;
-                }
-            }
-            let mut slope = dot(&grad, &d);
-            if slope >= 0.0 || slope.is_nan() {
-                // Not a descent direction: restart from steepest descent.
-                history.clear();
-                d = grad.iter().map(|v| -v).collect();
-                slope = -dot(&grad, &grad);
-                if slope == 0.0 {
-                    break;
-                }
-            }
-            let mut step = if history.is_empty() {
-                // A first step of about 1 % of the states' size.
-                let size = xk.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1.0);
-                0.01 * size / dot(&d, &d).sqrt().max(f64::MIN_POSITIVE)
-            } else {
-                1.0
-            };
-            let mut accepted = None;
-            for _ in 0..40 {
-                for ((t, x), d) in trial.iter_mut().zip(&xk).zip(&d) {
-                    *t = x + step * d;
-                }
-                let v = value_and_gradient(self, &trial, &mut trial_grad);
-                if v <= value + 1e-4 * step * slope {
-                    accepted = Some(v);
-                    break;
-                }
-                step *= 0.5;
-            }
-            let Some(new_value) = accepted else {
-                break;
-            };
-            let s_k: Vec<f64> = trial.iter().zip(&xk).map(|(a, b)| a - b).collect();
-            let y_k: Vec<f64> = trial_grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
-            let sy = dot(&s_k, &y_k);
-            if sy > 0.0 {
-                if history.len() == 6 {
-                    history.remove(0);
-                }
-                history.push((s_k, y_k, 1.0 / sy));
-            }
-            xk.copy_from_slice(&trial);
-            grad.copy_from_slice(&trial_grad);
-            let gain = value - new_value;
-            value = new_value;
-            if gain <= 1e-10 * (1.0 + value.abs()) {
-                break;
-            }
-        }
-        Some(xk)
+        lbfgs::minimize(&mut value_and_gradient, start)
     }
 
     /// `y − c`: the data minus the filter's forecasts from a zero start.
