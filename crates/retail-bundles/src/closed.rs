@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use retail_ingest::baskets::Baskets;
 
 use crate::budget::{Budget, Pending, Stop};
-use crate::fpgrowth::{RawItemsets, rank_items};
+use crate::raw::{RawItemsets, rank_items, run_workers};
 
 const NONE: u32 = u32::MAX;
 
@@ -371,7 +371,7 @@ pub(crate) fn mine_closed(
         out.append(work(scratch));
     } else {
         let _ = budget.flush(&mut scratch.pending);
-        crate::fpgrowth::run_workers(threads, &mut out, || work(Scratch::new(n_ranks)));
+        run_workers(threads, &mut out, || work(Scratch::new(n_ranks)));
     }
     out
 }

@@ -12,7 +12,7 @@ use retail_ingest::baskets::Baskets;
 use serde::Serialize;
 
 use crate::BundlesError;
-use crate::fpgrowth::RawItemsets;
+use crate::raw::RawItemsets;
 
 /// Which frequent itemsets to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

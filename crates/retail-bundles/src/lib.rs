@@ -3,10 +3,12 @@
 pub mod budget;
 mod closed;
 pub mod fpgrowth;
+mod fptree;
 pub mod invoices;
 pub mod itemsets;
 pub mod next_basket;
 pub mod quest;
+mod raw;
 pub mod rules;
 pub mod shards;
 pub mod support;

@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use retail_ingest::baskets::Baskets;
 
 use crate::budget::{self, Budget};
-use crate::fpgrowth::{RawItemsets, basket_total, mine_selected, rank_items};
+use crate::fptree::mine_selected;
+use crate::raw::{RawItemsets, basket_total, rank_items};
 use crate::{BundlesError, MinSupport};
 
 const NONE: u32 = u32::MAX;

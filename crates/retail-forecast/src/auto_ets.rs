@@ -127,7 +127,7 @@ impl AutoEts {
 
     /// Largest number of likelihood evaluations per optimiser run.
     pub fn with_max_evals(mut self, evals: usize) -> Result<AutoEts, ForecastError> {
-        self.max_evals = crate::optim::check_max_evals(evals)?;
+        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
         Ok(self)
     }
 

@@ -12,7 +12,7 @@ pub mod forecast;
 pub mod intermittent;
 pub mod limits;
 pub mod model;
-mod optim;
+mod numeric;
 pub mod series;
 mod simulate;
 mod spacing;

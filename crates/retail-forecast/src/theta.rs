@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::ForecastError;
 use crate::ets::{Ets, EtsSpec};
 use crate::forecast::{Fit, Forecast, Interval, Predict, check_levels, normal_quantile};
-use crate::optim::NelderMead;
+use crate::numeric::nelder_mead::NelderMead;
 
 /// Which Theta model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

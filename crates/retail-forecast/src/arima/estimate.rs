@@ -13,13 +13,13 @@
 //! circle are reflected afterwards (R's `maInvert`), which leaves the likelihood unchanged.
 
 use super::Method;
-use super::bfgs::Bfgs;
 use super::kalman::{StateSpace, filter};
-use super::linalg::least_squares;
 use super::polynomial::{difference, expand, inverse_partrans, ma_invert, partrans, roots_outside};
 use super::spec::ArimaSpec;
 use crate::ForecastError;
-use crate::optim::{Minimum, NelderMead};
+use crate::numeric::bfgs::Bfgs;
+use crate::numeric::linalg::least_squares;
+use crate::numeric::nelder_mead::{Minimum, NelderMead};
 
 /// A named regressor column on the original (undifferenced) scale.
 #[derive(Debug, Clone, PartialEq)]

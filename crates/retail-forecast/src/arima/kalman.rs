@@ -8,7 +8,7 @@
 //! original scale: `yₜ = wₜ + δ₁yₜ₋₁ + … + δ_k yₜ₋ₖ`. Covariances are in units of the
 //! innovation variance σ².
 
-use super::linalg::solve;
+use crate::numeric::linalg::solve_general;
 
 /// Largest change of any entry of the filtered covariance below which the filter has
 /// reached its steady state and stops updating the covariance.
@@ -174,7 +174,7 @@ pub(crate) fn arma_autocovariance(phi: &[f64], theta: &[f64], lags: usize) -> Op
             a[k * size + k.abs_diff(i)] -= phi[i - 1];
         }
     }
-    let head = solve(a, (0..size).map(rhs).collect())?;
+    let head = solve_general(a, (0..size).map(rhs).collect())?;
     let mut gamma = vec![0.0; lags.max(size)];
     gamma[..size].copy_from_slice(&head);
     for k in size..gamma.len() {

@@ -24,11 +24,9 @@
 //! with the regression coefficients concentrated out exactly.
 
 mod auto;
-mod bfgs;
 mod estimate;
 mod fourier;
 mod kalman;
-mod linalg;
 mod polynomial;
 mod spec;
 mod stl;
@@ -169,7 +167,7 @@ impl Arima {
 
     /// Largest number of objective evaluations per optimiser run (default 5,000).
     pub fn with_max_evals(mut self, evals: usize) -> Result<Arima, ForecastError> {
-        self.max_evals = crate::optim::check_max_evals(evals)?;
+        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
         Ok(self)
     }
 
