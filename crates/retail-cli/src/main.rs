@@ -28,6 +28,7 @@ mod kpis;
 mod output;
 mod progress;
 mod report;
+mod serve;
 mod shards;
 mod slice;
 mod sql;
@@ -56,6 +57,7 @@ Examples:
   retail forecast --series airpassengers.csv --model MAM --level 80,95
   retail report                                   # dashboard of the embedded samples
   retail report sales.csv.gz --out sales.html --open
+  retail serve sales.csv.gz                       # the dashboard at http://127.0.0.1:8080/
   retail convert sales.csv.gz --out sales/ --partition-by month
   retail kpis --cluster df://scheduler:50050 /shared/sales/   # feature `distributed`";
 
@@ -93,6 +95,9 @@ enum Command {
     /// Write the dashboard: one self-contained HTML file (inline SVG charts, works offline)
     /// with KPI tiles, customer insights, sales performance, forecasts and product bundles.
     Report(report::ReportArgs),
+    /// Serve the dashboard as a local web app with a filter bar (dates, country, region,
+    /// category, segment, merchandise only): every view is a link to bookmark.
+    Serve(serve::ServeArgs),
     /// Write any supported export as canonical Parquet or CSV (docs/schema.md): one file, or one per
     /// month for distributed engines and other Parquet readers.
     Convert(convert::ConvertArgs),
@@ -153,6 +158,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::NextBasket(args) => bundles::run_next_basket(&args, &mut out)?,
         Command::Forecast(args) => forecast::run(&args, &mut out)?,
         Command::Report(args) => report::run(&args)?,
+        Command::Serve(args) => serve::run(&args, &mut out)?,
         Command::Convert(args) => convert::run(&args, &mut out)?,
         #[cfg(feature = "distributed")]
         Command::Cluster(args) => runtime()?.block_on(cluster::run(&args, &mut out))?,

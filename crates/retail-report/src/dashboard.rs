@@ -1,12 +1,8 @@
-//! `retail report`: one self-contained HTML dashboard (inline SVG charts, no script, no network)
-//! from the library crates' results: KPIs, retention, discounts, forecasts and bundles.
+//! The dashboard's data model: which panels it shows, computed by the library crates, and the
+//! rules behind them (fallbacks, the ranking of rules, who qualifies for next-basket).
 
-use std::path::PathBuf;
-
-use anyhow::{Context, Result, bail};
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
-use clap::Args;
 use retail_bundles::next_basket::{Evaluation, evaluate};
 use retail_bundles::{
     AssociationRules, BasketItem, BundlesError, FpGrowth, FrequentItemsets, InvoiceBaskets,
@@ -15,7 +11,7 @@ use retail_bundles::{
 use retail_forecast::{
     Frequency, GroupBy, ModelChoice, SeriesBuilder, SeriesForecast, forecast_many,
 };
-use retail_ingest::{IngestReport, samples};
+use retail_ingest::{IngestReport, ProductClasses};
 use retail_metrics::typed::{
     CancellationOutcome, Churn, DimensionSales, DiscountCorrelation, DiscountSales,
     ForfeitedProduct, PeriodSales, PlaceSales, PriceBand, RetentionCell, RfmSegment, Summary,
@@ -23,74 +19,166 @@ use retail_metrics::typed::{
 };
 use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking, SalesSlice};
 
-use crate::input::{EmptySlice, ReadArgs, Source, load_sources_sliced};
-use crate::progress::Progress;
-use crate::slice::{CustomerSliceArg, SliceArgs};
+use crate::ReportError;
 
-pub mod chart;
-mod page;
-
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// Transaction files (CSV, gzip CSV or Parquet), read together as one data set. None: the
-    /// embedded samples, Online Retail and Superstore, one dashboard each.
-    files: Vec<PathBuf>,
-    #[command(flatten)]
-    read: ReadArgs,
-    #[command(flatten)]
-    slice: SliceArgs,
-    #[command(flatten)]
-    customers: CustomerSliceArg,
-    /// Where to write the report.
-    #[arg(short, long, default_value = "report.html", value_name = "FILE")]
-    out: PathBuf,
-    /// Open the report in the default browser once written.
-    #[arg(long)]
-    open: bool,
-    /// Title of the report (default: the input's name).
-    #[arg(long)]
-    title: Option<String>,
-    /// Currency symbol for money (default: £ for Online Retail, $ for Superstore, none for
-    /// other layouts).
-    #[arg(long, value_name = "SYMBOL")]
-    currency: Option<String>,
-    /// Weeks to forecast.
-    #[arg(long, default_value_t = 12, value_name = "WEEKS")]
+/// What one dashboard is built with: its name, currency, forecast horizon and bundle support.
+///
+/// Setters cannot fail; [`DashboardParams::check`] validates the whole set (and
+/// [`Dashboard::build`] calls it).
+#[derive(Debug, Clone)]
+pub struct DashboardParams {
+    name: String,
+    currency: Option<&'static str>,
     horizon: usize,
-    /// Minimum support of the product bundles, as a share of baskets (raised when it admits
-    /// more than 1,000,000 itemsets; docs/report.md).
-    #[arg(long, default_value_t = 0.01, value_name = "SHARE")]
     min_support: f64,
+    product_classes: ProductClasses,
+}
+
+impl DashboardParams {
+    /// Defaults: the currency of the detected layout, 12 weeks of forecasts, bundles at a
+    /// support of 1 % of baskets, and no products classed as fees.
+    pub fn new(name: impl Into<String>) -> Self {
+        DashboardParams {
+            name: name.into(),
+            currency: None,
+            horizon: 12,
+            min_support: 0.01,
+            product_classes: ProductClasses::default(),
+        }
+    }
+
+    /// The currency symbol for money (default: £ for Online Retail, $ for Superstore, none for
+    /// other layouts). Each distinct symbol is kept once for the life of the process.
+    pub fn with_currency(mut self, symbol: &str) -> Self {
+        self.currency = Some(intern(symbol));
+        self
+    }
+
+    /// Weeks to forecast (at least 1).
+    pub fn with_horizon(mut self, weeks: usize) -> Self {
+        self.horizon = weeks;
+        self
+    }
+
+    /// Minimum support of the product bundles as a share of baskets, in (0, 1]; raised when it
+    /// admits more than [`REPORT_MAX_ITEMSETS`] itemsets.
+    pub fn with_min_support(mut self, share: f64) -> Self {
+        self.min_support = share;
+        self
+    }
+
+    /// Which products are fees and other charges rather than merchandise (the KPIs' and the
+    /// bundles' product classes).
+    pub fn with_product_classes(mut self, classes: ProductClasses) -> Self {
+        self.product_classes = classes;
+        self
+    }
+
+    /// The dashboard's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Weeks to forecast.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
+    /// The bundles' minimum support as a share of baskets.
+    pub fn min_support(&self) -> f64 {
+        self.min_support
+    }
+
+    /// Which products are fees and other charges.
+    pub fn product_classes(&self) -> &ProductClasses {
+        &self.product_classes
+    }
+
+    /// Checks every parameter.
+    ///
+    /// # Errors
+    /// [`ReportError::InvalidParameter`] naming `horizon` (0) or `min_support` (outside (0, 1]).
+    pub fn check(&self) -> Result<(), ReportError> {
+        if self.horizon == 0 {
+            return Err(ReportError::InvalidParameter {
+                parameter: "horizon",
+                message: "must be at least 1 week".to_string(),
+            });
+        }
+        if !(self.min_support > 0.0 && self.min_support <= 1.0) {
+            return Err(ReportError::InvalidParameter {
+                parameter: "min_support",
+                message: format!("must be in (0, 1], got {}", self.min_support),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `symbol` as a `&'static str`, stored once per distinct symbol.
+fn intern(symbol: &str) -> &'static str {
+    use std::collections::BTreeSet;
+    use std::sync::{Mutex, OnceLock};
+    static SYMBOLS: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+    let mut symbols = SYMBOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&known) = symbols.get(symbol) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(symbol.to_string().into_boxed_str());
+    symbols.insert(leaked);
+    leaked
 }
 
 /// Everything one dashboard shows, computed by the library crates.
 #[derive(Debug)]
 pub struct Dashboard {
+    /// The data set's name (its files' names).
     pub name: String,
+    /// Currency symbol of money (may be empty).
     pub currency: &'static str,
+    /// The ingest report of every file read.
     pub reports: Vec<IngestReport>,
     /// The slice in words, when the lines are a slice of the files.
     pub slice: Option<String>,
+    /// The headline KPIs.
     pub summary: Summary,
+    /// Customers lost in the last period.
     pub churn: Churn,
     /// Completed revenue of each identified customer (the RFM monetary value).
     pub customer_spend: Vec<f64>,
+    /// Top customers by net revenue.
     pub top_customers: Vec<TopCustomer>,
+    /// Top products by net revenue.
     pub top_products: Vec<TopProduct>,
+    /// Monthly cohort retention.
     pub retention: Vec<RetentionCell>,
+    /// RFM segments.
     pub rfm_segments: Vec<RfmSegment>,
+    /// Sales per week, with partial weeks marked.
     pub weekly: Vec<PeriodSales>,
+    /// Products with the most forfeited sales.
     pub forfeited_products: Vec<ForfeitedProduct>,
     /// Forfeited sales by outcome: voided orders, returns, unmatched.
     pub cancellation_outcomes: Vec<CancellationOutcome>,
+    /// Sales by country.
     pub countries: Vec<PlaceSales>,
+    /// Sales by category, sub-category, region and segment.
     pub dimensions: Vec<DimensionSales>,
+    /// Sales by unit-price band.
     pub price_bands: Vec<PriceBand>,
+    /// Sales and profit by discount band.
     pub discount_bands: Vec<DiscountSales>,
+    /// Sales and profit by category and discount band.
     pub discount_by_category: Vec<DiscountSales>,
+    /// How discount and profit margin move together.
     pub discount_correlation: DiscountCorrelation,
-    pub forecasts: ForecastPanel,
-    pub bundles: BundlesPanel,
+    /// The weekly forecasts (None: not computed, as on `retail serve`'s first page).
+    pub forecasts: Option<ForecastPanel>,
+    /// The bundles (None: not computed).
+    pub bundles: Option<BundlesPanel>,
 }
 
 /// Weekly forecasts of total sales and of the largest groups.
@@ -98,7 +186,9 @@ pub struct Dashboard {
 pub struct ForecastPanel {
     /// What the groups are (`category`, `country`).
     pub group_by: String,
+    /// Weeks forecast.
     pub horizon: usize,
+    /// Total first, then the largest groups.
     pub series: Vec<ForecastedSeries>,
     /// Partial weeks left out at the edges of the data.
     pub partial_weeks: Vec<NaiveDate>,
@@ -109,10 +199,15 @@ pub struct ForecastPanel {
 /// One forecasted series.
 #[derive(Debug)]
 pub struct ForecastedSeries {
+    /// `total`, or the group's value.
     pub key: String,
+    /// Week starts of the history.
     pub periods: Vec<NaiveDate>,
+    /// Sales per week of the history.
     pub values: Vec<f64>,
+    /// Week starts of the forecast.
     pub future: Vec<NaiveDate>,
+    /// The chosen model, its forecast and intervals.
     pub result: SeriesForecast,
     /// Points and bounds below zero raised to zero (sales cannot be negative).
     pub floored: usize,
@@ -123,19 +218,24 @@ pub struct ForecastedSeries {
 pub struct BundlesPanel {
     /// What the rules are over: `product` or `sub-category`.
     pub level: &'static str,
+    /// Baskets (invoices) mined.
     pub baskets: u64,
     /// The support mined at: the requested share, or `min_count / baskets` when raised.
     pub min_support: f64,
+    /// The minimum count mined at.
     pub min_count: u64,
     /// When the requested support admitted more than [`REPORT_MAX_ITEMSETS`] itemsets: the
     /// requested share and its minimum count (the support was raised to `min_count`).
     pub raised_from: Option<(f64, u64)>,
     /// The itemset budget the support was chosen under.
     pub max_itemsets: u64,
+    /// Frequent itemsets found.
     pub itemsets: usize,
+    /// Rules found at lift above 1.
     pub rules_total: usize,
     /// The strongest rules by lift.
     pub rules: Vec<Rule>,
+    /// The next-basket recommender against its baselines.
     pub next_basket: Option<Evaluation>,
     /// Why the next-basket evaluation is missing, when it is.
     pub note: Option<String>,
@@ -146,171 +246,130 @@ const LEVELS: [f64; 2] = [80.0, 95.0];
 pub const REPORT_MAX_ITEMSETS: u64 = 1_000_000;
 const TOP_RULES: usize = 15;
 
-/// Writes the report and says where.
-pub fn run(args: &ReportArgs) -> Result<()> {
-    if args.horizon == 0 {
-        bail!("--horizon must be at least 1");
-    }
-    if !(args.min_support > 0.0 && args.min_support <= 1.0) {
-        bail!("--min-support must be in (0, 1], got {}", args.min_support);
-    }
-    let datasets: Vec<(String, Vec<Source>)> = if args.files.is_empty() {
-        vec![
-            (
-                "Online Retail (embedded sample)".to_string(),
-                vec![Source::Embedded(
-                    "online_retail_sample.csv.gz",
-                    samples::ONLINE_RETAIL,
-                )],
-            ),
-            (
-                "Superstore (embedded)".to_string(),
-                vec![Source::Embedded("superstore.csv.gz", samples::SUPERSTORE)],
-            ),
-        ]
-    } else {
-        let name = args
-            .files
-            .iter()
-            .map(|p| {
-                p.file_name()
-                    .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into())
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        vec![(name, args.files.iter().cloned().map(Source::File).collect())]
-    };
-    let slice = args.slice.slice_with(&args.customers)?;
-    crate::slice::compile(&slice)?;
-    crate::output::check_writable(&args.out)?;
-    let mut progress = Progress::new(datasets.len() * 4 + 1);
-    let runtime = crate::runtime()?;
-    let mut dashboards = Vec::new();
-    let several = datasets.len() > 1;
-    for (name, sources) in datasets {
-        progress.step(&format!("{name}: reading"));
-        let (batches, reports) = match load_sources_sliced(&sources, &args.read, &slice) {
-            Ok(loaded) => loaded,
-            // One of the embedded samples outside the slice (a country of the other one).
-            Err(err) if several && err.downcast_ref::<EmptySlice>().is_some() => {
-                crate::note!("retail: {name}: left out: {err}");
-                continue;
-            }
-            Err(err) => return Err(err.context(format!("{name}: reading"))),
-        };
-        let currency = currency_of(args.currency.as_deref(), &reports);
-        let mut dashboard = build(
-            &runtime,
-            name,
-            currency,
-            batches,
-            reports,
-            args,
-            &mut progress,
-        )?;
-        dashboard.slice = args.read.describe_slice(&slice);
-        dashboards.push(dashboard);
-    }
-    if dashboards.is_empty() {
-        bail!(
-            "the slice ({}) keeps no line of any data set: nothing to report",
-            slice.describe()
-        );
-    }
-    progress.step("writing the report");
-    let title = args.title.clone().unwrap_or_else(|| {
-        if args.files.is_empty() {
-            "Retail dashboard: embedded samples".to_string()
-        } else {
-            format!("Retail dashboard: {}", dashboards[0].name)
-        }
-    });
-    let html = page::render(&title, &dashboards);
-    std::fs::write(&args.out, html)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    progress.finish();
-    crate::note!("retail: wrote {}", args.out.display());
-    if args.open {
-        open_in_browser(&args.out);
-    }
-    Ok(())
-}
-
-/// The currency symbol: the user's, or the one of the detected layout.
-fn currency_of(given: Option<&str>, reports: &[IngestReport]) -> &'static str {
-    if let Some(symbol) = given {
-        return Box::leak(symbol.to_string().into_boxed_str());
-    }
+/// The currency symbol of the detected layouts: £ for Online Retail, $ for Superstore, none
+/// otherwise.
+pub fn currency_of_layouts(reports: &[IngestReport]) -> &'static str {
     let layouts: Vec<&str> = reports.iter().map(|r| r.layout.as_str()).collect();
-    if layouts.iter().all(|l| *l == "online-retail") {
+    if !layouts.is_empty() && layouts.iter().all(|l| *l == "online-retail") {
         "£"
-    } else if layouts.iter().all(|l| *l == "superstore") {
+    } else if !layouts.is_empty() && layouts.iter().all(|l| *l == "superstore") {
         "$"
     } else {
         ""
     }
 }
 
-fn build(
-    runtime: &tokio::runtime::Runtime,
-    name: String,
-    currency: &'static str,
-    batches: Vec<RecordBatch>,
-    reports: Vec<IngestReport>,
-    args: &ReportArgs,
-    progress: &mut Progress,
-) -> Result<Dashboard> {
-    progress.step(&format!("{name}: computing the KPIs"));
-    let ctx = retail_metrics::sales_context(batches.clone())?;
-    let options = KpiOptions::default().with_product_classes(&args.read.product_classes(&reports)?);
-    let suite = runtime.block_on(KpiSuite::run(&ctx, &options))?;
-    let summary = suite.summary()?;
-    if summary.sale_lines == 0 {
-        bail!("{name}: no completed sales lines: nothing to report");
+impl Dashboard {
+    /// Every panel: the KPIs, the weekly forecasts and the bundles of `batches` (canonical
+    /// sales lines, already sliced), read from the files of `reports`.
+    ///
+    /// # Errors
+    /// [`ReportError::InvalidParameter`] for bad `params`, [`ReportError::NoSales`] when no
+    /// line is a completed sale, and the library crates' errors.
+    pub async fn build(
+        batches: Vec<RecordBatch>,
+        reports: Vec<IngestReport>,
+        params: &DashboardParams,
+    ) -> Result<Dashboard, ReportError> {
+        let mut dashboard = Dashboard::build_kpis(batches.clone(), reports, params).await?;
+        dashboard.forecasts = Some(ForecastPanel::build(&batches, params.horizon)?);
+        dashboard.bundles = Some(BundlesPanel::build(
+            &batches,
+            &params.product_classes,
+            params.min_support,
+        )?);
+        Ok(dashboard)
     }
-    let customer_spend = suite.rfm()?.into_iter().map(|c| c.monetary).collect();
 
-    progress.step(&format!("{name}: forecasting weekly sales"));
-    let forecasts = forecast_panel(&batches, args.horizon)?;
+    /// The KPI panels only (no forecasts, no bundles: the fast part, which `retail serve`
+    /// answers first).
+    ///
+    /// # Errors
+    /// As [`Dashboard::build`].
+    pub async fn build_kpis(
+        batches: Vec<RecordBatch>,
+        reports: Vec<IngestReport>,
+        params: &DashboardParams,
+    ) -> Result<Dashboard, ReportError> {
+        params.check()?;
+        let name = params.name.clone();
+        let ctx = retail_metrics::sales_context(batches)?;
+        let options = KpiOptions::default().with_product_classes(&params.product_classes);
+        let suite = KpiSuite::run(&ctx, &options).await?;
+        let summary = suite.summary()?;
+        if summary.sale_lines == 0 {
+            return Err(ReportError::NoSales { name });
+        }
+        let customer_spend = suite.rfm()?.into_iter().map(|c| c.monetary).collect();
+        Ok(Dashboard {
+            currency: params
+                .currency
+                .unwrap_or_else(|| currency_of_layouts(&reports)),
+            name,
+            reports,
+            slice: None,
+            churn: suite.churn()?,
+            customer_spend,
+            top_customers: suite.top_customers(CustomerRanking::NetRevenue)?,
+            top_products: suite.top_products(ProductRanking::NetRevenue)?,
+            retention: suite.retention(Grain::Month)?,
+            rfm_segments: suite.rfm_segments()?,
+            weekly: suite.sales_by(Grain::Week)?,
+            forfeited_products: suite.top_forfeited_products()?,
+            cancellation_outcomes: suite.cancellation_outcomes()?,
+            countries: suite.by_country()?,
+            dimensions: suite.by_dimensions()?,
+            price_bands: suite.by_price_band()?,
+            discount_bands: suite.discount_bands()?,
+            discount_by_category: suite.discount_by_category()?,
+            discount_correlation: suite.discount_correlation()?,
+            summary,
+            forecasts: None,
+            bundles: None,
+        })
+    }
 
-    progress.step(&format!("{name}: mining product bundles"));
-    // Bundles of goods: postage and fees are in most baskets and say nothing about them.
-    let merchandise = SalesSlice::new()
-        .with_merchandise_only(&args.read.product_classes(&reports)?)
-        .compile()?
-        .apply_all(batches)?;
-    let bundles = bundles_panel(&merchandise, args.min_support)?;
-    crate::note!("retail: {name}: {}", support_sentence(&bundles));
+    /// Says which slice of the files the dashboard covers (shown under its title).
+    pub fn with_slice_description(mut self, description: Option<String>) -> Self {
+        self.slice = description;
+        self
+    }
+}
 
-    Ok(Dashboard {
-        name,
-        currency,
-        reports,
-        slice: None,
-        churn: suite.churn()?,
-        customer_spend,
-        top_customers: suite.top_customers(CustomerRanking::NetRevenue)?,
-        top_products: suite.top_products(ProductRanking::NetRevenue)?,
-        retention: suite.retention(Grain::Month)?,
-        rfm_segments: suite.rfm_segments()?,
-        weekly: suite.sales_by(Grain::Week)?,
-        forfeited_products: suite.top_forfeited_products()?,
-        cancellation_outcomes: suite.cancellation_outcomes()?,
-        countries: suite.by_country()?,
-        dimensions: suite.by_dimensions()?,
-        price_bands: suite.by_price_band()?,
-        discount_bands: suite.discount_bands()?,
-        discount_by_category: suite.discount_by_category()?,
-        discount_correlation: suite.discount_correlation()?,
-        summary,
-        forecasts,
-        bundles,
-    })
+impl ForecastPanel {
+    /// Total weekly sales and the three largest categories (countries when the source has no
+    /// category), each forecast `horizon` weeks with the automatic model choice.
+    ///
+    /// # Errors
+    /// [`ReportError::Forecast`] naming the series that could not be forecast.
+    pub fn build(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPanel, ReportError> {
+        forecast_panel(batches, horizon)
+    }
+}
+
+impl BundlesPanel {
+    /// Frequent product sets of the merchandise in `batches` (fees and other charges, as
+    /// `classes` says, are in most baskets and say nothing about bundles) and the next-basket
+    /// evaluation.
+    ///
+    /// # Errors
+    /// The errors of retail-bundles and of the slice.
+    pub fn build(
+        batches: &[RecordBatch],
+        classes: &ProductClasses,
+        min_support: f64,
+    ) -> Result<BundlesPanel, ReportError> {
+        let merchandise = SalesSlice::new()
+            .with_merchandise_only(classes)
+            .compile()?
+            .apply_all(batches.to_vec())?;
+        bundles_panel(&merchandise, min_support)
+    }
 }
 
 /// Total weekly sales and the three largest categories (countries when the source has no
 /// category), each forecast with the automatic model choice.
-fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPanel> {
+fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPanel, ReportError> {
     let total = SeriesBuilder::new(Frequency::Week, GroupBy::Total).build(batches)?;
     let mut group_by = GroupBy::Category;
     let mut groups = SeriesBuilder::new(Frequency::Week, group_by).build(batches)?;
@@ -359,7 +418,10 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
     );
     let mut series = Vec::new();
     for ((key, periods, values), result) in inputs.into_iter().zip(results) {
-        let mut result = result.with_context(|| format!("forecasting weekly sales of {key}"))?;
+        let mut result = result.map_err(|source| ReportError::Forecast {
+            series: key.clone(),
+            source,
+        })?;
         // Weekly sales are never negative: a model on the original scale can reach below zero
         // (its intervals widen symmetrically), and the chart truncates there and says so.
         let floored = if values.iter().all(|&v| v >= 0.0) {
@@ -404,7 +466,7 @@ fn future_weeks(periods: &[NaiveDate], horizon: usize) -> Vec<NaiveDate> {
 /// and the next-basket recommender against its baselines.
 /// When no two products are bought together often enough (Superstore: 1,862 products, two
 /// lines an order), the rules are mined over sub-categories instead.
-fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPanel> {
+fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPanel, ReportError> {
     let data = InvoiceBaskets::from_sales(batches)?;
     let (mut itemsets, mut rules, mut raised) = mine_within_budget(&data, min_support)?;
     let mut level = "product";
@@ -485,7 +547,7 @@ fn strongest_rules(rules: &AssociationRules, k: usize) -> Vec<Rule> {
 fn mine_within_budget(
     data: &InvoiceBaskets,
     min_support: f64,
-) -> Result<(FrequentItemsets, AssociationRules, Option<u64>)> {
+) -> Result<(FrequentItemsets, AssociationRules, Option<u64>), ReportError> {
     let requested = MinSupport::fraction(min_support)?.to_count(data.baskets.len() as u64);
     let mut min_count = requested;
     loop {
@@ -508,40 +570,25 @@ fn mine_within_budget(
     }
 }
 
-/// What support the bundles were mined at, and why when it is not the requested one.
-pub(crate) fn support_sentence(b: &BundlesPanel) -> String {
-    let chosen = format!(
-        "{} bundles mined at a support of {} baskets ({} of {})",
-        b.level,
-        b.min_count,
-        crate::table::pct(Some(b.min_support)),
-        b.baskets
-    );
-    match b.raised_from {
-        None => chosen,
-        Some((share, count)) => format!(
-            "{chosen}, raised from the requested {} ({count} baskets), which admits more than \
+impl BundlesPanel {
+    /// What support the bundles were mined at, and why when it is not the requested one.
+    pub fn support_sentence(&self) -> String {
+        let b = self;
+        let chosen = format!(
+            "{} bundles mined at a support of {} baskets ({} of {})",
+            b.level,
+            b.min_count,
+            crate::format::pct(Some(b.min_support)),
+            b.baskets
+        );
+        match b.raised_from {
+            None => chosen,
+            Some((share, count)) => format!(
+                "{chosen}, raised from the requested {} ({count} baskets), which admits more than \
              {} itemsets",
-            crate::table::pct(Some(share)),
-            b.max_itemsets
-        ),
-    }
-}
-
-/// Opens `path` with the desktop's default program; says so when it cannot.
-fn open_in_browser(path: &std::path::Path) {
-    let program = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(target_os = "windows") {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    match std::process::Command::new(program).arg(path).status() {
-        Ok(status) if status.success() => {}
-        _ => crate::note!(
-            "retail: could not open {} with {program}; open it in a browser",
-            path.display()
-        ),
+                crate::format::pct(Some(share)),
+                b.max_itemsets
+            ),
+        }
     }
 }

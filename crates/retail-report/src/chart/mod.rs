@@ -72,10 +72,15 @@ pub enum Unit {
 /// One line of a time chart: values per date (None = no point, the line breaks).
 #[derive(Debug, Clone)]
 pub struct Line {
+    /// Legend name.
     pub name: String,
+    /// One date per value.
     pub dates: Vec<NaiveDate>,
+    /// The values (None: a gap).
     pub values: Vec<Option<f64>>,
+    /// Stroke colour.
     pub color: &'static str,
+    /// Dashed (forecasts) or solid.
     pub dashed: bool,
     /// Stroke width in px (2 for main lines, 1.5 for secondary).
     pub width: f64,
@@ -84,18 +89,26 @@ pub struct Line {
 /// A shaded band between two curves (a prediction interval).
 #[derive(Debug, Clone)]
 pub struct Band {
+    /// Legend name.
     pub name: String,
+    /// One date per bound.
     pub dates: Vec<NaiveDate>,
+    /// Lower bounds.
     pub lower: Vec<f64>,
+    /// Upper bounds.
     pub upper: Vec<f64>,
+    /// Fill colour.
     pub color: &'static str,
+    /// Fill opacity in [0, 1].
     pub opacity: f64,
 }
 
 /// A highlighted point (a peak).
 #[derive(Debug, Clone)]
 pub struct Marker {
+    /// Where the marker sits.
     pub date: NaiveDate,
+    /// Its value.
     pub value: f64,
     /// Tooltip text (escaped by the chart).
     pub label: String,
@@ -106,12 +119,19 @@ pub struct Marker {
 pub struct TimeChart {
     /// Stable id, used as `data-chart` (ASCII, no spaces).
     pub id: String,
+    /// Title above the plot.
     pub title: String,
+    /// Label of the date axis.
     pub x_label: String,
+    /// Label of the value axis, with its unit.
     pub y_label: String,
+    /// How values are written.
     pub unit: Unit,
+    /// The lines.
     pub lines: Vec<Line>,
+    /// The shaded bands, drawn under the lines.
     pub bands: Vec<Band>,
+    /// The highlighted points.
     pub markers: Vec<Marker>,
     /// Legend name of the markers (e.g. "peak week"); no legend entry when empty.
     pub marker_name: String,
@@ -122,15 +142,19 @@ pub struct TimeChart {
 /// Horizontal bars, one per labelled row, top to bottom in the given order.
 #[derive(Debug, Clone)]
 pub struct BarChart {
+    /// Stable id, used as `data-chart` (ASCII, no spaces).
     pub id: String,
+    /// Title above the plot.
     pub title: String,
     /// Label of the value axis (with the unit), e.g. "Completed revenue (£)".
     pub x_label: String,
     /// Label of the category axis, e.g. "Customer".
     pub y_label: String,
+    /// How values are written.
     pub unit: Unit,
     /// (row label, value, tooltip). Negative values grow left of a zero line.
     pub bars: Vec<(String, f64, String)>,
+    /// Colour of positive bars.
     pub color: &'static str,
     /// Colour of negative bars.
     pub negative_color: &'static str,
@@ -139,11 +163,17 @@ pub struct BarChart {
 /// Vertical grouped columns: categories along x, one column per series in each group.
 #[derive(Debug, Clone)]
 pub struct ColumnChart {
+    /// Stable id, used as `data-chart` (ASCII, no spaces).
     pub id: String,
+    /// Title above the plot.
     pub title: String,
+    /// Label of the category axis.
     pub x_label: String,
+    /// Label of the value axis, with its unit.
     pub y_label: String,
+    /// How values are written.
     pub unit: Unit,
+    /// The categories along x, left to right.
     pub categories: Vec<String>,
     /// (series name, one value per category, colour). One series: no legend.
     pub series: Vec<(String, Vec<f64>, &'static str)>,
@@ -153,633 +183,44 @@ pub struct ColumnChart {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scale {
     /// From white (0 or the minimum) to dark blue (the maximum).
-    Sequential { min: f64, max: f64 },
+    Sequential {
+        /// The value drawn white.
+        min: f64,
+        /// The value drawn darkest.
+        max: f64,
+    },
     /// Red below zero, white at zero, blue above; saturates at ±`limit`.
-    Diverging { limit: f64 },
+    Diverging {
+        /// The magnitude drawn at full colour.
+        limit: f64,
+    },
 }
 
 /// A matrix of coloured cells with the value written in each (blank for None).
 #[derive(Debug, Clone)]
 pub struct Heatmap {
+    /// Stable id, used as `data-chart` (ASCII, no spaces).
     pub id: String,
+    /// Title above the grid.
     pub title: String,
+    /// Label of the column axis.
     pub x_label: String,
+    /// Label of the row axis.
     pub y_label: String,
+    /// How values are written.
     pub unit: Unit,
+    /// Row labels, top to bottom.
     pub rows: Vec<String>,
+    /// Column labels, left to right.
     pub columns: Vec<String>,
     /// values[row][column].
     pub values: Vec<Vec<Option<f64>>>,
     /// (row, column) tooltip text; empty = the formatted value.
     pub tooltips: Vec<Vec<String>>,
+    /// The colour scale.
     pub scale: Scale,
     /// Legend caption, e.g. "share of the cohort buying again".
     pub legend: String,
-}
-
-impl TimeChart {
-    /// The SVG.
-    pub fn render(&self) -> String {
-        let height = 340.0;
-        let area = Area {
-            left: 64.0,
-            top: 52.0,
-            right: PLOT_RIGHT,
-            bottom: height - 52.0,
-        };
-        let mut out = open(&self.id, &self.title, height);
-        match (min_max(self.plotted_values()), self.date_range()) {
-            (Some((lo, hi)), Some((first, last))) => {
-                self.write_legend(&mut out);
-                let axis = ValueAxis::new(lo.min(0.0), hi, (area.bottom, area.top));
-                y_ticks(&mut out, area, &axis, self.unit);
-                let x = Linear {
-                    d0: day_number(first),
-                    d1: day_number(last),
-                    r0: area.left,
-                    r1: area.right,
-                };
-                date_axis(&mut out, area, x, (first, last));
-                self.write_data(&mut out, area, TimePlot { x, y: axis.scale });
-            }
-            _ => no_data(&mut out, area.mid_x(), area.mid_y()),
-        }
-        let x_at = (area.mid_x(), height - 12.0);
-        axis_labels(&mut out, &self.x_label, x_at, &self.y_label, area.mid_y());
-        close(out)
-    }
-
-    /// Every value that is drawn (line points, band edges, markers), finite or not.
-    fn plotted_values(&self) -> impl Iterator<Item = f64> {
-        let lines = self
-            .lines
-            .iter()
-            .flat_map(|line| line.values.iter().take(line.dates.len()).flatten().copied());
-        let bands = self.bands.iter().flat_map(|band| {
-            let n = band.dates.len();
-            band.lower
-                .iter()
-                .take(n)
-                .chain(band.upper.iter().take(n))
-                .copied()
-        });
-        let markers = self.markers.iter().map(|marker| marker.value);
-        lines.chain(bands).chain(markers)
-    }
-
-    /// The earliest and the latest date of the lines, bands, markers and rule.
-    fn date_range(&self) -> Option<(NaiveDate, NaiveDate)> {
-        let lines = self
-            .lines
-            .iter()
-            .flat_map(|line| line.dates.iter().copied());
-        let bands = self
-            .bands
-            .iter()
-            .flat_map(|band| band.dates.iter().copied());
-        let markers = self.markers.iter().map(|marker| marker.date);
-        let rule = self.rule.iter().map(|(date, _)| *date);
-        lines
-            .chain(bands)
-            .chain(markers)
-            .chain(rule)
-            .fold(None::<(NaiveDate, NaiveDate)>, |range, d| {
-                Some(range.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))))
-            })
-    }
-
-    /// Legend of the named lines and bands and of the markers: with two entries or more, or
-    /// whenever the markers are named.
-    fn write_legend(&self, out: &mut String) {
-        let mut entries: Vec<(&str, Swatch)> = self
-            .lines
-            .iter()
-            .filter(|line| !line.name.is_empty())
-            .map(|line| {
-                let swatch = Swatch::Line {
-                    color: line.color,
-                    dashed: line.dashed,
-                };
-                (line.name.as_str(), swatch)
-            })
-            .collect();
-        entries.extend(
-            self.bands
-                .iter()
-                .filter(|band| !band.name.is_empty())
-                .map(|band| {
-                    let swatch = Swatch::Block {
-                        color: band.color,
-                        opacity: band_opacity(band),
-                    };
-                    (band.name.as_str(), swatch)
-                }),
-        );
-        let markers = !self.marker_name.is_empty() && !self.markers.is_empty();
-        if markers {
-            entries.push((self.marker_name.as_str(), Swatch::Dot));
-        }
-        if entries.len() >= 2 || markers {
-            legend(out, &entries);
-        }
-    }
-
-    /// Bands, then lines, then markers, then the rule.
-    fn write_data(&self, out: &mut String, area: Area, plot: TimePlot) {
-        for band in &self.bands {
-            band_svg(out, band, plot);
-        }
-        for line in &self.lines {
-            line_svg(out, line, plot);
-        }
-        for marker in self
-            .markers
-            .iter()
-            .filter(|marker| marker.value.is_finite())
-        {
-            let (cx, cy) = plot.point(marker.date, marker.value);
-            let tip = escape(&marker.label);
-            let _ = write!(
-                out,
-                r#"<circle class="marker" cx="{cx:.1}" cy="{cy:.1}" r="4" fill="{MARKER_COLOR}" stroke="{WHITE}" stroke-width="1.5"><title>{tip}</title></circle>"#
-            );
-        }
-        if let Some((date, text)) = &self.rule {
-            rule_svg(out, area, plot.x_at(*date), text);
-        }
-    }
-}
-
-impl BarChart {
-    /// The SVG.
-    pub fn render(&self) -> String {
-        let rows = self.bars.len() as f64;
-        let height = (84.0 + BAR_ROW * rows).max(160.0);
-        let area = Area {
-            left: BAR_LEFT,
-            top: BAR_TOP,
-            right: WIDTH - 24.0,
-            bottom: BAR_TOP + BAR_ROW * rows,
-        };
-        let mut out = open(&self.id, &self.title, height);
-        match min_max(self.bars.iter().map(|bar| bar.1)) {
-            Some((lo, hi)) => {
-                let axis = ValueAxis::new(lo.min(0.0), hi.max(0.0), (area.left, area.right));
-                x_ticks(&mut out, area, &axis, self.unit);
-                for (index, bar) in self.bars.iter().enumerate() {
-                    self.write_bar(&mut out, index, bar, &axis);
-                }
-                let zero = axis.scale.at(0.0);
-                let (top, bottom) = (area.top, area.bottom);
-                let _ = write!(
-                    out,
-                    r#"<line class="zero" x1="{zero:.1}" y1="{top:.1}" x2="{zero:.1}" y2="{bottom:.1}" stroke="{AXIS_COLOR}" />"#
-                );
-            }
-            None => no_data(&mut out, area.mid_x(), height / 2.0),
-        }
-        let x_at = (area.mid_x(), height - 10.0);
-        axis_labels(&mut out, &self.x_label, x_at, &self.y_label, height / 2.0);
-        close(out)
-    }
-
-    /// One row: its label, its bar (with tooltip) and its value.
-    fn write_bar(
-        &self,
-        out: &mut String,
-        index: usize,
-        (label, value, tooltip): &(String, f64, String),
-        axis: &ValueAxis,
-    ) {
-        let top = BAR_TOP + BAR_ROW * index as f64;
-        let text_y = top + BAR_ROW / 2.0 + 4.0;
-        let label_x = BAR_LEFT - 8.0;
-        let attrs = format!(
-            r#"class="row-label" x="{label_x:.1}" y="{text_y:.1}" text-anchor="end" font-size="11" fill="{TEXT_COLOR}""#
-        );
-        write_text(out, &attrs, label, 34);
-        let value = *value;
-        if !value.is_finite() {
-            return;
-        }
-        let zero = axis.scale.at(0.0);
-        let end = axis.scale.at(value);
-        let (x, width) = (zero.min(end), (end - zero).abs());
-        let bar_y = top + 4.0;
-        let fill = if value < 0.0 {
-            self.negative_color
-        } else {
-            self.color
-        };
-        let shown = value_label(value, self.unit);
-        let tip = if tooltip.is_empty() {
-            escape(&format!("{label}: {shown}"))
-        } else {
-            escape(tooltip)
-        };
-        let _ = write!(
-            out,
-            r#"<rect class="bar" x="{x:.1}" y="{bar_y:.1}" width="{width:.1}" height="18" fill="{fill}"><title>{tip}</title></rect>"#
-        );
-        let (tx, anchor, ink) = bar_value_position(zero, end, text_width(&shown) + 4.0);
-        let _ = write!(
-            out,
-            r#"<text class="value" x="{tx:.1}" y="{text_y:.1}" text-anchor="{anchor}" font-size="11" fill="{ink}" pointer-events="none">{}</text>"#,
-            escape(&shown)
-        );
-    }
-}
-
-/// Where a bar's value goes (x, text-anchor, fill): past the bar's far end when it fits in the
-/// chart, else inside the bar in white, else on the other side of the zero line.
-fn bar_value_position(zero: f64, end: f64, room: f64) -> (f64, &'static str, &'static str) {
-    let inside = (end - zero).abs() >= room;
-    if end < zero {
-        if end - room >= BAR_LEFT {
-            (end - 4.0, "end", TEXT_COLOR)
-        } else if inside {
-            (end + 4.0, "start", WHITE)
-        } else {
-            (zero + 4.0, "start", TEXT_COLOR)
-        }
-    } else if end + room <= WIDTH - 4.0 {
-        (end + 4.0, "start", TEXT_COLOR)
-    } else if inside {
-        (end - 4.0, "end", WHITE)
-    } else {
-        (zero - 4.0, "end", TEXT_COLOR)
-    }
-}
-
-impl ColumnChart {
-    /// The SVG.
-    pub fn render(&self) -> String {
-        let height = 340.0;
-        let n = self.categories.len();
-        let rotate = n > 8 || self.categories.iter().any(|c| c.chars().count() > 10);
-        let bottom = if rotate {
-            height - 100.0
-        } else {
-            height - 52.0
-        };
-        let area = Area {
-            left: 64.0,
-            top: 52.0,
-            right: PLOT_RIGHT,
-            bottom,
-        };
-        let mut out = open(&self.id, &self.title, height);
-        let values = self
-            .series
-            .iter()
-            .flat_map(|(_, values, _)| values.iter().take(n).copied());
-        match min_max(values) {
-            Some((lo, hi)) => {
-                self.write_legend(&mut out);
-                let axis = ValueAxis::new(lo.min(0.0), hi.max(0.0), (area.bottom, area.top));
-                y_ticks(&mut out, area, &axis, self.unit);
-                self.write_columns(&mut out, area, &axis);
-                let zero = axis.scale.at(0.0);
-                let (left, right) = (area.left, area.right);
-                let _ = write!(
-                    out,
-                    r#"<line class="zero" x1="{left:.1}" y1="{zero:.1}" x2="{right:.1}" y2="{zero:.1}" stroke="{AXIS_COLOR}" />"#
-                );
-                self.write_categories(&mut out, area, rotate);
-            }
-            None => no_data(&mut out, area.mid_x(), area.mid_y()),
-        }
-        let x_at = (area.mid_x(), height - 10.0);
-        axis_labels(&mut out, &self.x_label, x_at, &self.y_label, area.mid_y());
-        close(out)
-    }
-
-    /// Legend of the named series, when there are two or more.
-    fn write_legend(&self, out: &mut String) {
-        let entries: Vec<(&str, Swatch)> = self
-            .series
-            .iter()
-            .filter(|(name, _, _)| !name.is_empty())
-            .map(|(name, _, color)| {
-                (
-                    name.as_str(),
-                    Swatch::Block {
-                        color,
-                        opacity: 1.0,
-                    },
-                )
-            })
-            .collect();
-        if entries.len() >= 2 {
-            legend(out, &entries);
-        }
-    }
-
-    /// One column per series and category, from the zero line, each with its tooltip.
-    fn write_columns(&self, out: &mut String, area: Area, axis: &ValueAxis) {
-        let slot = area.width() / self.categories.len() as f64;
-        let column_w = slot * 0.8 / self.series.len().max(1) as f64;
-        let zero = axis.scale.at(0.0);
-        out.push_str(r#"<g class="columns">"#);
-        for (s, (name, values, color)) in self.series.iter().enumerate() {
-            for ((i, category), &value) in self.categories.iter().enumerate().zip(values) {
-                if !value.is_finite() {
-                    continue;
-                }
-                let x = area.left + slot * (i as f64 + 0.1) + column_w * s as f64;
-                let end = axis.scale.at(value);
-                let (y, h) = (end.min(zero), (end - zero).abs());
-                let shown = value_label(value, self.unit);
-                let tip = if name.is_empty() {
-                    escape(&format!("{category}: {shown}"))
-                } else {
-                    escape(&format!("{category} · {name}: {shown}"))
-                };
-                let _ = write!(
-                    out,
-                    r#"<rect class="column" x="{x:.1}" y="{y:.1}" width="{column_w:.1}" height="{h:.1}" fill="{color}"><title>{tip}</title></rect>"#
-                );
-            }
-        }
-        out.push_str("</g>");
-    }
-
-    /// Category labels under the axis: rotated when many or long, every k-th when very many.
-    fn write_categories(&self, out: &mut String, area: Area, rotate: bool) {
-        let n = self.categories.len();
-        let every = if n > 40 { n.div_ceil(20) } else { 1 };
-        let slot = area.width() / n as f64;
-        let (y, anchor) = if rotate {
-            (area.bottom + 12.0, "end")
-        } else {
-            (area.bottom + 16.0, "middle")
-        };
-        let _ = write!(
-            out,
-            r#"<g class="categories" font-size="11" fill="{TEXT_COLOR}" text-anchor="{anchor}">"#
-        );
-        let shown = self
-            .categories
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i.is_multiple_of(every));
-        for (i, category) in shown {
-            let x = area.left + slot * (i as f64 + 0.5);
-            if rotate {
-                // A label at -35° runs down to the left: keep it inside the chart.
-                let room = ((x - 4.0) / (CHAR_W * 0.82)) as usize;
-                let attrs =
-                    format!(r#"x="{x:.1}" y="{y:.1}" transform="rotate(-35 {x:.1} {y:.1})""#);
-                write_text(out, &attrs, category, room.clamp(3, 18));
-            } else {
-                write_text(out, &format!(r#"x="{x:.1}" y="{y:.1}""#), category, 12);
-            }
-        }
-        out.push_str("</g>");
-    }
-}
-
-impl Scale {
-    /// The fill of a finite value.
-    fn color(self, v: f64) -> Rgb {
-        match self {
-            Scale::Sequential { min, max } => {
-                let span = max - min;
-                let t = if span > 0.0 {
-                    clamp_unit((v - min) / span)
-                } else {
-                    0.5
-                };
-                if t < 0.5 {
-                    mix(SEQ_LOW, SEQ_MID, t * 2.0)
-                } else {
-                    mix(SEQ_MID, SEQ_HIGH, t * 2.0 - 1.0)
-                }
-            }
-            Scale::Diverging { limit } => {
-                let t = if limit > 0.0 {
-                    v / limit
-                } else if v == 0.0 {
-                    0.0
-                } else {
-                    v.signum()
-                };
-                let t = if t.is_nan() { 0.0 } else { t.clamp(-1.0, 1.0) };
-                if t < 0.0 {
-                    mix(DIV_ZERO, DIV_NEG, -t)
-                } else {
-                    mix(DIV_ZERO, DIV_POS, t)
-                }
-            }
-        }
-    }
-}
-
-impl Heatmap {
-    /// The SVG.
-    pub fn render(&self) -> String {
-        if !self.has_values() {
-            let height = 160.0;
-            let mut out = open(&self.id, &self.title, height);
-            no_data(&mut out, WIDTH / 2.0, height / 2.0);
-            let x_at = (WIDTH / 2.0, height - 10.0);
-            axis_labels(&mut out, &self.x_label, x_at, &self.y_label, height / 2.0);
-            return close(out);
-        }
-        let columns = self.columns.len() as f64;
-        let cell_w = ((PLOT_RIGHT - HEAT_LEFT) / columns).min(56.0);
-        let rotate = self.columns.len() > 12;
-        let top = 36.0 + self.header_height(rotate);
-        let bottom = top + CELL_H * self.rows.len() as f64;
-        // Room for the rotated y label even when there are few rows.
-        let height = (bottom + 66.0).max(top + 200.0);
-        let mut out = open(&self.id, &self.title, height);
-        self.write_column_labels(&mut out, cell_w, top, rotate);
-        self.write_row_labels(&mut out, top);
-        out.push_str(r#"<g class="cells">"#);
-        for (r, row) in self.rows.iter().enumerate() {
-            let y = top + CELL_H * r as f64;
-            for (c, column) in self.columns.iter().enumerate() {
-                let x = HEAT_LEFT + cell_w * c as f64;
-                self.write_cell(
-                    &mut out,
-                    (r, c),
-                    (row.as_str(), column.as_str()),
-                    (x, y, cell_w),
-                );
-            }
-        }
-        out.push_str("</g>");
-        let x_at = (HEAT_LEFT + cell_w * columns / 2.0, bottom + 18.0);
-        axis_labels(
-            &mut out,
-            &self.x_label,
-            x_at,
-            &self.y_label,
-            (top + height) / 2.0 - 20.0,
-        );
-        self.write_color_legend(&mut out, bottom + 30.0);
-        close(out)
-    }
-
-    /// The finite value of a cell (None when missing, out of the matrix or not finite).
-    fn value(&self, row: usize, column: usize) -> Option<f64> {
-        self.values
-            .get(row)?
-            .get(column)
-            .copied()
-            .flatten()
-            .filter(|v| v.is_finite())
-    }
-
-    /// Whether any labelled cell holds a finite value.
-    fn has_values(&self) -> bool {
-        (0..self.rows.len()).any(|r| (0..self.columns.len()).any(|c| self.value(r, c).is_some()))
-    }
-
-    /// Room above the grid for the column labels.
-    fn header_height(&self, rotate: bool) -> f64 {
-        if rotate {
-            let longest = self.columns.iter().map(|c| c.chars().count().min(18)).max();
-            12.0 + longest.unwrap_or(0) as f64 * CHAR_W * 0.71
-        } else {
-            20.0
-        }
-    }
-
-    /// Column labels above the grid, rotated -45° when there are many columns.
-    fn write_column_labels(&self, out: &mut String, cell_w: f64, top: f64, rotate: bool) {
-        let y = top - 6.0;
-        let anchor = if rotate { "start" } else { "middle" };
-        let _ = write!(
-            out,
-            r#"<g class="column-labels" font-size="11" fill="{TEXT_COLOR}" text-anchor="{anchor}">"#
-        );
-        for (c, column) in self.columns.iter().enumerate() {
-            let x = HEAT_LEFT + cell_w * (c as f64 + 0.5);
-            if rotate {
-                // A label at -45° runs up to the right: keep it inside the chart.
-                let room = ((WIDTH - 4.0 - x) / (CHAR_W * 0.71)) as usize;
-                let attrs =
-                    format!(r#"x="{x:.1}" y="{y:.1}" transform="rotate(-45 {x:.1} {y:.1})""#);
-                write_text(out, &attrs, column, room.clamp(3, 18));
-            } else {
-                let room = (cell_w / CHAR_W) as usize;
-                write_text(
-                    out,
-                    &format!(r#"x="{x:.1}" y="{y:.1}""#),
-                    column,
-                    room.max(3),
-                );
-            }
-        }
-        out.push_str("</g>");
-    }
-
-    /// Row labels right-aligned left of the grid.
-    fn write_row_labels(&self, out: &mut String, top: f64) {
-        let x = HEAT_LEFT - 6.0;
-        let _ = write!(
-            out,
-            r#"<g class="row-labels" font-size="11" fill="{TEXT_COLOR}" text-anchor="end">"#
-        );
-        for (r, row) in self.rows.iter().enumerate() {
-            let y = top + CELL_H * (r as f64 + 0.5) + 4.0;
-            write_text(out, &format!(r#"x="{x:.1}" y="{y:.1}""#), row, 20);
-        }
-        out.push_str("</g>");
-    }
-
-    /// One cell: its coloured rect with tooltip and, when wide enough, its value.
-    fn write_cell(
-        &self,
-        out: &mut String,
-        (r, c): (usize, usize),
-        (row, column): (&str, &str),
-        (x, y, w): (f64, f64, f64),
-    ) {
-        let value = self.value(r, c);
-        let custom = self
-            .tooltips
-            .get(r)
-            .and_then(|tips| tips.get(c))
-            .filter(|tip| !tip.is_empty());
-        let tip = match (custom, value) {
-            (Some(tip), _) => escape(tip),
-            (None, Some(v)) => escape(&format!("{row} · {column}: {}", value_label(v, self.unit))),
-            (None, None) => escape(&format!("{row} · {column}: no value")),
-        };
-        let rgb = value.map(|v| self.scale.color(v));
-        let fill = match rgb {
-            Some(rgb) => hex(rgb),
-            None => MISSING_COLOR.to_string(),
-        };
-        let _ = write!(
-            out,
-            r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{CELL_H}" fill="{fill}" stroke="{WHITE}" stroke-width="1"><title>{tip}</title></rect>"#
-        );
-        let (Some(v), Some(rgb)) = (value, rgb) else {
-            return;
-        };
-        if w < 34.0 {
-            return;
-        }
-        let (tx, ty) = (x + w / 2.0, y + CELL_H / 2.0 + 3.5);
-        let ink = if luminance(rgb) < 0.5 {
-            WHITE
-        } else {
-            DARK_TEXT
-        };
-        let text = escape(&cell_label(v, self.unit));
-        let _ = write!(
-            out,
-            r#"<text x="{tx:.1}" y="{ty:.1}" text-anchor="middle" font-size="10" fill="{ink}" pointer-events="none">{text}</text>"#
-        );
-    }
-
-    /// A bar of colour steps across the scale, its end (and zero) labels and the caption.
-    fn write_color_legend(&self, out: &mut String, y: f64) {
-        let (lo, hi) = match self.scale {
-            Scale::Sequential { min, max } => (min, max),
-            Scale::Diverging { limit } => {
-                let limit = limit.abs();
-                (-limit, limit)
-            }
-        };
-        let _ = write!(
-            out,
-            r#"<g class="color-legend" font-size="11" fill="{TEXT_COLOR}">"#
-        );
-        for i in 0..LEGEND_STEPS {
-            let t = (i as f64 + 0.5) / LEGEND_STEPS as f64;
-            let fill = hex(self.scale.color(lo + (hi - lo) * t));
-            let x = HEAT_LEFT + LEGEND_SWATCH * i as f64;
-            let _ = write!(
-                out,
-                r#"<rect x="{x:.1}" y="{y:.1}" width="{LEGEND_SWATCH}" height="10" fill="{fill}" />"#
-            );
-        }
-        let end = HEAT_LEFT + LEGEND_SWATCH * LEGEND_STEPS as f64;
-        let ty = y + 22.0;
-        let zero = matches!(self.scale, Scale::Diverging { .. }).then_some((
-            0.0,
-            (HEAT_LEFT + end) / 2.0,
-            "middle",
-        ));
-        let ticks = [Some((lo, HEAT_LEFT, "start")), zero, Some((hi, end, "end"))];
-        for (v, x, anchor) in ticks.into_iter().flatten() {
-            let attrs = format!(r#"x="{x:.1}" y="{ty:.1}" text-anchor="{anchor}""#);
-            write_text(out, &attrs, &tick_label(v, self.unit), 16);
-        }
-        let (cx, cy) = (end + 12.0, y + 9.0);
-        write_text(
-            out,
-            &format!(r#"x="{cx:.1}" y="{cy:.1}""#),
-            &self.legend,
-            50,
-        );
-        out.push_str("</g>");
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1406,19 +847,10 @@ fn trimmed(x: f64, decimals: usize) -> String {
 /// `a` (>= 0) with `decimals` decimals and thousands separators: `1,234.50`.
 fn grouped(a: f64, decimals: usize) -> String {
     let text = format!("{a:.decimals$}");
-    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
-    let mut out = String::with_capacity(text.len() + int.len() / 3);
-    for (i, digit) in int.bytes().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(char::from(digit));
+    match text.split_once('.') {
+        Some((int, frac)) => format!("{}.{frac}", crate::format::group_digits(int)),
+        None => crate::format::group_digits(&text),
     }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1463,366 +895,9 @@ fn luminance([r, g, b]: Rgb) -> f64 {
     (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255.0
 }
 
+mod bars;
+mod heatmap;
+mod time;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A data string with markup in it.
-    const NASTY: &str = "Sales <b>& co";
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-    }
-
-    fn weeks(n: u64) -> Vec<NaiveDate> {
-        (0..n)
-            .filter_map(|i| date(2011, 1, 3).checked_add_days(Days::new(7 * i)))
-            .collect()
-    }
-
-    /// The checks every rendered chart passes.
-    fn assert_svg(svg: &str) {
-        assert!(svg.starts_with("<svg"), "{svg}");
-        assert!(svg.ends_with("</svg>"), "{svg}");
-        assert_eq!(
-            svg.matches("<text").count(),
-            svg.matches("</text>").count(),
-            "{svg}"
-        );
-        for class in ["chart-title", "x-label", "y-label"] {
-            assert!(svg.contains(class), "no {class} in {svg}");
-        }
-    }
-
-    fn line(name: &str, values: Vec<Option<f64>>) -> Line {
-        let dates = weeks(values.len() as u64);
-        Line {
-            name: name.to_string(),
-            dates,
-            values,
-            color: PALETTE[0],
-            dashed: false,
-            width: 2.0,
-        }
-    }
-
-    fn time_chart(lines: Vec<Line>) -> TimeChart {
-        TimeChart {
-            id: "weekly".to_string(),
-            title: NASTY.to_string(),
-            x_label: "Week".to_string(),
-            y_label: "Revenue (£)".to_string(),
-            unit: Unit::Money("£"),
-            lines,
-            bands: Vec::new(),
-            markers: Vec::new(),
-            marker_name: String::new(),
-            rule: None,
-        }
-    }
-
-    fn bar_chart(bars: Vec<(String, f64, String)>) -> BarChart {
-        BarChart {
-            id: "customers".to_string(),
-            title: "Top customers".to_string(),
-            x_label: "Revenue (£)".to_string(),
-            y_label: "Customer".to_string(),
-            unit: Unit::Money("£"),
-            bars,
-            color: PALETTE[0],
-            negative_color: PALETTE[5],
-        }
-    }
-
-    fn column_chart(
-        categories: &[&str],
-        series: Vec<(String, Vec<f64>, &'static str)>,
-    ) -> ColumnChart {
-        ColumnChart {
-            id: "months".to_string(),
-            title: "Monthly orders".to_string(),
-            x_label: "Month".to_string(),
-            y_label: "Orders".to_string(),
-            unit: Unit::Count,
-            categories: categories.iter().map(|c| c.to_string()).collect(),
-            series,
-        }
-    }
-
-    fn heatmap(rows: &[&str], columns: &[&str], values: Vec<Vec<Option<f64>>>) -> Heatmap {
-        Heatmap {
-            id: "retention".to_string(),
-            title: "Retention".to_string(),
-            x_label: "Months since first order".to_string(),
-            y_label: "Cohort".to_string(),
-            unit: Unit::Share,
-            rows: rows.iter().map(|r| r.to_string()).collect(),
-            columns: columns.iter().map(|c| c.to_string()).collect(),
-            values,
-            tooltips: Vec::new(),
-            scale: Scale::Sequential { min: 0.0, max: 1.0 },
-            legend: "share of the cohort buying again".to_string(),
-        }
-    }
-
-    /// The `d` of the first line path.
-    fn line_data(svg: &str) -> &str {
-        let key = r#"class="series" d=""#;
-        let start = svg.find(key).expect("a line path") + key.len();
-        svg[start..].split('"').next().unwrap_or_default()
-    }
-
-    #[test]
-    fn escape_replaces_markup_characters() {
-        assert_eq!(
-            escape(r#"<script>alert("x") & 'y'</script>"#),
-            "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"
-        );
-        assert_eq!(escape("a\u{0}b\tc"), "a b\tc");
-    }
-
-    #[test]
-    fn escape_neutralises_noncharacters_and_bidi_controls() {
-        // Not allowed in XML: the page must stay well-formed (issue 17).
-        assert_eq!(escape("a\u{FFFE}b\u{FFFF}c"), "a\u{FFFD}b\u{FFFD}c");
-        assert_eq!(
-            escape("\u{FDD0}\u{FDEF}\u{1FFFE}\u{10FFFF}"),
-            "\u{FFFD}".repeat(4)
-        );
-        // A right-to-left override would show "LIGHT" reversed after it.
-        assert_eq!(escape("T-\u{202E}LIGHT\u{202C} HOLDER"), "T-LIGHT HOLDER");
-        assert_eq!(
-            escape(
-                "\u{2066}a\u{2067}b\u{2068}c\u{2069}\u{200E}\u{200F}\u{061C}d\u{202A}\u{202B}\u{202D}"
-            ),
-            "abcd"
-        );
-        // Ordinary text in other scripts passes: Hebrew, Arabic, accents, U+FFFD itself.
-        assert_eq!(
-            escape("שלום مرحبا café \u{FFFD}"),
-            "שלום مرحبا café \u{FFFD}"
-        );
-    }
-
-    #[test]
-    fn labels_follow_the_unit() {
-        let pound = Unit::Money("£");
-        assert_eq!(value_label(1234.5, pound), "£1,234.50");
-        assert_eq!(value_label(-1234.5, Unit::Money("$")), "-$1,234.50");
-        assert_eq!(value_label(1_000_000.0, pound), "£1,000,000.00");
-        assert_eq!(value_label(-0.001, pound), "£0.00");
-        assert_eq!(tick_label(2_000_000.0, pound), "£2M");
-        assert_eq!(tick_label(1200.0, pound), "£1.2k");
-        assert_eq!(tick_label(350.0, pound), "£350");
-        assert_eq!(tick_label(-40_000.0, pound), "-£40k");
-        assert_eq!(tick_label(0.0, pound), "£0");
-        assert_eq!(tick_label(2.5e6, pound), "£2.5M");
-        assert_eq!(tick_label(1500.0, Unit::Count), "1.5k");
-        assert_eq!(tick_label(12_000.0, Unit::Count), "12k");
-        assert_eq!(tick_label(800.0, Unit::Count), "800");
-        assert_eq!(tick_label(999_999.0, Unit::Count), "1M");
-        assert_eq!(tick_label(3e9, Unit::Count), "3B");
-        assert_eq!(value_label(12_345.0, Unit::Count), "12,345");
-        assert_eq!(value_label(12.5, Unit::Count), "12.5");
-        assert_eq!(tick_label(0.2, Unit::Share), "20%");
-        assert_eq!(value_label(0.2043, Unit::Share), "20.4%");
-        assert_eq!(cell_label(0.234, Unit::Share), "23%");
-        assert_eq!(tick_label(2.5, Unit::Ratio), "2.5");
-        assert_eq!(value_label(2.35, Unit::Ratio), "2.35");
-        assert_eq!(value_label(f64::NAN, Unit::Ratio), NOT_A_NUMBER);
-    }
-
-    #[test]
-    fn nice_ticks_cover_the_range_with_round_steps() {
-        let ticks = nice_ticks(0.0, 97.0);
-        assert!(ticks.contains(&0.0), "{ticks:?}");
-        assert!(ticks.last().is_some_and(|&t| t >= 97.0), "{ticks:?}");
-        let step = ticks[1] - ticks[0];
-        let norm = step / 10_f64.powf(step.log10().floor());
-        assert!(
-            [1.0, 2.0, 2.5, 5.0].iter().any(|f| (f - norm).abs() < 1e-9),
-            "{ticks:?}"
-        );
-        assert!(
-            ticks.windows(2).all(|w| (w[1] - w[0] - step).abs() < 1e-9),
-            "{ticks:?}"
-        );
-        for (lo, hi) in [(5.0, 5.0), (0.0, 0.0), (-3.0, -3.0), (-40.0, 1e6)] {
-            let ticks = nice_ticks(lo, hi);
-            assert!(ticks.len() >= 2, "{ticks:?}");
-            assert!(ticks[0] <= lo && ticks[ticks.len() - 1] >= hi, "{ticks:?}");
-        }
-    }
-
-    #[test]
-    fn date_ticks_use_months_or_weeks() {
-        let ticks = date_ticks(date(2010, 12, 1), date(2011, 12, 9));
-        assert!(ticks.len() <= 8, "{ticks:?}");
-        assert_eq!(ticks[0].1, "Jan 2011");
-        let years = date_ticks(date(2001, 3, 1), date(2011, 3, 1));
-        assert!(
-            years.len() <= 8 && years.iter().all(|(_, l)| l.len() == 4),
-            "{years:?}"
-        );
-        let weeks = date_ticks(date(2011, 1, 3), date(2011, 1, 31));
-        assert_eq!(weeks.len(), 5);
-        assert_eq!(weeks[0].1, "03 Jan");
-        assert_eq!(date_ticks(date(2011, 1, 3), date(2011, 1, 3)).len(), 1);
-    }
-
-    #[test]
-    fn scales_span_their_ramps() {
-        let sequential = Scale::Sequential {
-            min: 0.0,
-            max: 10.0,
-        };
-        assert_eq!(hex(sequential.color(0.0)), "#f7fbff");
-        assert_eq!(hex(sequential.color(10.0)), "#08306b");
-        assert_eq!(hex(sequential.color(99.0)), "#08306b");
-        let diverging = Scale::Diverging { limit: 2.0 };
-        assert_eq!(hex(diverging.color(-2.0)), "#b2182b");
-        assert_eq!(hex(diverging.color(0.0)), "#f7f7f7");
-        assert_eq!(hex(diverging.color(5.0)), "#2166ac");
-    }
-
-    #[test]
-    fn time_chart_breaks_the_line_at_missing_values() {
-        let values = vec![Some(1.0), Some(2.0), None, Some(4.0), Some(5.0)];
-        let svg = time_chart(vec![line("revenue", values)]).render();
-        assert_svg(&svg);
-        assert_eq!(line_data(&svg).matches('M').count(), 2, "{svg}");
-        assert!(
-            !svg.contains(r#"class="legend""#),
-            "one series, no legend: {svg}"
-        );
-    }
-
-    #[test]
-    fn time_chart_draws_bands_markers_rule_and_legend() {
-        let mut chart = time_chart(vec![
-            line("actual", vec![Some(3.0), Some(5.0), Some(4.0)]),
-            Line {
-                dashed: true,
-                ..line("forecast", vec![None, None, Some(4.0), Some(4.5)])
-            },
-        ]);
-        chart.bands.push(Band {
-            name: "80% interval".to_string(),
-            dates: weeks(4),
-            lower: vec![f64::NAN, 2.0, 3.0, 3.5],
-            upper: vec![f64::NAN, 6.0, 5.0, 5.5],
-            color: PALETTE[0],
-            opacity: 0.2,
-        });
-        chart.markers.push(Marker {
-            date: weeks(2)[1],
-            value: 5.0,
-            label: NASTY.to_string(),
-        });
-        chart.marker_name = "peak week".to_string();
-        chart.rule = Some((weeks(3)[2], "forecast →".to_string()));
-        let svg = chart.render();
-        assert_svg(&svg);
-        for needle in [
-            r#"class="legend""#,
-            r#"class="band""#,
-            "stroke-dasharray=\"6 4\"",
-            "<circle",
-        ] {
-            assert!(svg.contains(needle), "no {needle} in {svg}");
-        }
-        assert!(
-            svg.contains(r#"class="rule""#) && svg.contains("forecast →"),
-            "{svg}"
-        );
-    }
-
-    fn sample_charts() -> [String; 4] {
-        let time = time_chart(vec![line(NASTY, vec![Some(1.0), Some(2.0)])]).render();
-        let bars = bar_chart(vec![
-            (NASTY.to_string(), 1234.5, String::new()),
-            ("Refunds".to_string(), -300.0, "refunds <i>".to_string()),
-        ])
-        .render();
-        let series = vec![
-            (NASTY.to_string(), vec![3.0, -1.0], PALETTE[0]),
-            ("b".to_string(), vec![2.0, 4.0], PALETTE[1]),
-        ];
-        let columns = column_chart(&["<b>&", "Feb"], series).render();
-        let mut cells = heatmap(
-            &[NASTY, "2011-02"],
-            &["0", "1", "2"],
-            vec![vec![Some(1.0), Some(0.25), None], vec![Some(1.0)]],
-        );
-        cells.tooltips = vec![vec![String::new(), "<b>& tip".to_string()]];
-        [time, bars, columns, cells.render()]
-    }
-
-    #[test]
-    fn every_chart_escapes_data_strings() {
-        for svg in sample_charts() {
-            assert_svg(&svg);
-            assert!(svg.contains("&lt;b&gt;&amp;"), "{svg}");
-            assert!(!svg.contains("<b>") && !svg.contains("<i>"), "{svg}");
-        }
-    }
-
-    #[test]
-    fn empty_inputs_render_no_data() {
-        let all_nan = vec![Some(f64::NAN), Some(f64::INFINITY), None];
-        let charts = [
-            time_chart(Vec::new()).render(),
-            time_chart(vec![line("x", all_nan)]).render(),
-            bar_chart(Vec::new()).render(),
-            bar_chart(vec![("a".to_string(), f64::NAN, String::new())]).render(),
-            column_chart(&[], Vec::new()).render(),
-            column_chart(&["a"], Vec::new()).render(),
-            heatmap(&[], &[], Vec::new()).render(),
-            heatmap(&["a"], &["b"], vec![vec![None]]).render(),
-        ];
-        for svg in charts {
-            assert_svg(&svg);
-            assert!(svg.contains("no data"), "{svg}");
-        }
-    }
-
-    #[test]
-    fn awkward_values_render() {
-        let long = "é".repeat(60);
-        let mut charts = vec![
-            time_chart(vec![line("single", vec![Some(7.0)])]).render(),
-            time_chart(vec![line("zeros", vec![Some(0.0); 3])]).render(),
-            time_chart(vec![line(
-                "negative",
-                vec![Some(-5.0), Some(f64::NAN), Some(-2.0)],
-            )])
-            .render(),
-            bar_chart(vec![
-                (long.clone(), 0.0, String::new()),
-                ("nan".to_string(), f64::NAN, String::new()),
-                ("big".to_string(), 1e300, String::new()),
-                ("low".to_string(), -1e300, String::new()),
-            ])
-            .render(),
-        ];
-        let many: Vec<String> = (0..50).map(|i| format!("{long}{i}")).collect();
-        let names: Vec<&str> = many.iter().map(String::as_str).collect();
-        let values: Vec<f64> = (0..50_i32).map(|i| f64::from(i) - 25.0).collect();
-        let columns = column_chart(&names, vec![("s".to_string(), values, PALETTE[2])]).render();
-        assert!(columns.matches("rotate(-35").count() <= 20, "{columns}");
-        charts.push(columns);
-        let mut wide = heatmap(
-            &[long.as_str()],
-            &names,
-            vec![vec![Some(-0.5), Some(f64::NAN), Some(2.0)]],
-        );
-        wide.scale = Scale::Diverging { limit: 0.0 };
-        charts.push(wide.render());
-        for svg in &charts {
-            assert_svg(svg);
-            assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
-        }
-        let full = format!("<title>{long}</title>");
-        assert!(charts[3].contains('…') && charts[3].contains(full.as_str()));
-    }
-}
+mod tests;

@@ -1,0 +1,109 @@
+//! The weekly forecasts.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+// ------------------------------------------------------------------------------------------
+// Forecast
+// ------------------------------------------------------------------------------------------
+
+pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &ForecastPanel) {
+    section_start(html, id, "forecast", "Forecast");
+    if let Some(note) = &panel.note {
+        note_card(html, note);
+    }
+    for (i, s) in panel.series.iter().enumerate() {
+        let r = &s.result;
+        let history_weeks = s.periods.len().min(104);
+        let skip = s.periods.len() - history_weeks;
+        let mut lines = vec![Line {
+            name: "actual".into(),
+            dates: s.periods[skip..].to_vec(),
+            values: s.values[skip..].iter().map(|&v| Some(v)).collect(),
+            color: BLUE,
+            dashed: false,
+            width: 1.8,
+        }];
+        // The forecast line starts at the last actual week so the two join.
+        let mut dates = vec![*s.periods.last().unwrap_or(&s.future[0])];
+        dates.extend(&s.future);
+        let mut values = vec![s.values.last().copied()];
+        values.extend(r.forecast.point.iter().map(|&v| Some(v)));
+        lines.push(Line {
+            name: format!("forecast: {}", r.model),
+            dates,
+            values,
+            color: ORANGE,
+            dashed: true,
+            width: 2.0,
+        });
+        let bands = r
+            .forecast
+            .intervals
+            .iter()
+            .rev()
+            .map(|interval| Band {
+                name: format!("{:.0}% interval", interval.level),
+                dates: s.future.clone(),
+                lower: interval.lower.clone(),
+                upper: interval.upper.clone(),
+                color: ORANGE,
+                opacity: if interval.level >= 90.0 { 0.15 } else { 0.3 },
+            })
+            .collect();
+        let title = if s.key == "total" {
+            "Weekly sales forecast: total".to_string()
+        } else {
+            format!("Weekly sales forecast: {} {}", panel.group_by, s.key)
+        };
+        let chart_id = if i == 0 {
+            format!("{id}-forecast-total")
+        } else {
+            format!("{id}-forecast-group-{i}")
+        };
+        let mut caption = format!(
+            "Model chosen automatically: {}. {} weeks ahead with 80% and 95% prediction \
+             intervals; the last {history_weeks} full weeks of history shown.",
+            r.model, panel.horizon
+        );
+        if let Some(reason) = &r.fallback {
+            let _ = write!(caption, " Naive forecast used instead: {reason}.");
+        }
+        if s.floored > 0 {
+            caption.push_str(
+                " Sales cannot be negative: the forecast and its intervals are cut at zero \
+                 where the model reaches below it.",
+            );
+        }
+        if i == 0 && !panel.partial_weeks.is_empty() {
+            let _ = write!(
+                caption,
+                " Left out as partial weeks: {}.",
+                panel
+                    .partial_weeks
+                    .iter()
+                    .map(|w| w.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        figure(
+            html,
+            &TimeChart {
+                id: chart_id,
+                title,
+                x_label: "Week".into(),
+                y_label: format!("Completed revenue{}", unit_suffix(d)),
+                unit: money_unit(d),
+                lines,
+                bands,
+                markers: Vec::new(),
+                marker_name: String::new(),
+                rule: s.future.first().map(|&f| (f, "forecast".to_string())),
+            }
+            .render(),
+            &caption,
+        );
+    }
+    section_end(html);
+}
