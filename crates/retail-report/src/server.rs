@@ -381,6 +381,23 @@ async fn respond(server: DashboardServer, view: View, uri: Uri, query: Option<St
         Ok(filters) => filters,
         Err(err) => return Failure::BadRequest(err.to_string()).into_response(),
     };
+    // A form sends every field, most of them empty: answer with the short address of the same
+    // slice, the one to bookmark and share.
+    let canonical = filters.to_query();
+    if let Some(query) = query.as_deref()
+        && query != canonical
+    {
+        let location = if canonical.is_empty() {
+            view.path().to_string()
+        } else {
+            format!("{}?{canonical}", view.path())
+        };
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        return response;
+    }
     match server.page(view, filters).await {
         Ok(page) => html_response(StatusCode::OK, page.as_str().to_owned()),
         Err(failure) => failure.into_response(),
