@@ -1077,9 +1077,17 @@ fn report_renders_in_headless_chromium_without_console_messages() {
 #[test]
 fn report_errors_name_the_problem_and_set_the_exit_code() {
     let out = retail(&["report", "--horizon", "0"]);
-    assert_fails(&out, 1, "bad --horizon: invalid horizon: must be at least 1 week");
+    assert_fails(
+        &out,
+        1,
+        "bad --horizon: invalid horizon: must be at least 1 week",
+    );
     let out = retail(&["report", "--min-support", "1.5"]);
-    assert_fails(&out, 1, "bad --min-support: invalid min_support: must be in (0, 1]");
+    assert_fails(
+        &out,
+        1,
+        "bad --min-support: invalid min_support: must be in (0, 1]",
+    );
     let out = retail(&["report", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
     let out = retail(&["report", "/no/such/sales.csv", "--out", "/tmp/never.html"]);

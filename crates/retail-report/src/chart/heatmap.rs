@@ -5,7 +5,7 @@ use super::*;
 
 impl Scale {
     /// The fill of a finite value.
-    fn color(self, v: f64) -> Rgb {
+    pub(super) fn color(self, v: f64) -> Rgb {
         match self {
             Scale::Sequential { min, max } => {
                 let span = max - min;

@@ -250,7 +250,11 @@ fn filter_bar(html: &mut String, links: &PageLinks<'_>) {
         if options.is_empty() && chosen.is_empty() {
             continue;
         }
-        let multiple = if chosen.len() > 1 { " multiple" } else { "" };
+        let multiple = if chosen.len() > 1 {
+            " multiple=\"multiple\""
+        } else {
+            ""
+        };
         let _ = write!(
             html,
             "<label>{label} <select name=\"{}\"{multiple}><option value=\"\">All</option>",
@@ -261,7 +265,7 @@ fn filter_bar(html: &mut String, links: &PageLinks<'_>) {
             .chain(chosen.iter().filter(|v| !options.contains(v)))
         {
             let selected = if chosen.contains(option) {
-                " selected"
+                " selected=\"selected\""
             } else {
                 ""
             };
@@ -278,12 +282,16 @@ fn filter_bar(html: &mut String, links: &PageLinks<'_>) {
         let _ = write!(
             html,
             "<label>Product <select name=\"product\"><option value=\"\">All</option>\
-             <option selected value=\"{}\">{}</option></select></label>",
+             <option selected=\"selected\" value=\"{}\">{}</option></select></label>",
             escape(product),
             escape(product)
         );
     }
-    let checked = if f.merchandise_only { " checked" } else { "" };
+    let checked = if f.merchandise_only {
+        " checked=\"checked\""
+    } else {
+        ""
+    };
     let _ = write!(
         html,
         "<label class=\"check\"><input type=\"checkbox\" name=\"merchandise-only\" \

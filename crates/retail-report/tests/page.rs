@@ -1,0 +1,94 @@
+//! The dashboard of the embedded Superstore sample, built and rendered through the public API:
+//! the served page's filter bar, tabs, drill-down links and tiles as a snapshot, the values
+//! against the DuckDB reference, and the page as well-formed XML.
+//!
+//! Reference values: crates/retail-metrics/tests/reference/kpis_reference.json (duckdb 2.0.1,
+//! `python3 compute_kpis.py`), input `superstore`: `by_dimensions`, grouping `category`,
+//! Furniture: revenue 741,999.7953 (a tile rounds it to $742,000), 1,764 orders.
+
+use retail_ingest::{IngestOptions, IngestReport, ProductClasses, samples};
+use retail_report::{
+    Dashboard, DashboardFilters, DashboardParams, FilterChoices, PageLinks, View, render,
+    render_page,
+};
+
+fn superstore() -> (Vec<arrow::record_batch::RecordBatch>, IngestReport) {
+    let mut reader = samples::open(
+        "superstore.csv.gz",
+        samples::SUPERSTORE,
+        &IngestOptions::default(),
+    )
+    .unwrap();
+    let batches = reader.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
+    (batches, reader.report().clone())
+}
+
+async fn dashboard(filters: &DashboardFilters) -> Dashboard {
+    let (batches, report) = superstore();
+    let sliced = filters
+        .slice(&ProductClasses::default())
+        .compile()
+        .unwrap()
+        .apply_all(batches)
+        .unwrap();
+    Dashboard::build_kpis(sliced, vec![report], &DashboardParams::new("Superstore"))
+        .await
+        .unwrap()
+        .with_slice_description(filters.describe())
+}
+
+/// The part of the page between two markers.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html.find(start).unwrap_or_else(|| panic!("no {start}"));
+    let to = from + html[from..].find(end).unwrap_or_else(|| panic!("no {end}"));
+    &html[from..to]
+}
+
+#[tokio::test]
+async fn a_served_page_has_the_filter_bar_tabs_drill_down_and_the_slices_tiles() {
+    let whole = dashboard(&DashboardFilters::default()).await;
+    let choices = FilterChoices::of(std::slice::from_ref(&whole));
+    assert_eq!(
+        choices.categories,
+        ["Furniture", "Office Supplies", "Technology"]
+    );
+    assert_eq!(choices.regions, ["Central", "East", "South", "West"]);
+    let filters = DashboardFilters::from_query("category=Furniture").unwrap();
+    let furniture = dashboard(&filters).await;
+    // The DuckDB reference's Furniture.
+    assert!((furniture.summary.revenue - 741_999.795_3).abs() < 1e-6);
+    assert_eq!(furniture.summary.orders, 1_764);
+    let links = PageLinks {
+        view: View::Overview,
+        filters: &filters,
+        choices: &choices,
+        left_out: &[],
+    };
+    let html = render_page("Superstore", &[furniture], &links);
+    insta::assert_snapshot!(
+        "superstore_furniture_header",
+        between(&html, "<header class=\"top\">", "</header>")
+    );
+    insta::assert_snapshot!(
+        "superstore_furniture_tiles",
+        between(&html, "<p class=\"slice\">", "<section")
+    );
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(&html, options).expect("the page parses as XML");
+}
+
+#[tokio::test]
+async fn the_offline_report_has_no_form_and_no_links_out() {
+    let whole = dashboard(&DashboardFilters::default()).await;
+    let html = render("Superstore", &[whole]);
+    assert!(!html.contains("<form"));
+    assert!(!html.contains("<script"));
+    assert!(
+        !html.contains("href=\"/"),
+        "a link to a server page in the offline report"
+    );
+    assert!(html.len() < 1_000_000, "{} bytes", html.len());
+}
