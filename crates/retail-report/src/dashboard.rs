@@ -244,7 +244,9 @@ pub struct BundlesPanel {
 const LEVELS: [f64; 2] = [80.0, 95.0];
 /// The most itemsets the report mines at one support: past it, the support is raised.
 pub const REPORT_MAX_ITEMSETS: u64 = 1_000_000;
-const TOP_RULES: usize = 15;
+/// Rules kept for the page: it shows each set of products once (A → B and B → A together),
+/// the 15 strongest.
+const TOP_RULES: usize = 30;
 
 /// The currency symbol of the detected layouts: £ for Online Retail, $ for Superstore, none
 /// otherwise.

@@ -110,7 +110,8 @@ pub(super) fn customers(html: &mut String, id: &str, d: &Dashboard) {
             segments,
             GREEN,
         ),
-        "Recency, frequency and monetary quintiles; segments as defined in docs/kpis.md.",
+        "Customers scored 1–5 on how recently, how often and how much they bought; champions \
+         bought recently, often and much, at-risk customers used to buy often but not lately.",
     );
     section_end(html);
 }

@@ -70,6 +70,7 @@ p.drill { font-size: 13px; color: var(--muted); margin: 10px 0 0; }
 p.drill a { color: var(--accent); }
 figcaption { font-size: 12.5px; color: var(--muted); margin-top: 4px; }
 div.card.note { color: var(--muted); font-size: 14px; }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }

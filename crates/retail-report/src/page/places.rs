@@ -191,7 +191,7 @@ pub(super) fn price_bands_and_countries(html: &mut String, id: &str, d: &Dashboa
             BLUE,
         ),
         "The source has no product category: sales are shown by unit-price band instead \
-         (`--categories FILE` adds categories).",
+         (a product-to-category table, given when reading, adds categories).",
     );
     let bars = d
         .countries
