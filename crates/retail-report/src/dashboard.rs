@@ -159,6 +159,9 @@ pub struct Dashboard {
     pub rfm_segments: Vec<RfmSegment>,
     /// Sales per week, with partial weeks marked.
     pub weekly: Vec<PeriodSales>,
+    /// Sales per month, with partial months marked and the changes vs the previous month and
+    /// the same month a year earlier.
+    pub monthly: Vec<PeriodSales>,
     /// Products with the most forfeited sales.
     pub forfeited_products: Vec<ForfeitedProduct>,
     /// Forfeited sales by outcome: voided orders, returns, unmatched.
@@ -317,6 +320,7 @@ impl Dashboard {
             retention: suite.retention(Grain::Month)?,
             rfm_segments: suite.rfm_segments()?,
             weekly: suite.sales_by(Grain::Week)?,
+            monthly: suite.sales_by(Grain::Month)?,
             forfeited_products: suite.top_forfeited_products()?,
             cancellation_outcomes: suite.cancellation_outcomes()?,
             countries: suite.by_country()?,

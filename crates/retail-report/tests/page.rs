@@ -84,6 +84,12 @@ async fn a_served_page_has_the_filter_bar_tabs_drill_down_and_the_slices_tiles()
 async fn the_offline_report_has_no_form_and_no_links_out() {
     let whole = dashboard(&DashboardFilters::default()).await;
     let html = render("Superstore", &[whole]);
+    // The DuckDB reference's `sales_by_month` of `superstore`: December 2017 revenue
+    // 83,829.32, revenue_change −0.29227, revenue_yoy_change −0.13577.
+    assert!(html.contains(
+        "<div class=\"label\">Revenue, Dec 2017</div><div class=\"value\">$83,829</div>\
+         <div class=\"note\">−29.2% vs Nov 2017; −13.6% vs Dec 2016</div>"
+    ));
     assert!(!html.contains("<form"));
     assert!(!html.contains("<script"));
     assert!(

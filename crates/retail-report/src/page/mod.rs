@@ -547,6 +547,7 @@ fn tiles(html: &mut String, d: &Dashboard) {
         &tile_money(d, s.net_revenue),
         "after cancellations and returns",
     );
+    last_full_month(html, d);
     let forfeited_share = (s.revenue != 0.0).then(|| s.forfeited / s.revenue);
     if s.cancellation_lines > 0 {
         tile(
@@ -582,11 +583,19 @@ fn tiles(html: &mut String, d: &Dashboard) {
                 .map_or("–".into(), |v| format!("{v:.2}"))
         ),
     );
+    let guests = (s.revenue != 0.0).then(|| s.guest_revenue / s.revenue);
     tile(
         html,
         "Average customer spend",
         &s.avg_customer_spend.map_or("–".into(), |v| cur(d, v)),
-        "identified customers",
+        &if s.guest_revenue > 0.0 {
+            format!(
+                "identified customers; guests (no customer id) bought {} of revenue",
+                pct(guests)
+            )
+        } else {
+            "every sale has a customer id".to_string()
+        },
     );
     tile(
         html,
@@ -617,6 +626,56 @@ fn tiles(html: &mut String, d: &Dashboard) {
         );
     }
     html.push_str("</div>\n");
+}
+
+/// The last full month's revenue with its change vs the month before and the same month a
+/// year earlier; a partial last month (the data stops mid-month) is named, not compared.
+fn last_full_month(html: &mut String, d: &Dashboard) {
+    let Some(month) = d.monthly.iter().rev().find(|m| !m.is_partial) else {
+        return;
+    };
+    let name = |date: chrono::NaiveDate| date.format("%b %Y").to_string();
+    let change = |x: Option<f64>, against: &str| match x {
+        Some(x) => format!(
+            "{}{} vs {against}",
+            if x >= 0.0 { "+" } else { "−" },
+            pct(Some(x.abs()))
+        ),
+        None => format!("no {against} to compare"),
+    };
+    let previous = month
+        .period_start
+        .checked_sub_months(chrono::Months::new(1))
+        .map_or(String::new(), name);
+    let year_ago = month
+        .period_start
+        .checked_sub_months(chrono::Months::new(12))
+        .map_or(String::new(), name);
+    let mut note = format!(
+        "{}; {}",
+        change(month.revenue_change, &previous),
+        change(month.revenue_yoy_change, &year_ago)
+    );
+    if let Some(last) = d
+        .monthly
+        .last()
+        .filter(|m| m.is_partial && m.period_start > month.period_start)
+    {
+        let _ = write!(
+            note,
+            ". {} is partial (data to {}): not compared",
+            name(last.period_start),
+            d.summary
+                .last_sale
+                .map_or("–".into(), |t| t.date().format("%-d %b").to_string())
+        );
+    }
+    tile(
+        html,
+        &format!("Revenue, {}", name(month.period_start)),
+        &tile_money(d, month.revenue),
+        &note,
+    );
 }
 
 fn figure(html: &mut String, svg: &str, caption: &str) {
