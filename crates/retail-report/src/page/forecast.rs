@@ -69,6 +69,16 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
         if let Some(reason) = &r.fallback {
             let _ = write!(caption, " Naive forecast used instead: {reason}.");
         }
+        // Two full years are the least a model needs to tell a yearly season from noise.
+        if i == 0 && s.periods.len() < 104 {
+            let _ = write!(
+                caption,
+                " Only {} weeks of history: too short to learn a yearly season (two years are \
+                 needed), so the forecast follows the recent level and trend and will not \
+                 foresee a seasonal peak such as Christmas.",
+                s.periods.len()
+            );
+        }
         if s.floored > 0 {
             caption.push_str(
                 " Sales cannot be negative: the forecast and its intervals are cut at zero \
