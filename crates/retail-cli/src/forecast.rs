@@ -132,41 +132,6 @@ struct Input {
     values: Vec<f64>,
 }
 
-/// The `horizon` periods after the last of `periods`, stepping like the series' own dates.
-fn future_periods(
-    periods: &[NaiveDate],
-    freq: Option<Frequency>,
-    horizon: usize,
-) -> Result<Vec<NaiveDate>> {
-    let Some(&last) = periods.last() else {
-        return Ok(Vec::new());
-    };
-    let step_days = periods
-        .len()
-        .checked_sub(2)
-        .map(|i| (last - periods[i]).num_days())
-        .unwrap_or(1)
-        .max(1);
-    let mut out = Vec::with_capacity(horizon);
-    let mut p = last;
-    for _ in 0..horizon {
-        let next = match freq {
-            Some(f) => Some(f.next(p)).filter(|&n| n > p),
-            None if (28..=31).contains(&step_days) => p.checked_add_months(chrono::Months::new(1)),
-            None if (89..=92).contains(&step_days) => p.checked_add_months(chrono::Months::new(3)),
-            None if (365..=366).contains(&step_days) => {
-                p.checked_add_months(chrono::Months::new(12))
-            }
-            None => p.checked_add_days(chrono::Days::new(step_days as u64)),
-        };
-        p = next.ok_or_else(|| {
-            anyhow!("--horizon {horizon}: the forecast periods after {last} run past the calendar")
-        })?;
-        out.push(p);
-    }
-    Ok(out)
-}
-
 pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
     if args.horizon == 0 {
         bail!("--horizon must be at least 1");
@@ -221,7 +186,8 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                         ndarray::Array2::from_shape_fn((values.len(), columns.len()), |(t, j)| {
                             columns[j].1[t]
                         });
-                    let periods = future_periods(&dates, None, args.horizon)?;
+                    let periods = retail_forecast::future_periods(&dates, None, args.horizon)
+                        .map_err(|e| anyhow::Error::new(e).context("bad --horizon"))?;
                     regressors = Some(Regressors {
                         future: read_future_regressors(future, &names, &periods)?,
                         names,
@@ -380,7 +346,8 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                 input.key
             );
         }
-        let future = future_periods(&input.periods, freq, args.horizon)?;
+        let future = retail_forecast::future_periods(&input.periods, freq, args.horizon)
+            .map_err(|e| anyhow::Error::new(e).context("bad --horizon"))?;
         rows.push((input, result, future));
     }
     match args.format {

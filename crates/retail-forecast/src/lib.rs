@@ -34,7 +34,9 @@ pub use model::{
     forecast_many_with_limits, forecast_series, forecast_series_with_limits,
     forecast_series_with_regressors, forecast_series_with_regressors_and_limits,
 };
-pub use series::{Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet};
+pub use series::{
+    Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet, future_periods,
+};
 pub use theta::{Decomposition, FittedTheta, Theta, ThetaVariant};
 
 /// Everything that can go wrong fitting, forecasting or scoring.

@@ -437,6 +437,47 @@ impl SeriesBuilder {
     }
 }
 
+/// The `horizon` periods after the last of `periods`: by `freq` when given, otherwise stepping
+/// like the series' own dates (a calendar month, quarter or year when the last step is one,
+/// else the same number of days).
+///
+/// # Errors
+/// [`ForecastError::InvalidParameter`] naming `horizon` when the periods run past the calendar.
+pub fn future_periods(
+    periods: &[NaiveDate],
+    freq: Option<Frequency>,
+    horizon: usize,
+) -> Result<Vec<NaiveDate>, ForecastError> {
+    let Some(&last) = periods.last() else {
+        return Ok(Vec::new());
+    };
+    let step_days = periods
+        .len()
+        .checked_sub(2)
+        .map(|i| (last - periods[i]).num_days())
+        .unwrap_or(1)
+        .max(1);
+    let mut out = Vec::with_capacity(horizon);
+    let mut p = last;
+    for _ in 0..horizon {
+        let next = match freq {
+            Some(f) => Some(f.next(p)).filter(|&n| n > p),
+            None if (28..=31).contains(&step_days) => p.checked_add_months(chrono::Months::new(1)),
+            None if (89..=92).contains(&step_days) => p.checked_add_months(chrono::Months::new(3)),
+            None if (365..=366).contains(&step_days) => {
+                p.checked_add_months(chrono::Months::new(12))
+            }
+            None => p.checked_add_days(chrono::Days::new(step_days as u64)),
+        };
+        p = next.ok_or_else(|| ForecastError::InvalidParameter {
+            parameter: "horizon",
+            message: format!("{horizon}: the forecast periods after {last} run past the calendar"),
+        })?;
+        out.push(p);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -435,7 +435,7 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
         } else {
             0
         };
-        let future = future_weeks(&periods, horizon);
+        let future = retail_forecast::future_periods(&periods, Some(Frequency::Week), horizon)?;
         series.push(ForecastedSeries {
             key,
             periods,
@@ -454,18 +454,6 @@ fn group_name(group_by: GroupBy) -> &'static str {
         GroupBy::Country => "country",
         _ => "group",
     }
-}
-
-fn future_weeks(periods: &[NaiveDate], horizon: usize) -> Vec<NaiveDate> {
-    let mut out = Vec::with_capacity(horizon);
-    if let Some(&last) = periods.last() {
-        let mut p = last;
-        for _ in 0..horizon {
-            p = Frequency::Week.next(p);
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// Frequent product sets (one basket per invoice) and rules at lift > 1, the strongest by lift;

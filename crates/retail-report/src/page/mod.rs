@@ -293,11 +293,11 @@ fn filter_bar(html: &mut String, links: &PageLinks<'_>) {
     } else {
         ""
     };
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<label class=\"check\"><input type=\"checkbox\" name=\"merchandise-only\" \
          value=\"1\"{checked} /> Merchandise only</label>\
-         <button type=\"submit\">Apply</button><a class=\"clear\" href=\"{}\">Clear</a></form>\n",
+         <button type=\"submit\">Apply</button><a class=\"clear\" href=\"{}\">Clear</a></form>",
         links.view.path()
     );
 }
