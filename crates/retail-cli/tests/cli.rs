@@ -874,6 +874,7 @@ fn report_of_the_embedded_samples_is_well_formed_and_has_every_chart() {
         "forecast-group-1",
         "forecast-group-2",
         "forecast-group-3",
+        "forecast-units",
         "next-basket",
     ];
     // Superstore's strongest sub-category bundle has a lift of 1.24: no chart of weak bundles,
@@ -886,6 +887,8 @@ fn report_of_the_embedded_samples_is_well_formed_and_has_every_chart() {
         "top-countries",
     ];
     let superstore = [
+        "top-customers-by-profit",
+        "segments",
         "sales-by-category-region",
         "profit-by-category-region",
         "margin-by-sub-category-region",

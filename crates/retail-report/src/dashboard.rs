@@ -9,7 +9,7 @@ use retail_bundles::{
     MinSupport, NextBasketParams, Rule, RuleParams,
 };
 use retail_forecast::{
-    Frequency, GroupBy, ModelChoice, SeriesBuilder, SeriesForecast, forecast_many,
+    Frequency, GroupBy, Measure, ModelChoice, SeriesBuilder, SeriesForecast, forecast_many,
 };
 use retail_ingest::{IngestReport, ProductClasses};
 use retail_metrics::typed::{
@@ -151,6 +151,8 @@ pub struct Dashboard {
     pub customer_spend: Vec<f64>,
     /// Top customers by net revenue.
     pub top_customers: Vec<TopCustomer>,
+    /// Top customers by profit (empty when the source has no profit).
+    pub top_customers_by_profit: Vec<TopCustomer>,
     /// Top products by net revenue.
     pub top_products: Vec<TopProduct>,
     /// Monthly cohort retention.
@@ -202,8 +204,10 @@ pub struct ForecastPanel {
 /// One forecasted series.
 #[derive(Debug)]
 pub struct ForecastedSeries {
-    /// `total`, or the group's value.
+    /// `total`, or the group's value (`units` for the total units).
     pub key: String,
+    /// What is forecast: sales (money) or units.
+    pub measure: Measure,
     /// Week starts of the history.
     pub periods: Vec<NaiveDate>,
     /// Sales per week of the history.
@@ -245,6 +249,8 @@ pub struct BundlesPanel {
 }
 
 const LEVELS: [f64; 2] = [80.0, 95.0];
+/// The key of the total units series (the last of the forecast panel).
+const UNITS_KEY: &str = "units";
 /// The most itemsets the report mines at one support: past it, the support is raised.
 pub const REPORT_MAX_ITEMSETS: u64 = 1_000_000;
 /// Rules kept for the page: it shows each set of products once (A → B and B → A together),
@@ -316,6 +322,7 @@ impl Dashboard {
             churn: suite.churn()?,
             customer_spend,
             top_customers: suite.top_customers(CustomerRanking::NetRevenue)?,
+            top_customers_by_profit: suite.top_customers(CustomerRanking::Profit)?,
             top_products: suite.top_products(ProductRanking::NetRevenue)?,
             retention: suite.retention(Grain::Month)?,
             rfm_segments: suite.rfm_segments()?,
@@ -397,6 +404,16 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
                 .map(|s| (s.key, s.periods, s.values)),
         );
     }
+    // Units as well as money: what the stock room plans with.
+    let units = SeriesBuilder::new(Frequency::Week, GroupBy::Total)
+        .with_measure(Measure::Units)
+        .build(batches)?;
+    inputs.extend(
+        units
+            .series
+            .into_iter()
+            .map(|s| (UNITS_KEY.to_string(), s.periods, s.values)),
+    );
     let panel = |series, note| ForecastPanel {
         group_by: group_name(group_by).to_string(),
         horizon,
@@ -423,6 +440,7 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
         0,
     );
     let mut series = Vec::new();
+    let count = inputs.len();
     for ((key, periods, values), result) in inputs.into_iter().zip(results) {
         let mut result = result.map_err(|source| ReportError::Forecast {
             series: key.clone(),
@@ -437,6 +455,11 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
         };
         let future = retail_forecast::future_periods(&periods, Some(Frequency::Week), horizon)?;
         series.push(ForecastedSeries {
+            measure: if key == UNITS_KEY && series.len() + 1 == count {
+                Measure::Units
+            } else {
+                Measure::Sales
+            },
             key,
             periods,
             values,

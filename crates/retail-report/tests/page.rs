@@ -90,6 +90,12 @@ async fn the_offline_report_has_no_form_and_no_links_out() {
         "<div class=\"label\">Revenue, Dec 2017</div><div class=\"value\">$83,829</div>\
          <div class=\"note\">−29.2% vs Nov 2017; −13.6% vs Dec 2016</div>"
     ));
+    // The reference's `top_customers_by_net_revenue`: SM-20320 is the only one of the ten
+    // with a loss (profit −1,980.7393); `top_customers_by_profit` starts with TC-20980 (8,981.3239
+    // on 19,052.218); segment margins 0.11548, 0.13026, 0.14034.
+    assert!(html.contains("Of these, 1 lost money: SM-20320 (-$1,980.74)."));
+    assert!(html.contains("TC-20980 · Tamara Chand: $8,981.32 profit on $19,052.22 revenue"));
+    assert!(html.contains("margins: Consumer 11.5%, Corporate 13.0%, Home Office 14.0%."));
     assert!(!html.contains("<form"));
     assert!(!html.contains("<script"));
     assert!(

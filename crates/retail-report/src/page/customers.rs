@@ -55,9 +55,49 @@ pub(super) fn customers(html: &mut String, id: &str, d: &Dashboard) {
             bars,
             BLUE,
         ),
-        "The ten identified customers with the highest net revenue: completed revenue minus \
-         their cancellations and returns (ties by customer id).",
+        &format!(
+            "The ten identified customers with the highest net revenue: completed revenue minus \
+             their cancellations and returns (ties by customer id).{}",
+            loss_makers(d)
+        ),
     );
+    if !d.top_customers_by_profit.is_empty() {
+        let bars = d
+            .top_customers_by_profit
+            .iter()
+            .map(|c| {
+                let who = match &c.customer_name {
+                    Some(name) => format!("{} · {name}", c.customer_id),
+                    None => format!("customer {}", c.customer_id),
+                };
+                let profit = c.profit.unwrap_or(0.0);
+                (
+                    who.clone(),
+                    profit,
+                    format!(
+                        "{who}: {} profit on {} revenue from {}",
+                        cur(d, profit),
+                        cur(d, c.revenue),
+                        counted(c.orders, "order")
+                    ),
+                )
+            })
+            .collect();
+        figure(
+            html,
+            &money_bars(
+                d,
+                format!("{id}-top-customers-by-profit"),
+                "Top customers by profit",
+                "Profit",
+                "Customer",
+                bars,
+                GREEN,
+            ),
+            "The ten identified customers who brought the most profit: big buyers are not \
+             always the profitable ones.",
+        );
+    }
     figure(
         html,
         &retention_heatmap(id, d).render(),
@@ -265,5 +305,26 @@ pub(super) fn retention_heatmap(id: &str, d: &Dashboard) -> Heatmap {
             max: if max > 0.0 { max } else { 1.0 },
         },
         legend: "share of the cohort buying again".into(),
+    }
+}
+
+/// A sentence on the top customers by revenue who lost money, where the source has profit.
+fn loss_makers(d: &Dashboard) -> String {
+    let losing: Vec<String> = d
+        .top_customers
+        .iter()
+        .filter_map(|c| {
+            let profit = c.profit.filter(|p| *p < 0.0)?;
+            Some(format!("{} ({})", c.customer_id, cur(d, profit)))
+        })
+        .collect();
+    if losing.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Of these, {} lost money: {}.",
+            losing.len(),
+            losing.join(", ")
+        )
     }
 }

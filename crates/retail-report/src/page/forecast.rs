@@ -1,5 +1,7 @@
 //! The weekly forecasts.
 
+use retail_forecast::Measure;
+
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
@@ -51,12 +53,17 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
                 opacity: if interval.level >= 90.0 { 0.15 } else { 0.3 },
             })
             .collect();
-        let title = if s.key == "total" {
+        let units = s.measure == Measure::Units;
+        let title = if units {
+            "Weekly units forecast: total".to_string()
+        } else if s.key == "total" {
             "Weekly sales forecast: total".to_string()
         } else {
             format!("Weekly sales forecast: {} {}", panel.group_by, s.key)
         };
-        let chart_id = if i == 0 {
+        let chart_id = if units {
+            format!("{id}-forecast-units")
+        } else if i == 0 {
             format!("{id}-forecast-total")
         } else {
             format!("{id}-forecast-group-{i}")
@@ -80,10 +87,13 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
             );
         }
         if s.floored > 0 {
-            caption.push_str(
+            caption.push_str(if units {
+                " Units cannot be negative: the forecast and its intervals are cut at zero \
+                     where the model reaches below it."
+            } else {
                 " Sales cannot be negative: the forecast and its intervals are cut at zero \
-                 where the model reaches below it.",
-            );
+                     where the model reaches below it."
+            });
         }
         if i == 0 && !panel.partial_weeks.is_empty() {
             let _ = write!(
@@ -103,8 +113,12 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
                 id: chart_id,
                 title,
                 x_label: "Week".into(),
-                y_label: format!("Completed revenue{}", unit_suffix(d)),
-                unit: money_unit(d),
+                y_label: if units {
+                    "Units sold".to_string()
+                } else {
+                    format!("Completed revenue{}", unit_suffix(d))
+                },
+                unit: if units { Unit::Count } else { money_unit(d) },
                 lines,
                 bands,
                 markers: Vec::new(),

@@ -63,6 +63,7 @@ pub(super) fn category_region(html: &mut String, id: &str, d: &Dashboard) {
             },
         );
     }
+    segments(html, id, d);
     if d.summary.profit.is_some() {
         let rows: Vec<_> = d
             .dimensions
@@ -224,5 +225,56 @@ pub(super) fn price_bands_and_countries(html: &mut String, id: &str, d: &Dashboa
             GREEN,
         ),
         "The ten countries with the most completed revenue.",
+    );
+}
+
+/// Revenue and profit (where the source has it) by customer segment.
+fn segments(html: &mut String, id: &str, d: &Dashboard) {
+    let mut rows: Vec<_> = d
+        .dimensions
+        .iter()
+        .filter(|r| r.grouping == "segment" && r.segment.is_some())
+        .collect();
+    if rows.len() < 2 {
+        return;
+    }
+    rows.sort_by(|a, b| b.revenue.total_cmp(&a.revenue));
+    let categories: Vec<String> = rows.iter().filter_map(|r| r.segment.clone()).collect();
+    let mut series = vec![(
+        "revenue".to_string(),
+        rows.iter().map(|r| r.revenue).collect(),
+        BLUE,
+    )];
+    if d.summary.profit.is_some() {
+        series.push((
+            "profit".to_string(),
+            rows.iter().map(|r| r.profit.unwrap_or(0.0)).collect(),
+            GREEN,
+        ));
+    }
+    let margins: Vec<String> = rows
+        .iter()
+        .filter_map(|r| Some(format!("{} {}", r.segment.as_deref()?, pct(r.margin))))
+        .collect();
+    figure(
+        html,
+        &ColumnChart {
+            id: format!("{id}-segments"),
+            title: "Sales and profit by customer segment".into(),
+            x_label: "Segment".into(),
+            y_label: format!("Completed revenue{}", unit_suffix(d)),
+            unit: money_unit(d),
+            categories,
+            series,
+        }
+        .render(),
+        &if d.summary.profit.is_some() {
+            format!(
+                "Completed revenue and profit per segment; margins: {}.",
+                margins.join(", ")
+            )
+        } else {
+            "Completed revenue per segment.".to_string()
+        },
     );
 }
