@@ -102,7 +102,7 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
                 panel
                     .partial_weeks
                     .iter()
-                    .map(|w| w.to_string())
+                    .map(|&w| day(w))
                     .collect::<Vec<_>>()
                     .join(", ")
             );

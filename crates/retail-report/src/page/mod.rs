@@ -403,12 +403,8 @@ fn lede(dashboards: &[Dashboard]) -> String {
             format!(
                 "{}: {} to {}",
                 d.name,
-                d.summary
-                    .first_sale
-                    .map_or("–".into(), |t| t.date().to_string()),
-                d.summary
-                    .last_sale
-                    .map_or("–".into(), |t| t.date().to_string())
+                d.summary.first_sale.map_or("–".into(), |t| day(t.date())),
+                d.summary.last_sale.map_or("–".into(), |t| day(t.date()))
             )
         })
         .collect();
@@ -464,6 +460,12 @@ fn sources_line(d: &Dashboard) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A day as the page writes every date: `29 Nov 2010` (chart ticks drop the year or the day
+/// where the axis makes it plain).
+fn day(date: NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
 }
 
 /// The file's name without its folders (a manager's page shows no local paths).

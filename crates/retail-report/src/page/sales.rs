@@ -81,11 +81,7 @@ pub(super) fn sales(html: &mut String, id: &str, d: &Dashboard) {
                 x_label: "Week (Monday)".into(),
                 y_label: format!("Forfeited sales{}", unit_suffix(d)),
                 unit: money_unit(d),
-                categories: d
-                    .weekly
-                    .iter()
-                    .map(|w| w.period_start.to_string())
-                    .collect(),
+                categories: d.weekly.iter().map(|w| day(w.period_start)).collect(),
                 series: vec![(
                     "forfeited".into(),
                     d.weekly.iter().map(|w| w.forfeited).collect(),
@@ -224,7 +220,7 @@ pub(super) fn weekly_sales_chart(id: &str, d: &Dashboard) -> TimeChart {
 pub(super) fn peak_label(d: &Dashboard, w: &PeriodSales) -> String {
     format!(
         "week of {}: {} from {}",
-        w.period_start,
+        day(w.period_start),
         cur(d, w.revenue),
         counted(w.orders, "order")
     )
