@@ -49,7 +49,7 @@ section.dataset { margin-top: 24px; }
 section.dataset > h2 { font-size: 22px; margin: 16px 0 2px; }
 p.sources { color: var(--muted); font-size: 13px; margin: 0 0 14px; }
 h3 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
-.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; }
 .tile { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 .tile .label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
 .tile .value { font-size: 22px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; }
@@ -77,6 +77,7 @@ th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: upp
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 caption { text-align: left; font-weight: 600; font-size: 15px; padding: 2px 0 8px; }
 footer { color: var(--muted); font-size: 12px; padding: 18px 32px 28px; border-top: 1px solid var(--line); }
+@media (max-width: 600px) { main { padding: 8px 10px 32px; } header.top { padding: 14px 14px 10px; } .tile .value { font-size: 19px; } figure.card svg { min-width: 540px; } }
 @media print { header.top { background: none; color: var(--ink); } nav { display: none; } figure.card, div.card { break-inside: avoid; } }
 "#;
 
@@ -605,12 +606,30 @@ fn tiles(html: &mut String, d: &Dashboard) {
         &pct(s.repeat_rate),
         &format!("{} customers with 2+ orders", int(s.repeat_customers)),
     );
-    tile(
-        html,
-        "Churn",
-        &pct(d.churn.churn_rate),
-        &format!("no purchase in the last {} days", d.churn.churn_days),
-    );
+    // Churn needs a history longer than its window: in a shorter slice every customer bought
+    // "in the last 90 days" by construction.
+    let span_days = match (s.first_sale, s.last_sale) {
+        (Some(first), Some(last)) => (last - first).num_days(),
+        _ => 0,
+    };
+    if span_days > d.churn.churn_days {
+        tile(
+            html,
+            "Churn",
+            &pct(d.churn.churn_rate),
+            &format!("no purchase in the last {} days", d.churn.churn_days),
+        );
+    } else {
+        tile(
+            html,
+            "Churn",
+            "–",
+            &format!(
+                "needs more than {} days of sales; these cover {span_days}",
+                d.churn.churn_days
+            ),
+        );
+    }
     if s.cancellation_lines > 0 {
         tile(
             html,
@@ -683,7 +702,7 @@ fn last_full_month(html: &mut String, d: &Dashboard) {
 fn figure(html: &mut String, svg: &str, caption: &str) {
     let _ = writeln!(
         html,
-        "<figure class=\"card\">{svg}<figcaption>{}</figcaption></figure>",
+        "<figure class=\"card scroll\">{svg}<figcaption>{}</figcaption></figure>",
         escape(caption)
     );
 }
