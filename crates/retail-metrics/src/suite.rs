@@ -75,6 +75,8 @@ pub struct KpiOptions {
     other_charges: Vec<String>,
     all_products: bool,
     void_window_seconds: u64,
+    /// When set, only these KPIs run (the stage tables always do).
+    only: Option<Vec<&'static str>>,
 }
 
 impl Default for KpiOptions {
@@ -85,11 +87,35 @@ impl Default for KpiOptions {
             other_charges: Vec::new(),
             all_products: false,
             void_window_seconds: DEFAULT_VOID_WINDOW_SECONDS,
+            only: None,
         }
     }
 }
 
 impl KpiOptions {
+    /// Runs only these KPIs (by their stable names, [`KpiOptions::queries`]): a page that shows
+    /// a few of them need not compute the others. Reading a KPI that did not run is an error.
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidParameter`] naming `only` for a name that is no KPI.
+    pub fn with_only(mut self, names: &[&str]) -> Result<Self, MetricsError> {
+        let known: Vec<&'static str> = self.queries().into_iter().map(|(n, _)| n).collect();
+        let mut only = Vec::with_capacity(names.len());
+        for name in names {
+            match known.iter().find(|k| *k == name) {
+                Some(&k) => only.push(k),
+                None => {
+                    return Err(MetricsError::InvalidParameter {
+                        parameter: "only",
+                        message: format!("no KPI is named '{name}'"),
+                    });
+                }
+            }
+        }
+        self.only = Some(only);
+        Ok(self)
+    }
+
     /// Length of the top-customer and top-product lists (1 to 1,000,000).
     pub fn with_top_n(mut self, n: usize) -> Result<Self, MetricsError> {
         if n == 0 || n > 1_000_000 {
@@ -303,21 +329,26 @@ impl KpiSuite {
     /// of the session's partitions; more at once only adds memory).
     pub async fn run(ctx: &SessionContext, options: &KpiOptions) -> Result<KpiSuite, MetricsError> {
         register_stages_with(ctx, options).await?;
-        let tables =
-            futures::stream::iter(options.queries().into_iter().map(|(name, sql)| async move {
-                let frame = ctx.sql(&sql).await?;
-                let schema = frame.schema().inner().clone();
-                let batches = frame.collect().await?;
-                Ok::<_, MetricsError>(KpiTable {
-                    name,
-                    sql,
-                    schema,
-                    batches,
-                })
-            }))
-            .buffered(2)
-            .try_collect::<Vec<_>>()
-            .await;
+        let tables = futures::stream::iter(
+            options
+                .queries()
+                .into_iter()
+                .filter(|(name, _)| options.only.as_ref().is_none_or(|o| o.contains(name)))
+                .map(|(name, sql)| async move {
+                    let frame = ctx.sql(&sql).await?;
+                    let schema = frame.schema().inner().clone();
+                    let batches = frame.collect().await?;
+                    Ok::<_, MetricsError>(KpiTable {
+                        name,
+                        sql,
+                        schema,
+                        batches,
+                    })
+                }),
+        )
+        .buffered(2)
+        .try_collect::<Vec<_>>()
+        .await;
         deregister_stages(ctx)?;
         Ok(KpiSuite { tables: tables? })
     }
@@ -459,5 +490,30 @@ impl KpiSuite {
             out.insert(table.name.to_string(), value);
         }
         Ok(serde_json::Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_the_chosen_kpis_run() {
+        let options = KpiOptions::default()
+            .with_only(&["summary", "churn"])
+            .unwrap();
+        let ctx = crate::sales_context(Vec::new()).unwrap();
+        let suite = KpiSuite::run(&ctx, &options).await.unwrap();
+        let names: Vec<&str> = suite.tables.iter().map(|t| t.name).collect();
+        assert_eq!(names, ["summary", "churn"]);
+        assert_eq!(suite.summary().unwrap().sale_lines, 0);
+        assert!(suite.rfm().is_err(), "a KPI that did not run is an error");
+        match KpiOptions::default().with_only(&["summary", "nope"]) {
+            Err(MetricsError::InvalidParameter { parameter, message }) => {
+                assert_eq!(parameter, "only");
+                assert!(message.contains("'nope'"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

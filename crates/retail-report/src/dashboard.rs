@@ -249,6 +249,27 @@ pub struct BundlesPanel {
 }
 
 const LEVELS: [f64; 2] = [80.0, 95.0];
+/// The KPIs the dashboard shows: only these run (a served page is recomputed per request).
+const DASHBOARD_KPIS: [&str; 18] = [
+    "summary",
+    "churn",
+    "rfm",
+    "rfm_segments",
+    "top_customers_by_net_revenue",
+    "top_customers_by_profit",
+    "top_products_by_net_revenue",
+    "retention_monthly",
+    "sales_by_week",
+    "sales_by_month",
+    "top_forfeited_products",
+    "cancellation_outcomes",
+    "by_country",
+    "by_dimensions",
+    "by_price_band",
+    "discount_bands",
+    "discount_by_category",
+    "discount_correlation",
+];
 /// The key of the total units series (the last of the forecast panel).
 const UNITS_KEY: &str = "units";
 /// The most itemsets the report mines at one support: past it, the support is raised.
@@ -305,7 +326,9 @@ impl Dashboard {
         params.check()?;
         let name = params.name.clone();
         let ctx = retail_metrics::sales_context(batches)?;
-        let options = KpiOptions::default().with_product_classes(&params.product_classes);
+        let options = KpiOptions::default()
+            .with_product_classes(&params.product_classes)
+            .with_only(&DASHBOARD_KPIS)?;
         let suite = KpiSuite::run(&ctx, &options).await?;
         let summary = suite.summary()?;
         if summary.sale_lines == 0 {
