@@ -2,6 +2,9 @@
 
 use std::process::{Command, Output};
 
+mod common;
+use common::chromium;
+
 #[path = "cli/manners.rs"]
 mod manners;
 #[path = "cli/names.rs"]
@@ -994,17 +997,6 @@ fn report_escapes_every_string_from_the_data() {
             .any(|t| t.contains("<script>alert(1)</script> (90001)"))
     );
     assert_snapshot("report_hostile_online_retail.html", html);
-}
-
-/// Debian's Chromium, where installed (`.ci/run` installs it).
-fn chromium() -> Option<std::path::PathBuf> {
-    if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Some(path.into());
-    }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(std::path::PathBuf::from)
-        .find(|p| p.exists())
 }
 
 /// Runs headless Chromium on `page` with `args`; returns (stdout, console lines).

@@ -7,9 +7,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::chromium;
 
 /// A running `retail serve`, stopped when dropped.
 struct Server {
@@ -143,16 +146,6 @@ fn a_slice_is_a_link_and_its_pages_carry_it() {
 
 // ---------------------------------------------------------------------------------------------
 // Headless Chromium, driven through the DevTools protocol over a WebSocket.
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Some(path.into());
-    }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-}
 
 /// A headless Chromium with its DevTools endpoint, killed when dropped.
 struct Browser {

@@ -146,9 +146,9 @@ impl DashboardServer {
     /// The routes: `/` (overview), `/forecasts`, `/bundles`; anything else is 404.
     pub fn router(&self) -> Router {
         Router::new()
-            .route(View::Overview.path(), get(overview))
-            .route(View::Forecasts.path(), get(forecasts))
-            .route(View::Bundles.path(), get(bundles))
+            .route(View::Overview.path(), get(page_of(View::Overview)))
+            .route(View::Forecasts.path(), get(page_of(View::Forecasts)))
+            .route(View::Bundles.path(), get(page_of(View::Bundles)))
             .fallback(not_found)
             .with_state(self.clone())
     }
@@ -404,28 +404,19 @@ async fn respond(server: DashboardServer, view: View, uri: Uri, query: Option<St
     }
 }
 
-async fn overview(
-    State(server): State<DashboardServer>,
-    uri: Uri,
-    RawQuery(query): RawQuery,
-) -> Response {
-    respond(server, View::Overview, uri, query).await
-}
-
-async fn forecasts(
-    State(server): State<DashboardServer>,
-    uri: Uri,
-    RawQuery(query): RawQuery,
-) -> Response {
-    respond(server, View::Forecasts, uri, query).await
-}
-
-async fn bundles(
-    State(server): State<DashboardServer>,
-    uri: Uri,
-    RawQuery(query): RawQuery,
-) -> Response {
-    respond(server, View::Bundles, uri, query).await
+/// The handler of the page `view`.
+fn page_of(
+    view: View,
+) -> impl Fn(
+    State<DashboardServer>,
+    Uri,
+    RawQuery,
+) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
+    move |State(server), uri, RawQuery(query)| Box::pin(respond(server, view, uri, query))
 }
 
 async fn not_found(uri: Uri) -> Response {

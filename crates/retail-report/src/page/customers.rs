@@ -25,11 +25,7 @@ pub(super) fn customers(html: &mut String, id: &str, d: &Dashboard) {
         .top_customers
         .iter()
         .map(|c| {
-            // The name beside the id when the source has customer names.
-            let who = match &c.customer_name {
-                Some(name) => format!("{} · {name}", c.customer_id),
-                None => format!("customer {}", c.customer_id),
-            };
+            let who = customer_label(c);
             (
                 who.clone(),
                 c.net_revenue,
@@ -66,10 +62,7 @@ pub(super) fn customers(html: &mut String, id: &str, d: &Dashboard) {
             .top_customers_by_profit
             .iter()
             .map(|c| {
-                let who = match &c.customer_name {
-                    Some(name) => format!("{} · {name}", c.customer_id),
-                    None => format!("customer {}", c.customer_id),
-                };
+                let who = customer_label(c);
                 let profit = c.profit.unwrap_or(0.0);
                 (
                     who.clone(),
@@ -326,5 +319,13 @@ fn loss_makers(d: &Dashboard) -> String {
             losing.len(),
             losing.join(", ")
         )
+    }
+}
+
+/// A customer as a bar's label: the name beside the id when the source has customer names.
+fn customer_label(c: &retail_metrics::typed::TopCustomer) -> String {
+    match &c.customer_name {
+        Some(name) => format!("{} · {name}", c.customer_id),
+        None => format!("customer {}", c.customer_id),
     }
 }
