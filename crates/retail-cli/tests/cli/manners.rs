@@ -125,7 +125,7 @@ fn report_text_with_noncharacters_and_bidi_controls_stays_well_formed_and_readab
         ));
     }
     std::fs::write(&file, text).unwrap();
-    let (_, html) = super::report_of(&[file.to_str().unwrap()], "report-bidi.html");
+    let (_, html) = super::report::report_of(&[file.to_str().unwrap()], "report-bidi.html");
     for bad in ['\u{FFFE}', '\u{202E}', '\u{202C}', '\u{2067}', '\u{2069}'] {
         assert!(!html.contains(bad), "U+{:04X} in the page", u32::from(bad));
     }

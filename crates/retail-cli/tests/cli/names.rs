@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{embedded_report, retail, shared_file, stderr, stdout};
+use super::report::embedded_report;
+use super::{retail, shared_file, stderr, stdout};
 
 fn committed_superstore() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../retail-ingest/data/superstore.csv.gz")

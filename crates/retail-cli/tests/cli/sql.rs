@@ -174,3 +174,26 @@ fn an_error_names_its_cause_once() {
     let message = stderr(&schema);
     assert_eq!(message.matches("line_kind").count(), 1, "{message}");
 }
+
+#[test]
+fn sql_runs_user_queries_and_reports_their_errors() {
+    let out = retail(&[
+        "sql",
+        "SELECT line_kind, COUNT(*) AS lines FROM sales GROUP BY line_kind ORDER BY line_kind",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "line_kind,lines\nadjustment,520\ncancellation,1628\nsale,96948\n"
+    );
+
+    let bad = retail(&["sql", "SELECT nope FROM sales"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).starts_with("retail: ") && stderr(&bad).contains("nope"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -1,0 +1,109 @@
+//! `retail convert`: canonical Parquet, one file per month.
+
+use super::*;
+
+/// Every row of a converted file, read back with the parquet crate: (month directory,
+/// timestamps, summed line amounts of the sale lines).
+fn read_month_files(dir: &std::path::Path) -> Vec<(String, Vec<i64>, f64)> {
+    use arrow::array::{Array, Float64Array, StringArray, TimestampMicrosecondArray};
+    let mut months = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for month_dir in entries {
+        let name = month_dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let file = std::fs::File::open(month_dir.join("part-0.parquet")).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let (mut stamps, mut amount) = (Vec::new(), 0.0);
+        for batch in reader {
+            let batch = batch.unwrap();
+            assert_eq!(
+                batch.schema().fields(),
+                retail_ingest::canonical_schema().fields()
+            );
+            let ts = batch.column_by_name("timestamp").unwrap();
+            let ts = ts
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .unwrap();
+            stamps.extend(ts.values().iter().copied());
+            let amounts = batch.column_by_name("line_amount").unwrap();
+            let amounts = amounts.as_any().downcast_ref::<Float64Array>().unwrap();
+            let kinds = batch.column_by_name("line_kind").unwrap();
+            let kinds = kinds.as_any().downcast_ref::<StringArray>().unwrap();
+            amount += (0..batch.num_rows())
+                .filter(|&i| kinds.value(i) == "sale")
+                .map(|i| amounts.value(i))
+                .sum::<f64>();
+        }
+        months.push((name, stamps, amount));
+    }
+    months
+}
+
+#[test]
+fn convert_writes_canonical_parquet_one_file_per_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("sales");
+    let out = retail(&[
+        "convert",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--partition-by",
+        "month",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("99096 rows read, 99096 written, 0 rejected; 13 Parquet file(s):"),
+        "{text}"
+    );
+
+    let months = read_month_files(&out_dir);
+    // The sample runs from December 2010 to December 2011: 13 months.
+    let names: Vec<&str> = months.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names.first(), Some(&"month=2010-12"));
+    assert_eq!(names.last(), Some(&"month=2011-12"));
+    assert_eq!(names.len(), 13);
+    let rows: usize = months.iter().map(|(_, s, _)| s.len()).sum();
+    assert_eq!(rows, 99_096);
+    for (name, stamps, _) in &months {
+        for &micros in stamps {
+            let date = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+            assert_eq!(&date.format("month=%Y-%m").to_string(), name);
+        }
+    }
+    // Revenue is the sum of the sale lines' amounts: DuckDB's value.
+    let revenue: f64 = months.iter().map(|(_, _, a)| a).sum();
+    let reference = metrics_reference()["inputs"]["online_retail_sample"]["summary"]["revenue"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (revenue - reference).abs() <= 1e-9 * reference.abs(),
+        "{revenue} vs {reference}"
+    );
+
+    // One file; a file where a directory is needed (and the reverse) is refused.
+    let single = dir.path().join("sales.parquet");
+    let out = retail(&["convert", "--out", single.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = retail(&[
+        "convert",
+        "--out",
+        single.to_str().unwrap(),
+        "--partition-by",
+        "month",
+    ]);
+    assert_fails(&out, 1, "is a file");
+    let out = retail(&["convert", "--out", out_dir.to_str().unwrap()]);
+    assert_fails(&out, 1, "is a directory");
+}
