@@ -54,7 +54,7 @@ fn mining(c: &mut Criterion) {
     for (name, baskets, support) in datasets() {
         let min = MinSupport::fraction(support).expect("support");
         for threads in [1usize, 2] {
-            let miner = FpGrowth::new(min).with_threads(threads).expect("threads");
+            let miner = FpGrowth::new(min).with_threads(threads);
             group.bench_function(
                 format!("all/{name}/support_{support}/threads_{threads}"),
                 |b| b.iter(|| black_box(miner.mine(&baskets).expect("mine").len())),
@@ -62,7 +62,7 @@ fn mining(c: &mut Criterion) {
         }
         // Parallel FP-growth (group-dependent shards, Spark's layout): the same result, with
         // the shards' replicated work.
-        let sharded = FpGrowth::new(min).with_threads(2).expect("threads");
+        let sharded = FpGrowth::new(min).with_threads(2);
         group.bench_function(
             format!("sharded_8/{name}/support_{support}/threads_2"),
             |b| b.iter(|| black_box(sharded.mine_sharded(&baskets, 8).expect("mine").len())),

@@ -32,8 +32,7 @@ fn ingest(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(plain.len() as u64));
     for threads in [1, 2] {
         let options = IngestOptions::default()
-            .with_threads(threads)
-            .expect("threads");
+            .with_threads(threads);
         group.bench_function(format!("csv/{label}/threads={threads}"), |b| {
             b.iter(|| {
                 black_box(

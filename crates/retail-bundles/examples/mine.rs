@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let read = start.elapsed();
     let mut miner = FpGrowth::new(MinSupport::fraction(support.parse()?)?);
     if let Some(threads) = threads {
-        miner = miner.with_threads(threads)?;
+        miner = miner.with_threads(threads);
     }
     let itemsets = miner.mine(&baskets)?;
     let total = start.elapsed();

@@ -495,7 +495,6 @@ mod tests {
             FpGrowth::new(MinSupport::count(1).unwrap())
                 .with_target(target)
                 .with_threads(1)
-                .unwrap()
                 .with_max_itemsets(max)
                 .unwrap()
                 .mine(&b)
@@ -551,8 +550,7 @@ mod tests {
             let b = baskets(&raw);
             let miner = FpGrowth::new(MinSupport::count(min_count).unwrap())
                 .with_target(target)
-                .with_threads(threads)
-                .unwrap();
+                .with_threads(threads);
             let direct = miner.mine(&b).unwrap();
             let filtered = miner.clone().with_max_len(10).unwrap().mine(&b).unwrap();
             prop_assert_eq!(found(&direct), oracle(&raw, min_count, target));

@@ -53,7 +53,7 @@ impl FpGrowth {
             max_len: None,
             target: ItemsetTarget::All,
             top_k: None,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: retail_ingest::parallel::available_threads(),
             max_itemsets: DEFAULT_MAX_ITEMSETS,
         }
     }
@@ -88,16 +88,11 @@ impl FpGrowth {
         Ok(self)
     }
 
-    /// Worker threads (at least 1; default: the available cores).
-    pub fn with_threads(mut self, threads: usize) -> Result<FpGrowth, BundlesError> {
-        if threads == 0 {
-            return Err(BundlesError::InvalidParameter {
-                parameter: "threads",
-                message: "must be at least 1".into(),
-            });
-        }
-        self.threads = threads;
-        Ok(self)
+    /// Worker threads; `0` (and the default) means all available cores, as everywhere in the
+    /// workspace (`retail_ingest::parallel`).
+    pub fn with_threads(mut self, threads: usize) -> FpGrowth {
+        self.threads = retail_ingest::parallel::resolve_threads(threads);
+        self
     }
 
     /// The budget: mining stops with [`BundlesError::TooManyItemsets`] once it finds more

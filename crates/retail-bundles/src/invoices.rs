@@ -47,6 +47,7 @@ fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, Bundl
 
 /// What the items of a basket are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum BasketItem {
     /// Product ids (the default).
     #[default]

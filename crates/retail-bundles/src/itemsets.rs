@@ -17,6 +17,7 @@ use crate::raw::RawItemsets;
 /// Which frequent itemsets to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ItemsetTarget {
     /// Every frequent itemset.
     #[default]

@@ -24,6 +24,7 @@ pub use support::MinSupport;
 
 /// Everything that can go wrong mining bundles.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BundlesError {
     /// A parameter is outside its valid range.
     #[error("invalid {parameter}: {message}")]

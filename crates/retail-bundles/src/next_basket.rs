@@ -95,6 +95,7 @@ impl NextBasketParams {
 /// Why a product was recommended: the largest of the blend's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Reason {
     /// The customer bought it before.
     Repeat,

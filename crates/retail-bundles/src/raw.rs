@@ -98,18 +98,7 @@ pub(crate) fn run_workers(
     out: &mut RawItemsets,
     work: impl Fn() -> RawItemsets + Sync,
 ) {
-    if threads <= 1 {
-        out.append(work());
-        return;
-    }
-    let found: Vec<RawItemsets> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(&work)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    for part in found {
+    for part in retail_ingest::parallel::on_threads(threads.max(1), work) {
         out.append(part);
     }
 }

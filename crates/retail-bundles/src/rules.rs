@@ -19,6 +19,7 @@ use crate::itemsets::{FrequentItemsets, ItemsetTarget};
 /// Which consequents to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Consequents {
     /// One item, as R arules and Spark MLlib do (default).
     #[default]

@@ -405,17 +405,10 @@ pub(crate) fn mine_plan(
         found
     };
     let threads = threads.clamp(1, order.len().max(1));
-    let mut parts: Vec<(usize, RawItemsets)> = if threads == 1 {
-        work()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
+    let mut parts: Vec<(usize, RawItemsets)> = retail_ingest::parallel::on_threads(threads, work)
+        .into_iter()
+        .flatten()
+        .collect();
     parts.sort_by_key(|&(group, _)| group);
     let mut out = RawItemsets::new();
     out.ranked_items = plan.ranked_items.clone();
@@ -687,7 +680,6 @@ mod tests {
             let support = MinSupport::count(min_count).unwrap();
             let mut miner = FpGrowth::new(support)
                 .with_threads(threads)
-                .unwrap()
                 .with_target(target);
             if let Some(max_len) = max_len {
                 miner = miner.with_max_len(max_len).unwrap();

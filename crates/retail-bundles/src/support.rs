@@ -8,6 +8,7 @@ use crate::BundlesError;
 
 /// The least number of baskets an itemset must be in to be frequent.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum MinSupport {
     /// An absolute basket count (at least 1).
     Count(u64),

@@ -121,7 +121,7 @@ proptest! {
         let baskets = to_baskets(&raw);
         let miner = FpGrowth::new(MinSupport::count(min_count).unwrap())
             .with_max_len(max_len).unwrap()
-            .with_threads(threads).unwrap();
+            .with_threads(threads);
         let found = miner.mine(&baskets).unwrap();
         let dedup: Vec<Vec<u8>> = raw.iter().map(|b| {
             let s: BTreeSet<u8> = b.iter().copied().collect();
@@ -519,7 +519,6 @@ fn quest_baskets_mine_the_same_on_one_and_two_threads() {
     let mine = |threads| {
         FpGrowth::new(MinSupport::fraction(0.01).unwrap())
             .with_threads(threads)
-            .unwrap()
             .mine(&baskets)
             .unwrap()
     };
@@ -713,8 +712,7 @@ fn max_len_stops_the_miner_and_the_budget_is_exact() {
         let miner = FpGrowth::new(MinSupport::count(1).unwrap())
             .with_max_len(3)
             .unwrap()
-            .with_threads(threads)
-            .unwrap();
+            .with_threads(threads);
         let fits = miner.clone().with_max_itemsets(total).unwrap();
         let found = fits.mine(&baskets).unwrap();
         assert_eq!(found.count_by_length(), vec![0, 61, 1_770, 34_220]);

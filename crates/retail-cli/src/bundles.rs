@@ -87,7 +87,7 @@ pub struct BundlesArgs {
     /// Mine itemsets only, no rules.
     #[arg(long)]
     itemsets_only: bool,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default, or 0: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Mine in G group-dependent shards (parallel FP-growth, as Spark MLlib; the same result,
@@ -239,7 +239,7 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
         .with_max_itemsets(args.max_itemsets)
         .context("--max-itemsets")?;
     if let Some(threads) = args.threads {
-        miner = miner.with_threads(threads)?;
+        miner = miner.with_threads(threads);
     }
     let rule_params = RuleParams::new()
         .with_min_confidence(args.min_confidence)?

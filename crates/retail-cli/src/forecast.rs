@@ -93,7 +93,7 @@ pub struct ForecastArgs {
     /// With --by: forecast the largest N groups.
     #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
     top: usize,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default, or 0: all cores).
     #[arg(long, value_name = "N", default_value_t = 0)]
     threads: usize,
     /// With --by: fit only partition K of N of the groups (0-based; the groups ranked by sales

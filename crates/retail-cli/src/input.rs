@@ -125,14 +125,21 @@ impl Source {
         if !files.is_empty() {
             return files.iter().cloned().map(Source::File).collect();
         }
-        let mut sources = vec![Source::Embedded(
-            "online_retail_sample.csv.gz",
-            samples::ONLINE_RETAIL,
-        )];
+        let mut sources = vec![Source::online_retail_sample()];
         if all_samples {
-            sources.push(Source::Embedded("superstore.csv.gz", samples::SUPERSTORE));
+            sources.push(Source::superstore_sample());
         }
         sources
+    }
+
+    /// The embedded Online Retail sample.
+    pub fn online_retail_sample() -> Source {
+        Source::Embedded("online_retail_sample.csv.gz", samples::ONLINE_RETAIL)
+    }
+
+    /// The embedded Superstore file.
+    pub fn superstore_sample() -> Source {
+        Source::Embedded("superstore.csv.gz", samples::SUPERSTORE)
     }
 
     pub fn open(&self, options: &IngestOptions) -> Result<TransactionReader> {

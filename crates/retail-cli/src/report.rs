@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use retail_ingest::samples;
 use retail_report::{BundlesPanel, Dashboard, DashboardParams, ForecastPanel, ReportError};
 
 use crate::input::{EmptySlice, ReadArgs, Source, load_sources_sliced};
@@ -95,14 +94,11 @@ pub fn datasets(files: &[PathBuf]) -> Vec<(String, Vec<Source>)> {
         return vec![
             (
                 "Online Retail (embedded sample)".to_string(),
-                vec![Source::Embedded(
-                    "online_retail_sample.csv.gz",
-                    samples::ONLINE_RETAIL,
-                )],
+                vec![Source::online_retail_sample()],
             ),
             (
                 "Superstore (embedded)".to_string(),
-                vec![Source::Embedded("superstore.csv.gz", samples::SUPERSTORE)],
+                vec![Source::superstore_sample()],
             ),
         ];
     }

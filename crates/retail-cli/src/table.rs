@@ -37,6 +37,7 @@ pub fn report(r: &IngestReport, seconds: f64) -> String {
             retail_ingest::LineKind::Sale => ("  sale lines", thousands(*n)),
             retail_ingest::LineKind::Cancellation => ("  cancellation lines", thousands(*n)),
             retail_ingest::LineKind::Adjustment => ("  adjustment lines", thousands(*n)),
+            _ => ("  other lines", thousands(*n)),
         });
     }
     for (reason, n) in &r.rejected_by_reason {

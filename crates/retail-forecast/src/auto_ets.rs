@@ -28,6 +28,7 @@ const POLISH_MARGIN: f64 = 4.0;
 
 /// The criterion that picks the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub enum Criterion {
     /// Akaike's information criterion.
     Aic,

@@ -27,6 +27,7 @@ pub const CV2_CUTOFF: f64 = 0.49;
 
 /// Which intermittent-demand method.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum IntermittentMethod {
     /// Croston's method, α = 0.1 for sizes and intervals.
     Croston,
@@ -111,6 +112,7 @@ pub struct FittedIntermittent {
 /// The Syntetos–Boylan demand class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum DemandClass {
     /// ADI < 1.32, CV² < 0.49: regular demand of steady size (ETS, Theta, ARIMA).
     Smooth,

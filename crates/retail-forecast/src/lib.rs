@@ -41,6 +41,7 @@ pub use theta::{Decomposition, FittedTheta, Theta, ThetaVariant};
 
 /// Everything that can go wrong fitting, forecasting or scoring.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ForecastError {
     /// A parameter is outside its valid range.
     #[error("invalid {parameter}: {message}")]

@@ -7,8 +7,6 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
@@ -24,6 +22,7 @@ use crate::theta::{Theta, ThetaVariant};
 
 /// Which model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ModelChoice {
     /// Automatic ARIMA, falling back to automatic ETS: on the reference hold-out set
     /// (docs/forecast.md) automatic ARIMA forecasts better than either automatic ETS.
@@ -618,44 +617,9 @@ pub fn forecast_many_with_limits(
     threads: usize,
     limits: &Limits,
 ) -> Vec<Result<SeriesForecast, ForecastError>> {
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    }
-    .min(series.len().max(1));
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<SeriesForecast, ForecastError>>>> =
-        Mutex::new(vec![None; series.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= series.len() {
-                        break;
-                    }
-                    let result = forecast_series_with_limits(
-                        &series[i],
-                        choice,
-                        season_length,
-                        horizon,
-                        levels,
-                        limits,
-                    );
-                    if let Ok(mut all) = results.lock() {
-                        all[i] = Some(result);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(ForecastError::Undefined("not forecast".into()))))
-        .collect()
+    retail_ingest::parallel::map_in_order(series, threads, |values| {
+        forecast_series_with_limits(values, choice, season_length, horizon, levels, limits)
+    })
 }
 
 #[cfg(test)]

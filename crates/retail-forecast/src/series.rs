@@ -28,6 +28,7 @@ pub use crate::spacing::Irregularity;
 /// The length of one period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Frequency {
     /// Calendar days.
     Day,
@@ -120,6 +121,7 @@ impl FromStr for Frequency {
 /// What each series is split by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum GroupBy {
     /// One series for all sales.
     Total,
@@ -177,6 +179,7 @@ impl FromStr for GroupBy {
 /// The value summed per period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Measure {
     /// `line_amount` of completed (`sale`) lines.
     #[default]
@@ -538,6 +541,7 @@ pub struct DatedSeries {
 /// step the median spacing implies: a day, a week, a calendar month, a quarter, a year, or
 /// that many days): missing periods or irregular spacing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Gaps {
     /// An error naming the file, line and column of the first such date (the default: the
     /// models assume one value per period, and a gap shifts every season after it).

@@ -31,6 +31,7 @@ use crate::numeric::nelder_mead::NelderMead;
 
 /// Which Theta model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum ThetaVariant {
     /// R `forecast::thetaf`.
     Classic,
@@ -112,6 +113,7 @@ fn check_season(season_length: usize) -> Result<(), ForecastError> {
 
 /// How the series was seasonally adjusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum Decomposition {
     /// Not adjusted.
     None,

@@ -23,6 +23,7 @@ use crate::error::{IngestError, Result};
 /// How items are separated on a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum BasketFormat {
     /// FIMI repository style: white space between items.
     Fimi,

@@ -4,7 +4,15 @@
 
 use memchr::{memchr, memchr2};
 
-use crate::csv::{MAX_QUOTED_LINE_BREAKS, count_newlines};
+/// The most line breaks one quoted field may hold. A quote that does not close within them
+/// is unterminated (this bounds how far one bad quote can reach, and the memory the chunk
+/// cutter needs).
+pub const MAX_QUOTED_LINE_BREAKS: u64 = 1000;
+
+/// How many line breaks `bytes` holds.
+pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
 
 /// The index just past the last newline that ends a record in `buf` (which starts at a record
 /// start), following the parser's rules (quoting, and the resynchronisation after a bad

@@ -477,7 +477,7 @@ pub(crate) fn within(value: f64, bound: f64) -> bool {
 /// The value for a message: at most 60 characters, control characters (NUL, CR, ...)
 /// escaped so that nothing unprintable reaches a terminal.
 pub(crate) fn lossy(bytes: &[u8]) -> String {
-    crate::error::printable(&String::from_utf8_lossy(bytes), 60)
+    crate::printable::printable(&String::from_utf8_lossy(bytes), 60)
 }
 
 fn escape_bytes(bytes: &[u8]) -> String {

@@ -16,7 +16,8 @@ use arrow::record_batch::RecordBatch;
 use memchr::{memchr, memchr2};
 
 use crate::IngestOptions;
-use crate::boundary::last_record_boundary;
+pub use crate::boundary::MAX_QUOTED_LINE_BREAKS;
+use crate::boundary::{count_newlines, last_record_boundary};
 use crate::convert::{Conversion, RowConverter};
 use crate::datetime::{DateOrder, DateOrderEvidence, date_order_evidence, is_ambiguous_year_last};
 use crate::encoding::TextEncoding;
@@ -58,11 +59,6 @@ pub(crate) struct RecordParser {
     fields: Vec<FieldRef>,
     scratch: Vec<u8>,
 }
-
-/// The most line breaks one quoted field may hold. A quote that does not close within them
-/// is unterminated (this bounds how far one bad quote can reach, and the memory the chunk
-/// cutter needs).
-pub const MAX_QUOTED_LINE_BREAKS: u64 = 1000;
 
 impl RecordParser {
     pub(crate) fn new(delimiter: u8, expected_fields: usize) -> Self {
@@ -262,10 +258,6 @@ impl RecordParser {
         *pos = i;
         Some((kind, newlines))
     }
-}
-
-pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 /// Picks the delimiter that occurs most often outside quotes in the header line.

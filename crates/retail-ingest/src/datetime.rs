@@ -9,6 +9,7 @@ use std::fmt;
 /// How to read a date whose year comes last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum DateOrder {
     /// Use the layout's convention, else decide from the data (error when it cannot tell).
     #[default]
@@ -45,6 +46,7 @@ impl fmt::Display for DateOrder {
 
 /// Why a timestamp did not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimestampError {
     /// The text is not laid out as a date (and optional time).
     Layout,
@@ -63,6 +65,7 @@ impl fmt::Display for TimestampError {
 
 /// What one value says about the day/month order of year-last dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DateOrderEvidence {
     /// The first part is above 12, so it must be the day.
     DayFirst,

@@ -6,6 +6,7 @@ use std::fmt;
 /// The text encoding of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum TextEncoding {
     /// UTF-8 (a leading byte-order mark is skipped).
     Utf8,

@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
+use crate::printable::printable;
 use crate::report::Rejection;
 
 /// Everything that can stop an ingest.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IngestError {
     /// The file could not be opened or read (including a corrupt gzip stream).
     #[error("{}: {source}", path.display())]
@@ -151,24 +153,6 @@ pub enum IngestError {
         #[source]
         source: arrow::error::ArrowError,
     },
-}
-
-/// `text` for a message: control characters (NUL, CR, escape, ...) shown escaped (`\0`,
-/// `\r`, `\u{1b}`), and at most `max` characters (then `…`).
-pub(crate) fn printable(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(4 * max));
-    for (i, c) in text.chars().enumerate() {
-        if i == max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Column names for a message: each printable and at most 40 characters, at most 30 names

@@ -13,6 +13,7 @@ use crate::schema::{OptionalColumns, col};
 
 /// Exports recognised from their header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KnownLayout {
     /// The canonical table itself, as `retail convert --format csv` and `retail sql --format
     /// csv` write it (`invoice_id, timestamp, …, line_kind`): every column is read as it is,
@@ -208,6 +209,7 @@ fn same_name(a: &str, b: &str) -> bool {
 /// What a negative quantity outside any prefixed invoice means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum NegativeQuantity {
     /// A cancellation or return.
     #[default]

@@ -11,7 +11,9 @@ pub mod encoding;
 mod error;
 pub mod layout;
 pub mod names;
+pub mod parallel;
 pub mod parquet;
+mod printable;
 pub mod report;
 pub mod schema;
 pub mod synth;
@@ -60,9 +62,7 @@ impl Default for IngestOptions {
             delimiter: None,
             date_order: DateOrder::Auto,
             strict: false,
-            threads: std::thread::available_parallelism()
-                .map_or(2, |n| n.get())
-                .min(16),
+            threads: parallel::available_threads().min(16),
             chunk_bytes: 4 << 20,
             max_record_bytes: 64 << 20,
             parquet_batch_rows: 65_536,
@@ -116,16 +116,11 @@ impl IngestOptions {
         self
     }
 
-    /// Worker threads for CSV parsing (at least 1).
-    pub fn with_threads(mut self, threads: usize) -> Result<Self> {
-        if threads == 0 {
-            return Err(IngestError::InvalidParameter {
-                parameter: "threads",
-                message: "must be at least 1".into(),
-            });
-        }
-        self.threads = threads;
-        Ok(self)
+    /// Worker threads for CSV parsing; `0` means all available cores (the default is those
+    /// cores, at most 16), as everywhere in the workspace ([`parallel`]).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = parallel::resolve_threads(threads);
+        self
     }
 
     /// Size of the CSV chunks parsed in parallel (one batch each); at least 1 KiB.
@@ -171,6 +166,7 @@ impl IngestOptions {
 // One reader per open file: the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum TransactionReader {
     /// Delimited text.
     Csv(csv::CsvReader),
@@ -268,7 +264,9 @@ pub fn open_reader(
 }
 
 /// Real data samples compiled into the crate (see the NOTICE file for their origin and
-/// licences), so examples, tests and the CLI's default run work on a fresh checkout.
+/// licences), so examples, tests and the CLI's default run work on a fresh checkout. Behind the
+/// `samples` feature: an embedder's binary does not carry them.
+#[cfg(any(test, feature = "samples"))]
 pub mod samples {
     /// UCI Online Retail (CC BY 4.0): every invoice of the customers whose id is a multiple of
     /// 5 and every guest invoice whose number is, 2010-12-01 .. 2011-12-09; gzip CSV, 99,096
@@ -343,7 +341,9 @@ pub fn read_many<P: AsRef<Path>>(
 }
 
 /// Where the optional full data sets of `../shared/data` are, if present: the directory named
-/// by `RETAIL_SHARED_DATA`, else `shared/data` beside the workspace.
+/// by `RETAIL_SHARED_DATA`, else `shared/data` beside the workspace. Test plumbing, behind the
+/// `samples` feature.
+#[cfg(any(test, feature = "samples"))]
 pub fn shared_data_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("RETAIL_SHARED_DATA") {
         let dir = PathBuf::from(dir);

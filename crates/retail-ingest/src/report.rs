@@ -11,6 +11,7 @@ use crate::schema::LineKind;
 /// Why a row was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum RejectReason {
     /// The row has more or fewer fields than the header.
     WrongFieldCount,
@@ -105,6 +106,7 @@ impl fmt::Display for RejectReason {
 /// or a row of a Parquet file (1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Location {
     /// Line in a text file where the record starts.
     Line(u64),
@@ -147,13 +149,13 @@ impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.location)?;
         if let Some(column) = &self.column {
-            write!(f, ", column '{}'", crate::error::printable(column, 60))?;
+            write!(f, ", column '{}'", crate::printable::printable(column, 60))?;
         }
         write!(
             f,
             ": {}: {}",
             self.reason,
-            crate::error::printable(&self.detail, 200)
+            crate::printable::printable(&self.detail, 200)
         )
     }
 }
@@ -161,6 +163,7 @@ impl fmt::Display for Rejection {
 /// The kind of file read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum SourceFormat {
     /// Plain CSV (or another delimiter).
     Csv,

@@ -161,6 +161,7 @@ impl OptionalColumns {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum LineKind {
     /// A completed sale.
     Sale,

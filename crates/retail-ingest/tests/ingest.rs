@@ -501,13 +501,12 @@ fn chunk_size_and_thread_count_do_not_change_the_result() {
     let baseline = read_sample(
         "or.csv.gz",
         samples::ONLINE_RETAIL,
-        &IngestOptions::default().with_threads(1).unwrap(),
+        &IngestOptions::default().with_threads(1),
     )
     .0;
     for (threads, chunk) in [(2, 1024), (3, 7_777), (2, 1 << 16)] {
         let options = IngestOptions::default()
             .with_threads(threads)
-            .unwrap()
             .with_chunk_bytes(chunk)
             .unwrap();
         let (batch, report) = read_sample("or.csv.gz", samples::ONLINE_RETAIL, &options);
@@ -1017,6 +1016,7 @@ fn write_csv(rows: &[Row], d: &Dialect) -> Vec<u8> {
     match d.encoding {
         TextEncoding::Utf8 => text.into_bytes(),
         TextEncoding::Windows1252 => encode_windows_1252(&text).unwrap(),
+        other => panic!("no generator for {other:?}"),
     }
 }
 

@@ -69,6 +69,7 @@ pub fn is_distributed(ctx: &SessionContext) -> bool {
 
 /// What `sales` is read from on a cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SalesFileFormat {
     /// `.parquet` files with the canonical columns (the optional columns any file has are
     /// read, null in the files without them; other columns are ignored).

@@ -4,6 +4,7 @@
 
 /// Period grain of the sales trends and retention cohorts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Grain {
     /// Calendar days.
     Day,
@@ -50,6 +51,7 @@ impl Grain {
 
 /// Net revenue, revenue or profit, for the top-customer lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CustomerRanking {
     /// By net revenue: completed revenue minus the customer's forfeited sales (the default
     /// view: a mis-keyed order cancelled minutes later does not make a top customer).
@@ -62,6 +64,7 @@ pub enum CustomerRanking {
 
 /// Revenue, net revenue or units, for the top-product lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProductRanking {
     /// By completed (gross) revenue.
     Revenue,

@@ -29,6 +29,7 @@ pub const SALES_TABLE: &str = "sales";
 
 /// Everything that can go wrong computing metrics.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MetricsError {
     /// DataFusion rejected or failed a query (a user's SQL error comes back this way).
     #[error("{0}")]

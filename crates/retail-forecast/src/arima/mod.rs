@@ -47,6 +47,7 @@ use polynomial::{differencing_coefficients, expand};
 
 /// How the coefficients are estimated (R's `method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[non_exhaustive]
 pub enum Method {
     /// Conditional-sum-of-squares start values refined by exact maximum likelihood (R's
     /// default `"CSS-ML"`).
@@ -61,6 +62,7 @@ pub enum Method {
 
 /// The deterministic term of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub enum ConstantTerm {
     /// No constant.
     None,

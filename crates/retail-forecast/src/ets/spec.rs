@@ -10,6 +10,7 @@ use crate::ForecastError;
 
 /// The error component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// `y = ŷ + ε`.
     Additive,
@@ -19,6 +20,7 @@ pub enum ErrorKind {
 
 /// The trend component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub enum TrendKind {
     /// No trend.
     None,
@@ -30,6 +32,7 @@ pub enum TrendKind {
 
 /// The seasonal component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub enum SeasonKind {
     /// No season.
     None,

@@ -180,9 +180,8 @@ proptest! {
         let chunked = IngestOptions::default()
             .with_chunk_bytes(1024)
             .unwrap()
-            .with_threads(2)
-            .unwrap();
-        let whole = IngestOptions::default().with_threads(1).unwrap();
+            .with_threads(2);
+        let whole = IngestOptions::default().with_threads(1);
         let a = check(&bytes, read_bytes("fuzz.csv", &bytes, &chunked))?;
         let b = check(&bytes, read_bytes("fuzz.csv", &bytes, &whole))?;
         // The chunking never changes the counts, when the two reads saw the same header and
