@@ -222,7 +222,11 @@ pub fn load_sources_sliced(
             );
         }
         for warning in &report.warnings {
-            crate::note!("retail: {}: warning: {warning}", report.source);
+            crate::note!(
+                "retail: {}: warning: {}",
+                report.source,
+                crate::with_flag_hints(warning)
+            );
         }
         reports.push(report);
     }

@@ -22,8 +22,8 @@ pub fn report(r: &IngestReport, seconds: f64) -> String {
         ("format", r.format.to_string()),
         ("layout", r.layout.clone()),
     ];
-    if let Some(encoding) = &r.encoding {
-        rows.push(("encoding", encoding.clone()));
+    if let Some(encoding) = r.encoding {
+        rows.push(("encoding", encoding.to_string()));
     }
     if let Some(d) = r.delimiter {
         rows.push(("delimiter", format!("{:?}", d)));

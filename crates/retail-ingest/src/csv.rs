@@ -20,7 +20,7 @@ pub use crate::boundary::MAX_QUOTED_LINE_BREAKS;
 use crate::boundary::{count_newlines, last_record_boundary};
 use crate::convert::{Conversion, RowConverter};
 use crate::datetime::{DateOrder, DateOrderEvidence, date_order_evidence, is_ambiguous_year_last};
-use crate::encoding::TextEncoding;
+use crate::encoding::{FileEncoding, TextEncoding};
 use crate::error::{IngestError, Result};
 use crate::layout::{Plan, Slot, resolve};
 use crate::report::{DateEvidence, IngestReport, Location, RejectReason, SourceFormat, Tally};
@@ -442,7 +442,7 @@ impl CsvReader {
                             .map_err(|_| IngestError::InvalidParameter {
                                 parameter: "encoding",
                                 message: format!(
-                                    "{}: the header is not valid {encoding}; pass --encoding",
+                                    "{}: the header is not valid {encoding}; set the `encoding` option",
                                     path.display()
                                 ),
                             })?;
@@ -476,9 +476,9 @@ impl CsvReader {
             plan.mapping.name.clone(),
         );
         report.encoding = Some(match utf16 {
-            Some(true) => "utf-16be".to_string(),
-            Some(false) => "utf-16le".to_string(),
-            None => encoding.name().to_string(),
+            Some(true) => FileEncoding::Utf16Be,
+            Some(false) => FileEncoding::Utf16Le,
+            None => encoding.into(),
         });
         report.delimiter = Some(delimiter as char);
         report.date_order = date_order;

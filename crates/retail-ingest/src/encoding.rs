@@ -15,6 +15,52 @@ pub enum TextEncoding {
     Windows1252,
 }
 
+/// The encoding a text file was found in, as its ingest report states it: one of the
+/// [`TextEncoding`]s, or UTF-16 (detected by its byte-order mark and read as UTF-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum FileEncoding {
+    /// UTF-8.
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// Windows-1252.
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+    /// UTF-16, little-endian.
+    #[serde(rename = "utf-16le")]
+    Utf16Le,
+    /// UTF-16, big-endian.
+    #[serde(rename = "utf-16be")]
+    Utf16Be,
+}
+
+impl FileEncoding {
+    /// The label reports print (`utf-8`, `windows-1252`, `utf-16le`, `utf-16be`).
+    pub fn name(self) -> &'static str {
+        match self {
+            FileEncoding::Utf8 => "utf-8",
+            FileEncoding::Windows1252 => "windows-1252",
+            FileEncoding::Utf16Le => "utf-16le",
+            FileEncoding::Utf16Be => "utf-16be",
+        }
+    }
+}
+
+impl fmt::Display for FileEncoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl From<TextEncoding> for FileEncoding {
+    fn from(encoding: TextEncoding) -> FileEncoding {
+        match encoding {
+            TextEncoding::Utf8 => FileEncoding::Utf8,
+            TextEncoding::Windows1252 => FileEncoding::Windows1252,
+        }
+    }
+}
+
 impl TextEncoding {
     /// The label reports print.
     pub fn name(self) -> &'static str {

@@ -97,7 +97,7 @@ pub enum IngestError {
     /// Year-last dates whose day/month order the data cannot tell and nobody gave.
     #[error(
         "{}: column '{}' has dates like '{}' whose day/month order is ambiguous; \
-         pass --date-order day-first or --date-order month-first",
+         set the `date_order` option to day-first or month-first",
         path.display(), printable(column, 60), printable(example, 60)
     )]
     AmbiguousDateOrder {

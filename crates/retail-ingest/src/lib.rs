@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 pub mod baskets;
 mod boundary;
@@ -29,7 +30,7 @@ pub use baskets::{BasketFormat, BasketReport, Baskets, read_baskets};
 pub use categories::ProductCategories;
 pub use classes::{ProductClass, ProductClasses};
 pub use datetime::DateOrder;
-pub use encoding::TextEncoding;
+pub use encoding::{FileEncoding, TextEncoding};
 pub use error::{IngestError, Result};
 pub use layout::{ColumnMapping, Columns, KnownLayout, NegativeQuantity};
 pub use report::{IngestReport, Location, RejectReason, Rejection, SourceFormat};

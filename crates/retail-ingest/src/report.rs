@@ -193,7 +193,7 @@ pub struct IngestReport {
     /// The layout detected or the mapping used.
     pub layout: String,
     /// Text encoding (text files only).
-    pub encoding: Option<String>,
+    pub encoding: Option<crate::FileEncoding>,
     /// Field delimiter (text files only).
     pub delimiter: Option<char>,
     /// How year-last dates were read.
@@ -293,7 +293,7 @@ impl IngestReport {
             self.warnings.push(format!(
                 "the dates (such as '{}') are read {} by the {} layout's convention, but no \
                  date in the file proves that order (day and month are both 12 or less in \
-                 every one); pass --date-order if it is the other way round",
+                 every one); set the `date_order` option if it is the other way round",
                 evidence.example, self.date_order, self.layout
             ));
         }

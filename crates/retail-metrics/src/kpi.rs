@@ -639,8 +639,29 @@ FROM last_purchase l CROSS JOIN data_end d"
     )
 }
 
+/// Where a sale took place, for the sales by place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Place {
+    /// The `country` column.
+    Country,
+    /// The `region` column.
+    Region,
+}
+
+impl Place {
+    /// The canonical column that holds it.
+    pub fn column(self) -> &'static str {
+        match self {
+            Place::Country => "country",
+            Place::Region => "region",
+        }
+    }
+}
+
 /// Revenue, forfeited sales, orders and customers per country or region.
-pub fn by_place_sql(column: &str) -> String {
+pub fn by_place_sql(place: Place) -> String {
+    let column = place.column();
     format!(
         "\
 SELECT

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 #[cfg(feature = "distributed")]
 pub mod distributed;
@@ -20,7 +21,7 @@ use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
 use retail_ingest::canonical_schema;
 
-pub use kpi::{CustomerRanking, Grain, ProductRanking};
+pub use kpi::{CustomerRanking, Grain, Place, ProductRanking};
 pub use slice::{SalesSlice, SliceFilter, sales_context_sliced};
 pub use suite::{KpiOptions, KpiSuite, KpiTable};
 

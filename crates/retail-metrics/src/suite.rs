@@ -9,7 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::MetricsError;
-use crate::kpi::{self, CustomerRanking, Grain, ProductRanking};
+use crate::kpi::{self, CustomerRanking, Grain, Place, ProductRanking};
 use crate::typed::{self, *};
 
 /// Builds the stage tables from `sales` and registers them in `ctx` (so single KPI queries
@@ -275,8 +275,8 @@ impl KpiOptions {
             ("retention_monthly", kpi::retention_sql(Grain::Month)),
             ("retention_weekly", kpi::retention_sql(Grain::Week)),
             ("churn", kpi::churn_sql(self.churn_days)),
-            ("by_country", kpi::by_place_sql("country")),
-            ("by_region", kpi::by_place_sql("region")),
+            ("by_country", kpi::by_place_sql(Place::Country)),
+            ("by_region", kpi::by_place_sql(Place::Region)),
             ("by_dimensions", kpi::BY_DIMENSIONS_SQL.to_string()),
             ("by_price_band", kpi::by_price_band_sql(&other, all)),
             ("discount_impact", kpi::discount_impact_sql()),
@@ -419,11 +419,21 @@ impl KpiSuite {
             Grain::Month => "sales_by_month",
         })
     }
-    /// The monthly or weekly cohort matrix (days are not offered).
+    /// The monthly or weekly cohort matrix.
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidParameter`] naming `grain` for [`Grain::Day`] (daily cohorts are
+    /// not computed), and the errors of reading the rows.
     pub fn retention(&self, grain: Grain) -> Result<Vec<RetentionCell>, MetricsError> {
         self.typed(match grain {
             Grain::Week => "retention_weekly",
-            _ => "retention_monthly",
+            Grain::Month => "retention_monthly",
+            Grain::Day => {
+                return Err(MetricsError::InvalidParameter {
+                    parameter: "grain",
+                    message: "retention cohorts are by week or month, not by day".into(),
+                });
+            }
         })
     }
     /// Churn.

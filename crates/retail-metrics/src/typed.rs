@@ -91,7 +91,7 @@ pub struct Summary {
 #[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineKindCount {
-    pub line_kind: String,
+    pub line_kind: retail_ingest::LineKind,
     pub lines: i64,
     pub amount: f64,
 }

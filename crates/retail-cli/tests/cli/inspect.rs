@@ -110,3 +110,53 @@ fn inspect_rejects_out_of_range_dates_and_warns_about_an_implausible_span() {
     assert_eq!(file["rejected_by_reason"]["amount-out-of-range"], 1);
     assert_eq!(file["warnings"].as_array().unwrap().len(), 1);
 }
+
+/// The libraries name their options (`date_order`, `encoding`); the CLI names its flags in the
+/// same messages, for errors and warnings alike.
+#[test]
+fn library_messages_reach_people_with_the_flags_to_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every date has day and month ≤ 12: the layout's month-first reading is a guess.
+    let guessed = dir.path().join("guessed.csv");
+    std::fs::write(
+        &guessed,
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+         536365,85123A,HEART,6,01/02/2011 08:26,2.55,17850.0,United Kingdom\n\
+         536366,22633,WARMER,6,03/04/2011 08:28,1.85,17850.0,United Kingdom\n",
+    )
+    .unwrap();
+    let out = retail(&["inspect", guessed.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("every one); pass --date-order if it is the other way round"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("`date_order`"), "{}", stdout(&out));
+
+    // A mapping without a date order, over dates that cannot tell: an error naming the flag.
+    let pos = dir.path().join("pos.csv");
+    std::fs::write(
+        &pos,
+        "Receipt;Sold At;SKU;Qty;Total\nR-1;01/02/2011 10:00;A1;2;5.00\nS-2;03/02/2011 11:30;B2;1;2.5\n",
+    )
+    .unwrap();
+    let mapping = dir.path().join("pos.toml");
+    std::fs::write(
+        &mapping,
+        "name = \"pos\"\n[columns]\ninvoice_id = \"Receipt\"\ntimestamp = \"Sold At\"\n\
+         product_id = \"SKU\"\nquantity = \"Qty\"\nline_amount = \"Total\"\n",
+    )
+    .unwrap();
+    let out = retail(&[
+        "inspect",
+        pos.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+    ]);
+    assert_fails(
+        &out,
+        1,
+        "is ambiguous; pass --date-order day-first or --date-order month-first",
+    );
+}

@@ -99,7 +99,7 @@ fn printable(text: &str) -> bool {
     !text.chars().any(char::is_control)
 }
 
-type Counts = (Option<String>, u64, u64, u64, BTreeMap<RejectReason, u64>);
+type Counts = (Option<retail_ingest::FileEncoding>, u64, u64, u64, BTreeMap<RejectReason, u64>);
 
 /// Everything that must hold of one read; returns the counts to compare between reads.
 fn check(
