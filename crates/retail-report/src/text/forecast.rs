@@ -184,23 +184,39 @@ mod tests {
     }
 
     /// The naive forecast of 5, 6, 7, 8 (January to April 2020): 8 for May and June.
-    fn naive() -> (Vec<NaiveDate>, SeriesForecast, Vec<NaiveDate>) {
-        let history: Vec<NaiveDate> = (1..=4).map(month).collect();
-        let choice: ModelChoice = "naive".parse().unwrap();
-        let result = forecast_series(&[5.0, 6.0, 7.0, 8.0], choice, 12, 2, &[80.0]).unwrap();
-        let future = future_periods(&history, Some(Frequency::Month), 2).unwrap();
-        (history, result, future)
+    struct Naive {
+        history: Vec<NaiveDate>,
+        result: SeriesForecast,
+        future: Vec<NaiveDate>,
+    }
+
+    impl Naive {
+        fn new() -> Naive {
+            let history: Vec<NaiveDate> = (1..=4).map(month).collect();
+            let choice: ModelChoice = "naive".parse().unwrap();
+            let result = forecast_series(&[5.0, 6.0, 7.0, 8.0], choice, 12, 2, &[80.0]).unwrap();
+            let future = future_periods(&history, Some(Frequency::Month), 2).unwrap();
+            Naive {
+                history,
+                result,
+                future,
+            }
+        }
+
+        fn view<'a>(&'a self, key: &'a str) -> SeriesView<'a> {
+            SeriesView {
+                key,
+                history: &self.history,
+                result: &self.result,
+                future: &self.future,
+            }
+        }
     }
 
     #[test]
     fn a_table_per_series_with_money_and_the_levels() {
-        let (history, result, future) = naive();
-        let view = SeriesView {
-            key: "total",
-            history: &history,
-            result: &result,
-            future: &future,
-        };
+        let naive = Naive::new();
+        let view = naive.view("total");
         // 8 ± 1.2816 σ √h with σ = 1, the step of the history.
         assert_eq!(
             forecast_table(&view, &[80.0]).render(),
@@ -214,13 +230,8 @@ mod tests {
 
     #[test]
     fn json_holds_the_model_the_history_and_each_period() {
-        let (history, result, future) = naive();
-        let view = SeriesView {
-            key: "total",
-            history: &history,
-            result: &result,
-            future: &future,
-        };
+        let naive = Naive::new();
+        let view = naive.view("total");
         let json = forecast_json(&view);
         assert_eq!(json["key"], "total");
         assert_eq!(json["model"], "Naive");
@@ -231,23 +242,18 @@ mod tests {
         assert_eq!(json["forecast"][1]["forecast"], 8.0);
         assert_eq!(
             json["forecast"][0]["lower_80"],
-            result.forecast.intervals[0].lower[0]
+            naive.result.forecast.intervals[0].lower[0]
         );
     }
 
     #[test]
     fn csv_quotes_what_needs_quotes_and_writes_numbers_shortest() {
-        let (history, result, future) = naive();
-        let view = SeriesView {
-            key: "Bags, \"jumbo\"",
-            history: &history,
-            result: &result,
-            future: &future,
-        };
+        let naive = Naive::new();
+        let view = naive.view("Bags, \"jumbo\"");
         let mut out = Vec::new();
         write_forecast_csv(&mut out, &[view], &[80.0]).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let interval = &result.forecast.intervals[0];
+        let interval = &naive.result.forecast.intervals[0];
         assert_eq!(
             text,
             format!(

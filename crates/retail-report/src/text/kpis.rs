@@ -3,7 +3,9 @@
 //! categories, price bands, discounts and RFM segments.
 
 use retail_ingest::IngestReport;
-use retail_metrics::typed::{CancellationOutcome, DiscountSales, PeriodSales, RetentionCell};
+use retail_metrics::typed::{
+    CancellationOutcome, DiscountSales, PeriodSales, PlaceSales, RetentionCell,
+};
 use retail_metrics::{CustomerRanking, Grain, KpiSuite, ProductRanking};
 
 use super::{TextTable, clip};
@@ -256,28 +258,12 @@ pub fn kpi_summary(
 
     text += &retention_table(&suite.retention(Grain::Month)?);
 
-    let mut t = TextTable::new(
-        &format!("By country (top {COUNTRIES_SHOWN} by revenue)"),
-        &[
-            "country",
-            "revenue",
-            "forfeited",
-            "net",
-            "orders",
-            "customers",
-        ],
-    );
     let countries = suite.by_country()?;
-    for c in countries.iter().take(COUNTRIES_SHOWN) {
-        t.row(vec![
-            c.place.clone().unwrap_or("(none)".into()),
-            money(c.revenue),
-            money(c.forfeited),
-            money(c.net_revenue),
-            int(c.orders),
-            int(c.customers),
-        ]);
-    }
+    let mut t = places_table(
+        &format!("By country (top {COUNTRIES_SHOWN} by revenue)"),
+        "country",
+        &countries[..countries.len().min(COUNTRIES_SHOWN)],
+    );
     if countries.len() > COUNTRIES_SHOWN {
         let more = countries.len() - COUNTRIES_SHOWN;
         t.note(match &params.full_lists {
@@ -289,28 +275,7 @@ pub fn kpi_summary(
 
     let regions = suite.by_region()?;
     if regions.iter().any(|r| r.place.is_some()) {
-        let mut t = TextTable::new(
-            "By region",
-            &[
-                "region",
-                "revenue",
-                "forfeited",
-                "net",
-                "orders",
-                "customers",
-            ],
-        );
-        for r in &regions {
-            t.row(vec![
-                r.place.clone().unwrap_or("(none)".into()),
-                money(r.revenue),
-                money(r.forfeited),
-                money(r.net_revenue),
-                int(r.orders),
-                int(r.customers),
-            ]);
-        }
-        text += &(t.render() + "\n");
+        text += &(places_table("By region", "region", &regions).render() + "\n");
     }
 
     let dims = suite.by_dimensions()?;
@@ -424,6 +389,25 @@ pub fn kpi_summary(
     }
     text += &t.render();
     Ok(text)
+}
+
+/// Sales per place (country or region): revenue, forfeited, net, orders and customers.
+fn places_table(title: &str, column: &str, places: &[PlaceSales]) -> TextTable {
+    let mut t = TextTable::new(
+        title,
+        &[column, "revenue", "forfeited", "net", "orders", "customers"],
+    );
+    for p in places {
+        t.row(vec![
+            p.place.clone().unwrap_or("(none)".into()),
+            money(p.revenue),
+            money(p.forfeited),
+            money(p.net_revenue),
+            int(p.orders),
+            int(p.customers),
+        ]);
+    }
+    t
 }
 
 /// Forfeited sales by outcome: voided orders, returns, unmatched cancellations.
@@ -555,13 +539,9 @@ mod tests {
     use retail_ingest::{IngestOptions, samples};
     use retail_metrics::KpiOptions;
 
-    async fn superstore_suite() -> (KpiSuite, IngestReport) {
-        let mut reader = samples::open(
-            "superstore.csv.gz",
-            samples::SUPERSTORE,
-            &IngestOptions::default(),
-        )
-        .unwrap();
+    /// The KPIs of an embedded sample, and its ingest report.
+    async fn suite_of(name: &str, bytes: &'static [u8]) -> (KpiSuite, IngestReport) {
+        let mut reader = samples::open(name, bytes, &IngestOptions::default()).unwrap();
         let batches = reader.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
         let ctx = retail_metrics::sales_context(batches).unwrap();
         let suite = KpiSuite::run(&ctx, &KpiOptions::default()).await.unwrap();
@@ -586,7 +566,7 @@ mod tests {
     /// (crates/retail-metrics/tests/reference/kpis_reference.json, input `superstore`).
     #[tokio::test]
     async fn the_superstore_summary_has_the_reference_values() {
-        let (suite, report) = superstore_suite().await;
+        let (suite, report) = suite_of("superstore.csv.gz", samples::SUPERSTORE).await;
         let text = kpi_summary(
             &suite,
             &[report],
@@ -621,15 +601,7 @@ mod tests {
 
     #[tokio::test]
     async fn more_countries_than_shown_are_counted_with_the_callers_hint() {
-        let mut reader = samples::open(
-            "online_retail_sample.csv.gz",
-            samples::ONLINE_RETAIL,
-            &IngestOptions::default(),
-        )
-        .unwrap();
-        let batches = reader.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
-        let ctx = retail_metrics::sales_context(batches).unwrap();
-        let suite = KpiSuite::run(&ctx, &KpiOptions::default()).await.unwrap();
+        let (suite, _) = suite_of("online_retail_sample.csv.gz", samples::ONLINE_RETAIL).await;
         let countries = suite.by_country().unwrap().len();
         assert!(countries > COUNTRIES_SHOWN, "{countries}");
         let more = countries - COUNTRIES_SHOWN;
