@@ -93,7 +93,9 @@ pub struct ForecastArgs {
     /// outputs together hold exactly the series of one run without it.
     #[arg(long, value_name = "K/N", value_parser = parse_partition)]
     partition: Option<(usize, usize)>,
-    /// Output format.
+    /// Output format: a table per series; JSON with every series' model, parameters,
+    /// criteria and forecast; CSV with one row per series and period (key, period, model,
+    /// forecast, bounds).
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
