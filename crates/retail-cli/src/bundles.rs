@@ -8,18 +8,20 @@ use clap::{Args, ValueEnum};
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
 use retail_bundles::shards::ShardPlan;
 use retail_bundles::{
-    AssociationRules, BundlesError, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, FrequentItemsets,
-    InvoiceBaskets, ItemsetTarget, MinSupport, NextBasketModel, RuleParams,
+    BundlesError, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, InvoiceBaskets, ItemsetTarget,
+    MinSupport, NextBasketModel, RuleParams,
 };
 use retail_ingest::IngestError;
 use retail_ingest::baskets::{Baskets, read_baskets};
+use retail_report::text::bundles::{
+    BasketKind, bundles_summary, evaluation_table, recommendations_table,
+};
 use serde_json::json;
 
 use crate::input::{ReadArgs, load_sliced};
 use crate::output::{Format, TextOrJson, write_csv};
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
-use crate::table::{TextTable, int, pct};
 
 /// What the input files hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -278,7 +280,16 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
         _ => usize::MAX,
     });
     match args.format {
-        Format::Table => write_tables(out, &loaded, &itemsets, rules.as_ref(), args, limit),
+        Format::Table => {
+            let kind = if loaded.invoices.is_some() {
+                BasketKind::Invoices
+            } else {
+                BasketKind::Baskets
+            };
+            let text = bundles_summary(&itemsets, rules.as_ref(), args.min_confidence, kind, limit);
+            write!(out, "{text}")?;
+            Ok(())
+        }
         Format::Json => {
             let by_length: serde_json::Map<String, serde_json::Value> = itemsets
                 .count_by_length()
@@ -395,110 +406,6 @@ fn flatten_lists(
     )?)
 }
 
-fn label(itemsets_ids: &[String], names: &[Option<String>], set: &[u32]) -> String {
-    set.iter()
-        .map(|&j| {
-            let id = &itemsets_ids[j as usize];
-            match &names[j as usize] {
-                Some(name) => format!("{} ({id})", name.trim()),
-                None => id.clone(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" + ")
-}
-
-fn write_tables(
-    out: &mut impl Write,
-    loaded: &Loaded,
-    itemsets: &FrequentItemsets,
-    rules: Option<&AssociationRules>,
-    args: &BundlesArgs,
-    limit: usize,
-) -> Result<()> {
-    let by_length: Vec<String> = itemsets
-        .count_by_length()
-        .iter()
-        .enumerate()
-        .filter(|&(len, &n)| len > 0 && n > 0)
-        .map(|(len, &n)| format!("{len}: {}", int(n as i64)))
-        .collect();
-    let kind = if loaded.invoices.is_some() {
-        "invoices"
-    } else {
-        "baskets"
-    };
-    writeln!(
-        out,
-        "{} frequent itemsets in {} {kind} (min count {}, {} of the {kind}); by length {}\n",
-        int(itemsets.len() as i64),
-        int(itemsets.baskets() as i64),
-        int(itemsets.min_count() as i64),
-        pct(Some(
-            itemsets.min_count() as f64 / itemsets.baskets().max(1) as f64
-        )),
-        by_length.join(" · ")
-    )?;
-    let ids = itemsets.item_ids();
-    let names = itemsets.item_names();
-    let mut table = TextTable::new(
-        &format!(
-            "Top itemsets by support (first {})",
-            limit.min(itemsets.len())
-        ),
-        &["itemset", "baskets", "support"],
-    );
-    for i in 0..itemsets.len().min(limit) {
-        table.row(vec![
-            label(ids, names, itemsets.itemset(i)),
-            int(itemsets.count(i) as i64),
-            pct(Some(itemsets.support(i))),
-        ]);
-    }
-    writeln!(out, "{}", table.render())?;
-    if let Some(rules) = rules {
-        let mut table = TextTable::new(
-            &format!(
-                "Rules by lift: {} with confidence ≥ {} (first {})",
-                int(rules.len() as i64),
-                pct(Some(args.min_confidence)),
-                limit.min(rules.len())
-            ),
-            &[
-                "if a basket has",
-                "it also has",
-                "support",
-                "confidence",
-                "lift",
-                "leverage",
-                "conviction",
-                "zhang",
-            ],
-        )
-        .text_columns(&[1]);
-        for i in 0..rules.len().min(limit) {
-            let (antecedent, consequent) = rules.items(i);
-            let m = rules.measures(i);
-            table.row(vec![
-                label(ids, names, antecedent),
-                label(ids, names, consequent),
-                pct(Some(m.support)),
-                pct(Some(m.confidence)),
-                format!("{:.2}", m.lift),
-                format!("{:.4}", m.leverage),
-                if m.conviction.is_infinite() {
-                    "∞".into()
-                } else {
-                    format!("{:.2}", m.conviction)
-                },
-                format!("{:.3}", m.zhang),
-            ]);
-        }
-        writeln!(out, "{}", table.render())?;
-    }
-    Ok(())
-}
-
 #[derive(Debug, Args)]
 pub struct NextBasketArgs {
     /// Transaction files with customer ids; none reads the embedded Online Retail sample.
@@ -576,27 +483,7 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
                     writeln!(out)?;
                 }
                 TextOrJson::Table => {
-                    let mut table = TextTable::new(
-                        &format!("Next basket of customer {customer}"),
-                        &["#", "product", "name", "score", "why"],
-                    )
-                    .text_columns(&[1, 2, 4]);
-                    for (i, r) in recommendations.iter().enumerate() {
-                        table.row(vec![
-                            (i + 1).to_string(),
-                            r.product_id.clone(),
-                            r.product_name
-                                .clone()
-                                .unwrap_or_default()
-                                .trim()
-                                .to_string(),
-                            format!("{:.3}", r.score),
-                            serde_json::to_value(r.reason)?
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_string(),
-                        ]);
-                    }
+                    let table = recommendations_table(customer, &recommendations);
                     writeln!(out, "{}", table.render())?;
                 }
             }
@@ -609,25 +496,7 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
                     writeln!(out)?;
                 }
                 TextOrJson::Table => {
-                    let mut table = TextTable::new(
-                        &format!(
-                            "Next basket at k = {}: {} customers' last baskets held out \
-                             ({} training baskets, {} rules)",
-                            evaluation.k,
-                            int(evaluation.customers as i64),
-                            int(evaluation.training_baskets as i64),
-                            int(evaluation.rules as i64)
-                        ),
-                        &["recommender", "hit rate", "recall", "precision"],
-                    );
-                    for m in &evaluation.methods {
-                        table.row(vec![
-                            m.method.clone(),
-                            pct(Some(m.hit_rate)),
-                            pct(Some(m.recall)),
-                            pct(Some(m.precision)),
-                        ]);
-                    }
+                    let mut table = evaluation_table(&evaluation);
                     table.note("--customer ID recommends for one customer");
                     writeln!(out, "{}", table.render())?;
                 }

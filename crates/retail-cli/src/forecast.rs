@@ -6,30 +6,22 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use retail_forecast::series::{DatedSeries, Gaps, read_future_regressors, read_series_csv_with};
 use retail_forecast::{
     DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, ForecastError, Frequency, GroupBy, Limits,
-    ModelChoice, Regressors, SeriesBuilder, SeriesForecast, forecast_many_with_limits,
+    ModelChoice, Regressors, SeriesBuilder, forecast_many_with_limits,
     forecast_series_with_regressors_and_limits,
+};
+use retail_report::text::forecast::{
+    SeriesView, forecast_json, forecast_table, write_forecast_csv,
 };
 use serde_json::json;
 
 use crate::input::{ReadArgs, load_sliced};
+use crate::output::Format;
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
-use crate::table::{TextTable, money};
-
-/// Output formats of `retail forecast`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ForecastFormat {
-    /// A table per series, for people.
-    Table,
-    /// Every series' model, parameters, criteria and forecast.
-    Json,
-    /// One row per series and horizon: key, period, forecast, bounds.
-    Csv,
-}
 
 #[derive(Debug, Args)]
 pub struct ForecastArgs {
@@ -101,9 +93,11 @@ pub struct ForecastArgs {
     /// outputs together hold exactly the series of one run without it.
     #[arg(long, value_name = "K/N", value_parser = parse_partition)]
     partition: Option<(usize, usize)>,
-    /// Output format.
+    /// Output format: a table per series; JSON with every series' model, parameters,
+    /// criteria and forecast; CSV with one row per series and period (key, period, model,
+    /// forecast, bounds).
     #[arg(long, value_enum, default_value = "table")]
-    format: ForecastFormat,
+    format: Format,
 }
 
 fn parse_partition(text: &str) -> std::result::Result<(usize, usize), String> {
@@ -350,12 +344,18 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             .map_err(|e| anyhow::Error::new(e).context("bad --horizon"))?;
         rows.push((input, result, future));
     }
+    let views: Vec<SeriesView<'_>> = rows
+        .iter()
+        .map(|(input, result, future)| SeriesView {
+            key: &input.key,
+            history: &input.periods,
+            result,
+            future,
+        })
+        .collect();
     match args.format {
-        ForecastFormat::Json => {
-            let series: Vec<_> = rows
-                .iter()
-                .map(|(input, r, future)| series_json(input, r, future))
-                .collect();
+        Format::Json => {
+            let series: Vec<_> = views.iter().map(forecast_json).collect();
             serde_json::to_writer_pretty(
                 &mut *out,
                 &json!({
@@ -369,122 +369,13 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             )?;
             writeln!(out)?;
         }
-        ForecastFormat::Csv => {
-            let mut header = vec![
-                "series".to_string(),
-                "period".into(),
-                "model".into(),
-                "forecast".into(),
-            ];
-            for level in &args.level {
-                header.push(format!("lower_{level}"));
-                header.push(format!("upper_{level}"));
-            }
-            writeln!(out, "{}", header.join(","))?;
-            for (input, r, future) in &rows {
-                for (h, period) in future.iter().enumerate() {
-                    let mut cells = vec![
-                        csv_field(&input.key),
-                        period.to_string(),
-                        csv_field(&r.model),
-                        r.forecast.point[h].to_string(),
-                    ];
-                    for interval in &r.forecast.intervals {
-                        cells.push(interval.lower[h].to_string());
-                        cells.push(interval.upper[h].to_string());
-                    }
-                    writeln!(out, "{}", cells.join(","))?;
-                }
-            }
-        }
-        ForecastFormat::Table => {
+        Format::Csv => write_forecast_csv(&mut *out, &views, &args.level)?,
+        Format::Table => {
             writeln!(out, "Forecast of {description}\n")?;
-            for (input, r, future) in &rows {
-                let title = format!(
-                    "{}: {}{} on {} periods ({} to {})",
-                    input.key,
-                    r.model,
-                    r.aicc.map(|a| format!(", AICc {a:.1}")).unwrap_or_default(),
-                    input.values.len(),
-                    input
-                        .periods
-                        .first()
-                        .map(|d| d.to_string())
-                        .unwrap_or_default(),
-                    input
-                        .periods
-                        .last()
-                        .map(|d| d.to_string())
-                        .unwrap_or_default(),
-                );
-                let mut headers = vec!["period".to_string(), "forecast".into()];
-                for level in &args.level {
-                    headers.push(format!("{level}% low"));
-                    headers.push(format!("{level}% high"));
-                }
-                let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-                let mut table = TextTable::new(&title, &header_refs).text_columns(&[0]);
-                for (h, period) in future.iter().enumerate() {
-                    let mut cells = vec![period.to_string(), money(r.forecast.point[h])];
-                    for interval in &r.forecast.intervals {
-                        cells.push(money(interval.lower[h]));
-                        cells.push(money(interval.upper[h]));
-                    }
-                    table.row(cells);
-                }
-                if let Some(reason) = &r.fallback {
-                    table.note(format!("naive forecast: {reason}"));
-                }
-                writeln!(out, "{}", table.render())?;
+            for view in &views {
+                writeln!(out, "{}", forecast_table(view, &args.level).render())?;
             }
         }
     }
     Ok(())
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-fn series_json(input: &Input, r: &SeriesForecast, future: &[NaiveDate]) -> serde_json::Value {
-    let horizons: Vec<_> = future
-        .iter()
-        .enumerate()
-        .map(|(h, period)| {
-            let mut row = serde_json::Map::new();
-            row.insert("period".into(), json!(period.to_string()));
-            row.insert("forecast".into(), json!(r.forecast.point[h]));
-            for interval in &r.forecast.intervals {
-                row.insert(
-                    format!("lower_{}", interval.level),
-                    json!(interval.lower[h]),
-                );
-                row.insert(
-                    format!("upper_{}", interval.level),
-                    json!(interval.upper[h]),
-                );
-            }
-            serde_json::Value::Object(row)
-        })
-        .collect();
-    json!({
-        "key": input.key,
-        "model": r.model,
-        "parameters": r.parameters,
-        "loglik": r.loglik,
-        "aic": r.aic,
-        "aicc": r.aicc,
-        "bic": r.bic,
-        "fallback": r.fallback,
-        "history": {
-            "periods": input.values.len(),
-            "first": input.periods.first().map(|d| d.to_string()),
-            "last": input.periods.last().map(|d| d.to_string()),
-        },
-        "forecast": horizons,
-    })
 }

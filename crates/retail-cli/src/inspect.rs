@@ -7,10 +7,10 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use retail_ingest::{IngestReport, OptionalColumns, canonical_schema, canonical_schema_with};
+use retail_report::text::ingest::{canonical_schema_text, ingest_report};
 
 use crate::input::{ReadArgs, Source};
 use crate::output::TextOrJson;
-use crate::table;
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -64,7 +64,7 @@ pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
         }
         TextOrJson::Table => {
             for item in &inspected {
-                write!(out, "{}", table::report(&item.report, item.seconds))?;
+                write!(out, "{}", ingest_report(&item.report, item.seconds))?;
                 // Not errors, but worth a look: an implausible span of dates, a day/month
                 // order that no date proves.
                 for warning in &item.report.warnings {
@@ -72,7 +72,7 @@ pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
                 }
                 writeln!(out)?;
             }
-            write!(out, "{}", table::schema())?;
+            write!(out, "{}", canonical_schema_text())?;
         }
     }
     Ok(())

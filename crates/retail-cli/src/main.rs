@@ -33,7 +33,6 @@ mod shards;
 mod slice;
 mod sql;
 mod sql_out;
-mod table;
 
 const EXAMPLES: &str = "\
 Examples:

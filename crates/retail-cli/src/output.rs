@@ -70,79 +70,10 @@ impl std::str::FromStr for MaxRows {
     }
 }
 
-/// Writes record batches as an aligned table; floating-point values are shown with at most
-/// ten significant digits (the exact values are in JSON, CSV and Parquet output).
+/// Writes record batches as an aligned table (`retail_report::text::batches_table`).
 pub fn write_table(out: &mut impl Write, batches: &[RecordBatch]) -> Result<()> {
-    if batches.iter().all(|b| b.num_rows() == 0) {
-        writeln!(out, "(no rows)")?;
-        return Ok(());
-    }
-    let shown = batches
-        .iter()
-        .map(floats_for_people)
-        .collect::<Result<Vec<_>>>()?;
-    writeln!(
-        out,
-        "{}",
-        arrow::util::pretty::pretty_format_batches(&shown)?
-    )?;
+    write!(out, "{}", retail_report::text::batches_table(batches)?)?;
     Ok(())
-}
-
-/// The batch with its Float64 columns as text of at most ten significant digits.
-fn floats_for_people(batch: &RecordBatch) -> Result<RecordBatch> {
-    use arrow::array::{Array, ArrayRef, Float64Array, StringArray};
-    use arrow::datatypes::{DataType, Field, Schema};
-    use std::sync::Arc;
-    if !batch
-        .schema()
-        .fields()
-        .iter()
-        .any(|f| f.data_type() == &DataType::Float64)
-    {
-        return Ok(batch.clone());
-    }
-    let mut fields = Vec::with_capacity(batch.num_columns());
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
-    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        match column.as_any().downcast_ref::<Float64Array>() {
-            Some(values) => {
-                let text: StringArray = values.iter().map(|v| v.map(float_for_people)).collect();
-                fields.push(Field::new(field.name(), DataType::Utf8, true));
-                columns.push(Arc::new(text));
-            }
-            None => {
-                fields.push(field.as_ref().clone());
-                columns.push(column.clone());
-            }
-        }
-    }
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns,
-    )?)
-}
-
-/// `1087908.4699999911` → `1087908.47`: ten significant digits, trailing zeros dropped;
-/// scientific notation below 1e-6 and from 1e15.
-pub fn float_for_people(x: f64) -> String {
-    if !x.is_finite() || x == 0.0 {
-        return x.to_string();
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    if !(-6..15).contains(&magnitude) {
-        let text = format!("{x:.9e}");
-        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-        return format!("{mantissa}e{exponent}");
-    }
-    let decimals = (9 - magnitude).max(0) as usize;
-    let text = format!("{x:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
 }
 
 /// Writes record batches as a JSON array of row objects.
@@ -185,8 +116,8 @@ pub async fn write_stream(
                 writeln!(
                     out,
                     "({} of {} rows shown; --maxrows N or --maxrows inf shows more)",
-                    crate::table::thousands(kept_rows as u64),
-                    crate::table::thousands(total)
+                    retail_report::format::thousands(kept_rows as u64),
+                    retail_report::format::thousands(total)
                 )?;
             }
         }

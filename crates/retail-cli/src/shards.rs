@@ -24,8 +24,8 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use retail_bundles::shards::{Shard, ShardPlan, mine_shard};
 use retail_ingest::Baskets;
-
-use crate::table::{TextTable, thousands};
+use retail_report::format::thousands;
+use retail_report::text::TextTable;
 
 const GROUPS: &str = "retail.shard.groups";
 const GROUP: &str = "retail.shard.group";

@@ -48,6 +48,9 @@ pub enum ReportError {
     /// Mining the bundles failed.
     #[error(transparent)]
     Bundles(#[from] BundlesError),
+    /// Building or writing an Arrow table failed (the CSV of forecasts, its output).
+    #[error(transparent)]
+    Arrow(#[from] arrow::error::ArrowError),
     /// The server could not bind or serve.
     #[error("serving the dashboard on {addr}: {source}")]
     Serve {

@@ -68,9 +68,43 @@ pub fn num(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"))
 }
 
+/// `1087908.4699999911` → `1087908.47`: ten significant digits, trailing zeros dropped;
+/// scientific notation below 1e-6 and from 1e15.
+pub fn float_for_people(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return x.to_string();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-6..15).contains(&magnitude) {
+        let text = format!("{x:.9e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
+    let decimals = (9 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floats_keep_ten_significant_digits() {
+        assert_eq!(float_for_people(1_087_908.469_999_991_1), "1087908.47");
+        assert_eq!(float_for_people(0.1 + 0.2), "0.3");
+        assert_eq!(float_for_people(2.5), "2.5");
+        assert_eq!(float_for_people(-42.0), "-42");
+        assert_eq!(float_for_people(0.0), "0");
+        assert_eq!(float_for_people(1.234_567_890_12e-7), "1.23456789e-7");
+        assert_eq!(float_for_people(2e15), "2e15");
+        assert_eq!(float_for_people(f64::NAN), "NaN");
+    }
 
     #[test]
     fn formats_money_and_percentages() {

@@ -9,6 +9,7 @@ pub mod format;
 mod page;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod text;
 
 pub use dashboard::{
     BundlesPanel, Dashboard, DashboardParams, ForecastPanel, ForecastedSeries, REPORT_MAX_ITEMSETS,
