@@ -28,8 +28,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .mine(&data.baskets)?
         .with_item_names(&data.product_names);
     let rules = RuleParams::new()
-        .with_min_confidence(0.5)?
-        .with_min_lift(2.0)?
+        .with_min_confidence(0.5)
+        .with_min_lift(2.0)
         .generate(&itemsets)?;
     println!(
         "{} baskets, {} frequent product sets, {} rules",

@@ -24,8 +24,8 @@ fn datasets() -> Vec<(String, Baskets, f64)> {
     for n in [10_000usize, 100_000] {
         let baskets = QuestParams::default()
             .with_baskets(n)
-            .expect("quest size")
-            .generate();
+            .generate()
+            .expect("valid Quest parameters");
         out.push((format!("quest_{n}"), baskets, 0.005));
     }
     if let Some(dir) = shared_data_dir() {
@@ -80,9 +80,7 @@ fn mining(c: &mut Criterion) {
         let itemsets = FpGrowth::new(MinSupport::fraction(support).expect("support"))
             .mine(&baskets)
             .expect("mine");
-        let params = RuleParams::new()
-            .with_min_confidence(0.1)
-            .expect("confidence");
+        let params = RuleParams::new().with_min_confidence(0.1);
         group.bench_function(
             format!("single_consequent/{name}/itemsets_{}", itemsets.len()),
             |b| b.iter(|| black_box(params.generate(&itemsets).expect("rules").len())),

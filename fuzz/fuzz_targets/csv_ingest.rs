@@ -15,7 +15,6 @@ use retail_ingest::report::{MAX_ABS_AMOUNT, MAX_ABS_QUANTITY, TIMESTAMP_RANGE};
 fuzz_target!(|data: &[u8]| {
     let options = IngestOptions::default()
         .with_chunk_bytes(1024)
-        .expect("1 KiB is a valid chunk size")
         .with_threads(2);
     let mut reader =
         match retail_ingest::open_reader("fuzz.csv", std::io::Cursor::new(data.to_vec()), &options)

@@ -15,14 +15,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: quest BASKETS OUT.dat [ITEMS (1000)] [SEED (42)]");
         std::process::exit(2);
     }
-    let mut params = QuestParams::default().with_baskets(args[0].parse()?)?;
+    let mut params = QuestParams::default().with_baskets(args[0].parse()?);
     if let Some(items) = args.get(2) {
-        params = params.with_items(items.parse()?)?;
+        params = params.with_items(items.parse()?);
     }
     if let Some(seed) = args.get(3) {
         params = params.with_seed(seed.parse()?);
     }
-    let baskets = params.generate();
+    let baskets = params.generate()?;
     let file = std::fs::File::create(&args[1])?;
     baskets.write_fimi(BufWriter::new(file))?;
     eprintln!(

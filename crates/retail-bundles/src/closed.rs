@@ -496,7 +496,6 @@ mod tests {
                 .with_target(target)
                 .with_threads(1)
                 .with_max_itemsets(max)
-                .unwrap()
                 .mine(&b)
         };
         assert_eq!(miner(ItemsetTarget::Closed, 4_094).unwrap().len(), 4_094);
@@ -524,7 +523,6 @@ mod tests {
             let found = FpGrowth::new(MinSupport::fraction(0.5).unwrap())
                 .with_target(target)
                 .with_max_itemsets(13) // 13 · 16 = 208 items: room for 201
-                .unwrap()
                 .mine(&b)
                 .unwrap();
             // At 0.5 of 2 baskets the min count is 1: {x} is closed and maximal as well.
@@ -552,7 +550,7 @@ mod tests {
                 .with_target(target)
                 .with_threads(threads);
             let direct = miner.mine(&b).unwrap();
-            let filtered = miner.clone().with_max_len(10).unwrap().mine(&b).unwrap();
+            let filtered = miner.clone().with_max_len(10).mine(&b).unwrap();
             prop_assert_eq!(found(&direct), oracle(&raw, min_count, target));
             prop_assert_eq!(found(&direct), found(&filtered));
             prop_assert_eq!(direct.item_counts(), filtered.item_counts());

@@ -59,15 +59,9 @@ impl FpGrowth {
     }
 
     /// Only itemsets of at most `max_len` items (at least 1).
-    pub fn with_max_len(mut self, max_len: usize) -> Result<FpGrowth, BundlesError> {
-        if max_len == 0 {
-            return Err(BundlesError::InvalidParameter {
-                parameter: "max_len",
-                message: "must be at least 1".into(),
-            });
-        }
+    pub fn with_max_len(mut self, max_len: usize) -> FpGrowth {
         self.max_len = Some(max_len);
-        Ok(self)
+        self
     }
 
     /// All frequent itemsets (default), only the closed ones, or only the maximal ones.
@@ -76,16 +70,11 @@ impl FpGrowth {
         self
     }
 
-    /// Keeps only the `k` itemsets with the highest support (in the result's order).
-    pub fn with_top_k(mut self, k: usize) -> Result<FpGrowth, BundlesError> {
-        if k == 0 {
-            return Err(BundlesError::InvalidParameter {
-                parameter: "top_k",
-                message: "must be at least 1".into(),
-            });
-        }
+    /// Keeps only the `k` itemsets with the highest support (in the result's order; at
+    /// least 1).
+    pub fn with_top_k(mut self, k: usize) -> FpGrowth {
         self.top_k = Some(k);
-        Ok(self)
+        self
     }
 
     /// Worker threads; `0` (and the default) means all available cores, as everywhere in the
@@ -100,9 +89,29 @@ impl FpGrowth {
     /// counted is what the miner produces: every frequent itemset up to the length limit for
     /// target `All` (before a top-k cut), the closed ones for `Closed`, and every closed
     /// itemset walked for `Maximal` (which bounds that walk too).
-    pub fn with_max_itemsets(mut self, max_itemsets: u64) -> Result<FpGrowth, BundlesError> {
-        self.max_itemsets = budget::validate(max_itemsets)?;
-        Ok(self)
+    pub fn with_max_itemsets(mut self, max_itemsets: u64) -> FpGrowth {
+        self.max_itemsets = max_itemsets;
+        self
+    }
+
+    /// Checks the parameters: `max_len` and `top_k` at least 1, `max_itemsets` within the
+    /// budget's range.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming the first parameter out of its range.
+    pub fn check(&self) -> Result<(), BundlesError> {
+        let at_least_one = |parameter: &'static str| BundlesError::InvalidParameter {
+            parameter,
+            message: "must be at least 1".into(),
+        };
+        if self.max_len == Some(0) {
+            return Err(at_least_one("max_len"));
+        }
+        if self.top_k == Some(0) {
+            return Err(at_least_one("top_k"));
+        }
+        budget::validate(self.max_itemsets)?;
+        Ok(())
     }
 
     /// The minimum support.
@@ -121,7 +130,12 @@ impl FpGrowth {
     }
 
     /// Mines `baskets`. Empty baskets count in the total that a fractional support refers to.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] for parameters out of range ([`FpGrowth::check`]),
+    /// [`BundlesError::TooManyItemsets`] once the budget is spent.
     pub fn mine(&self, baskets: &Baskets) -> Result<FrequentItemsets, BundlesError> {
+        self.check()?;
         let n = basket_total(baskets)?;
         let min_count = self.min_support.to_count(n);
         let budget = Budget::new(self.max_itemsets);
@@ -148,11 +162,15 @@ impl FpGrowth {
     /// Closed and maximal itemsets without a length limit are mined in one process, as
     /// [`FpGrowth::mine`] does: whether an itemset is closed depends on items of other
     /// groups, so they do not split into shards.
+    ///
+    /// # Errors
+    /// As [`FpGrowth::mine`], and [`BundlesError::InvalidParameter`] naming `shards` for 0.
     pub fn mine_sharded(
         &self,
         baskets: &Baskets,
         shards: usize,
     ) -> Result<FrequentItemsets, BundlesError> {
+        self.check()?;
         let plan = ShardPlan::new(baskets, self.min_support, shards)?;
         if self.mines_target_directly() {
             return self.mine(baskets);
@@ -167,11 +185,16 @@ impl FpGrowth {
     /// `baskets` with this miner's support and length limit, into what [`FpGrowth::mine`]
     /// returns (target and top-k are applied here). Fails when a group is missing or repeated,
     /// or an itemset does not belong to its shard.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] for this miner's parameters ([`FpGrowth::check`]),
+    /// the shard errors above, and [`BundlesError::TooManyItemsets`] over the budget.
     pub fn merge_shards(
         &self,
         baskets: &Baskets,
         parts: &[ShardItemsets],
     ) -> Result<FrequentItemsets, BundlesError> {
+        self.check()?;
         let n = basket_total(baskets)?;
         let min_count = self.min_support.to_count(n);
         let budget = Budget::new(self.max_itemsets);

@@ -71,6 +71,10 @@ impl BasketItem {
 
 impl InvoiceBaskets {
     /// Groups the completed lines of canonical sales batches by invoice.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming `sales` when a canonical column is missing or
+    /// is not text.
     pub fn from_sales(batches: &[RecordBatch]) -> Result<InvoiceBaskets, BundlesError> {
         InvoiceBaskets::from_sales_by(batches, BasketItem::Product)
     }
@@ -78,6 +82,10 @@ impl InvoiceBaskets {
     /// Groups the completed lines by invoice, with `item` as the basket items. Lines without
     /// a value for `item` (no sub-category, say) go into no basket and are counted in
     /// [`InvoiceBaskets::lines_without_item`]; an invoice whose lines all lack it has no basket.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming `sales` when a canonical column is missing or
+    /// is not text.
     pub fn from_sales_by(
         batches: &[RecordBatch],
         item: BasketItem,

@@ -311,6 +311,9 @@ impl FrequentItemsets {
     }
 
     /// As Arrow: `items` and `names` (lists), `length`, `count`, `support`.
+    ///
+    /// # Errors
+    /// Arrow's error building the batch, as [`BundlesError::Arrow`].
     pub fn to_record_batch(&self) -> Result<RecordBatch, BundlesError> {
         let (items, names) = self.item_lists((0..self.len()).map(|i| self.itemset(i)));
         let length =

@@ -60,30 +60,38 @@ fn invalid(parameter: &'static str, message: &str) -> BundlesError {
 
 impl NextBasketParams {
     /// Products recommended per customer (at least 1).
-    pub fn with_k(mut self, k: usize) -> Result<Self, BundlesError> {
-        if k == 0 {
-            return Err(invalid("k", "must be at least 1"));
-        }
+    pub fn with_k(mut self, k: usize) -> Self {
         self.k = k;
-        Ok(self)
+        self
     }
 
     /// Weight of a basket one step older than another, in (0, 1].
-    pub fn with_decay(mut self, decay: f64) -> Result<Self, BundlesError> {
-        if !(decay > 0.0 && decay <= 1.0) {
-            return Err(invalid("decay", "must be in (0, 1]"));
-        }
+    pub fn with_decay(mut self, decay: f64) -> Self {
         self.decay = decay;
-        Ok(self)
+        self
     }
 
     /// Weight of the rule score against the repeat score (≥ 0).
-    pub fn with_rule_weight(mut self, weight: f64) -> Result<Self, BundlesError> {
-        if !(weight >= 0.0 && weight.is_finite()) {
+    pub fn with_rule_weight(mut self, weight: f64) -> Self {
+        self.rule_weight = weight;
+        self
+    }
+
+    /// Checks the parameters: `k` at least 1, `decay` in (0, 1], `rule_weight` finite and ≥ 0.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming the first parameter out of its range.
+    pub fn check(&self) -> Result<(), BundlesError> {
+        if self.k == 0 {
+            return Err(invalid("k", "must be at least 1"));
+        }
+        if !(self.decay > 0.0 && self.decay <= 1.0) {
+            return Err(invalid("decay", "must be in (0, 1]"));
+        }
+        if !(self.rule_weight >= 0.0 && self.rule_weight.is_finite()) {
             return Err(invalid("rule_weight", "must be a finite number ≥ 0"));
         }
-        self.rule_weight = weight;
-        Ok(self)
+        Ok(())
     }
 
     /// Products recommended per customer.
@@ -149,11 +157,16 @@ enum Blend {
 
 impl NextBasketModel {
     /// Fits on the baskets of `data` where `train` is true (all when `None`).
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] for parameters out of range
+    /// ([`NextBasketParams::check`]), and the errors of mining the rules it blends in.
     pub fn fit(
         data: &InvoiceBaskets,
         train: Option<&[bool]>,
         params: &NextBasketParams,
     ) -> Result<NextBasketModel, BundlesError> {
+        params.check()?;
         let n = data.baskets.len();
         let in_train = |b: usize| train.is_none_or(|t| t[b]);
         let training: Vec<usize> = (0..n).filter(|&b| in_train(b)).collect();
@@ -197,10 +210,10 @@ impl NextBasketModel {
             .to_count(baskets.len() as u64)
             .max(5);
         let itemsets = FpGrowth::new(MinSupport::Count(min_count))
-            .with_max_len(params.rule_max_len)?
+            .with_max_len(params.rule_max_len)
             .mine(&baskets)?;
         let mined = RuleParams::new()
-            .with_min_confidence(params.rule_confidence)?
+            .with_min_confidence(params.rule_confidence)
             .generate(&itemsets)?;
         let basket_item = itemsets.basket_items();
         let rules: Vec<(Vec<u32>, u32, f64)> = (0..mined.len())
@@ -373,10 +386,15 @@ pub struct Evaluation {
 
 /// Holds out each identified customer's last basket (by time, then invoice id), fits on the
 /// rest, and scores every customer with at least one training basket.
+///
+/// # Errors
+/// [`BundlesError::InvalidParameter`] for parameters out of range
+/// ([`NextBasketParams::check`]), and the errors of fitting.
 pub fn evaluate(
     data: &InvoiceBaskets,
     params: &NextBasketParams,
 ) -> Result<Evaluation, BundlesError> {
+    params.check()?;
     let n = data.baskets.len();
     let mut last: HashMap<&str, usize> = HashMap::new();
     let mut basket_count: HashMap<&str, usize> = HashMap::new();

@@ -53,38 +53,33 @@ fn positive(parameter: &'static str, ok: bool) -> Result<(), BundlesError> {
 
 impl QuestParams {
     /// Number of baskets (`D`).
-    pub fn with_baskets(mut self, baskets: usize) -> Result<Self, BundlesError> {
-        positive("baskets", baskets > 0)?;
+    pub fn with_baskets(mut self, baskets: usize) -> Self {
         self.baskets = baskets;
-        Ok(self)
+        self
     }
 
     /// Number of distinct items (`N`).
-    pub fn with_items(mut self, items: u32) -> Result<Self, BundlesError> {
-        positive("items", items > 0)?;
+    pub fn with_items(mut self, items: u32) -> Self {
         self.items = items;
-        Ok(self)
+        self
     }
 
     /// Mean basket size (`T`).
-    pub fn with_basket_len(mut self, len: f64) -> Result<Self, BundlesError> {
-        positive("basket_len", len > 0.0 && len.is_finite())?;
+    pub fn with_basket_len(mut self, len: f64) -> Self {
         self.basket_len = len;
-        Ok(self)
+        self
     }
 
     /// Mean pattern size (`I`).
-    pub fn with_pattern_len(mut self, len: f64) -> Result<Self, BundlesError> {
-        positive("pattern_len", len > 0.0 && len.is_finite())?;
+    pub fn with_pattern_len(mut self, len: f64) -> Self {
         self.pattern_len = len;
-        Ok(self)
+        self
     }
 
     /// Number of patterns (`L`).
-    pub fn with_patterns(mut self, patterns: usize) -> Result<Self, BundlesError> {
-        positive("patterns", patterns > 0)?;
+    pub fn with_patterns(mut self, patterns: usize) -> Self {
         self.patterns = patterns;
-        Ok(self)
+        self
     }
 
     /// The random seed.
@@ -93,8 +88,31 @@ impl QuestParams {
         self
     }
 
+    /// Checks that every size and count is positive (and finite).
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming the first parameter that is not.
+    pub fn check(&self) -> Result<(), BundlesError> {
+        positive("baskets", self.baskets > 0)?;
+        positive("items", self.items > 0)?;
+        positive(
+            "basket_len",
+            self.basket_len > 0.0 && self.basket_len.is_finite(),
+        )?;
+        positive(
+            "pattern_len",
+            self.pattern_len > 0.0 && self.pattern_len.is_finite(),
+        )?;
+        positive("patterns", self.patterns > 0)
+    }
+
     /// Generates the baskets; items are named `0..items`.
-    pub fn generate(&self) -> Baskets {
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] for a parameter that is not positive
+    /// ([`QuestParams::check`]).
+    pub fn generate(&self) -> Result<Baskets, BundlesError> {
+        self.check()?;
         let mut rng = Rng::new(self.seed);
         let n = self.items;
         // Patterns.
@@ -171,7 +189,10 @@ impl QuestParams {
             basket.sort_unstable();
             lists.push(basket);
         }
-        Baskets::from_id_lists((0..n).map(|i| i.to_string()).collect(), lists)
+        Ok(Baskets::from_id_lists(
+            (0..n).map(|i| i.to_string()).collect(),
+            lists,
+        ))
     }
 }
 
@@ -232,21 +253,21 @@ mod tests {
 
     #[test]
     fn same_seed_same_baskets_and_sizes_near_the_mean() {
-        let params = QuestParams::default().with_baskets(20_000).unwrap();
-        let a = params.generate();
-        let b = params.generate();
+        let params = QuestParams::default().with_baskets(20_000);
+        let a = params.generate().unwrap();
+        let b = params.generate().unwrap();
         assert_eq!(a, b);
         assert_eq!(a.len(), 20_000);
         let mean = a.total_items() as f64 / a.len() as f64;
         assert!((7.0..13.0).contains(&mean), "mean basket size {mean}");
-        let other = params.clone().with_seed(7).generate();
+        let other = params.clone().with_seed(7).generate().unwrap();
         assert_ne!(a, other);
         assert!(a.iter().all(|basket| !basket.is_empty()));
     }
 
     #[test]
     fn invalid_parameters_are_named() {
-        let err = QuestParams::default().with_items(0).unwrap_err();
+        let err = QuestParams::default().with_items(0).check().unwrap_err();
         assert!(err.to_string().contains("items"));
     }
 }

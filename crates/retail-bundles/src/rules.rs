@@ -52,14 +52,14 @@ impl Default for RuleParams {
     }
 }
 
-fn check(parameter: &'static str, value: f64, range: (f64, f64)) -> Result<f64, BundlesError> {
+fn check_range(parameter: &'static str, value: f64, range: (f64, f64)) -> Result<(), BundlesError> {
     if value.is_nan() || value < range.0 || value > range.1 {
         return Err(BundlesError::InvalidParameter {
             parameter,
             message: format!("{value} is outside [{}, {}]", range.0, range.1),
         });
     }
-    Ok(value)
+    Ok(())
 }
 
 impl RuleParams {
@@ -75,38 +75,56 @@ impl RuleParams {
     }
 
     /// Keeps rules with confidence at least `value` (in [0, 1]).
-    pub fn with_min_confidence(mut self, value: f64) -> Result<Self, BundlesError> {
-        self.min_confidence = check("min_confidence", value, (0.0, 1.0))?;
-        Ok(self)
+    pub fn with_min_confidence(mut self, value: f64) -> Self {
+        self.min_confidence = value;
+        self
     }
 
     /// Keeps rules with lift at least `value` (≥ 0).
-    pub fn with_min_lift(mut self, value: f64) -> Result<Self, BundlesError> {
-        self.min_lift = check("min_lift", value, (0.0, f64::INFINITY))?;
-        Ok(self)
+    pub fn with_min_lift(mut self, value: f64) -> Self {
+        self.min_lift = value;
+        self
     }
 
     /// Keeps rules with leverage at least `value` (in [-1, 1]).
-    pub fn with_min_leverage(mut self, value: f64) -> Result<Self, BundlesError> {
-        self.min_leverage = check("min_leverage", value, (-1.0, 1.0))?;
-        Ok(self)
+    pub fn with_min_leverage(mut self, value: f64) -> Self {
+        self.min_leverage = value;
+        self
     }
 
     /// Keeps rules with conviction at least `value` (≥ 0).
-    pub fn with_min_conviction(mut self, value: f64) -> Result<Self, BundlesError> {
-        self.min_conviction = check("min_conviction", value, (0.0, f64::INFINITY))?;
-        Ok(self)
+    pub fn with_min_conviction(mut self, value: f64) -> Self {
+        self.min_conviction = value;
+        self
     }
 
     /// Keeps rules with Zhang's metric at least `value` (in [-1, 1]).
-    pub fn with_min_zhang(mut self, value: f64) -> Result<Self, BundlesError> {
-        self.min_zhang = check("min_zhang", value, (-1.0, 1.0))?;
-        Ok(self)
+    pub fn with_min_zhang(mut self, value: f64) -> Self {
+        self.min_zhang = value;
+        self
+    }
+
+    /// Checks every threshold: confidence, leverage and Zhang's metric in their ranges
+    /// ([0, 1], [-1, 1], [-1, 1]), lift and conviction ≥ 0, none NaN.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming the first threshold out of its range.
+    pub fn check(&self) -> Result<(), BundlesError> {
+        check_range("min_confidence", self.min_confidence, (0.0, 1.0))?;
+        check_range("min_lift", self.min_lift, (0.0, f64::INFINITY))?;
+        check_range("min_leverage", self.min_leverage, (-1.0, 1.0))?;
+        check_range("min_conviction", self.min_conviction, (0.0, f64::INFINITY))?;
+        check_range("min_zhang", self.min_zhang, (-1.0, 1.0))
     }
 
     /// Generates the rules of `itemsets` (which must hold every frequent itemset: no closed,
     /// maximal or top-k cut, since each rule needs its antecedent's support).
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] for a threshold out of range ([`RuleParams::check`])
+    /// or for itemsets with a closed, maximal or top-k cut.
     pub fn generate(&self, itemsets: &FrequentItemsets) -> Result<AssociationRules, BundlesError> {
+        self.check()?;
         if itemsets.target() != ItemsetTarget::All || itemsets.truncated_from().is_some() {
             return Err(BundlesError::InvalidParameter {
                 parameter: "itemsets",
@@ -363,6 +381,9 @@ impl AssociationRules {
     }
 
     /// As Arrow: item lists for both sides, `count` and every measure.
+    ///
+    /// # Errors
+    /// Arrow's error building the batch, as [`BundlesError::Arrow`].
     pub fn to_record_batch(&self) -> Result<RecordBatch, BundlesError> {
         let lists = |side: fn(&RawRule) -> &[u32]| -> (ArrayRef, ArrayRef) {
             use arrow::array::{ListBuilder, StringBuilder};
@@ -456,8 +477,11 @@ mod tests {
 
     #[test]
     fn invalid_filters_name_the_parameter() {
-        let err = RuleParams::new().with_min_confidence(1.5).unwrap_err();
+        let err = RuleParams::new()
+            .with_min_confidence(1.5)
+            .check()
+            .unwrap_err();
         assert!(err.to_string().contains("min_confidence"));
-        assert!(RuleParams::new().with_min_lift(f64::NAN).is_err());
+        assert!(RuleParams::new().with_min_lift(f64::NAN).check().is_err());
     }
 }

@@ -51,6 +51,10 @@ pub struct ShardPlan {
 impl ShardPlan {
     /// Ranks the items of `baskets` frequent at `min_support` and deals them to `groups`
     /// groups (at least 1).
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming `shards` for 0 groups, and the errors of
+    /// counting the support.
     pub fn new(
         baskets: &Baskets,
         min_support: MinSupport,
@@ -274,6 +278,10 @@ impl ShardItemsets {
 /// alone). Fails on invalid parameters, a group not below `groups`, a rank not in the f-list,
 /// or more itemsets than `max_itemsets` ([`BundlesError::TooManyItemsets`], checked while
 /// mining).
+///
+/// # Errors
+/// [`BundlesError::InvalidParameter`] for a group outside the plan, a `min_count` or `max_len`
+/// of 0, and [`BundlesError::TooManyItemsets`] over the budget.
 pub fn mine_shard(
     ranked_items: &[u32],
     groups: usize,
@@ -682,7 +690,7 @@ mod tests {
                 .with_threads(threads)
                 .with_target(target);
             if let Some(max_len) = max_len {
-                miner = miner.with_max_len(max_len).unwrap();
+                miner = miner.with_max_len(max_len);
             }
             let single = miner.mine(&baskets).unwrap();
             prop_assert_eq!(&miner.mine_sharded(&baskets, groups).unwrap(), &single);
@@ -710,7 +718,7 @@ mod tests {
                 .unwrap();
                 parts.push(found);
             }
-            let all = FpGrowth::new(support).with_max_len(max_len.unwrap_or(usize::MAX)).unwrap();
+            let all = FpGrowth::new(support).with_max_len(max_len.unwrap_or(usize::MAX));
             let total: usize = parts.iter().map(ShardItemsets::len).sum();
             prop_assert_eq!(total, all.mine(&baskets).unwrap().len());
             prop_assert_eq!(&miner.merge_shards(&baskets, &parts).unwrap(), &single);

@@ -18,6 +18,10 @@ pub enum MinSupport {
 
 impl MinSupport {
     /// A validated fraction.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming `min_support` for a value outside (0, 1] or
+    /// NaN.
     pub fn fraction(value: f64) -> Result<MinSupport, BundlesError> {
         if !(value > 0.0 && value <= 1.0) {
             return Err(BundlesError::InvalidParameter {
@@ -31,6 +35,9 @@ impl MinSupport {
     }
 
     /// A validated count.
+    ///
+    /// # Errors
+    /// [`BundlesError::InvalidParameter`] naming `min_count` for a count of 0.
     pub fn count(value: u64) -> Result<MinSupport, BundlesError> {
         if value == 0 {
             return Err(BundlesError::InvalidParameter {

@@ -120,7 +120,7 @@ proptest! {
     ) {
         let baskets = to_baskets(&raw);
         let miner = FpGrowth::new(MinSupport::count(min_count).unwrap())
-            .with_max_len(max_len).unwrap()
+            .with_max_len(max_len)
             .with_threads(threads);
         let found = miner.mine(&baskets).unwrap();
         let dedup: Vec<Vec<u8>> = raw.iter().map(|b| {
@@ -152,7 +152,7 @@ proptest! {
         }
 
         // Top-k keeps a prefix of the full order.
-        let top = miner.clone().with_top_k(3).unwrap().mine(&baskets).unwrap();
+        let top = miner.clone().with_top_k(3).mine(&baskets).unwrap();
         prop_assert_eq!(top.len(), found.len().min(3));
         for i in 0..top.len() {
             prop_assert_eq!(top.itemset(i), found.itemset(i));
@@ -285,7 +285,6 @@ fn results_as_arrow_carry_ids_names_and_measures() {
     // Rules need every itemset.
     let top = FpGrowth::new(MinSupport::count(2).unwrap())
         .with_top_k(2)
-        .unwrap()
         .mine(&baskets)
         .unwrap();
     assert!(RuleParams::new().generate(&top).is_err());
@@ -395,7 +394,6 @@ fn groceries_itemsets_and_rules_equal_pyfim_and_mlxtend() {
 
     let rules = RuleParams::new()
         .with_min_confidence(0.2)
-        .unwrap()
         .generate(&itemsets)
         .unwrap();
     let expected_rules = reference["groceries_rules@0.01_conf0.2"]
@@ -512,10 +510,9 @@ fn groceries_mined_in_four_shards_equal_one_process() {
 fn quest_baskets_mine_the_same_on_one_and_two_threads() {
     let baskets = QuestParams::default()
         .with_baskets(5_000)
-        .unwrap()
         .with_items(200)
-        .unwrap()
-        .generate();
+        .generate()
+        .unwrap();
     let mine = |threads| {
         FpGrowth::new(MinSupport::fraction(0.01).unwrap())
             .with_threads(threads)
@@ -565,7 +562,7 @@ fn next_basket_by_hand() {
     assert_eq!(data.baskets.len(), 7);
     assert_eq!(data.customers[0].as_deref(), Some("100"));
     assert_eq!(data.product_names[0].as_deref(), Some("Product A"));
-    let params = NextBasketParams::default().with_k(2).unwrap();
+    let params = NextBasketParams::default().with_k(2);
     let model = NextBasketModel::fit(&data, None, &params).unwrap();
     // Customer 100 (decay 0.9): A in both baskets (1 + 0.9)/1.9 = 1; C in the latest 1/1.9;
     // B 0.9/1.9.
@@ -711,15 +708,14 @@ fn max_len_stops_the_miner_and_the_budget_is_exact() {
     for threads in [1, 2] {
         let miner = FpGrowth::new(MinSupport::count(1).unwrap())
             .with_max_len(3)
-            .unwrap()
             .with_threads(threads);
-        let fits = miner.clone().with_max_itemsets(total).unwrap();
+        let fits = miner.clone().with_max_itemsets(total);
         let found = fits.mine(&baskets).unwrap();
         assert_eq!(found.count_by_length(), vec![0, 61, 1_770, 34_220]);
         assert_eq!(fits.mine_sharded(&baskets, 3).unwrap(), found);
 
         // One fewer allowed: a clear error, from one process and from shards alike.
-        let tight = miner.with_max_itemsets(total - 1).unwrap();
+        let tight = miner.with_max_itemsets(total - 1);
         let (max, reached, min_count, message) = budget_error(tight.mine(&baskets));
         assert_eq!((max, min_count), (total - 1, 1), "{message}");
         assert!(reached > total - 1, "{message}");
@@ -744,10 +740,10 @@ fn every_subset_of_a_200_item_basket_stops_at_the_budget_while_mining() {
     for parameter in ["min_support", "max_len", "max_itemsets"] {
         assert!(message.contains(parameter), "{message}");
     }
-    budget_error(all.clone().with_top_k(10).unwrap().mine(&baskets));
-    budget_error(all.clone().with_max_len(4).unwrap().mine(&baskets));
+    budget_error(all.clone().with_top_k(10).mine(&baskets));
+    budget_error(all.clone().with_max_len(4).mine(&baskets));
     budget_error(all.clone().mine_sharded(&baskets, 4));
-    let max_len_4 = all.clone().with_max_len(4).unwrap();
+    let max_len_4 = all.clone().with_max_len(4);
     let (_, reached, _, _) = budget_error(max_len_4.mine_sharded(&baskets, 4));
     assert!(reached < c200, "stopped at {reached}");
 
@@ -791,13 +787,21 @@ fn every_subset_of_a_200_item_basket_stops_at_the_budget_while_mining() {
             found
         );
     }
+    // A zero budget is refused by name, by `check` and by the mining that checks first.
+    let zero = FpGrowth::new(support).with_max_itemsets(0);
     assert!(
-        FpGrowth::new(support)
-            .with_max_itemsets(0)
+        zero.check()
             .unwrap_err()
             .to_string()
             .contains("max_itemsets")
     );
+    assert!(matches!(
+        zero.mine(&baskets),
+        Err(BundlesError::InvalidParameter {
+            parameter: "max_itemsets",
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -814,7 +818,7 @@ fn shard_results_past_the_budget_do_not_merge() {
     assert_eq!(parts.iter().map(|p| p.len()).sum::<usize>(), 3);
     let miner = FpGrowth::new(support);
     assert_eq!(miner.merge_shards(&baskets, &parts).unwrap().len(), 3);
-    let tight = miner.with_max_itemsets(2).unwrap();
+    let tight = miner.with_max_itemsets(2);
     let (max, reached, min_count, _) = budget_error(tight.merge_shards(&baskets, &parts));
     assert_eq!((max, reached, min_count), (2, 3, 2));
 }

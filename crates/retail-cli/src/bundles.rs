@@ -235,21 +235,22 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
         TargetArg::Maximal => ItemsetTarget::Maximal,
     });
     if let Some(max_len) = args.max_len {
-        miner = miner.with_max_len(max_len)?;
+        miner = miner.with_max_len(max_len);
     }
-    miner = miner
-        .with_max_itemsets(args.max_itemsets)
-        .context("--max-itemsets")?;
+    miner = miner.with_max_itemsets(args.max_itemsets);
     if let Some(threads) = args.threads {
         miner = miner.with_threads(threads);
     }
     let rule_params = RuleParams::new()
-        .with_min_confidence(args.min_confidence)?
-        .with_min_lift(args.min_lift)?
+        .with_min_confidence(args.min_confidence)
+        .with_min_lift(args.min_lift)
         .with_consequents(match args.consequents {
             ConsequentsArg::Single => Consequents::Single,
             ConsequentsArg::Any => Consequents::Any,
         });
+    // Checked before any data is read.
+    miner.check().map_err(with_flag_name)?;
+    rule_params.check().map_err(with_flag_name)?;
 
     let mut progress = Progress::new(2);
     progress.step("reading baskets");
@@ -325,6 +326,15 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
             write_csv(out, &[flatten_lists(&batch)?])
         }
     }
+}
+
+/// A parameter error with the flag that sets the parameter in front.
+fn with_flag_name(err: BundlesError) -> anyhow::Error {
+    let parameter = match &err {
+        BundlesError::InvalidParameter { parameter, .. } => Some(*parameter),
+        _ => None,
+    };
+    crate::flags::bad_flag(err, parameter)
 }
 
 /// A budget error with the flags that change the outcome (the library names parameters).
@@ -440,9 +450,10 @@ pub struct NextBasketArgs {
 
 pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()> {
     let params = NextBasketParams::default()
-        .with_k(args.k)?
-        .with_decay(args.decay)?
-        .with_rule_weight(args.rule_weight)?;
+        .with_k(args.k)
+        .with_decay(args.decay)
+        .with_rule_weight(args.rule_weight);
+    params.check().map_err(with_flag_name)?;
     for path in &args.files {
         if is_basket_file(path) {
             bail!(

@@ -6,8 +6,8 @@ use anyhow::{Context, Result, bail};
 use arrow::record_batch::RecordBatch;
 use clap::Args;
 use retail_ingest::{
-    ColumnMapping, DateOrder, IngestOptions, IngestReport, KnownLayout, ProductCategories,
-    ProductClasses, TextEncoding, TransactionReader, samples,
+    ColumnMapping, DateOrder, IngestError, IngestOptions, IngestReport, KnownLayout,
+    ProductCategories, ProductClasses, TextEncoding, TransactionReader, samples,
 };
 use retail_metrics::SalesSlice;
 
@@ -105,8 +105,15 @@ impl ReadArgs {
         if let Some(delimiter) = self.delimiter {
             let byte =
                 u8::try_from(delimiter).context("--delimiter must be one ASCII character")?;
-            options = options.with_delimiter(byte)?;
+            options = options.with_delimiter(byte);
         }
+        options.check().map_err(|err| {
+            let parameter = match &err {
+                IngestError::InvalidParameter { parameter, .. } => Some(*parameter),
+                _ => None,
+            };
+            crate::flags::bad_flag(err, parameter)
+        })?;
         Ok(options)
     }
 }
@@ -225,7 +232,7 @@ pub fn load_sources_sliced(
             crate::note!(
                 "retail: {}: warning: {}",
                 report.source,
-                crate::with_flag_hints(warning)
+                crate::flags::with_flag_hints(warning)
             );
         }
         reports.push(report);

@@ -68,7 +68,7 @@ pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
                 // Not errors, but worth a look: an implausible span of dates, a day/month
                 // order that no date proves.
                 for warning in &item.report.warnings {
-                    writeln!(out, "  warning: {}", crate::with_flag_hints(warning))?;
+                    writeln!(out, "  warning: {}", crate::flags::with_flag_hints(warning))?;
                 }
                 writeln!(out)?;
             }

@@ -91,11 +91,18 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 
 pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
     let options = KpiOptions::default()
-        .with_top_n(args.top)?
-        .with_churn_days(args.churn_days)?
+        .with_top_n(args.top)
+        .with_churn_days(args.churn_days)
         .with_all_products(args.all_products)
-        .with_void_window(args.void_window)?
+        .with_void_window(args.void_window)
         .with_product_classes(&args.read.product_classes(&[])?);
+    options.check().map_err(|err| {
+        let parameter = match &err {
+            retail_metrics::MetricsError::InvalidParameter { parameter, .. } => Some(*parameter),
+            _ => None,
+        };
+        crate::flags::bad_flag(err, parameter)
+    })?;
     if let Some(dir) = &args.out {
         // Before the work, so that a bad path fails at once.
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

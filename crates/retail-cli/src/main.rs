@@ -21,6 +21,7 @@ mod bundles;
 #[cfg(feature = "distributed")]
 mod cluster;
 mod convert;
+mod flags;
 mod forecast;
 mod input;
 mod inspect;
@@ -130,23 +131,7 @@ fn message(err: &anyhow::Error) -> String {
             text.push_str(&cause);
         }
     }
-    with_flag_hints(&text)
-}
-
-/// The libraries' messages name their options; a person at the command line sets them with
-/// flags, so the flag is named instead (the one place that maps options to flags in messages).
-pub(crate) fn with_flag_hints(text: &str) -> String {
-    const HINTS: [(&str, &str); 3] = [
-        (
-            "set the `date_order` option to day-first or month-first",
-            "pass --date-order day-first or --date-order month-first",
-        ),
-        ("set the `date_order` option", "pass --date-order"),
-        ("set the `encoding` option", "pass --encoding"),
-    ];
-    HINTS
-        .iter()
-        .fold(text.to_string(), |text, (option, flag)| text.replace(option, flag))
+    flags::with_flag_hints(&text)
 }
 
 /// Output closed early (`retail … | head`): not an error, as in ripgrep. The I/O error can sit

@@ -74,18 +74,11 @@ impl DashboardArgs {
 
 /// A library error with the CLI flag of the parameter it names.
 pub fn flag_hint(err: ReportError) -> anyhow::Error {
-    let flag = match &err {
-        ReportError::InvalidParameter { parameter, .. } => match *parameter {
-            "horizon" => Some("--horizon"),
-            "min_support" => Some("--min-support"),
-            _ => None,
-        },
+    let parameter = match &err {
+        ReportError::InvalidParameter { parameter, .. } => Some(*parameter),
         _ => None,
     };
-    match flag {
-        Some(flag) => anyhow::Error::new(err).context(format!("bad {flag}")),
-        None => err.into(),
-    }
+    crate::flags::bad_flag(err, parameter)
 }
 
 /// The data sets of `files`: one of them all, or with none the two embedded samples.

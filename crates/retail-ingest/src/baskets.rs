@@ -100,6 +100,9 @@ impl Baskets {
     }
 
     /// Writes the baskets in FIMI format: one line each, item names separated by spaces.
+    ///
+    /// # Errors
+    /// The writer's I/O error.
     pub fn write_fimi(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
         for basket in self.iter() {
             for (k, &id) in basket.iter().enumerate() {
@@ -149,6 +152,9 @@ impl Baskets {
     }
 
     /// As Arrow: `basket` (0-based index) and `items` (list of item names).
+    ///
+    /// # Errors
+    /// Arrow's error building the batch.
     pub fn to_record_batch(&self) -> std::result::Result<RecordBatch, arrow::error::ArrowError> {
         let mut lists = ListBuilder::new(StringBuilder::new());
         for basket in self.iter() {
@@ -227,6 +233,10 @@ impl BasketsBuilder {
 }
 
 /// Reads a basket file; `format` defaults to [`BasketFormat::from_path`].
+///
+/// # Errors
+/// [`IngestError::Io`] when the file cannot be read, and the errors of a basket line that is
+/// not text.
 pub fn read_baskets(
     path: impl AsRef<Path>,
     format: Option<BasketFormat>,

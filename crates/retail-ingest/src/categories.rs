@@ -40,6 +40,10 @@ impl ProductCategories {
 
     /// Reads a CSV (plain or gzip, UTF-8) with a header naming `product_id` and `category`
     /// (and optionally `sub_category`); other columns are ignored.
+    ///
+    /// # Errors
+    /// [`IngestError::Io`] naming the file (and the line) when it cannot be read, lacks the
+    /// `product_id` and `category` columns, or has a bad row.
     pub fn from_csv(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let invalid = |line: u64, message: String| IngestError::Io {
@@ -146,6 +150,9 @@ impl ProductCategories {
 
     /// Fills `category` and `sub_category` of the rows whose category is null and whose
     /// product is in the table (rows that have a category keep theirs).
+    ///
+    /// # Errors
+    /// Arrow's error rebuilding the batch.
     pub fn apply(
         &self,
         batch: &RecordBatch,

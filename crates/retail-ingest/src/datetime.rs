@@ -109,6 +109,9 @@ pub(crate) fn is_ambiguous_year_last(value: &[u8]) -> bool {
 /// Dotted year-last dates (`13.12.2010`) are always day-first, whatever `order` says: that
 /// is the convention wherever dots are used. The year may be anything from 0 to 9999: the
 /// caller bounds the range.
+///
+/// # Errors
+/// [`TimestampError`] saying why the text is not a timestamp of the accepted range.
 pub fn parse_timestamp_micros(text: &[u8], order: DateOrder) -> Result<i64, TimestampError> {
     let mut cursor = Cursor::new(trim(text));
     let (a, na) = cursor.number().ok_or(TimestampError::Layout)?;

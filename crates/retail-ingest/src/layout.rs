@@ -323,6 +323,10 @@ fn default_mapping_name() -> String {
 
 impl ColumnMapping {
     /// Parses a mapping from TOML text; `origin` names it in errors.
+    ///
+    /// # Errors
+    /// [`IngestError::Mapping`] naming `origin` for text that is not a mapping or a
+    /// mapping that lacks a required column.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self> {
         let mapping: ColumnMapping = toml::from_str(text).map_err(|e| IngestError::Mapping {
             origin: origin.to_string(),
@@ -332,6 +336,10 @@ impl ColumnMapping {
     }
 
     /// Parses a mapping from JSON text; `origin` names it in errors.
+    ///
+    /// # Errors
+    /// [`IngestError::Mapping`] naming `origin` for text that is not a mapping or a
+    /// mapping that lacks a required column.
     pub fn from_json_str(text: &str, origin: &str) -> Result<Self> {
         let mapping: ColumnMapping =
             serde_json::from_str(text).map_err(|e| IngestError::Mapping {
@@ -342,6 +350,10 @@ impl ColumnMapping {
     }
 
     /// Reads a mapping file: JSON when it ends in `.json`, TOML otherwise.
+    ///
+    /// # Errors
+    /// [`IngestError::Io`] when the file cannot be read, and the errors of
+    /// [`ColumnMapping::from_toml_str`].
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| IngestError::Io {
@@ -360,6 +372,9 @@ impl ColumnMapping {
     }
 
     /// Checks what serde cannot: required names are non-empty, a money column is present.
+    ///
+    /// # Errors
+    /// [`IngestError::Mapping`] naming `origin` when a required column is missing.
     pub fn validated(self, origin: &str) -> Result<Self> {
         let fail = |message: String| {
             Err(IngestError::Mapping {

@@ -90,19 +90,11 @@ impl IngestOptions {
         self
     }
 
-    /// Sets the field delimiter instead of detecting it from the header.
-    pub fn with_delimiter(mut self, delimiter: u8) -> Result<Self> {
-        if matches!(delimiter, b'"' | b'\n' | b'\r') || !delimiter.is_ascii() {
-            return Err(IngestError::InvalidParameter {
-                parameter: "delimiter",
-                message: format!(
-                    "{:?} cannot separate fields; use one ASCII character other than a quote or newline",
-                    delimiter as char
-                ),
-            });
-        }
+    /// Sets the field delimiter instead of detecting it from the header: one ASCII character
+    /// other than a quote or a line end.
+    pub fn with_delimiter(mut self, delimiter: u8) -> Self {
         self.delimiter = Some(delimiter);
-        Ok(self)
+        self
     }
 
     /// Sets the day/month order of year-last dates (overrides the layout's).
@@ -125,29 +117,48 @@ impl IngestOptions {
     }
 
     /// Size of the CSV chunks parsed in parallel (one batch each); at least 1 KiB.
-    pub fn with_chunk_bytes(mut self, bytes: usize) -> Result<Self> {
-        if bytes < 1024 {
-            return Err(IngestError::InvalidParameter {
-                parameter: "chunk_bytes",
-                message: format!("{bytes} is below the 1024-byte minimum"),
-            });
-        }
+    pub fn with_chunk_bytes(mut self, bytes: usize) -> Self {
         self.chunk_bytes = bytes;
-        Ok(self)
+        self
     }
 
     /// The longest CSV record (one line, or the lines of a quoted line break) read before
     /// giving up with [`IngestError::RecordTooLong`]: 64 MiB by default, at least 1 KiB (and
     /// never less than the chunk size). Bounds memory on input without line ends.
-    pub fn with_max_record_bytes(mut self, bytes: usize) -> Result<Self> {
-        if bytes < 1024 {
+    pub fn with_max_record_bytes(mut self, bytes: usize) -> Self {
+        self.max_record_bytes = bytes;
+        self
+    }
+
+    /// Checks the settings: a delimiter that can separate fields, chunks and records of at
+    /// least 1 KiB.
+    ///
+    /// # Errors
+    /// [`IngestError::InvalidParameter`] naming the first setting out of its range.
+    pub fn check(&self) -> Result<()> {
+        if let Some(delimiter) = self.delimiter
+            && (matches!(delimiter, b'"' | b'\n' | b'\r') || !delimiter.is_ascii())
+        {
             return Err(IngestError::InvalidParameter {
-                parameter: "max_record_bytes",
-                message: format!("{bytes} is below the 1024-byte minimum"),
+                parameter: "delimiter",
+                message: format!(
+                    "{:?} cannot separate fields; use one ASCII character other than a quote or newline",
+                    delimiter as char
+                ),
             });
         }
-        self.max_record_bytes = bytes;
-        Ok(self)
+        for (parameter, bytes) in [
+            ("chunk_bytes", self.chunk_bytes),
+            ("max_record_bytes", self.max_record_bytes),
+        ] {
+            if bytes < 1024 {
+                return Err(IngestError::InvalidParameter {
+                    parameter,
+                    message: format!("{bytes} is below the 1024-byte minimum"),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// How many rejected rows each report keeps as samples.
@@ -204,7 +215,13 @@ impl Iterator for TransactionReader {
 }
 
 /// Opens a transaction file for streaming.
+///
+/// # Errors
+/// [`IngestError::InvalidParameter`] for options out of range ([`IngestOptions::check`]),
+/// [`IngestError::Io`] when the file cannot be read, and the errors of reading its header
+/// (an unknown layout, a mapping that does not fit).
 pub fn open(path: impl AsRef<Path>, options: &IngestOptions) -> Result<TransactionReader> {
+    options.check()?;
     let path = path.as_ref();
     let mut magic = [0u8; 4];
     let mut file = File::open(path).map_err(|source| IngestError::Io {
@@ -227,11 +244,15 @@ pub fn open(path: impl AsRef<Path>, options: &IngestOptions) -> Result<Transacti
 
 /// Opens delimited text (plain or gzip, told by its first bytes) from any reader, such as
 /// standard input or bytes in memory; `name` stands for the file in reports and errors.
+///
+/// # Errors
+/// As [`open`]: options out of range, a failing reader, an unreadable header.
 pub fn open_reader(
     name: impl AsRef<Path>,
     mut reader: impl Read + Send + 'static,
     options: &IngestOptions,
 ) -> Result<TransactionReader> {
+    options.check()?;
     let name = name.as_ref();
     let mut magic = [0u8; 2];
     let mut got = 0;
@@ -279,6 +300,9 @@ pub mod samples {
     pub const GROCERIES: &[u8] = include_bytes!("../data/groceries.csv.gz");
 
     /// Opens an embedded transaction sample.
+    ///
+    /// # Errors
+    /// As [`crate::open_reader`].
     pub fn open(
         name: &str,
         bytes: &'static [u8],
@@ -309,6 +333,10 @@ impl Transactions {
 }
 
 /// Reads a whole transaction file.
+///
+/// # Errors
+/// As [`open`], and the first error of reading a batch (in strict mode, the first rejected
+/// row).
 pub fn read_transactions(path: impl AsRef<Path>, options: &IngestOptions) -> Result<Transactions> {
     let mut reader = open(path, options)?;
     let batches = reader.by_ref().collect::<Result<Vec<_>>>()?;
@@ -321,6 +349,9 @@ pub fn read_transactions(path: impl AsRef<Path>, options: &IngestOptions) -> Res
 /// Reads several transaction files (each with its own layout detection and report). The
 /// batches share one schema: the canonical columns and every optional column any file has
 /// (null in the rows of the files without it).
+///
+/// # Errors
+/// As [`read_transactions`], for the first file that fails.
 pub fn read_many<P: AsRef<Path>>(
     paths: &[P],
     options: &IngestOptions,

@@ -507,8 +507,7 @@ fn chunk_size_and_thread_count_do_not_change_the_result() {
     for (threads, chunk) in [(2, 1024), (3, 7_777), (2, 1 << 16)] {
         let options = IngestOptions::default()
             .with_threads(threads)
-            .with_chunk_bytes(chunk)
-            .unwrap();
+            .with_chunk_bytes(chunk);
         let (batch, report) = read_sample("or.csv.gz", samples::ONLINE_RETAIL, &options);
         assert_counts_add_up(&report);
         assert_eq!(batch, baseline, "threads {threads}, chunk {chunk}");
@@ -1042,7 +1041,7 @@ proptest! {
         let mut options = IngestOptions::default()
             .with_mapping(generic_mapping())
             .with_date_order(order)
-            .with_chunk_bytes(chunk).unwrap();
+            .with_chunk_bytes(chunk);
         // Windows-1252 bytes that happen to be valid UTF-8 too (`é€”`) cannot be told apart.
         if d.encoding == TextEncoding::Windows1252 && !bytes.is_ascii() && std::str::from_utf8(&bytes).is_ok() {
             options = options.with_encoding(TextEncoding::Windows1252);
@@ -1074,7 +1073,7 @@ proptest! {
         let mut bytes = OR_HEADER.as_bytes().to_vec();
         bytes.extend_from_slice(&body);
         let path = write_file(&dir, "garbage.csv", &bytes);
-        let options = IngestOptions::default().with_strict(strict).with_chunk_bytes(1024).unwrap();
+        let options = IngestOptions::default().with_strict(strict).with_chunk_bytes(1024);
         if let Ok(t) = read_transactions(&path, &options) {
             assert_counts_add_up(&t.report);
             prop_assert_eq!(t.num_rows() as u64, t.report.rows_accepted);

@@ -70,6 +70,10 @@ pub enum MetricsError {
 }
 
 /// Registers canonical batches as the table `sales` in a fresh DataFusion session.
+///
+/// # Errors
+/// [`MetricsError::DataFusion`] when the batches' optional columns do not unify or the table
+/// cannot be registered.
 pub fn sales_context(batches: Vec<RecordBatch>) -> Result<SessionContext, MetricsError> {
     let ctx = SessionContext::new();
     register_sales(&ctx, batches)?;
@@ -84,6 +88,10 @@ pub fn sales_context(batches: Vec<RecordBatch>) -> Result<SessionContext, Metric
 ///
 /// It also replaces the session's `SUM` by [`exact_sum`]'s, whose floating-point totals do not
 /// depend on the order partitions finish in (the same bits on every run).
+///
+/// # Errors
+/// [`MetricsError::DataFusion`] when the batches' optional columns do not unify or the table
+/// cannot be registered.
 pub fn register_sales(ctx: &SessionContext, batches: Vec<RecordBatch>) -> Result<(), MetricsError> {
     exact_sum::register(ctx);
     // Sources with different optional columns (Superstore's customer names, Online Retail's

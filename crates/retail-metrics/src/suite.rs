@@ -16,11 +16,17 @@ use crate::typed::{self, *};
 /// can run on their own). On a distributed session they are registered as views instead: a
 /// table in the client's memory cannot travel to the executors, a plan can (each KPI then
 /// recomputes the stage it reads, on the cluster).
+///
+/// # Errors
+/// DataFusion's errors of planning or running a stage.
 pub async fn register_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
     register_stages_with(ctx, &KpiOptions::default()).await
 }
 
 /// [`register_stages`] with the product classes of `options`.
+///
+/// # Errors
+/// DataFusion's errors of planning or running a stage.
 pub async fn register_stages_with(
     ctx: &SessionContext,
     options: &KpiOptions,
@@ -45,6 +51,9 @@ pub async fn register_stages_with(
 }
 
 /// Removes the stage tables from `ctx`.
+///
+/// # Errors
+/// DataFusion's error deregistering a table.
 pub fn deregister_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
     for name in STAGE_NAMES {
         ctx.deregister_table(name)?;
@@ -74,9 +83,9 @@ pub struct KpiOptions {
     /// Product ids that are not merchandise, sorted.
     other_charges: Vec<String>,
     all_products: bool,
-    void_window_seconds: u64,
+    void_window: std::time::Duration,
     /// When set, only these KPIs run (the stage tables always do).
-    only: Option<Vec<&'static str>>,
+    only: Option<Vec<String>>,
 }
 
 impl Default for KpiOptions {
@@ -86,7 +95,7 @@ impl Default for KpiOptions {
             churn_days: 90,
             other_charges: Vec::new(),
             all_products: false,
-            void_window_seconds: DEFAULT_VOID_WINDOW_SECONDS,
+            void_window: std::time::Duration::from_secs(DEFAULT_VOID_WINDOW_SECONDS),
             only: None,
         }
     }
@@ -95,49 +104,58 @@ impl Default for KpiOptions {
 impl KpiOptions {
     /// Runs only these KPIs (by their stable names, [`KpiOptions::queries`]): a page that shows
     /// a few of them need not compute the others. Reading a KPI that did not run is an error.
-    ///
-    /// # Errors
-    /// [`MetricsError::InvalidParameter`] naming `only` for a name that is no KPI.
-    pub fn with_only(mut self, names: &[&str]) -> Result<Self, MetricsError> {
-        let known: Vec<&'static str> = self.queries().into_iter().map(|(n, _)| n).collect();
-        let mut only = Vec::with_capacity(names.len());
-        for name in names {
-            match known.iter().find(|k| *k == name) {
-                Some(&k) => only.push(k),
-                None => {
-                    return Err(MetricsError::InvalidParameter {
-                        parameter: "only",
-                        message: format!("no KPI is named '{name}'"),
-                    });
-                }
-            }
-        }
-        self.only = Some(only);
-        Ok(self)
+    pub fn with_only(mut self, names: &[&str]) -> Self {
+        self.only = Some(names.iter().map(|n| n.to_string()).collect());
+        self
     }
 
     /// Length of the top-customer and top-product lists (1 to 1,000,000).
-    pub fn with_top_n(mut self, n: usize) -> Result<Self, MetricsError> {
-        if n == 0 || n > 1_000_000 {
-            return Err(MetricsError::InvalidParameter {
-                parameter: "top",
-                message: format!("{n} is not between 1 and 1000000"),
-            });
-        }
+    pub fn with_top_n(mut self, n: usize) -> Self {
         self.top_n = n;
-        Ok(self)
+        self
     }
 
     /// Days without a purchase after which a customer counts as churned (1 to 36,500).
-    pub fn with_churn_days(mut self, days: u32) -> Result<Self, MetricsError> {
-        if days == 0 || days > 36_500 {
-            return Err(MetricsError::InvalidParameter {
-                parameter: "churn_days",
-                message: format!("{days} is not between 1 and 36500"),
-            });
-        }
+    pub fn with_churn_days(mut self, days: u32) -> Self {
         self.churn_days = days;
-        Ok(self)
+        self
+    }
+
+    /// Checks every parameter: `top` 1 to 1,000,000, `churn_days` 1 to 36,500, `void_window`
+    /// a whole number of seconds up to 366 days, and every name of `only` a KPI.
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidParameter`] naming the first parameter out of its range.
+    pub fn check(&self) -> Result<(), MetricsError> {
+        let invalid = |parameter: &'static str, message: String| {
+            Err(MetricsError::InvalidParameter { parameter, message })
+        };
+        if self.top_n == 0 || self.top_n > 1_000_000 {
+            return invalid(
+                "top",
+                format!("{} is not between 1 and 1000000", self.top_n),
+            );
+        }
+        if self.churn_days == 0 || self.churn_days > 36_500 {
+            return invalid(
+                "churn_days",
+                format!("{} is not between 1 and 36500", self.churn_days),
+            );
+        }
+        let window = self.void_window;
+        if window.subsec_nanos() != 0 || window.as_secs() > MAX_VOID_WINDOW_SECONDS {
+            return invalid(
+                "void_window",
+                format!("{window:?} is not a whole number of seconds between 0 and 366 days"),
+            );
+        }
+        if let Some(only) = &self.only {
+            let known: Vec<&'static str> = self.queries().into_iter().map(|(n, _)| n).collect();
+            if let Some(name) = only.iter().find(|n| !known.contains(&n.as_str())) {
+                return invalid("only", format!("no KPI is named '{name}'"));
+            }
+        }
+        Ok(())
     }
 
     /// Product classes: the products that are not merchandise (postage, fees, adjustments)
@@ -161,24 +179,16 @@ impl KpiOptions {
     }
 
     /// How soon after its sale a matched cancellation counts as voiding the order (keyed by
-    /// mistake) rather than as a return: 0 seconds to 366 days, default one day.
-    pub fn with_void_window(mut self, window: std::time::Duration) -> Result<Self, MetricsError> {
-        let seconds = window.as_secs();
-        if window.subsec_nanos() != 0 || seconds > MAX_VOID_WINDOW_SECONDS {
-            return Err(MetricsError::InvalidParameter {
-                parameter: "void_window",
-                message: format!(
-                    "{window:?} is not a whole number of seconds between 0 and 366 days"
-                ),
-            });
-        }
-        self.void_window_seconds = seconds;
-        Ok(self)
+    /// mistake) rather than as a return: 0 seconds to 366 days in whole seconds, default one
+    /// day.
+    pub fn with_void_window(mut self, window: std::time::Duration) -> Self {
+        self.void_window = window;
+        self
     }
 
     /// The void window ([`KpiOptions::with_void_window`]).
     pub fn void_window(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.void_window_seconds)
+        self.void_window
     }
 
     /// The stage tables' names and SQL, in the order they are built, for a `sales` table of
@@ -267,7 +277,7 @@ impl KpiOptions {
             ),
             (
                 "cancellation_outcomes",
-                kpi::cancellation_outcomes_sql(self.void_window_seconds, &other),
+                kpi::cancellation_outcomes_sql(self.void_window.as_secs(), &other),
             ),
             ("sales_by_day", kpi::sales_by_period_sql(Grain::Day)),
             ("sales_by_week", kpi::sales_by_period_sql(Grain::Week)),
@@ -327,13 +337,23 @@ impl KpiSuite {
     /// ([`KpiOptions::stages`]: one scan of `sales` each, registered for the duration of the run and
     /// deregistered after), then every KPI query, two at a time (each query already runs on all
     /// of the session's partitions; more at once only adds memory).
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidParameter`] for options out of range ([`KpiOptions::check`]),
+    /// and DataFusion's errors of planning or running a query.
     pub async fn run(ctx: &SessionContext, options: &KpiOptions) -> Result<KpiSuite, MetricsError> {
+        options.check()?;
         register_stages_with(ctx, options).await?;
         let tables = futures::stream::iter(
             options
                 .queries()
                 .into_iter()
-                .filter(|(name, _)| options.only.as_ref().is_none_or(|o| o.contains(name)))
+                .filter(|(name, _)| {
+                    options
+                        .only
+                        .as_ref()
+                        .is_none_or(|o| o.iter().any(|n| n == name))
+                })
                 .map(|(name, sql)| async move {
                     let frame = ctx.sql(&sql).await?;
                     let schema = frame.schema().inner().clone();
@@ -379,14 +399,26 @@ impl KpiSuite {
     }
 
     /// The summary.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn summary(&self) -> Result<Summary, MetricsError> {
         self.single("summary")
     }
     /// Lines by kind.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn lines_by_kind(&self) -> Result<Vec<LineKindCount>, MetricsError> {
         self.typed("lines_by_kind")
     }
     /// Top customers by revenue or profit.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn top_customers(&self, by: CustomerRanking) -> Result<Vec<TopCustomer>, MetricsError> {
         self.typed(match by {
             CustomerRanking::NetRevenue => "top_customers_by_net_revenue",
@@ -395,6 +427,10 @@ impl KpiSuite {
         })
     }
     /// Top products by revenue or units.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn top_products(&self, by: ProductRanking) -> Result<Vec<TopProduct>, MetricsError> {
         self.typed(match by {
             ProductRanking::Revenue => "top_products_by_revenue",
@@ -404,14 +440,26 @@ impl KpiSuite {
         })
     }
     /// The products that lost the most sales to cancellations and returns.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn top_forfeited_products(&self) -> Result<Vec<ForfeitedProduct>, MetricsError> {
         self.typed("top_forfeited_products")
     }
     /// Forfeited sales by what they were: voided orders, returns and unmatched cancellations.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn cancellation_outcomes(&self) -> Result<Vec<CancellationOutcome>, MetricsError> {
         self.typed("cancellation_outcomes")
     }
     /// Sales per day, week or month.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn sales_by(&self, grain: Grain) -> Result<Vec<PeriodSales>, MetricsError> {
         self.typed(match grain {
             Grain::Day => "sales_by_day",
@@ -437,51 +485,98 @@ impl KpiSuite {
         })
     }
     /// Churn.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn churn(&self) -> Result<Churn, MetricsError> {
         self.single("churn")
     }
     /// Sales per country.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn by_country(&self) -> Result<Vec<PlaceSales>, MetricsError> {
         self.typed("by_country")
     }
     /// Sales per region.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn by_region(&self) -> Result<Vec<PlaceSales>, MetricsError> {
         self.typed("by_region")
     }
     /// Sales by category, sub-category, region, segment and combinations.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn by_dimensions(&self) -> Result<Vec<DimensionSales>, MetricsError> {
         self.typed("by_dimensions")
     }
     /// Completed lines by unit-price band.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn by_price_band(&self) -> Result<Vec<PriceBand>, MetricsError> {
         self.typed("by_price_band")
     }
     /// Sales and profit per discount level.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn discount_impact(&self) -> Result<Vec<DiscountSales>, MetricsError> {
         self.typed("discount_impact")
     }
     /// Sales and profit per discount band.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn discount_bands(&self) -> Result<Vec<DiscountSales>, MetricsError> {
         self.typed("discount_bands")
     }
     /// Sales and profit per category, sub-category and discount band.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn discount_by_category(&self) -> Result<Vec<DiscountSales>, MetricsError> {
         self.typed("discount_by_category")
     }
     /// Discount-profit correlation.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn discount_correlation(&self) -> Result<DiscountCorrelation, MetricsError> {
         self.single("discount_correlation")
     }
     /// RFM per customer.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn rfm(&self) -> Result<Vec<RfmCustomer>, MetricsError> {
         self.typed("rfm")
     }
     /// RFM segments.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// or its rows do not fit the typed row.
     pub fn rfm_segments(&self) -> Result<Vec<RfmSegment>, MetricsError> {
         self.typed("rfm_segments")
     }
 
     /// Every KPI under its stable name: one-row KPIs as objects, the others as arrays of rows.
+    ///
+    /// # Errors
+    /// [`MetricsError::UnexpectedShape`] when a KPI's rows cannot be read as JSON.
     pub fn to_json(&self) -> Result<serde_json::Value, MetricsError> {
         let mut out = serde_json::Map::new();
         for table in &self.tables {
@@ -509,16 +604,17 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_chosen_kpis_run() {
-        let options = KpiOptions::default()
-            .with_only(&["summary", "churn"])
-            .unwrap();
+        let options = KpiOptions::default().with_only(&["summary", "churn"]);
         let ctx = crate::sales_context(Vec::new()).unwrap();
         let suite = KpiSuite::run(&ctx, &options).await.unwrap();
         let names: Vec<&str> = suite.tables.iter().map(|t| t.name).collect();
         assert_eq!(names, ["summary", "churn"]);
         assert_eq!(suite.summary().unwrap().sale_lines, 0);
         assert!(suite.rfm().is_err(), "a KPI that did not run is an error");
-        match KpiOptions::default().with_only(&["summary", "nope"]) {
+        match KpiOptions::default()
+            .with_only(&["summary", "nope"])
+            .check()
+        {
             Err(MetricsError::InvalidParameter { parameter, message }) => {
                 assert_eq!(parameter, "only");
                 assert!(message.contains("'nope'"), "{message}");

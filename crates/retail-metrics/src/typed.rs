@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::MetricsError;
 
 /// The rows of a KPI result as JSON objects (null columns present as `null`).
+///
+/// # Errors
+/// Arrow's error writing a value as JSON.
 pub fn json_rows(
     batches: &[RecordBatch],
 ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, arrow::error::ArrowError> {
@@ -28,6 +31,9 @@ pub fn json_rows(
 }
 
 /// Deserialises a KPI's rows into `T`.
+///
+/// # Errors
+/// [`MetricsError::UnexpectedShape`] naming `kpi` when the rows do not fit `T`.
 pub fn rows<T: DeserializeOwned>(
     kpi: &str,
     batches: &[RecordBatch],

@@ -169,13 +169,16 @@ async fn user_sql_errors_come_back_as_datafusion_messages() {
         err.to_lowercase().contains("sql") || err.contains("SELEC"),
         "{err}"
     );
-    assert!(
-        KpiOptions::default()
-            .with_top_n(0)
-            .unwrap_err()
-            .to_string()
-            .contains("top")
-    );
+    // Checked as a whole (`check`), and again by the run: no suite with a top-0 list.
+    let zero = KpiOptions::default().with_top_n(0);
+    assert!(zero.check().unwrap_err().to_string().contains("top"));
+    assert!(matches!(
+        KpiSuite::run(&ctx, &zero).await,
+        Err(retail_metrics::MetricsError::InvalidParameter {
+            parameter: "top",
+            ..
+        })
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -328,7 +328,7 @@ impl Dashboard {
         let ctx = retail_metrics::sales_context(batches)?;
         let options = KpiOptions::default()
             .with_product_classes(&params.product_classes)
-            .with_only(&DASHBOARD_KPIS)?;
+            .with_only(&DASHBOARD_KPIS);
         let suite = KpiSuite::run(&ctx, &options).await?;
         let summary = suite.summary()?;
         if summary.sale_lines == 0 {
@@ -592,14 +592,14 @@ fn mine_within_budget(
     let mut min_count = requested;
     loop {
         let mined = FpGrowth::new(MinSupport::count(min_count)?)
-            .with_max_itemsets(REPORT_MAX_ITEMSETS)?
+            .with_max_itemsets(REPORT_MAX_ITEMSETS)
             .mine(&data.baskets);
         match mined {
             Ok(itemsets) => {
                 let itemsets = itemsets.with_item_names(&data.product_names);
                 let rules = RuleParams::new()
-                    .with_min_confidence(0.1)?
-                    .with_min_lift(1.0)?
+                    .with_min_confidence(0.1)
+                    .with_min_lift(1.0)
                     .generate(&itemsets)?;
                 let raised = (min_count != requested).then_some(requested);
                 return Ok((itemsets, rules, raised));

@@ -99,7 +99,13 @@ fn printable(text: &str) -> bool {
     !text.chars().any(char::is_control)
 }
 
-type Counts = (Option<retail_ingest::FileEncoding>, u64, u64, u64, BTreeMap<RejectReason, u64>);
+type Counts = (
+    Option<retail_ingest::FileEncoding>,
+    u64,
+    u64,
+    u64,
+    BTreeMap<RejectReason, u64>,
+);
 
 /// Everything that must hold of one read; returns the counts to compare between reads.
 fn check(
@@ -179,7 +185,6 @@ proptest! {
         }
         let chunked = IngestOptions::default()
             .with_chunk_bytes(1024)
-            .unwrap()
             .with_threads(2);
         let whole = IngestOptions::default().with_threads(1);
         let a = check(&bytes, read_bytes("fuzz.csv", &bytes, &chunked))?;

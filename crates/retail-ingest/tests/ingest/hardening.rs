@@ -333,7 +333,7 @@ fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
 
 #[test]
 fn utf16_files_with_a_bom_read_like_utf8_and_errors_print_no_nul() {
-    let options = IngestOptions::default().with_chunk_bytes(1024).unwrap();
+    let options = IngestOptions::default().with_chunk_bytes(1024);
     let (want, want_report) = read_bytes("utf8.csv", SAMPLE_50.as_bytes(), &options).unwrap();
     assert_eq!((want_report.rows_read, want_report.rows_accepted), (49, 49));
     let text = SAMPLE_50.replace("WHITE METAL LANTERN", "WHITE MÉTAL LANTERN 😀");
@@ -362,7 +362,7 @@ fn text_of(batch: &RecordBatch, row: usize) -> String {
 
 #[test]
 fn cr_only_line_ends_are_read_as_lines_and_long_headers_are_cut_in_errors() {
-    let options = IngestOptions::default().with_chunk_bytes(1024).unwrap();
+    let options = IngestOptions::default().with_chunk_bytes(1024);
     let (want, _) = read_bytes("lf.csv", SAMPLE_50.as_bytes(), &options).unwrap();
     let mac = SAMPLE_50.replace('\n', "\r");
     let (batch, report) = read_bytes("mac.csv", mac.as_bytes(), &options).unwrap();
@@ -401,9 +401,7 @@ fn cr_only_line_ends_are_read_as_lines_and_long_headers_are_cut_in_errors() {
     endless.extend(std::iter::repeat_n(b'x', 50_000));
     let options = IngestOptions::default()
         .with_chunk_bytes(1024)
-        .unwrap()
-        .with_max_record_bytes(4096)
-        .unwrap();
+        .with_max_record_bytes(4096);
     let err = read_bytes("endless.csv", &endless, &options).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -415,10 +413,18 @@ fn cr_only_line_ends_are_read_as_lines_and_long_headers_are_cut_in_errors() {
     let (_, report) = read_bytes("short.csv", &endless, &options).unwrap();
     assert_eq!((report.rows_read, report.rows_accepted), (3, 2));
     assert_eq!(reasons(&report), [(RejectReason::WrongFieldCount, 1)]);
+    let small = IngestOptions::default().with_max_record_bytes(1000);
     assert!(
-        IngestOptions::default()
-            .with_max_record_bytes(1000)
-            .is_err()
+        small
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("max_record_bytes")
+    );
+    let err = read_bytes("short.csv", &endless, &small).unwrap_err();
+    assert!(
+        err.to_string().contains("invalid max_record_bytes"),
+        "{err}"
     );
 }
 
@@ -438,7 +444,6 @@ fn an_unterminated_quote_costs_its_own_line_only() {
     for chunk in [1024, 4 << 20] {
         let options = IngestOptions::default()
             .with_chunk_bytes(chunk)
-            .unwrap()
             .with_threads(2);
         let (batch, report) = read_bytes("quotes.csv", csv.as_bytes(), &options).unwrap();
         assert_counts_add_up(&report);

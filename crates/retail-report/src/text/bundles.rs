@@ -202,7 +202,6 @@ mod tests {
             .with_item_names(&names);
         let rules = RuleParams::new()
             .with_min_confidence(0.5)
-            .unwrap()
             .generate(&itemsets)
             .unwrap();
         (itemsets, rules)
