@@ -11,6 +11,7 @@ pub mod next_basket;
 pub mod quest;
 mod raw;
 pub mod rules;
+pub mod shard_file;
 pub mod shards;
 pub mod support;
 
@@ -56,4 +57,38 @@ pub enum BundlesError {
     /// Building an Arrow result failed.
     #[error("building the Arrow result: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// A file or directory could not be created, opened, read or written.
+    #[error("cannot {operation} {}: {source}", path.display())]
+    Io {
+        /// What was tried: `create`, `open`, `read` or `write`.
+        operation: &'static str,
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// A file given as a shard file ([`shard_file`]) is not one.
+    #[error(
+        "{}: {message}{}",
+        path.display(),
+        source.as_ref().map(|s| format!(": {s}")).unwrap_or_default()
+    )]
+    NotShardFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What does not fit.
+        message: String,
+        /// The reader's or parser's error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
+    /// A Parquet file without the metadata of a shard file ([`shard_file`]).
+    #[error("{}: no '{key}' in its metadata; not a shard file", path.display())]
+    NotShardMetadata {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The metadata key looked for.
+        key: &'static str,
+    },
 }

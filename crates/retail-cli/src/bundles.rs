@@ -1,7 +1,7 @@
 //! `retail bundles` and `retail next-basket`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
@@ -11,15 +11,15 @@ use retail_bundles::{
     BundlesError, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, InvoiceBaskets, ItemsetTarget,
     MinSupport, NextBasketModel, RuleParams,
 };
-use retail_ingest::IngestError;
-use retail_ingest::baskets::{Baskets, read_baskets};
+use retail_ingest::baskets::{self, BasketInputs, Baskets, InputNote, LoadedInputs};
+use retail_ingest::{IngestError, IngestOptions};
 use retail_report::text::bundles::{
     BasketKind, bundles_summary, evaluation_table, recommendations_table,
 };
 use serde_json::json;
 
 use crate::input::{ReadArgs, load_sliced};
-use crate::output::{Format, TextOrJson, write_csv};
+use crate::output::{Format, Streamed, TextOrJson, write_csv};
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
 
@@ -33,6 +33,16 @@ pub enum InputKind {
     Transactions,
     /// Basket files: one basket a line (FIMI `.dat` or CSV).
     Baskets,
+}
+
+impl From<InputKind> for baskets::InputKind {
+    fn from(kind: InputKind) -> Self {
+        match kind {
+            InputKind::Auto => baskets::InputKind::Auto,
+            InputKind::Transactions => baskets::InputKind::Transactions,
+            InputKind::Baskets => baskets::InputKind::Baskets,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -127,101 +137,69 @@ struct Loaded {
     sources: Vec<String>,
 }
 
-fn is_basket_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    name.ends_with(".dat") || name.ends_with(".dat.gz")
-}
-
-/// Decides per file whether it holds transactions.
-fn holds_transactions(path: &Path, kind: InputKind, read: &ReadArgs) -> Result<bool> {
-    match kind {
-        InputKind::Transactions => Ok(true),
-        InputKind::Baskets => Ok(false),
-        InputKind::Auto if is_basket_file(path) => Ok(false),
-        InputKind::Auto if read.mapping.is_some() || read.layout.is_some() => Ok(true),
-        InputKind::Auto => match retail_ingest::open(path, &read.options()?) {
-            Ok(_) => Ok(true),
-            Err(IngestError::UnknownLayout { .. }) => {
-                crate::note!(
-                    "retail: {}: not a known transaction layout; reading it as a basket file \
-                     (one basket a line; --input transactions --mapping FILE reads it as sales)",
-                    path.display()
-                );
-                Ok(false)
-            }
-            Err(err) => Err(err.into()),
-        },
-    }
-}
-
 fn load_baskets(
     files: &[PathBuf],
     kind: InputKind,
     read: &ReadArgs,
     slice: &retail_metrics::SalesSlice,
 ) -> Result<Loaded> {
-    let mut transactions = Vec::new();
-    for path in files {
-        transactions.push(holds_transactions(path, kind, read)?);
+    // The options matter only to tell transactions by their header or mapping.
+    let options = if kind == InputKind::Auto && !files.iter().all(|p| baskets::is_basket_file(p)) {
+        read.options()?
+    } else {
+        IngestOptions::default()
+    };
+    let inputs = BasketInputs::classify(files, kind.into(), &options)?;
+    for note in inputs.notes() {
+        print_note(note);
     }
-    if transactions.iter().all(|&t| t) {
-        let (batches, reports) = load_sliced(files, read, slice)?;
-        let invoices = InvoiceBaskets::from_sales(&batches)?;
-        return Ok(Loaded {
-            baskets: invoices.baskets.clone(),
-            names: invoices.product_names.clone(),
-            sources: reports.into_iter().map(|r| r.source).collect(),
-            invoices: Some(invoices),
-        });
-    }
-    if transactions.iter().any(|&t| t) {
-        bail!("mix of transaction files and basket files; mine them separately");
-    }
-    if !slice.is_everything() {
-        bail!(
-            "the slice flags (--from, --to, --where, --country, ...) select sales lines; basket \
-             files have none"
-        );
-    }
-    let mut lists: Vec<Vec<String>> = Vec::new();
-    let mut sources = Vec::new();
-    for path in files {
-        let (baskets, report) = read_baskets(path, None)
-            .with_context(|| format!("reading baskets from {}", path.display()))?;
-        if report.repeats_dropped > 0 {
-            crate::note!(
-                "retail: {}: {} repeated items within a basket counted once",
-                path.display(),
-                report.repeats_dropped
-            );
-        }
-        if files.len() == 1 {
-            let names = vec![None; baskets.items().len()];
+    let loaded = match inputs.load(!slice.is_everything()) {
+        Ok(LoadedInputs::Baskets(loaded)) => loaded,
+        Ok(_) => {
+            let (batches, reports) = load_sliced(files, read, slice)?;
+            let invoices = InvoiceBaskets::from_sales(&batches)?;
             return Ok(Loaded {
-                baskets,
-                names,
-                invoices: None,
-                sources: vec![report.source],
+                baskets: invoices.baskets.clone(),
+                names: invoices.product_names.clone(),
+                sources: reports.into_iter().map(|r| r.source).collect(),
+                invoices: Some(invoices),
             });
         }
-        lists.extend(baskets.iter().map(|b| {
-            b.iter()
-                .map(|&i| baskets.item_name(i).to_string())
-                .collect()
-        }));
-        sources.push(report.source);
+        Err(IngestError::MixedInputs { .. }) => {
+            bail!("mix of transaction files and basket files; mine them separately")
+        }
+        Err(IngestError::SlicedBaskets) => bail!(
+            "the slice flags (--from, --to, --where, --country, ...) select sales lines; basket \
+             files have none"
+        ),
+        Err(IngestError::Io { path, source }) => {
+            let context = format!("reading baskets from {}", path.display());
+            return Err(anyhow::Error::new(IngestError::Io { path, source }).context(context));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    for note in &loaded.notes {
+        print_note(note);
     }
-    let baskets = Baskets::from_lists(lists);
-    let names = vec![None; baskets.items().len()];
+    let names = vec![None; loaded.baskets.items().len()];
     Ok(Loaded {
-        baskets,
+        baskets: loaded.baskets,
         names,
         invoices: None,
-        sources,
+        sources: loaded.sources,
     })
+}
+
+/// A note of basket loading on stderr, with the flags that change it.
+fn print_note(note: &InputNote) {
+    match note {
+        InputNote::NotTransactions { path } => crate::note!(
+            "retail: {}: not a known transaction layout; reading it as a basket file \
+             (one basket a line; --input transactions --mapping FILE reads it as sales)",
+            path.display()
+        ),
+        note => crate::note!("retail: {note}"),
+    }
 }
 
 pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
@@ -362,20 +340,6 @@ struct BundlesJson<'a, I: serde::Serialize, R: serde::Serialize> {
     rules: Option<R>,
 }
 
-/// An iterator serialised as a JSON array as it runs, never collected.
-pub(crate) struct Streamed<F>(pub(crate) F);
-
-impl<F, I> serde::Serialize for Streamed<F>
-where
-    F: Fn() -> I,
-    I: Iterator,
-    I::Item: serde::Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq((self.0)())
-    }
-}
-
 /// CSV has no lists: list columns become `a|b|c` text.
 fn flatten_lists(
     batch: &arrow::record_batch::RecordBatch,
@@ -455,7 +419,7 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
         .with_rule_weight(args.rule_weight);
     params.check().map_err(with_flag_name)?;
     for path in &args.files {
-        if is_basket_file(path) {
+        if baskets::is_basket_file(path) {
             bail!(
                 "{}: a basket file has no customers; next-basket needs transactions",
                 path.display()

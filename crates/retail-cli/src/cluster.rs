@@ -4,9 +4,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use datafusion::prelude::SessionContext;
+use retail_metrics::MetricsError;
 use retail_metrics::distributed::{LocalCluster, connect, register_sales_files};
 
 /// A session on the Ballista scheduler at `url` with `sales` over canonical Parquet or CSV `files`.
@@ -20,6 +21,12 @@ pub async fn session(url: &str, files: &[PathBuf]) -> Result<SessionContext> {
     let ctx = connect(url).await?;
     register_sales_files(&ctx, files)
         .await
+        .map_err(|err| match err {
+            MetricsError::NotCanonicalFile { .. } => {
+                anyhow!("{err} (write one with `retail convert`)")
+            }
+            err => err.into(),
+        })
         .with_context(|| format!("registering the files for cluster {url}"))?;
     Ok(ctx)
 }

@@ -37,13 +37,14 @@ where
 /// The libraries' messages name their options; a person at the command line sets them with
 /// flags, so the flag is named instead (the one place that maps options to flags in messages).
 pub(crate) fn with_flag_hints(text: &str) -> String {
-    const HINTS: [(&str, &str); 3] = [
+    const HINTS: [(&str, &str); 4] = [
         (
             "set the `date_order` option to day-first or month-first",
             "pass --date-order day-first or --date-order month-first",
         ),
         ("set the `date_order` option", "pass --date-order"),
         ("set the `encoding` option", "pass --encoding"),
+        ("(the `mapping` option,", "(`--mapping FILE`,"),
     ];
     HINTS.iter().fold(text.to_string(), |text, (option, flag)| {
         text.replace(option, flag)

@@ -263,16 +263,19 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             }
             let groups = set.series.len();
             let (part, parts) = args.partition.unwrap_or((0, 1));
-            if parts > 1 && by == GroupBy::Total {
-                bail!("--partition splits the groups of --by; the total is one series");
-            }
             let inputs: Vec<Input> = set
-                .series
+                .into_partition(args.top, part, parts)
+                .map_err(|err| match err {
+                    ForecastError::InvalidParameter {
+                        parameter: "partition",
+                        ..
+                    } if by == GroupBy::Total => {
+                        anyhow!("--partition splits the groups of --by; the total is one series")
+                    }
+                    err => err.into(),
+                })?
                 .into_iter()
-                .take(args.top.max(1))
-                .enumerate()
-                .filter(|(rank, _)| rank % parts == part)
-                .map(|(_, s)| Input {
+                .map(|s| Input {
                     key: s.key,
                     periods: s.periods,
                     values: s.values,

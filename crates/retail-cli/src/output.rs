@@ -1,6 +1,5 @@
 //! Output formats: tables for people, JSON / CSV / Parquet for programs.
 
-use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
@@ -41,9 +40,15 @@ pub enum FileFormat {
 
 impl FileFormat {
     pub fn extension(self) -> &'static str {
-        match self {
-            FileFormat::Csv => "csv",
-            FileFormat::Parquet => "parquet",
+        retail_ingest::write::FileFormat::from(self).extension()
+    }
+}
+
+impl From<FileFormat> for retail_ingest::write::FileFormat {
+    fn from(format: FileFormat) -> Self {
+        match format {
+            FileFormat::Csv => retail_ingest::write::FileFormat::Csv,
+            FileFormat::Parquet => retail_ingest::write::FileFormat::Parquet,
         }
     }
 }
@@ -202,26 +207,20 @@ pub fn write_file(
     batches: &[RecordBatch],
     format: FileFormat,
 ) -> Result<()> {
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    match format {
-        FileFormat::Csv => {
-            let mut writer = arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(file);
-            if batches.is_empty() {
-                writer.write(&RecordBatch::new_empty(schema))?;
-            }
-            for batch in batches {
-                writer.write(batch)?;
-            }
-        }
-        FileFormat::Parquet => {
-            let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None)?;
-            for batch in batches {
-                writer.write(batch)?;
-            }
-            writer.close()?;
-        }
-    }
+    retail_ingest::write::write_batches(path, schema, batches, format.into())?;
     Ok(())
+}
+
+/// An iterator serialised as a JSON array as it runs, never collected.
+pub struct Streamed<F>(pub F);
+
+impl<F, I> serde::Serialize for Streamed<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
 }

@@ -1,11 +1,9 @@
 //! `retail sql --out FILE`: a result with the canonical columns written as a canonical sales
 //! file (Parquet, or CSV for a `.csv` name) that every command reads back (layout `canonical`).
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use arrow::array::ArrayRef;
 use arrow::compute::cast;
 use arrow::datatypes::SchemaRef;
@@ -13,69 +11,32 @@ use arrow::datatypes::{DataType, Schema};
 use arrow::record_batch::RecordBatch;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use futures::StreamExt;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
-use retail_ingest::{OptionalColumns, canonical_schema, canonical_schema_with};
-
-enum Writer {
-    Parquet(ArrowWriter<File>),
-    Csv(arrow::csv::Writer<BufWriter<File>>),
-}
+use retail_ingest::write::{BatchFileWriter, FileFormat};
+use retail_ingest::{IngestError, OptionalColumns, canonical_schema, canonical_schema_with};
 
 /// Streams the result into `path`; returns the rows written. A result without the canonical
 /// columns is refused before the file is created; a null in a required column stops the
 /// writing and removes the partial file.
 pub async fn write_canonical(path: &Path, mut stream: SendableRecordBatchStream) -> Result<u64> {
     let target = check_columns(&stream.schema())?;
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let mut writer = if csv {
-        Writer::Csv(
-            arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(BufWriter::new(file)),
-        )
-    } else {
-        let properties = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
-            .build();
-        Writer::Parquet(ArrowWriter::try_new(
-            file,
-            target.clone(),
-            Some(properties),
-        )?)
-    };
+    let mut writer = BatchFileWriter::create(path, target.clone(), FileFormat::from_path(path))?;
     let mut rows = 0u64;
     let result: Result<()> = async {
-        let mut wrote_any = false;
         while let Some(batch) = stream.next().await {
             let batch = conform(&batch?, &target)?;
             rows += batch.num_rows() as u64;
-            match &mut writer {
-                Writer::Parquet(w) => w.write(&batch)?,
-                Writer::Csv(w) => w.write(&batch)?,
-            }
-            wrote_any = true;
+            writer.write(&batch)?;
         }
-        match writer {
-            Writer::Parquet(w) => {
-                w.close()?;
-            }
-            Writer::Csv(mut w) => {
-                if !wrote_any {
-                    // The header alone, so that the file is still canonical.
-                    w.write(&RecordBatch::new_empty(target.clone()))?;
-                }
-            }
-        }
+        writer.finish()?;
         Ok(())
     }
     .await;
     if let Err(err) = result {
         let _ = std::fs::remove_file(path);
+        // The writer's errors name the file already.
+        if err.downcast_ref::<IngestError>().is_some() {
+            return Err(err);
+        }
         return Err(err.context(format!("cannot write {}", path.display())));
     }
     Ok(rows)

@@ -13,6 +13,7 @@ pub mod intermittent;
 pub mod limits;
 pub mod model;
 mod numeric;
+mod partition;
 pub mod series;
 mod simulate;
 mod spacing;

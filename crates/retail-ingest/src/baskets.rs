@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{Array, ListBuilder, StringBuilder, UInt64Array};
@@ -325,6 +325,204 @@ pub fn read_baskets(
     Ok((baskets, report))
 }
 
+/// What the input files of basket mining hold ([`BasketInputs::classify`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum InputKind {
+    /// `.dat` files ([`is_basket_file`]) are basket files; other files hold transactions when
+    /// their layout is known (or the options give a layout or mapping), baskets otherwise.
+    #[default]
+    Auto,
+    /// Sales transactions: one basket per invoice.
+    Transactions,
+    /// Basket files: one basket a line (FIMI `.dat` or CSV).
+    Baskets,
+}
+
+/// Something the caller may want to tell its user about the input files: nothing is wrong,
+/// but the files were read in a way they might not expect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InputNote {
+    /// With [`InputKind::Auto`], the file's header matches no known transaction layout, so it
+    /// is read as a basket file (one basket a line).
+    NotTransactions {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Items repeated within a basket were counted once.
+    RepeatsDropped {
+        /// The file.
+        path: PathBuf,
+        /// How many repeats were dropped.
+        repeats: u64,
+    },
+}
+
+impl std::fmt::Display for InputNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputNote::NotTransactions { path } => write!(
+                f,
+                "{}: not a known transaction layout; reading it as a basket file (one basket \
+                 a line)",
+                path.display()
+            ),
+            InputNote::RepeatsDropped { path, repeats } => write!(
+                f,
+                "{}: {repeats} repeated items within a basket counted once",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// True for a FIMI basket file by its name: `.dat` or `.dat.gz` (any case).
+pub fn is_basket_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".dat") || name.ends_with(".dat.gz")
+}
+
+/// The input files of basket mining, each known to hold transactions or baskets.
+#[derive(Debug, Clone)]
+pub struct BasketInputs {
+    files: Vec<(PathBuf, bool)>,
+    notes: Vec<InputNote>,
+}
+
+/// The input files of basket mining, loaded ([`BasketInputs::load`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum LoadedInputs {
+    /// Every file holds transactions (or no file was given): the caller reads them as sales
+    /// (with its slice) and makes one basket per invoice.
+    Transactions,
+    /// Basket files, read and merged.
+    Baskets(LoadedBaskets),
+}
+
+/// Basket files read and merged.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoadedBaskets {
+    /// The baskets of every file, in file order; one file's item ids are its own, several
+    /// files' items are numbered in order of first appearance over all of them.
+    pub baskets: Baskets,
+    /// The files, as their reports name them.
+    pub sources: Vec<String>,
+    /// Repeats dropped, per file that had any.
+    pub notes: Vec<InputNote>,
+}
+
+impl BasketInputs {
+    /// Decides per file whether it holds transactions or baskets: by `kind`, and with
+    /// [`InputKind::Auto`] by its name ([`is_basket_file`]), the layout or mapping of
+    /// `options`, or whether its header matches a known layout (a file that does not is read
+    /// as baskets, with an [`InputNote::NotTransactions`]).
+    ///
+    /// # Errors
+    ///
+    /// With [`InputKind::Auto`], what [`crate::open`] says of a file other than
+    /// [`IngestError::UnknownLayout`] (a missing file, an empty one, ...).
+    pub fn classify<P: AsRef<Path>>(
+        paths: &[P],
+        kind: InputKind,
+        options: &crate::IngestOptions,
+    ) -> Result<BasketInputs> {
+        let mut files = Vec::with_capacity(paths.len());
+        let mut notes = Vec::new();
+        for path in paths {
+            let path = path.as_ref();
+            let transactions = match kind {
+                InputKind::Transactions => true,
+                InputKind::Baskets => false,
+                InputKind::Auto if is_basket_file(path) => false,
+                InputKind::Auto if options.mapping().is_some() => true,
+                InputKind::Auto => match crate::open(path, options) {
+                    Ok(_) => true,
+                    Err(IngestError::UnknownLayout { .. }) => {
+                        notes.push(InputNote::NotTransactions {
+                            path: path.to_path_buf(),
+                        });
+                        false
+                    }
+                    Err(err) => return Err(err),
+                },
+            };
+            files.push((path.to_path_buf(), transactions));
+        }
+        Ok(BasketInputs { files, notes })
+    }
+
+    /// What classifying found worth telling (files read as baskets by their header).
+    pub fn notes(&self) -> &[InputNote] {
+        &self.notes
+    }
+
+    /// True when every file holds transactions (also when there are none).
+    pub fn all_transactions(&self) -> bool {
+        self.files.iter().all(|(_, t)| *t)
+    }
+
+    /// Reads and merges the basket files, or says that the files hold transactions.
+    /// `sliced`: the caller keeps only some sales lines (dates, places, a predicate), which
+    /// basket files do not have.
+    ///
+    /// # Errors
+    ///
+    /// [`IngestError::MixedInputs`] for transaction files and basket files together;
+    /// [`IngestError::SlicedBaskets`] for basket files with `sliced`; what
+    /// [`read_baskets`] says of a file.
+    pub fn load(&self, sliced: bool) -> Result<LoadedInputs> {
+        if self.all_transactions() {
+            return Ok(LoadedInputs::Transactions);
+        }
+        if let Some((transactions, _)) = self.files.iter().find(|(_, t)| *t) {
+            let (baskets, _) = self.files.iter().find(|(_, t)| !*t).expect("a basket file");
+            return Err(IngestError::MixedInputs {
+                transactions: transactions.clone(),
+                baskets: baskets.clone(),
+            });
+        }
+        if sliced {
+            return Err(IngestError::SlicedBaskets);
+        }
+        let mut lists: Vec<Vec<String>> = Vec::new();
+        let mut sources = Vec::new();
+        let mut notes = Vec::new();
+        for (path, _) in &self.files {
+            let (baskets, report) = read_baskets(path, None)?;
+            if report.repeats_dropped > 0 {
+                notes.push(InputNote::RepeatsDropped {
+                    path: path.clone(),
+                    repeats: report.repeats_dropped,
+                });
+            }
+            if self.files.len() == 1 {
+                return Ok(LoadedInputs::Baskets(LoadedBaskets {
+                    baskets,
+                    sources: vec![report.source],
+                    notes,
+                }));
+            }
+            lists.extend(baskets.iter().map(|b| {
+                b.iter()
+                    .map(|&i| baskets.item_name(i).to_string())
+                    .collect()
+            }));
+            sources.push(report.source);
+        }
+        Ok(LoadedInputs::Baskets(LoadedBaskets {
+            baskets: Baskets::from_lists(lists),
+            sources,
+            notes,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +569,78 @@ mod tests {
         assert_eq!(baskets.item_name(baskets.basket(0)[1]), "milk, whole");
         let batch = baskets.to_record_batch().unwrap();
         assert_eq!(batch.num_rows(), 2);
+    }
+
+    #[test]
+    fn basket_inputs_are_told_apart_merged_and_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let fimi = write(&dir, "a.dat", "1 2 2\n3\n");
+        let csv = write(&dir, "b.csv", "3,4\n1\n");
+        let sales = write(
+            &dir,
+            "sales.csv",
+            "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+             536365,85123A,HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n",
+        );
+        let options = crate::IngestOptions::default();
+
+        // Auto: `.dat` by name, the CSV by its header (no known layout: baskets, noted).
+        let inputs = BasketInputs::classify(&[&fimi, &csv], InputKind::Auto, &options).unwrap();
+        assert_eq!(
+            inputs.notes(),
+            [InputNote::NotTransactions { path: csv.clone() }]
+        );
+        assert!(!inputs.all_transactions());
+        let LoadedInputs::Baskets(loaded) = inputs.load(false).unwrap() else {
+            panic!("baskets expected");
+        };
+        let names: Vec<Vec<&str>> = loaded
+            .baskets
+            .iter()
+            .map(|b| b.iter().map(|&i| loaded.baskets.item_name(i)).collect())
+            .collect();
+        assert_eq!(
+            names,
+            [vec!["1", "2"], vec!["3"], vec!["3", "4"], vec!["1"]]
+        );
+        assert_eq!(loaded.baskets.items(), ["1", "2", "3", "4"]);
+        assert_eq!(loaded.sources.len(), 2);
+        assert_eq!(
+            loaded.notes,
+            [InputNote::RepeatsDropped {
+                path: fimi.clone(),
+                repeats: 1
+            }]
+        );
+        assert_eq!(
+            loaded.notes[0].to_string(),
+            format!(
+                "{}: 1 repeated items within a basket counted once",
+                fimi.display()
+            )
+        );
+        assert!(matches!(inputs.load(true), Err(IngestError::SlicedBaskets)));
+
+        // A known layout holds transactions; mixed with baskets it is an error.
+        let inputs = BasketInputs::classify(&[&sales], InputKind::Auto, &options).unwrap();
+        assert!(inputs.notes().is_empty());
+        assert!(matches!(inputs.load(true), Ok(LoadedInputs::Transactions)));
+        let inputs = BasketInputs::classify(&[&sales, &fimi], InputKind::Auto, &options).unwrap();
+        match inputs.load(false) {
+            Err(IngestError::MixedInputs {
+                transactions,
+                baskets,
+            }) => assert_eq!((transactions, baskets), (sales.clone(), fimi.clone())),
+            other => panic!("{other:?}"),
+        }
+        // Told by the caller, nothing is opened.
+        let missing = dir.path().join("missing.csv");
+        let inputs =
+            BasketInputs::classify(&[&missing], InputKind::Transactions, &options).unwrap();
+        assert!(inputs.all_transactions());
+        assert!(BasketInputs::classify(&[&missing], InputKind::Auto, &options).is_err());
+        assert!(is_basket_file(Path::new("x/RETAIL.DAT.GZ")));
+        assert!(!is_basket_file(Path::new("groceries.csv")));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub enum IngestError {
     /// The header matches no known layout and no column mapping was given.
     #[error(
         "{}: the columns ({}) match no known layout (Online Retail, Online Retail II, Superstore); \
-         describe them with a column mapping (`--mapping FILE`, see docs/schema.md)",
+         describe them with a column mapping (the `mapping` option, see docs/schema.md)",
         path.display(), column_list(columns)
     )]
     UnknownLayout {
@@ -153,6 +153,57 @@ pub enum IngestError {
         #[source]
         source: arrow::error::ArrowError,
     },
+    /// A file or directory could not be created.
+    #[error("cannot create {}: {source}", path.display())]
+    Create {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Writing a file failed (the CSV or Parquet writer, or the disk).
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The writer's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+
+    /// The output path is a directory where one file is to be written, or a file where a
+    /// directory of partitions is ([`crate::write::write_sales`]).
+    #[error("{}: {}", path.display(), match partitioning {
+        crate::write::Partitioning::Month => "a file; month partitions are written into a directory",
+        _ => "a directory; one file is written there",
+    })]
+    OutputPath {
+        /// The output path.
+        path: PathBuf,
+        /// The partitioning asked for.
+        partitioning: crate::write::Partitioning,
+    },
+
+    /// Basket mining was given transaction files and basket files together
+    /// ([`crate::baskets::BasketInputs::load`]).
+    #[error(
+        "mix of transaction files and basket files in `paths` ({} holds transactions, {} \
+         baskets); load them separately",
+        transactions.display(), baskets.display()
+    )]
+    MixedInputs {
+        /// A file that holds transactions.
+        transactions: PathBuf,
+        /// A file that holds baskets.
+        baskets: PathBuf,
+    },
+
+    /// A slice of sales lines was asked for over basket files, which have no lines
+    /// ([`crate::baskets::BasketInputs::load`]).
+    #[error("a slice (`sliced`) selects sales lines; basket files have none")]
+    SlicedBaskets,
 }
 
 /// Column names for a message: each printable and at most 40 characters, at most 30 names

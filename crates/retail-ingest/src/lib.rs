@@ -19,6 +19,7 @@ pub mod report;
 pub mod schema;
 pub mod synth;
 mod text_input;
+pub mod write;
 
 use std::fs::File;
 use std::io::Read;

@@ -724,7 +724,7 @@ fn files_that_are_not_retail_exports_say_what_to_do() {
     assert!(
         msg.contains("prices.csv")
             && msg.contains("(date, value)")
-            && msg.contains("--mapping FILE"),
+            && msg.contains("a column mapping (the `mapping` option"),
         "{msg}"
     );
 

@@ -89,7 +89,8 @@ impl SalesFileFormat {
 }
 
 /// Registers canonical files, or directories of them read recursively (such as the month
-/// partitions `retail convert --partition-by month` writes), as the table `sales`: Parquet
+/// partitions `retail_ingest::write::write_months` writes, and with it `retail convert
+/// --partition-by month`), as the table `sales`: Parquet
 /// (`.parquet`) or CSV (`.csv`, the canonical header), told apart by their extension.
 ///
 /// The paths are made absolute: every executor must be able to open them (a shared directory

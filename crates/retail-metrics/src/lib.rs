@@ -51,8 +51,9 @@ pub enum MetricsError {
         /// What went wrong.
         message: String,
     },
-    /// A file given as canonical Parquet or CSV is not (or cannot be read).
-    #[error("{}: not a canonical sales file: {message} (write one with `retail convert`)", path.display())]
+    /// A file given as canonical Parquet or CSV is not (or cannot be read). Canonical files
+    /// are written by `retail_ingest::write`.
+    #[error("{}: not a canonical sales file: {message}", path.display())]
     NotCanonicalFile {
         /// The file or directory.
         path: std::path::PathBuf,

@@ -2,6 +2,7 @@
 //! csv` write reads back as the same table, the line kind included.
 
 use super::*;
+use retail_ingest::write::{FileFormat, write_canonical};
 
 #[test]
 fn canonical_csv_is_detected_and_read_as_it_is() {
@@ -65,11 +66,7 @@ fn the_embedded_samples_survive_a_canonical_csv_round_trip() {
         let (original, _) = read_sample(name, bytes, &IngestOptions::default());
         // The writer `retail convert --format csv` uses.
         let path = dir.path().join(format!("{name}.canonical.csv"));
-        let mut writer = arrow::csv::WriterBuilder::new()
-            .with_header(true)
-            .build(std::fs::File::create(&path).unwrap());
-        writer.write(&original).unwrap();
-        drop(writer);
+        write_canonical(&path, std::slice::from_ref(&original), FileFormat::Csv).unwrap();
         let (back, report) = read_file(&path, &IngestOptions::default());
         assert_eq!(report.layout, "canonical", "{name}");
         assert_eq!(report.rows_rejected, 0, "{name}");
@@ -145,11 +142,7 @@ fn superstore_keeps_its_optional_columns_and_they_survive_the_canonical_writer()
     // The canonical CSV writer (`retail convert --format csv`) and the canonical reader.
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("ss.canonical.csv");
-    let mut writer = arrow::csv::WriterBuilder::new()
-        .with_header(true)
-        .build(std::fs::File::create(&csv).unwrap());
-    writer.write(&batch).unwrap();
-    drop(writer);
+    write_canonical(&csv, std::slice::from_ref(&batch), FileFormat::Csv).unwrap();
     let header = std::fs::read_to_string(&csv).unwrap();
     assert!(
         header
@@ -168,14 +161,7 @@ fn superstore_keeps_its_optional_columns_and_they_survive_the_canonical_writer()
 
     // Canonical Parquet (`retail convert`), passed through.
     let parquet = dir.path().join("ss.parquet");
-    let mut writer = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&parquet).unwrap(),
-        schema.clone(),
-        None,
-    )
-    .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_canonical(&parquet, std::slice::from_ref(&batch), FileFormat::Parquet).unwrap();
     let (back, report) = read_file(&parquet, &IngestOptions::default());
     assert_eq!(
         (report.layout.as_str(), report.rows_rejected),

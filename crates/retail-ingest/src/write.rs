@@ -1,0 +1,510 @@
+//! Writing Arrow batches as files: canonical sales files (docs/schema.md) that every reader of
+//! this workspace reads back (layout `canonical`), one file or one per calendar month, and
+//! any other table as CSV or Parquet.
+//!
+//! This module holds the one set of Parquet writer settings of the workspace
+//! ([`parquet_writer_properties`]): the CLI's `convert`, `sql --out` and `kpis --out`, and the
+//! shard files of `retail-bundles`, all write with them.
+//!
+//! ```
+//! use retail_ingest::write::{FileFormat, Partitioning, write_sales};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let out = dir.path().join("sales");
+//! let sales = retail_ingest::samples::open(
+//!     "online_retail_sample.csv.gz",
+//!     retail_ingest::samples::ONLINE_RETAIL,
+//!     &Default::default(),
+//! )?
+//! .collect::<Result<Vec<_>, _>>()?;
+//! let written = write_sales(&out, &sales, FileFormat::Parquet, Partitioning::Month)?;
+//! assert_eq!(written.len(), 13); // December 2010 to December 2011
+//! assert!(out.join("month=2011-06/part-0.parquet").is_file());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, TimestampMicrosecondArray, UInt32Array};
+use arrow::compute::take_record_batch;
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{
+    DEFAULT_MAX_ROW_GROUP_ROW_COUNT, WriterProperties, WriterPropertiesBuilder,
+};
+
+use crate::datetime::civil_from_days;
+use crate::error::{IngestError, Result};
+use crate::schema::{canonical_schema, col};
+
+/// The zstd level of every Parquet file written (level 1: fast, and still about a quarter
+/// of the size of gzip CSV for the canonical table).
+pub const ZSTD_LEVEL: i32 = 1;
+
+/// The most rows in one Parquet row group (Parquet's default, stated here so that every
+/// writer agrees).
+pub const MAX_ROW_GROUP_ROWS: usize = DEFAULT_MAX_ROW_GROUP_ROW_COUNT;
+
+/// The Parquet writer settings of the workspace, as a builder, for a writer that adds its
+/// own settings (such as key-value metadata) to them.
+pub fn parquet_writer_builder() -> WriterPropertiesBuilder {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
+        ))
+        .set_max_row_group_row_count(Some(MAX_ROW_GROUP_ROWS))
+}
+
+/// The Parquet writer settings of the workspace: zstd level [`ZSTD_LEVEL`], row groups of at
+/// most [`MAX_ROW_GROUP_ROWS`] rows, Parquet's defaults otherwise.
+pub fn parquet_writer_properties() -> WriterProperties {
+    parquet_writer_builder().build()
+}
+
+/// The format of a file written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileFormat {
+    /// Parquet, with [`parquet_writer_properties`].
+    Parquet,
+    /// CSV with a header line; timestamps in ISO 8601 (what the canonical reader reads back).
+    Csv,
+}
+
+impl FileFormat {
+    /// The file name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+        }
+    }
+
+    /// CSV for a name ending in `.csv` (any case), Parquet otherwise.
+    pub fn from_path(path: &Path) -> FileFormat {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            FileFormat::Csv
+        } else {
+            FileFormat::Parquet
+        }
+    }
+}
+
+/// How canonical rows are spread over files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Partitioning {
+    /// One file.
+    None,
+    /// One file per calendar month of the invoice date, in hive-style directories:
+    /// `DIR/month=YYYY-MM/part-0.parquet` (or `.csv`), the layout that
+    /// `retail_metrics::distributed::register_sales_files` and other Parquet readers scan in
+    /// parallel and prune by month.
+    Month,
+}
+
+/// A file written, with its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WrittenFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Rows in it.
+    pub rows: usize,
+}
+
+/// A streaming writer of one CSV or Parquet file: batches go out as they come, in constant
+/// memory. An empty result still gets its header (CSV) or schema (Parquet).
+pub struct BatchFileWriter {
+    path: PathBuf,
+    schema: SchemaRef,
+    inner: Inner,
+    wrote_any: bool,
+}
+
+// One writer per file: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Inner {
+    Parquet(ArrowWriter<File>),
+    Csv(arrow::csv::Writer<BufWriter<File>>),
+}
+
+impl std::fmt::Debug for BatchFileWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchFileWriter")
+            .field("path", &self.path)
+            .field("format", &self.format())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BatchFileWriter {
+    /// Creates (or truncates) `path` for batches of `schema`.
+    ///
+    /// # Errors
+    ///
+    /// [`IngestError::Create`] when the file cannot be created; [`IngestError::Write`] when
+    /// the Parquet writer refuses the schema.
+    pub fn create(path: &Path, schema: SchemaRef, format: FileFormat) -> Result<BatchFileWriter> {
+        let file = File::create(path).map_err(|source| IngestError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let inner = match format {
+            FileFormat::Csv => Inner::Csv(
+                arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(BufWriter::new(file)),
+            ),
+            FileFormat::Parquet => Inner::Parquet(
+                ArrowWriter::try_new(file, schema.clone(), Some(parquet_writer_properties()))
+                    .map_err(|e| write_error(path, e))?,
+            ),
+        };
+        Ok(BatchFileWriter {
+            path: path.to_path_buf(),
+            schema,
+            inner,
+            wrote_any: false,
+        })
+    }
+
+    /// The file's format.
+    pub fn format(&self) -> FileFormat {
+        match self.inner {
+            Inner::Parquet(_) => FileFormat::Parquet,
+            Inner::Csv(_) => FileFormat::Csv,
+        }
+    }
+
+    /// Writes one batch (of the schema given to [`BatchFileWriter::create`]).
+    ///
+    /// # Errors
+    ///
+    /// [`IngestError::Write`] naming the file.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        match &mut self.inner {
+            Inner::Parquet(w) => w.write(batch).map_err(|e| write_error(&self.path, e))?,
+            Inner::Csv(w) => w.write(batch).map_err(|e| write_error(&self.path, e))?,
+        }
+        self.wrote_any = true;
+        Ok(())
+    }
+
+    /// Completes the file: the Parquet footer, or the CSV header alone when no batch came.
+    ///
+    /// # Errors
+    ///
+    /// [`IngestError::Write`] naming the file.
+    pub fn finish(self) -> Result<()> {
+        let path = self.path;
+        match self.inner {
+            Inner::Parquet(w) => {
+                w.close().map_err(|e| write_error(&path, e))?;
+            }
+            Inner::Csv(mut w) => {
+                if !self.wrote_any {
+                    w.write(&RecordBatch::new_empty(self.schema))
+                        .map_err(|e| write_error(&path, e))?;
+                }
+                w.into_inner().flush().map_err(|e| write_error(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_error(path: &Path, source: impl std::error::Error + Send + Sync + 'static) -> IngestError {
+    IngestError::Write {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    }
+}
+
+/// Writes batches of `schema` to a file (CSV or Parquet); an empty result still gets its
+/// header (CSV) or schema (Parquet). For any table; [`write_canonical`] for sales.
+///
+/// # Errors
+///
+/// [`IngestError::Create`] or [`IngestError::Write`] naming the file.
+pub fn write_batches(
+    path: &Path,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+    format: FileFormat,
+) -> Result<()> {
+    let mut writer = BatchFileWriter::create(path, schema, format)?;
+    for batch in batches {
+        writer.write(batch)?;
+    }
+    writer.finish()
+}
+
+/// Writes canonical batches (all of one schema: the canonical columns and the optional ones
+/// they have, as [`crate::unify_optional_columns`] gives) as one canonical sales file,
+/// creating its directory. With no batches the file has the canonical columns alone.
+///
+/// # Errors
+///
+/// [`IngestError::Create`] or [`IngestError::Write`] naming the file or directory.
+pub fn write_canonical(path: &Path, batches: &[RecordBatch], format: FileFormat) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| IngestError::Create {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    let schema = batches
+        .first()
+        .map_or_else(canonical_schema, RecordBatch::schema);
+    write_batches(path, schema, batches, format)
+}
+
+/// Splits canonical rows by the calendar month of their invoice date and writes one file per
+/// month, `dir/month=YYYY-MM/part-0.EXT`, in month order.
+///
+/// # Errors
+///
+/// [`IngestError::InvalidParameter`] (`batches`) for a batch without its timestamp column
+/// or with a null timestamp; [`IngestError::Create`] or [`IngestError::Write`] naming the
+/// file.
+pub fn write_months(
+    dir: &Path,
+    batches: &[RecordBatch],
+    format: FileFormat,
+) -> Result<Vec<WrittenFile>> {
+    let mut months: BTreeMap<(i64, u32), Vec<RecordBatch>> = BTreeMap::new();
+    for batch in batches {
+        for (month, part) in split_by_month(batch)? {
+            months.entry(month).or_default().push(part);
+        }
+    }
+    let mut written = Vec::with_capacity(months.len());
+    for ((year, month), parts) in months {
+        let path = dir.join(format!(
+            "month={year:04}-{month:02}/part-0.{}",
+            format.extension()
+        ));
+        write_canonical(&path, &parts, format)?;
+        written.push(WrittenFile {
+            path,
+            rows: parts.iter().map(RecordBatch::num_rows).sum(),
+        });
+    }
+    Ok(written)
+}
+
+/// Writes canonical batches to `out`: one file ([`write_canonical`]) or a directory of month
+/// files ([`write_months`]).
+///
+/// # Errors
+///
+/// [`IngestError::OutputPath`] when `out` is a directory and one file is to be written, or a
+/// file and month partitions are; otherwise as [`write_canonical`] and [`write_months`].
+pub fn write_sales(
+    out: &Path,
+    batches: &[RecordBatch],
+    format: FileFormat,
+    partitioning: Partitioning,
+) -> Result<Vec<WrittenFile>> {
+    match partitioning {
+        Partitioning::None => {
+            if out.is_dir() {
+                return Err(IngestError::OutputPath {
+                    path: out.to_path_buf(),
+                    partitioning,
+                });
+            }
+            write_canonical(out, batches, format)?;
+            Ok(vec![WrittenFile {
+                path: out.to_path_buf(),
+                rows: batches.iter().map(RecordBatch::num_rows).sum(),
+            }])
+        }
+        Partitioning::Month => {
+            if out.is_file() {
+                return Err(IngestError::OutputPath {
+                    path: out.to_path_buf(),
+                    partitioning,
+                });
+            }
+            write_months(out, batches, format)
+        }
+    }
+}
+
+/// The rows of a canonical batch by calendar month (year, month) of their timestamp.
+fn split_by_month(batch: &RecordBatch) -> Result<Vec<((i64, u32), RecordBatch)>> {
+    let bad = |message: String| IngestError::InvalidParameter {
+        parameter: "batches",
+        message,
+    };
+    let timestamps = batch
+        .column_by_name(col::TIMESTAMP)
+        .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+        .ok_or_else(|| bad("canonical batch without its timestamp column".into()))?;
+    let mut rows: BTreeMap<(i64, u32), Vec<u32>> = BTreeMap::new();
+    for (i, micros) in timestamps.values().iter().enumerate() {
+        if timestamps.is_null(i) {
+            return Err(bad(format!(
+                "canonical batch with a null timestamp (row {i})"
+            )));
+        }
+        let (year, month, _) = civil_from_days(micros.div_euclid(86_400_000_000));
+        rows.entry((year, month)).or_default().push(i as u32);
+    }
+    rows.into_iter()
+        .map(|(month, indices)| {
+            let part = take_record_batch(batch, &UInt32Array::from(indices))
+                .map_err(|e| bad(e.to_string()))?;
+            Ok((month, part))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    fn batch(micros: &[i64]) -> RecordBatch {
+        let schema = canonical_schema();
+        let n = micros.len();
+        let columns: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .map(|f| -> ArrayRef {
+                match f.name().as_str() {
+                    col::TIMESTAMP => Arc::new(TimestampMicrosecondArray::from(micros.to_vec())),
+                    col::QUANTITY => Arc::new(Int64Array::from(vec![1; n])),
+                    col::LINE_AMOUNT => Arc::new(Float64Array::from(vec![1.0; n])),
+                    _ if f.data_type() == &arrow::datatypes::DataType::Float64 => {
+                        Arc::new(Float64Array::from(vec![None::<f64>; n]))
+                    }
+                    _ => Arc::new(StringArray::from(vec!["x"; n])),
+                }
+            })
+            .collect();
+        RecordBatch::try_new(schema, columns).unwrap()
+    }
+
+    // 1969-12-31 23:59:59, 2011-01-01 00:00, 2010-12-31 23:59:59.999999, 2011-01-31 12:00
+    const MICROS: [i64; 4] = [
+        -1_000_000,
+        1_293_840_000_000_000,
+        1_293_839_999_999_999,
+        1_296_475_200_000_000,
+    ];
+
+    #[test]
+    fn rows_split_by_calendar_month_including_before_1970() {
+        let parts = split_by_month(&batch(&MICROS)).unwrap();
+        let got: Vec<((i64, u32), usize)> = parts.iter().map(|(m, b)| (*m, b.num_rows())).collect();
+        assert_eq!(got, vec![((1969, 12), 1), ((2010, 12), 1), ((2011, 1), 2)]);
+        let january = parts[2].1.column_by_name(col::TIMESTAMP).unwrap();
+        let january = january
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .unwrap();
+        assert_eq!(january.values().to_vec(), vec![MICROS[1], MICROS[3]]);
+    }
+
+    #[test]
+    fn month_files_hold_their_months_rows_with_the_workspace_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("sales");
+        let written = write_sales(
+            &out,
+            &[batch(&MICROS)],
+            FileFormat::Parquet,
+            Partitioning::Month,
+        )
+        .unwrap();
+        let got: Vec<(String, usize)> = written
+            .iter()
+            .map(|w| {
+                let relative = w.path.strip_prefix(&out).unwrap();
+                (relative.to_string_lossy().replace('\\', "/"), w.rows)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("month=1969-12/part-0.parquet".to_string(), 1),
+                ("month=2010-12/part-0.parquet".to_string(), 1),
+                ("month=2011-01/part-0.parquet".to_string(), 2),
+            ]
+        );
+        let file = File::open(&written[2].path).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let column = reader.metadata().row_group(0).column(0);
+        assert_eq!(
+            column.compression(),
+            Compression::ZSTD(ZstdLevel::try_new(1).unwrap())
+        );
+        let rows: usize = reader.build().unwrap().map(|b| b.unwrap().num_rows()).sum();
+        assert_eq!(rows, 2);
+
+        // A file where the months' directory should be, and the reverse, are refused.
+        let err = write_sales(&written[0].path, &[], FileFormat::Csv, Partitioning::Month);
+        assert!(
+            matches!(err, Err(IngestError::OutputPath { .. })),
+            "{err:?}"
+        );
+        let err = write_sales(&out, &[], FileFormat::Csv, Partitioning::None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: a directory; one file is written there", out.display())
+        );
+    }
+
+    #[test]
+    fn an_empty_canonical_csv_has_the_header_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deep/empty.csv");
+        write_canonical(&path, &[], FileFormat::from_path(&path)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let header: Vec<String> = canonical_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(text, format!("{}\n", header.join(",")));
+    }
+
+    #[test]
+    fn a_null_timestamp_is_refused_naming_the_row() {
+        let mut columns = batch(&MICROS).columns().to_vec();
+        let index = canonical_schema().index_of(col::TIMESTAMP).unwrap();
+        columns[index] = Arc::new(TimestampMicrosecondArray::from(vec![
+            Some(0),
+            None,
+            Some(0),
+            Some(0),
+        ]));
+        let schema = Arc::new(arrow::datatypes::Schema::new(
+            canonical_schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect::<Vec<_>>(),
+        ));
+        let batch = RecordBatch::try_new(schema, columns).unwrap();
+        let err = split_by_month(&batch).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid batches: canonical batch with a null timestamp (row 1)"
+        );
+    }
+}
