@@ -9,10 +9,10 @@
 
 use retail_bundles::next_basket::evaluate;
 use retail_bundles::{FpGrowth, InvoiceBaskets, MinSupport, NextBasketParams, RuleParams};
-use retail_ingest::{IngestOptions, read_transactions, samples};
+use retail_ingest::{IngestParams, read_transactions, samples};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let options = IngestOptions::default();
+    let options = IngestParams::default();
     let batches = match std::env::args().nth(1) {
         Some(file) => read_transactions(&file, &options)?.batches,
         None => samples::open(

@@ -8,10 +8,10 @@
 //! ```
 
 use retail_forecast::{Frequency, GroupBy, ModelChoice, SeriesBuilder, forecast_series};
-use retail_ingest::{IngestOptions, read_transactions, samples};
+use retail_ingest::{IngestParams, read_transactions, samples};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let options = IngestOptions::default();
+    let options = IngestParams::default();
     let batches = match std::env::args().nth(1) {
         Some(file) => read_transactions(&file, &options)?.batches,
         None => samples::open("superstore.csv.gz", samples::SUPERSTORE, &options)?

@@ -8,8 +8,8 @@
 
 use std::time::Instant;
 
-use retail_ingest::{IngestOptions, read_transactions, samples};
-use retail_metrics::{KpiOptions, KpiSuite, sales_context};
+use retail_ingest::{IngestParams, read_transactions, samples};
+use retail_metrics::{KpiParams, KpiSuite, sales_context};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     let start = Instant::now();
-    let options = IngestOptions::default();
+    let options = IngestParams::default();
     let mut batches = Vec::new();
     if files.is_empty() {
         let reader = samples::open(
@@ -58,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .schema()
             .as_arrow()
             .clone();
-        for (name, sql) in KpiOptions::default().stages(&sales) {
+        for (name, sql) in KpiParams::default().stages(&sales) {
             let t = Instant::now();
             let frame = runtime.block_on(ctx.sql(&sql))?;
             let batches = runtime.block_on(frame.clone().collect_partitioned())?;
@@ -81,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "",
             memory()
         );
-        for (name, sql) in KpiOptions::default().queries() {
+        for (name, sql) in KpiParams::default().queries() {
             let t = Instant::now();
             let rows: usize = runtime
                 .block_on(async { ctx.sql(&sql).await?.collect().await })?
@@ -96,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         retail_metrics::suite::deregister_stages(&ctx)?;
     }
-    let suite = runtime.block_on(KpiSuite::run(&ctx, &KpiOptions::default()))?;
+    let suite = runtime.block_on(KpiSuite::run(&ctx, &KpiParams::default()))?;
     let kpi_seconds = start.elapsed().as_secs_f64();
 
     let mut doc = serde_json::json!({

@@ -9,11 +9,11 @@
 
 use std::time::Instant;
 
-use retail_ingest::{IngestOptions, read_transactions, samples};
+use retail_ingest::{IngestParams, read_transactions, samples};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<String> = std::env::args().skip(1).collect();
-    let options = IngestOptions::default();
+    let options = IngestParams::default();
     let mut loaded = Vec::new();
     if files.is_empty() {
         let start = Instant::now();

@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use retail_ingest::{IngestOptions, read_transactions, samples, synth};
+use retail_ingest::{IngestParams, read_transactions, samples, synth};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows: usize = 10_000_000;
@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let out = out.ok_or("--out FILE.parquet is required")?;
-    let options = IngestOptions::default();
+    let options = IngestParams::default();
     let source = source.or_else(retail_benches::online_retail_csv_gz);
     let batches = match &source {
         Some(path) => read_transactions(path, &options)?.batches,

@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::io::{Read, Write};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use retail_ingest::{IngestOptions, read_transactions, samples};
+use retail_ingest::{IngestParams, read_transactions, samples};
 
 fn ingest(c: &mut Criterion) {
     let dir = std::env::temp_dir().join("retail-bench-ingest");
@@ -31,7 +31,7 @@ fn ingest(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(plain.len() as u64));
     for threads in [1, 2] {
-        let options = IngestOptions::default().with_threads(threads);
+        let options = IngestParams::default().with_threads(threads);
         group.bench_function(format!("csv/{label}/threads={threads}"), |b| {
             b.iter(|| {
                 black_box(
@@ -42,7 +42,7 @@ fn ingest(c: &mut Criterion) {
             })
         });
     }
-    let options = IngestOptions::default();
+    let options = IngestParams::default();
     group.bench_function(format!("csv_gzip/{label}/threads=2"), |b| {
         b.iter(|| {
             black_box(

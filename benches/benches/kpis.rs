@@ -4,11 +4,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use retail_ingest::{IngestOptions, read_transactions, samples, synth};
-use retail_metrics::{KpiOptions, KpiSuite, sales_context};
+use retail_ingest::{IngestParams, read_transactions, samples, synth};
+use retail_metrics::{KpiParams, KpiSuite, sales_context};
 
 fn kpis(c: &mut Criterion) {
-    let options = IngestOptions::default();
+    let options = IngestParams::default();
     let (batches, label) = match retail_benches::online_retail_csv_gz() {
         Some(path) => (
             read_transactions(&path, &options).expect("ingest").batches,
@@ -41,7 +41,7 @@ fn kpis(c: &mut Criterion) {
             b.iter(|| {
                 black_box(
                     runtime
-                        .block_on(KpiSuite::run(&ctx, &KpiOptions::default()))
+                        .block_on(KpiSuite::run(&ctx, &KpiParams::default()))
                         .expect("suite")
                         .tables
                         .len(),

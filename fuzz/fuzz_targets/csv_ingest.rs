@@ -9,11 +9,11 @@
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Float64Type, Int64Type, TimestampMicrosecondType};
 use libfuzzer_sys::fuzz_target;
-use retail_ingest::IngestOptions;
+use retail_ingest::IngestParams;
 use retail_ingest::report::{MAX_ABS_AMOUNT, MAX_ABS_QUANTITY, TIMESTAMP_RANGE};
 
 fuzz_target!(|data: &[u8]| {
-    let options = IngestOptions::default()
+    let options = IngestParams::default()
         .with_chunk_bytes(1024)
         .with_threads(2);
     let mut reader =

@@ -15,7 +15,7 @@ use retail_bundles::{
     ItemsetTarget, MinSupport, NextBasketModel, QuestParams, RuleParams,
 };
 use retail_ingest::baskets::{Baskets, read_baskets};
-use retail_ingest::{IngestOptions, samples, shared_data_dir};
+use retail_ingest::{IngestParams, samples, shared_data_dir};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -540,7 +540,7 @@ fn invoice_baskets(lines: &[(&str, &str, &str, i64)]) -> InvoiceBaskets {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lines.csv");
     std::fs::write(&path, csv).unwrap();
-    let tx = retail_ingest::read_transactions(&path, &IngestOptions::default()).unwrap();
+    let tx = retail_ingest::read_transactions(&path, &IngestParams::default()).unwrap();
     InvoiceBaskets::from_sales(&tx.batches).unwrap()
 }
 
@@ -599,7 +599,7 @@ fn next_basket_on_online_retail_sample_beats_most_popular() {
     let mut reader = samples::open(
         "online_retail_sample.csv.gz",
         samples::ONLINE_RETAIL,
-        &IngestOptions::default(),
+        &IngestParams::default(),
     )
     .unwrap();
     let batches: Vec<_> = reader.by_ref().collect::<Result<_, _>>().unwrap();
@@ -622,7 +622,7 @@ fn sub_category_baskets_equal_a_plain_fold_over_superstore() {
     let mut reader = samples::open(
         "superstore.csv.gz",
         samples::SUPERSTORE,
-        &IngestOptions::default(),
+        &IngestParams::default(),
     )
     .unwrap();
     let batches: Vec<_> = reader.by_ref().collect::<Result<_, _>>().unwrap();
@@ -830,7 +830,7 @@ fn online_retail_day_sample_stops_with_a_clear_error() {
     let Some(path) = shared("online_retail/online_retail_sample_2010-12-01.csv") else {
         return;
     };
-    let tx = retail_ingest::read_transactions(&path, &IngestOptions::default()).unwrap();
+    let tx = retail_ingest::read_transactions(&path, &IngestParams::default()).unwrap();
     let data = InvoiceBaskets::from_sales(&tx.batches).unwrap();
     // 127 invoices with completed lines: the day's free stock-note lines are not sales (issue 18).
     assert_eq!(data.baskets.len(), 127);

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
 use retail_bundles::shards::ShardPlan;
@@ -12,7 +12,7 @@ use retail_bundles::{
     MinSupport, NextBasketModel, RuleParams,
 };
 use retail_ingest::baskets::{self, BasketInputs, Baskets, InputNote, LoadedInputs};
-use retail_ingest::{IngestError, IngestOptions};
+use retail_ingest::{IngestError, IngestParams};
 use retail_report::text::bundles::{
     BasketKind, bundles_summary, evaluation_table, recommendations_table,
 };
@@ -147,7 +147,7 @@ fn load_baskets(
     let options = if kind == InputKind::Auto && !files.iter().all(|p| baskets::is_basket_file(p)) {
         read.options()?
     } else {
-        IngestOptions::default()
+        IngestParams::default()
     };
     let inputs = BasketInputs::classify(files, kind.into(), &options)?;
     for note in inputs.notes() {

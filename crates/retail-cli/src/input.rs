@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use arrow::record_batch::RecordBatch;
 use clap::Args;
 use retail_ingest::{
-    ColumnMapping, DateOrder, IngestError, IngestOptions, IngestReport, KnownLayout,
+    ColumnMapping, DateOrder, IngestError, IngestParams, IngestReport, KnownLayout,
     ProductCategories, ProductClasses, TextEncoding, TransactionReader, samples,
 };
 use retail_metrics::SalesSlice;
@@ -89,8 +89,8 @@ impl ReadArgs {
         }
     }
 
-    pub fn options(&self) -> Result<IngestOptions> {
-        let mut options = IngestOptions::default()
+    pub fn options(&self) -> Result<IngestParams> {
+        let mut options = IngestParams::default()
             .with_date_order(self.date_order)
             .with_strict(self.strict);
         if let Some(path) = &self.mapping {
@@ -149,7 +149,7 @@ impl Source {
         Source::Embedded("superstore.csv.gz", samples::SUPERSTORE)
     }
 
-    pub fn open(&self, options: &IngestOptions) -> Result<TransactionReader> {
+    pub fn open(&self, options: &IngestParams) -> Result<TransactionReader> {
         Ok(match self {
             Source::File(path) => retail_ingest::open(path, options)?,
             Source::Embedded(name, bytes) => samples::open(name, bytes, options)?,

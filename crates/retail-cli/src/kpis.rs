@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use datafusion::prelude::SessionContext;
 use retail_ingest::IngestReport;
-use retail_metrics::{KpiOptions, KpiSuite};
+use retail_metrics::{KpiParams, KpiSuite};
 use retail_report::text::kpis::{KpiSummaryParams, kpi_summary};
 
 use crate::input::{ReadArgs, load_sliced};
@@ -90,7 +90,7 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
-    let options = KpiOptions::default()
+    let options = KpiParams::default()
         .with_top_n(args.top)
         .with_churn_days(args.churn_days)
         .with_all_products(args.all_products)

@@ -430,7 +430,7 @@ impl BasketInputs {
     pub fn classify<P: AsRef<Path>>(
         paths: &[P],
         kind: InputKind,
-        options: &crate::IngestOptions,
+        options: &crate::IngestParams,
     ) -> Result<BasketInputs> {
         let mut files = Vec::with_capacity(paths.len());
         let mut notes = Vec::new();
@@ -582,7 +582,7 @@ mod tests {
             "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
              536365,85123A,HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n",
         );
-        let options = crate::IngestOptions::default();
+        let options = crate::IngestParams::default();
 
         // Auto: `.dat` by name, the CSV by its header (no known layout: baskets, noted).
         let inputs = BasketInputs::classify(&[&fimi, &csv], InputKind::Auto, &options).unwrap();

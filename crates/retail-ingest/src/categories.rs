@@ -195,7 +195,7 @@ impl ProductCategories {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{IngestOptions, samples};
+    use crate::{IngestParams, samples};
 
     #[test]
     fn reads_a_category_table_and_fills_missing_categories() {
@@ -209,7 +209,7 @@ mod tests {
         let table = ProductCategories::from_csv(&path).unwrap();
         assert_eq!(table.len(), 2);
         let reader =
-            samples::open("or", samples::ONLINE_RETAIL, &IngestOptions::default()).unwrap();
+            samples::open("or", samples::ONLINE_RETAIL, &IngestParams::default()).unwrap();
         let batch = reader.into_iter().next().unwrap().unwrap();
         let out = table.apply(&batch).unwrap();
         let products = out

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use arrow::record_batch::RecordBatch;
 use memchr::{memchr, memchr2};
 
-use crate::IngestOptions;
+use crate::IngestParams;
 pub use crate::boundary::MAX_QUOTED_LINE_BREAKS;
 use crate::boundary::{count_newlines, last_record_boundary};
 use crate::convert::{Conversion, RowConverter};
@@ -370,7 +370,7 @@ fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Resul
 }
 
 impl CsvReader {
-    pub(crate) fn open(path: &Path, options: &IngestOptions) -> Result<CsvReader> {
+    pub(crate) fn open(path: &Path, options: &IngestParams) -> Result<CsvReader> {
         let (input, gzip) = open_text(path)?;
         Self::from_input(path, input, gzip, options)
     }
@@ -380,7 +380,7 @@ impl CsvReader {
         path: &Path,
         mut input: Box<dyn Read + Send>,
         gzip: bool,
-        options: &IngestOptions,
+        options: &IngestParams,
     ) -> Result<CsvReader> {
         let io = |source| IngestError::Io {
             path: path.to_path_buf(),

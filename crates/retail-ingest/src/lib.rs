@@ -43,7 +43,7 @@ pub use schema::{
 /// How to read transaction files. Every setting has a `with_*` builder; the defaults detect
 /// everything.
 #[derive(Debug, Clone)]
-pub struct IngestOptions {
+pub struct IngestParams {
     mapping: Option<ColumnMapping>,
     encoding: Option<TextEncoding>,
     delimiter: Option<u8>,
@@ -56,9 +56,9 @@ pub struct IngestOptions {
     max_samples: usize,
 }
 
-impl Default for IngestOptions {
+impl Default for IngestParams {
     fn default() -> Self {
-        IngestOptions {
+        IngestParams {
             mapping: None,
             encoding: None,
             delimiter: None,
@@ -73,7 +73,7 @@ impl Default for IngestOptions {
     }
 }
 
-impl IngestOptions {
+impl IngestParams {
     /// Reads the files with a known layout instead of detecting it.
     pub fn with_layout(self, layout: KnownLayout) -> Self {
         self.with_mapping(layout.mapping())
@@ -218,10 +218,10 @@ impl Iterator for TransactionReader {
 /// Opens a transaction file for streaming.
 ///
 /// # Errors
-/// [`IngestError::InvalidParameter`] for options out of range ([`IngestOptions::check`]),
+/// [`IngestError::InvalidParameter`] for options out of range ([`IngestParams::check`]),
 /// [`IngestError::Io`] when the file cannot be read, and the errors of reading its header
 /// (an unknown layout, a mapping that does not fit).
-pub fn open(path: impl AsRef<Path>, options: &IngestOptions) -> Result<TransactionReader> {
+pub fn open(path: impl AsRef<Path>, options: &IngestParams) -> Result<TransactionReader> {
     options.check()?;
     let path = path.as_ref();
     let mut magic = [0u8; 4];
@@ -251,7 +251,7 @@ pub fn open(path: impl AsRef<Path>, options: &IngestOptions) -> Result<Transacti
 pub fn open_reader(
     name: impl AsRef<Path>,
     mut reader: impl Read + Send + 'static,
-    options: &IngestOptions,
+    options: &IngestParams,
 ) -> Result<TransactionReader> {
     options.check()?;
     let name = name.as_ref();
@@ -307,7 +307,7 @@ pub mod samples {
     pub fn open(
         name: &str,
         bytes: &'static [u8],
-        options: &super::IngestOptions,
+        options: &super::IngestParams,
     ) -> super::Result<super::TransactionReader> {
         super::open_reader(
             format!("embedded:{name}"),
@@ -338,7 +338,7 @@ impl Transactions {
 /// # Errors
 /// As [`open`], and the first error of reading a batch (in strict mode, the first rejected
 /// row).
-pub fn read_transactions(path: impl AsRef<Path>, options: &IngestOptions) -> Result<Transactions> {
+pub fn read_transactions(path: impl AsRef<Path>, options: &IngestParams) -> Result<Transactions> {
     let mut reader = open(path, options)?;
     let batches = reader.by_ref().collect::<Result<Vec<_>>>()?;
     Ok(Transactions {
@@ -355,7 +355,7 @@ pub fn read_transactions(path: impl AsRef<Path>, options: &IngestOptions) -> Res
 /// As [`read_transactions`], for the first file that fails.
 pub fn read_many<P: AsRef<Path>>(
     paths: &[P],
-    options: &IngestOptions,
+    options: &IngestParams,
 ) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
     let mut batches = Vec::new();
     let mut reports = Vec::new();

@@ -12,7 +12,7 @@ use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use crate::IngestOptions;
+use crate::IngestParams;
 use crate::convert::{Conversion, RowConverter};
 use crate::encoding::TextEncoding;
 use crate::error::{IngestError, Result};
@@ -46,7 +46,7 @@ pub struct ParquetReader {
 }
 
 impl ParquetReader {
-    pub(crate) fn open(path: &Path, options: &IngestOptions) -> Result<ParquetReader> {
+    pub(crate) fn open(path: &Path, options: &IngestParams) -> Result<ParquetReader> {
         let file = File::open(path).map_err(|source| IngestError::Io {
             path: path.to_path_buf(),
             source,

@@ -73,11 +73,11 @@ fn suffixed(batch: &RecordBatch, copy: usize) -> RecordBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{IngestOptions, samples};
+    use crate::{IngestParams, samples};
 
     #[test]
     fn scales_rows_orders_and_customers_exactly() {
-        let reader = samples::open("s", samples::SUPERSTORE, &IngestOptions::default()).unwrap();
+        let reader = samples::open("s", samples::SUPERSTORE, &IngestParams::default()).unwrap();
         let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().unwrap();
         let grown = scale_up(&batches, 9_994 * 3 + 6);
         assert_eq!(

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use retail_ingest::datetime::format_timestamp_micros;
 use retail_ingest::encoding::encode_windows_1252;
 use retail_ingest::{
-    BasketFormat, ColumnMapping, DateOrder, IngestError, IngestOptions, IngestReport, KnownLayout,
+    BasketFormat, ColumnMapping, DateOrder, IngestError, IngestParams, IngestReport, KnownLayout,
     LineKind, Location, RejectReason, TextEncoding, canonical_schema, read_baskets,
     read_transactions, samples, shared_data_dir,
 };
@@ -48,7 +48,7 @@ fn shared(relative: &str) -> Option<PathBuf> {
 fn read_sample(
     name: &str,
     bytes: &'static [u8],
-    options: &IngestOptions,
+    options: &IngestParams,
 ) -> (RecordBatch, IngestReport) {
     let mut reader = samples::open(name, bytes, options).unwrap();
     let batches: Vec<RecordBatch> = reader.by_ref().collect::<Result<_, _>>().unwrap();
@@ -64,7 +64,7 @@ fn concat_all(batches: &[RecordBatch]) -> arrow::error::Result<RecordBatch> {
     concat_batches(&schema, batches)
 }
 
-fn read_file(path: &Path, options: &IngestOptions) -> (RecordBatch, IngestReport) {
+fn read_file(path: &Path, options: &IngestParams) -> (RecordBatch, IngestReport) {
     let t = read_transactions(path, options).unwrap();
     (concat_all(&t.batches).unwrap(), t.report)
 }
@@ -309,7 +309,7 @@ fn embedded_online_retail_sample_matches_duckdb() {
     let (batch, report) = read_sample(
         "online_retail_sample.csv.gz",
         samples::ONLINE_RETAIL,
-        &IngestOptions::default(),
+        &IngestParams::default(),
     );
     assert_eq!(report.format, retail_ingest::SourceFormat::CsvGzip);
     assert_eq!(report.encoding, Some(retail_ingest::FileEncoding::Utf8));
@@ -322,7 +322,7 @@ fn embedded_superstore_decodes_windows_1252_and_matches_duckdb() {
     let (batch, report) = read_sample(
         "superstore.csv.gz",
         samples::SUPERSTORE,
-        &IngestOptions::default(),
+        &IngestParams::default(),
     );
     check_superstore(&batch, &report, want);
 }
@@ -501,11 +501,11 @@ fn chunk_size_and_thread_count_do_not_change_the_result() {
     let baseline = read_sample(
         "or.csv.gz",
         samples::ONLINE_RETAIL,
-        &IngestOptions::default().with_threads(1),
+        &IngestParams::default().with_threads(1),
     )
     .0;
     for (threads, chunk) in [(2, 1024), (3, 7_777), (2, 1 << 16)] {
-        let options = IngestOptions::default()
+        let options = IngestParams::default()
             .with_threads(threads)
             .with_chunk_bytes(chunk);
         let (batch, report) = read_sample("or.csv.gz", samples::ONLINE_RETAIL, &options);
@@ -544,10 +544,10 @@ fn full_online_retail_csv_matches_duckdb_and_parquet_agrees() {
     ) else {
         return;
     };
-    let (from_csv, csv_report) = read_file(&csv, &IngestOptions::default());
+    let (from_csv, csv_report) = read_file(&csv, &IngestParams::default());
     check_online_retail(&from_csv, &csv_report, &reference()["online_retail_full"]);
 
-    let (from_parquet, parquet_report) = read_file(&parquet, &IngestOptions::default());
+    let (from_parquet, parquet_report) = read_file(&parquet, &IngestParams::default());
     assert_counts_add_up(&parquet_report);
     assert_eq!(parquet_report.rows_accepted, csv_report.rows_accepted);
     assert_eq!(from_csv.num_rows(), from_parquet.num_rows());
@@ -582,7 +582,7 @@ fn full_superstore_matches_duckdb() {
     let Some(path) = shared("superstore/Superstore.csv") else {
         return;
     };
-    let (batch, report) = read_file(&path, &IngestOptions::default());
+    let (batch, report) = read_file(&path, &IngestParams::default());
     assert_eq!(report.format, retail_ingest::SourceFormat::Csv);
     check_superstore(&batch, &report, &reference()["superstore"]);
 }
@@ -649,7 +649,7 @@ fn bad_rows_are_counted_by_reason_with_their_lines() {
     ];
     let csv = format!("{OR_HEADER}{}\n", body.join("\n"));
     let path = write_file(&dir, "bad.csv", csv.as_bytes());
-    let (batch, report) = read_file(&path, &IngestOptions::default());
+    let (batch, report) = read_file(&path, &IngestParams::default());
     assert_counts_add_up(&report);
     assert_eq!(
         (report.rows_read, report.rows_accepted, report.blank_lines),
@@ -698,7 +698,7 @@ fn bad_rows_are_counted_by_reason_with_their_lines() {
     );
 
     // Strict mode stops at the first one, naming file, line and column.
-    let err = read_transactions(&path, &IngestOptions::default().with_strict(true))
+    let err = read_transactions(&path, &IngestParams::default().with_strict(true))
         .unwrap_err()
         .to_string();
     assert!(
@@ -718,7 +718,7 @@ fn bad_rows_are_counted_by_reason_with_their_lines() {
 fn files_that_are_not_retail_exports_say_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let unknown = write_file(&dir, "prices.csv", b"date,value\n2011-01-01,3\n");
-    let err = read_transactions(&unknown, &IngestOptions::default()).unwrap_err();
+    let err = read_transactions(&unknown, &IngestParams::default()).unwrap_err();
     assert!(matches!(err, IngestError::UnknownLayout { .. }));
     let msg = err.to_string();
     assert!(
@@ -729,7 +729,7 @@ fn files_that_are_not_retail_exports_say_what_to_do() {
     );
 
     let empty = write_file(&dir, "empty.csv", b"");
-    let msg = read_transactions(&empty, &IngestOptions::default())
+    let msg = read_transactions(&empty, &IngestParams::default())
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -741,7 +741,7 @@ fn files_that_are_not_retail_exports_say_what_to_do() {
     );
 
     let missing = dir.path().join("missing.csv");
-    let msg = read_transactions(&missing, &IngestOptions::default())
+    let msg = read_transactions(&missing, &IngestParams::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -757,12 +757,12 @@ fn files_that_are_not_retail_exports_say_what_to_do() {
         ],
     );
     assert!(matches!(
-        read_transactions(&binary, &IngestOptions::default()).unwrap_err(),
+        read_transactions(&binary, &IngestParams::default()).unwrap_err(),
         IngestError::UnknownLayout { .. }
     ));
 
     let mapping = KnownLayout::Superstore.mapping();
-    let msg = read_transactions(&unknown, &IngestOptions::default().with_mapping(mapping))
+    let msg = read_transactions(&unknown, &IngestParams::default().with_mapping(mapping))
         .unwrap_err()
         .to_string();
     assert!(msg.contains("no column 'Order ID' for invoice_id (the superstore layout needs it); the file has: date, value"), "{msg}");
@@ -785,7 +785,7 @@ fn a_custom_export_reads_through_a_mapping_and_ambiguous_dates_need_an_order() {
         customer_id = "Card"
     "#;
     let mapping = ColumnMapping::from_toml_str(toml, "pos.toml").unwrap();
-    let options = IngestOptions::default().with_mapping(mapping);
+    let options = IngestParams::default().with_mapping(mapping);
     let err = read_transactions(&path, &options).unwrap_err().to_string();
     assert!(
         err.contains("column 'Sold At' has dates like '01/02/2011 10:00'")
@@ -853,7 +853,7 @@ fn parquet_with_typed_timestamps_and_float_ids_reads_like_csv() {
             .unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
-    let (out, report) = read_file(&path, &IngestOptions::default());
+    let (out, report) = read_file(&path, &IngestParams::default());
     assert_eq!(
         (report.layout.as_str(), report.rows_accepted),
         ("online-retail-ii", 2)
@@ -1038,7 +1038,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = write_file(&dir, "rows.csv", &bytes);
         let order = match d.dates { DateStyle::DayFirstDots => DateOrder::DayFirst, _ => DateOrder::MonthFirst };
-        let mut options = IngestOptions::default()
+        let mut options = IngestParams::default()
             .with_mapping(generic_mapping())
             .with_date_order(order)
             .with_chunk_bytes(chunk);
@@ -1073,14 +1073,14 @@ proptest! {
         let mut bytes = OR_HEADER.as_bytes().to_vec();
         bytes.extend_from_slice(&body);
         let path = write_file(&dir, "garbage.csv", &bytes);
-        let options = IngestOptions::default().with_strict(strict).with_chunk_bytes(1024);
+        let options = IngestParams::default().with_strict(strict).with_chunk_bytes(1024);
         if let Ok(t) = read_transactions(&path, &options) {
             assert_counts_add_up(&t.report);
             prop_assert_eq!(t.num_rows() as u64, t.report.rows_accepted);
         }
         // Pure garbage, header included.
         let path = write_file(&dir, "noise.csv", &body);
-        if let Ok(t) = read_transactions(&path, &IngestOptions::default()) {
+        if let Ok(t) = read_transactions(&path, &IngestParams::default()) {
             assert_counts_add_up(&t.report);
         }
     }
@@ -1097,7 +1097,7 @@ proptest! {
         }
         let dir = tempfile::tempdir().unwrap();
         let path = write_file(&dir, "mutated.csv", &bytes);
-        let t = read_transactions(&path, &IngestOptions::default().with_encoding(TextEncoding::Utf8)).unwrap();
+        let t = read_transactions(&path, &IngestParams::default().with_encoding(TextEncoding::Utf8)).unwrap();
         assert_counts_add_up(&t.report);
         prop_assert!(t.report.rows_read >= 1);
     }
@@ -1106,7 +1106,7 @@ proptest! {
 #[test]
 fn canonical_parquet_passes_through_and_bad_rows_are_counted() {
     use arrow::array::StringArray;
-    let (table, _) = read_sample("ss.csv.gz", samples::SUPERSTORE, &IngestOptions::default());
+    let (table, _) = read_sample("ss.csv.gz", samples::SUPERSTORE, &IngestParams::default());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("canonical.parquet");
     let mut writer = parquet::arrow::ArrowWriter::try_new(
@@ -1131,7 +1131,7 @@ fn canonical_parquet_passes_through_and_bad_rows_are_counted() {
     ));
     let bad = RecordBatch::try_new(loose.clone(), columns).unwrap();
     writer.close().unwrap();
-    let (out, report) = read_file(&path, &IngestOptions::default());
+    let (out, report) = read_file(&path, &IngestParams::default());
     assert_eq!(report.layout, "canonical");
     assert_eq!(out, table);
     assert_counts_add_up(&report);
@@ -1147,7 +1147,7 @@ fn canonical_parquet_passes_through_and_bad_rows_are_counted() {
         .write(&RecordBatch::try_new(bad.schema(), bad.columns().to_vec()).unwrap())
         .unwrap();
     writer.close().unwrap();
-    let (out, report) = read_file(&bad_path, &IngestOptions::default());
+    let (out, report) = read_file(&bad_path, &IngestParams::default());
     assert_eq!(
         (report.rows_read, report.rows_accepted, out.num_rows()),
         (2, 0, 0)

@@ -23,7 +23,7 @@ use retail_ingest::canonical_schema;
 
 pub use kpi::{CustomerRanking, Grain, Place, ProductRanking};
 pub use slice::{SalesSlice, SliceFilter, sales_context_sliced};
-pub use suite::{KpiOptions, KpiSuite, KpiTable};
+pub use suite::{KpiParams, KpiSuite, KpiTable};
 
 /// Name of the table the canonical rows are registered under.
 pub const SALES_TABLE: &str = "sales";

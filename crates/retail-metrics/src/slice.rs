@@ -548,7 +548,7 @@ mod tests {
 
     #[test]
     fn merchandise_only_leaves_out_the_other_charges_of_the_classes() {
-        use retail_ingest::{IngestOptions, ProductClasses, open_reader};
+        use retail_ingest::{IngestParams, ProductClasses, open_reader};
         let csv = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
                    1,85123A,HEART,2,12/1/2010 8:26,2.55,17850,United Kingdom\n\
                    1,POST,POSTAGE,1,12/1/2010 8:26,18.00,17850,United Kingdom\n\
@@ -557,7 +557,7 @@ mod tests {
         let batches: Vec<RecordBatch> = open_reader(
             "t.csv",
             std::io::Cursor::new(csv),
-            &IngestOptions::default(),
+            &IngestParams::default(),
         )
         .unwrap()
         .collect::<Result<_, _>>()

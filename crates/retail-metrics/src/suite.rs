@@ -20,7 +20,7 @@ use crate::typed::{self, *};
 /// # Errors
 /// DataFusion's errors of planning or running a stage.
 pub async fn register_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
-    register_stages_with(ctx, &KpiOptions::default()).await
+    register_stages_with(ctx, &KpiParams::default()).await
 }
 
 /// [`register_stages`] with the product classes of `options`.
@@ -29,7 +29,7 @@ pub async fn register_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
 /// DataFusion's errors of planning or running a stage.
 pub async fn register_stages_with(
     ctx: &SessionContext,
-    options: &KpiOptions,
+    options: &KpiParams,
 ) -> Result<(), MetricsError> {
     let sales = ctx.table_provider(crate::SALES_TABLE).await?.schema();
     #[cfg(feature = "distributed")]
@@ -62,7 +62,7 @@ pub fn deregister_stages(ctx: &SessionContext) -> Result<(), MetricsError> {
 }
 
 /// The stage tables the KPI queries read besides `sales`, in the order they are built
-/// ([`KpiOptions::stages`] gives their SQL).
+/// ([`KpiParams::stages`] gives their SQL).
 pub const STAGE_NAMES: [&str; 4] = [
     "sales_groups",
     "product_names",
@@ -77,7 +77,7 @@ const MAX_VOID_WINDOW_SECONDS: u64 = 366 * 86_400;
 
 /// Parameters of the suite.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KpiOptions {
+pub struct KpiParams {
     top_n: usize,
     churn_days: u32,
     /// Product ids that are not merchandise, sorted.
@@ -88,9 +88,9 @@ pub struct KpiOptions {
     only: Option<Vec<String>>,
 }
 
-impl Default for KpiOptions {
+impl Default for KpiParams {
     fn default() -> Self {
-        KpiOptions {
+        KpiParams {
             top_n: 10,
             churn_days: 90,
             other_charges: Vec::new(),
@@ -101,8 +101,8 @@ impl Default for KpiOptions {
     }
 }
 
-impl KpiOptions {
-    /// Runs only these KPIs (by their stable names, [`KpiOptions::queries`]): a page that shows
+impl KpiParams {
+    /// Runs only these KPIs (by their stable names, [`KpiParams::queries`]): a page that shows
     /// a few of them need not compute the others. Reading a KPI that did not run is an error.
     pub fn with_only(mut self, names: &[&str]) -> Self {
         self.only = Some(names.iter().map(|n| n.to_string()).collect());
@@ -159,7 +159,7 @@ impl KpiOptions {
     }
 
     /// Product classes: the products that are not merchandise (postage, fees, adjustments)
-    /// are left out of the product-level KPIs (unless [`KpiOptions::with_all_products`]) and
+    /// are left out of the product-level KPIs (unless [`KpiParams::with_all_products`]) and
     /// reported apart in the summary. The default lists none: pass
     /// `ProductClasses::for_layout(layout)` (plus a mapping's or table's overrides) for a
     /// known layout's defaults.
@@ -186,7 +186,7 @@ impl KpiOptions {
         self
     }
 
-    /// The void window ([`KpiOptions::with_void_window`]).
+    /// The void window ([`KpiParams::with_void_window`]).
     pub fn void_window(&self) -> std::time::Duration {
         self.void_window
     }
@@ -334,14 +334,14 @@ const SINGLE_ROW: [&str; 3] = ["summary", "churn", "discount_correlation"];
 
 impl KpiSuite {
     /// Runs the suite over `ctx` (which must have `sales`): first the stage tables
-    /// ([`KpiOptions::stages`]: one scan of `sales` each, registered for the duration of the run and
+    /// ([`KpiParams::stages`]: one scan of `sales` each, registered for the duration of the run and
     /// deregistered after), then every KPI query, two at a time (each query already runs on all
     /// of the session's partitions; more at once only adds memory).
     ///
     /// # Errors
-    /// [`MetricsError::InvalidParameter`] for options out of range ([`KpiOptions::check`]),
+    /// [`MetricsError::InvalidParameter`] for options out of range ([`KpiParams::check`]),
     /// and DataFusion's errors of planning or running a query.
-    pub async fn run(ctx: &SessionContext, options: &KpiOptions) -> Result<KpiSuite, MetricsError> {
+    pub async fn run(ctx: &SessionContext, options: &KpiParams) -> Result<KpiSuite, MetricsError> {
         options.check()?;
         register_stages_with(ctx, options).await?;
         let tables = futures::stream::iter(
@@ -401,7 +401,7 @@ impl KpiSuite {
     /// The summary.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn summary(&self) -> Result<Summary, MetricsError> {
         self.single("summary")
@@ -409,7 +409,7 @@ impl KpiSuite {
     /// Lines by kind.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn lines_by_kind(&self) -> Result<Vec<LineKindCount>, MetricsError> {
         self.typed("lines_by_kind")
@@ -417,7 +417,7 @@ impl KpiSuite {
     /// Top customers by revenue or profit.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn top_customers(&self, by: CustomerRanking) -> Result<Vec<TopCustomer>, MetricsError> {
         self.typed(match by {
@@ -429,7 +429,7 @@ impl KpiSuite {
     /// Top products by revenue or units.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn top_products(&self, by: ProductRanking) -> Result<Vec<TopProduct>, MetricsError> {
         self.typed(match by {
@@ -442,7 +442,7 @@ impl KpiSuite {
     /// The products that lost the most sales to cancellations and returns.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn top_forfeited_products(&self) -> Result<Vec<ForfeitedProduct>, MetricsError> {
         self.typed("top_forfeited_products")
@@ -450,7 +450,7 @@ impl KpiSuite {
     /// Forfeited sales by what they were: voided orders, returns and unmatched cancellations.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn cancellation_outcomes(&self) -> Result<Vec<CancellationOutcome>, MetricsError> {
         self.typed("cancellation_outcomes")
@@ -458,7 +458,7 @@ impl KpiSuite {
     /// Sales per day, week or month.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn sales_by(&self, grain: Grain) -> Result<Vec<PeriodSales>, MetricsError> {
         self.typed(match grain {
@@ -487,7 +487,7 @@ impl KpiSuite {
     /// Churn.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn churn(&self) -> Result<Churn, MetricsError> {
         self.single("churn")
@@ -495,7 +495,7 @@ impl KpiSuite {
     /// Sales per country.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn by_country(&self) -> Result<Vec<PlaceSales>, MetricsError> {
         self.typed("by_country")
@@ -503,7 +503,7 @@ impl KpiSuite {
     /// Sales per region.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn by_region(&self) -> Result<Vec<PlaceSales>, MetricsError> {
         self.typed("by_region")
@@ -511,7 +511,7 @@ impl KpiSuite {
     /// Sales by category, sub-category, region, segment and combinations.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn by_dimensions(&self) -> Result<Vec<DimensionSales>, MetricsError> {
         self.typed("by_dimensions")
@@ -519,7 +519,7 @@ impl KpiSuite {
     /// Completed lines by unit-price band.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn by_price_band(&self) -> Result<Vec<PriceBand>, MetricsError> {
         self.typed("by_price_band")
@@ -527,7 +527,7 @@ impl KpiSuite {
     /// Sales and profit per discount level.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn discount_impact(&self) -> Result<Vec<DiscountSales>, MetricsError> {
         self.typed("discount_impact")
@@ -535,7 +535,7 @@ impl KpiSuite {
     /// Sales and profit per discount band.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn discount_bands(&self) -> Result<Vec<DiscountSales>, MetricsError> {
         self.typed("discount_bands")
@@ -543,7 +543,7 @@ impl KpiSuite {
     /// Sales and profit per category, sub-category and discount band.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn discount_by_category(&self) -> Result<Vec<DiscountSales>, MetricsError> {
         self.typed("discount_by_category")
@@ -551,7 +551,7 @@ impl KpiSuite {
     /// Discount-profit correlation.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn discount_correlation(&self) -> Result<DiscountCorrelation, MetricsError> {
         self.single("discount_correlation")
@@ -559,7 +559,7 @@ impl KpiSuite {
     /// RFM per customer.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn rfm(&self) -> Result<Vec<RfmCustomer>, MetricsError> {
         self.typed("rfm")
@@ -567,7 +567,7 @@ impl KpiSuite {
     /// RFM segments.
     ///
     /// # Errors
-    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiOptions::with_only`])
+    /// [`MetricsError::UnexpectedShape`] when this KPI did not run ([`KpiParams::with_only`])
     /// or its rows do not fit the typed row.
     pub fn rfm_segments(&self) -> Result<Vec<RfmSegment>, MetricsError> {
         self.typed("rfm_segments")
@@ -604,14 +604,14 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_chosen_kpis_run() {
-        let options = KpiOptions::default().with_only(&["summary", "churn"]);
+        let options = KpiParams::default().with_only(&["summary", "churn"]);
         let ctx = crate::sales_context(Vec::new()).unwrap();
         let suite = KpiSuite::run(&ctx, &options).await.unwrap();
         let names: Vec<&str> = suite.tables.iter().map(|t| t.name).collect();
         assert_eq!(names, ["summary", "churn"]);
         assert_eq!(suite.summary().unwrap().sale_lines, 0);
         assert!(suite.rfm().is_err(), "a KPI that did not run is an error");
-        match KpiOptions::default()
+        match KpiParams::default()
             .with_only(&["summary", "nope"])
             .check()
         {

@@ -18,10 +18,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use common::oracle::{self, Row};
 use proptest::prelude::*;
 use retail_ingest::{
-    IngestOptions, OptionalColumns, ProductClass, ProductClasses, canonical_schema,
+    IngestParams, OptionalColumns, ProductClass, ProductClasses, canonical_schema,
     canonical_schema_with, read_transactions, samples, shared_data_dir,
 };
-use retail_metrics::{KpiOptions, KpiSuite, sales_context};
+use retail_metrics::{KpiParams, KpiSuite, sales_context};
 
 fn reference() -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/kpis_reference.json");
@@ -29,15 +29,15 @@ fn reference() -> serde_json::Value {
 }
 
 async fn suite_json(batches: Vec<RecordBatch>) -> serde_json::Value {
-    suite_json_with(batches, &KpiOptions::default()).await
+    suite_json_with(batches, &KpiParams::default()).await
 }
 
 /// Online Retail's product classes (docs/schema.md): the reference script uses the same list.
-fn online_retail_options() -> KpiOptions {
-    KpiOptions::default().with_product_classes(&ProductClasses::for_layout("online-retail"))
+fn online_retail_options() -> KpiParams {
+    KpiParams::default().with_product_classes(&ProductClasses::for_layout("online-retail"))
 }
 
-async fn suite_json_with(batches: Vec<RecordBatch>, options: &KpiOptions) -> serde_json::Value {
+async fn suite_json_with(batches: Vec<RecordBatch>, options: &KpiParams) -> serde_json::Value {
     let ctx = sales_context(batches).unwrap();
     KpiSuite::run(&ctx, options)
         .await
@@ -57,7 +57,7 @@ fn assert_same(expected: &serde_json::Value, actual: &serde_json::Value, what: &
 }
 
 fn sample_batches(name: &str, bytes: &'static [u8]) -> Vec<RecordBatch> {
-    samples::open(name, bytes, &IngestOptions::default())
+    samples::open(name, bytes, &IngestParams::default())
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
@@ -85,7 +85,7 @@ async fn the_suite_gives_the_same_bytes_on_every_run_and_partitioning() {
                 })
                 .collect();
             retail_metrics::register_sales(&ctx, batches).unwrap();
-            let json = KpiSuite::run(&ctx, &KpiOptions::default())
+            let json = KpiSuite::run(&ctx, &KpiParams::default())
                 .await
                 .unwrap()
                 .to_json()
@@ -137,7 +137,7 @@ async fn every_kpi_of_the_full_online_retail_file_matches_duckdb() {
         );
         return;
     };
-    let batches = read_transactions(&path, &IngestOptions::default())
+    let batches = read_transactions(&path, &IngestParams::default())
         .unwrap()
         .batches;
     let actual = suite_json_with(batches, &online_retail_options()).await;
@@ -170,7 +170,7 @@ async fn user_sql_errors_come_back_as_datafusion_messages() {
         "{err}"
     );
     // Checked as a whole (`check`), and again by the run: no suite with a top-0 list.
-    let zero = KpiOptions::default().with_top_n(0);
+    let zero = KpiParams::default().with_top_n(0);
     assert!(zero.check().unwrap_err().to_string().contains("top"));
     assert!(matches!(
         KpiSuite::run(&ctx, &zero).await,
@@ -334,7 +334,7 @@ proptest! {
     #[test]
     fn every_kpi_equals_a_plain_fold_over_the_rows(rows in table()) {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let options = KpiOptions::default().with_product_classes(&ProductClasses::from_entries(
+        let options = KpiParams::default().with_product_classes(&ProductClasses::from_entries(
             oracle::OTHER_CHARGES.iter().map(|id| (id.to_string(), ProductClass::Fee)),
         ));
         let actual = runtime.block_on(suite_json_with(vec![batch_of(&rows)], &options));
@@ -353,7 +353,7 @@ async fn the_benchmark_scale_up_doubles_the_sample_summary() {
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     let doubled = retail_ingest::synth::scale_up(&batches, 2 * rows);
     let ctx = sales_context(doubled).unwrap();
-    let suite = KpiSuite::run(&ctx, &KpiOptions::default()).await.unwrap();
+    let suite = KpiSuite::run(&ctx, &KpiParams::default()).await.unwrap();
     let summary = suite.summary().unwrap();
     let reference = &reference()["inputs"]["online_retail_sample"]["summary"];
     let int = |name: &str| reference[name].as_i64().unwrap();
@@ -404,18 +404,18 @@ mod distributed {
 
     /// The options the reference values were computed with: Online Retail's product classes
     /// for the Online Retail inputs, none for Superstore.
-    fn options_of(name: &str) -> KpiOptions {
+    fn options_of(name: &str) -> KpiParams {
         if name.starts_with("online_retail") {
             online_retail_options()
         } else {
-            KpiOptions::default()
+            KpiParams::default()
         }
     }
 
     async fn cluster_json(
         cluster: &LocalCluster,
         paths: &[PathBuf],
-        options: &KpiOptions,
+        options: &KpiParams,
     ) -> serde_json::Value {
         let ctx = connect(cluster.url()).await.unwrap();
         register_sales_files(&ctx, paths).await.unwrap();
@@ -470,7 +470,7 @@ mod distributed {
         {
             Some(path) => inputs.push((
                 "online_retail_full",
-                read_transactions(&path, &IngestOptions::default())
+                read_transactions(&path, &IngestParams::default())
                     .unwrap()
                     .batches,
             )),
@@ -558,7 +558,7 @@ mod distributed {
         retail_metrics::suite::register_stages(&ctx).await.unwrap();
         let mut table = String::from("| KPI | stages | hash shuffles |\n|---|---:|---:|\n");
         let mut stages_of = std::collections::BTreeMap::new();
-        for (name, sql) in KpiOptions::default().queries() {
+        for (name, sql) in KpiParams::default().queries() {
             let plan = ctx
                 .sql(&sql)
                 .await

@@ -17,7 +17,7 @@ use retail_metrics::typed::{
     ForfeitedProduct, PeriodSales, PlaceSales, PriceBand, RetentionCell, RfmSegment, Summary,
     TopCustomer, TopProduct,
 };
-use retail_metrics::{CustomerRanking, Grain, KpiOptions, KpiSuite, ProductRanking, SalesSlice};
+use retail_metrics::{CustomerRanking, Grain, KpiParams, KpiSuite, ProductRanking, SalesSlice};
 
 use crate::ReportError;
 
@@ -326,7 +326,7 @@ impl Dashboard {
         params.check()?;
         let name = params.name.clone();
         let ctx = retail_metrics::sales_context(batches)?;
-        let options = KpiOptions::default()
+        let options = KpiParams::default()
             .with_product_classes(&params.product_classes)
             .with_only(&DASHBOARD_KPIS);
         let suite = KpiSuite::run(&ctx, &options).await?;

@@ -6,7 +6,7 @@
 //! `python3 compute_kpis.py`), input `superstore`: `by_dimensions`, grouping `category`,
 //! Furniture: revenue 741,999.7953 (a tile rounds it to $742,000), 1,764 orders.
 
-use retail_ingest::{IngestOptions, IngestReport, ProductClasses, samples};
+use retail_ingest::{IngestParams, IngestReport, ProductClasses, samples};
 use retail_report::{
     Dashboard, DashboardFilters, DashboardParams, FilterChoices, PageLinks, View, render,
     render_page,
@@ -16,7 +16,7 @@ fn superstore() -> (Vec<arrow::record_batch::RecordBatch>, IngestReport) {
     let mut reader = samples::open(
         "superstore.csv.gz",
         samples::SUPERSTORE,
-        &IngestOptions::default(),
+        &IngestParams::default(),
     )
     .unwrap();
     let batches = reader.by_ref().collect::<Result<Vec<_>, _>>().unwrap();

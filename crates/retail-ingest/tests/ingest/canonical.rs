@@ -18,7 +18,7 @@ C7,2011-01-03T08:00:00,17850,85123A,WHITE HANGING HEART T-LIGHT HOLDER,,,,United
 R1,2011-01-04T08:00:00,17850,85123A,,,,,United Kingdom,,1,1,1,,,refund
 ";
     let path = write_file(&dir, "canonical.csv", csv.as_bytes());
-    let (batch, report) = read_file(&path, &IngestOptions::default());
+    let (batch, report) = read_file(&path, &IngestParams::default());
     assert_eq!(report.layout, "canonical");
     assert_eq!((report.rows_read, report.rows_accepted), (4, 3));
     let rejected = &report.samples[0];
@@ -63,11 +63,11 @@ fn the_embedded_samples_survive_a_canonical_csv_round_trip() {
         ("online_retail_sample.csv.gz", samples::ONLINE_RETAIL),
         ("superstore.csv.gz", samples::SUPERSTORE),
     ] {
-        let (original, _) = read_sample(name, bytes, &IngestOptions::default());
+        let (original, _) = read_sample(name, bytes, &IngestParams::default());
         // The writer `retail convert --format csv` uses.
         let path = dir.path().join(format!("{name}.canonical.csv"));
         write_canonical(&path, std::slice::from_ref(&original), FileFormat::Csv).unwrap();
-        let (back, report) = read_file(&path, &IngestOptions::default());
+        let (back, report) = read_file(&path, &IngestParams::default());
         assert_eq!(report.layout, "canonical", "{name}");
         assert_eq!(report.rows_rejected, 0, "{name}");
         assert_eq!(
@@ -112,7 +112,7 @@ fn superstore_keeps_its_optional_columns_and_they_survive_the_canonical_writer()
     let bytes = superstore_1252();
     assert!(bytes.contains(&0xEB) && bytes.contains(&0xFC) && bytes.contains(&0xE9));
     let (batch, report) =
-        hardening::read_bytes("ss.csv", &bytes, &IngestOptions::default()).unwrap();
+        hardening::read_bytes("ss.csv", &bytes, &IngestParams::default()).unwrap();
     assert_eq!(
         (report.layout.as_str(), report.encoding.map(|e| e.name())),
         ("superstore", Some("windows-1252"))
@@ -152,7 +152,7 @@ fn superstore_keeps_its_optional_columns_and_they_survive_the_canonical_writer()
             .ends_with(",line_kind,customer_name,city,state,postal_code,ship_mode"),
         "{header}"
     );
-    let (back, report) = read_file(&csv, &IngestOptions::default());
+    let (back, report) = read_file(&csv, &IngestParams::default());
     assert_eq!(
         (report.layout.as_str(), report.rows_rejected),
         ("canonical", 0)
@@ -162,7 +162,7 @@ fn superstore_keeps_its_optional_columns_and_they_survive_the_canonical_writer()
     // Canonical Parquet (`retail convert`), passed through.
     let parquet = dir.path().join("ss.parquet");
     write_canonical(&parquet, std::slice::from_ref(&batch), FileFormat::Parquet).unwrap();
-    let (back, report) = read_file(&parquet, &IngestOptions::default());
+    let (back, report) = read_file(&parquet, &IngestParams::default());
     assert_eq!(
         (report.layout.as_str(), report.rows_rejected),
         ("canonical", 0)
@@ -180,7 +180,7 @@ fn superstore_keeps_its_optional_columns_and_they_survive_the_canonical_writer()
         out += &(kept.join(",") + "\n");
     }
     std::fs::write(&partial, out).unwrap();
-    let (back, _) = read_file(&partial, &IngestOptions::default());
+    let (back, _) = read_file(&partial, &IngestParams::default());
     let names: Vec<String> = back.schema().fields()[16..]
         .iter()
         .map(|f| f.name().clone())
@@ -195,7 +195,7 @@ fn files_with_and_without_optional_columns_read_together_share_one_schema() {
     let ss = write_file(&dir, "ss.csv", &superstore_1252());
     let or = write_file(&dir, "or.csv", hardening::SAMPLE_50.as_bytes());
     let (batches, reports) =
-        retail_ingest::read_many(&[or, ss], &IngestOptions::default()).unwrap();
+        retail_ingest::read_many(&[or, ss], &IngestParams::default()).unwrap();
     assert_eq!(reports.len(), 2);
     let table = concat_all(&batches).unwrap();
     assert_eq!(table.num_columns(), 21);

@@ -183,10 +183,10 @@ proptest! {
         for e in &edits {
             apply(&mut bytes, e);
         }
-        let chunked = IngestOptions::default()
+        let chunked = IngestParams::default()
             .with_chunk_bytes(1024)
             .with_threads(2);
-        let whole = IngestOptions::default().with_threads(1);
+        let whole = IngestParams::default().with_threads(1);
         let a = check(&bytes, read_bytes("fuzz.csv", &bytes, &chunked))?;
         let b = check(&bytes, read_bytes("fuzz.csv", &bytes, &whole))?;
         // The chunking never changes the counts, when the two reads saw the same header and

@@ -14,7 +14,7 @@ pub(crate) const SAMPLE_50: &str = include_str!("../data/online_retail_50.csv");
 pub(crate) fn read_bytes(
     name: &str,
     bytes: &[u8],
-    options: &IngestOptions,
+    options: &IngestParams,
 ) -> retail_ingest::Result<(RecordBatch, IngestReport)> {
     let mut reader =
         retail_ingest::open_reader(name, std::io::Cursor::new(bytes.to_vec()), options)?;
@@ -45,7 +45,7 @@ fn timestamps_outside_1900_to_2200_are_rejected_and_the_span_is_reported() {
     ];
     let csv = format!("{OR_HEADER}{}\n", body.join("\n"));
     let (batch, report) =
-        read_bytes("dates.csv", csv.as_bytes(), &IngestOptions::default()).unwrap();
+        read_bytes("dates.csv", csv.as_bytes(), &IngestParams::default()).unwrap();
     assert_counts_add_up(&report);
     assert_eq!((report.rows_read, report.rows_accepted), (9, 3));
     assert_eq!(reasons(&report), [(RejectReason::TimestampOutOfRange, 6)]);
@@ -102,7 +102,7 @@ fn timestamps_outside_1900_to_2200_are_rejected_and_the_span_is_reported() {
             "{OR_HEADER}536365,85123A,A,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n\
              536366,85123A,B,6,{last},2.55,17850.0,United Kingdom\n"
         );
-        read_bytes("span.csv", csv.as_bytes(), &IngestOptions::default())
+        read_bytes("span.csv", csv.as_bytes(), &IngestParams::default())
             .unwrap()
             .1
     };
@@ -118,7 +118,7 @@ fn timestamps_outside_1900_to_2200_are_rejected_and_the_span_is_reported() {
     assert_eq!(span("2060-12-02 08:26:00").warnings.len(), 1);
     // No accepted row: no timestamps.
     let (_, none) =
-        read_bytes("none.csv", OR_HEADER.as_bytes(), &IngestOptions::default()).unwrap();
+        read_bytes("none.csv", OR_HEADER.as_bytes(), &IngestParams::default()).unwrap();
     assert_eq!((none.first_timestamp, none.last_timestamp), (None, None));
 }
 
@@ -138,7 +138,7 @@ fn non_finite_and_overflowing_numbers_are_rejected_with_their_reason() {
     ];
     let csv = format!("{OR_HEADER}{}\n", body.join("\n"));
     let (batch, report) =
-        read_bytes("numbers.csv", csv.as_bytes(), &IngestOptions::default()).unwrap();
+        read_bytes("numbers.csv", csv.as_bytes(), &IngestParams::default()).unwrap();
     assert_counts_add_up(&report);
     assert_eq!((report.rows_read, report.rows_accepted), (10, 1));
     assert_eq!(
@@ -207,7 +207,7 @@ fn non_finite_and_overflowing_numbers_are_rejected_with_their_reason() {
     let (batch, report) = read_bytes(
         "pos.csv",
         csv.as_bytes(),
-        &IngestOptions::default().with_mapping(mapping),
+        &IngestParams::default().with_mapping(mapping),
     )
     .unwrap();
     assert_counts_add_up(&report);
@@ -244,7 +244,7 @@ fn dotted_dates_are_day_first_and_a_guessed_order_is_reported() {
     ];
     let csv = format!("{OR_HEADER}{}\n", body.join("\n"));
     let (batch, report) =
-        read_bytes("dots.csv", csv.as_bytes(), &IngestOptions::default()).unwrap();
+        read_bytes("dots.csv", csv.as_bytes(), &IngestParams::default()).unwrap();
     assert_eq!((report.rows_read, report.rows_accepted), (3, 3));
     assert_eq!(timestamp(&batch, 0), "2010-12-01 08:26:00");
     assert_eq!(timestamp(&batch, 1), "2010-12-13 08:26:00");
@@ -260,7 +260,7 @@ fn dotted_dates_are_day_first_and_a_guessed_order_is_reported() {
     ];
     let csv = format!("{OR_HEADER}{}\n", body.join("\n"));
     let (batch, report) =
-        read_bytes("guess.csv", csv.as_bytes(), &IngestOptions::default()).unwrap();
+        read_bytes("guess.csv", csv.as_bytes(), &IngestParams::default()).unwrap();
     assert_eq!(timestamp(&batch, 1), "2010-12-02 08:26:00");
     assert!(report.date_order_guessed);
     assert_eq!(report.warnings.len(), 1);
@@ -276,18 +276,18 @@ fn dotted_dates_are_day_first_and_a_guessed_order_is_reported() {
         "{OR_HEADER}{}\n536367,85123A,C,6,12/13/2010 8:26,2.55,17850.0,United Kingdom\n",
         body.join("\n")
     );
-    let (_, report) = read_bytes("proved.csv", csv.as_bytes(), &IngestOptions::default()).unwrap();
+    let (_, report) = read_bytes("proved.csv", csv.as_bytes(), &IngestParams::default()).unwrap();
     assert!(!report.date_order_guessed && report.warnings.is_empty());
     // An order the caller gives is not a guess; neither are ISO dates.
     let (_, report) = read_bytes(
         "given.csv",
         format!("{OR_HEADER}{}\n", body.join("\n")).as_bytes(),
-        &IngestOptions::default().with_date_order(DateOrder::MonthFirst),
+        &IngestParams::default().with_date_order(DateOrder::MonthFirst),
     )
     .unwrap();
     assert!(!report.date_order_guessed);
     let (_, report) =
-        read_bytes("iso.csv", SAMPLE_50.as_bytes(), &IngestOptions::default()).unwrap();
+        read_bytes("iso.csv", SAMPLE_50.as_bytes(), &IngestParams::default()).unwrap();
     assert!(!report.date_order_guessed && report.warnings.is_empty());
 }
 
@@ -297,7 +297,7 @@ fn duplicate_column_names_are_an_error_naming_both_positions() {
     let csv = format!(
         "{header}536365,85123A,A,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom,France\n"
     );
-    let err = read_bytes("dup.csv", csv.as_bytes(), &IngestOptions::default()).unwrap_err();
+    let err = read_bytes("dup.csv", csv.as_bytes(), &IngestParams::default()).unwrap_err();
     assert!(
         matches!(&err, IngestError::DuplicateColumn { name, first: 8, second: 9, .. } if name == "Country"),
         "{err:?}"
@@ -311,7 +311,7 @@ fn duplicate_column_names_are_an_error_naming_both_positions() {
         "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,,\n";
     let csv =
         format!("{header}536365,85123A,A,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom,,\n");
-    let (_, report) = read_bytes("blank.csv", csv.as_bytes(), &IngestOptions::default()).unwrap();
+    let (_, report) = read_bytes("blank.csv", csv.as_bytes(), &IngestParams::default()).unwrap();
     assert_eq!((report.rows_read, report.rows_accepted), (1, 1));
 }
 
@@ -333,7 +333,7 @@ fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
 
 #[test]
 fn utf16_files_with_a_bom_read_like_utf8_and_errors_print_no_nul() {
-    let options = IngestOptions::default().with_chunk_bytes(1024);
+    let options = IngestParams::default().with_chunk_bytes(1024);
     let (want, want_report) = read_bytes("utf8.csv", SAMPLE_50.as_bytes(), &options).unwrap();
     assert_eq!((want_report.rows_read, want_report.rows_accepted), (49, 49));
     let text = SAMPLE_50.replace("WHITE METAL LANTERN", "WHITE MÉTAL LANTERN 😀");
@@ -349,7 +349,7 @@ fn utf16_files_with_a_bom_read_like_utf8_and_errors_print_no_nul() {
     // UTF-16 without a byte-order mark is not recognised, but the error shows no NUL.
     let mut no_bom = utf16(SAMPLE_50, false);
     no_bom.drain(..2);
-    let msg = read_bytes("nobom.csv", &no_bom, &IngestOptions::default())
+    let msg = read_bytes("nobom.csv", &no_bom, &IngestParams::default())
         .unwrap_err()
         .to_string();
     assert!(!msg.chars().any(char::is_control), "{msg:?}");
@@ -362,7 +362,7 @@ fn text_of(batch: &RecordBatch, row: usize) -> String {
 
 #[test]
 fn cr_only_line_ends_are_read_as_lines_and_long_headers_are_cut_in_errors() {
-    let options = IngestOptions::default().with_chunk_bytes(1024);
+    let options = IngestParams::default().with_chunk_bytes(1024);
     let (want, _) = read_bytes("lf.csv", SAMPLE_50.as_bytes(), &options).unwrap();
     let mac = SAMPLE_50.replace('\n', "\r");
     let (batch, report) = read_bytes("mac.csv", mac.as_bytes(), &options).unwrap();
@@ -379,7 +379,7 @@ fn cr_only_line_ends_are_read_as_lines_and_long_headers_are_cut_in_errors() {
         .map(|i| format!("{}{i}", "x".repeat(100)))
         .collect();
     let long = format!("{}\n", names.join(","));
-    let msg = read_bytes("long.csv", long.as_bytes(), &IngestOptions::default())
+    let msg = read_bytes("long.csv", long.as_bytes(), &IngestParams::default())
         .unwrap_err()
         .to_string();
     assert!(msg.len() < 2000, "{} bytes", msg.len());
@@ -399,7 +399,7 @@ fn cr_only_line_ends_are_read_as_lines_and_long_headers_are_cut_in_errors() {
         .into_bytes();
     endless.extend_from_slice(b"\n536999,");
     endless.extend(std::iter::repeat_n(b'x', 50_000));
-    let options = IngestOptions::default()
+    let options = IngestParams::default()
         .with_chunk_bytes(1024)
         .with_max_record_bytes(4096);
     let err = read_bytes("endless.csv", &endless, &options).unwrap_err();
@@ -413,7 +413,7 @@ fn cr_only_line_ends_are_read_as_lines_and_long_headers_are_cut_in_errors() {
     let (_, report) = read_bytes("short.csv", &endless, &options).unwrap();
     assert_eq!((report.rows_read, report.rows_accepted), (3, 2));
     assert_eq!(reasons(&report), [(RejectReason::WrongFieldCount, 1)]);
-    let small = IngestOptions::default().with_max_record_bytes(1000);
+    let small = IngestParams::default().with_max_record_bytes(1000);
     assert!(
         small
             .check()
@@ -442,7 +442,7 @@ fn an_unterminated_quote_costs_its_own_line_only() {
     edited[last] = edited[last].replacen(",PLASTERS", ",\"PLASTERS", 1);
     let csv = assemble(&edited);
     for chunk in [1024, 4 << 20] {
-        let options = IngestOptions::default()
+        let options = IngestParams::default()
             .with_chunk_bytes(chunk)
             .with_threads(2);
         let (batch, report) = read_bytes("quotes.csv", csv.as_bytes(), &options).unwrap();
@@ -466,7 +466,7 @@ fn an_unterminated_quote_costs_its_own_line_only() {
     let (batch, report) = read_bytes(
         "two.csv",
         assemble(&two).as_bytes(),
-        &IngestOptions::default(),
+        &IngestParams::default(),
     )
     .unwrap();
     assert_eq!((report.rows_read, report.rows_accepted), (2, 2));
@@ -477,7 +477,7 @@ fn an_unterminated_quote_costs_its_own_line_only() {
 fn canonical_parquet_is_held_to_the_same_ranges() {
     use arrow::array::{Float64Array, Int64Array, TimestampMicrosecondArray};
     // Five rows of the embedded sample, then made bad one column at a time.
-    let (table, _) = read_bytes("s.csv", SAMPLE_50.as_bytes(), &IngestOptions::default()).unwrap();
+    let (table, _) = read_bytes("s.csv", SAMPLE_50.as_bytes(), &IngestParams::default()).unwrap();
     let table = table.slice(0, 5);
     let mut columns = table.columns().to_vec();
     let index = |name: &str| canonical_schema().index_of(name).unwrap();
@@ -512,7 +512,7 @@ fn canonical_parquet_is_held_to_the_same_ranges() {
     .unwrap();
     writer.write(&bad).unwrap();
     writer.close().unwrap();
-    let (out, report) = read_file(&path, &IngestOptions::default());
+    let (out, report) = read_file(&path, &IngestParams::default());
     assert_eq!(report.layout, "canonical");
     assert_counts_add_up(&report);
     assert_eq!(

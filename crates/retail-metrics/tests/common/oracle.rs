@@ -86,7 +86,7 @@ fn is_cancel(r: &Row) -> bool {
 }
 
 /// The product ids the property test declares not merchandise (a fee); the KPIs get the same
-/// list through `KpiOptions::with_product_classes`.
+/// list through `KpiParams::with_product_classes`.
 pub const OTHER_CHARGES: &[&str] = &["P4"];
 
 /// SPEC (docs/kpis.md, product classes): the line's product is not merchandise.

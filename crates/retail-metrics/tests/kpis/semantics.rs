@@ -7,9 +7,9 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::TimestampMicrosecondType;
 use chrono::{Datelike, NaiveDate};
 use retail_ingest::names::ProductNames;
-use retail_ingest::{IngestOptions, ProductClasses, read_transactions, samples, shared_data_dir};
+use retail_ingest::{IngestParams, ProductClasses, read_transactions, samples, shared_data_dir};
 use retail_metrics::{
-    CustomerRanking, Grain, KpiOptions, KpiSuite, MetricsError, ProductRanking, run_sql,
+    CustomerRanking, Grain, KpiParams, KpiSuite, MetricsError, ProductRanking, run_sql,
     sales_context,
 };
 
@@ -32,7 +32,7 @@ fn full_online_retail() -> Option<Vec<arrow::array::RecordBatch>> {
         return None;
     };
     Some(
-        read_transactions(&path, &IngestOptions::default())
+        read_transactions(&path, &IngestParams::default())
             .unwrap()
             .batches,
     )
@@ -57,7 +57,7 @@ async fn the_full_online_retail_file_answers_as_a_retailer_counts() {
     };
     let ctx = sales_context(batches).unwrap();
     let options =
-        KpiOptions::default().with_product_classes(&ProductClasses::for_layout("online-retail"));
+        KpiParams::default().with_product_classes(&ProductClasses::for_layout("online-retail"));
     let suite = KpiSuite::run(&ctx, &options).await.unwrap();
     let summary = suite.summary().unwrap();
     // Merchandise vs other charges (DuckDB, codes of docs/schema.md:
@@ -241,7 +241,7 @@ async fn cancellations_are_matched_to_the_sales_they_reverse() {
     };
     let ctx = sales_context(batches).unwrap();
     let options =
-        KpiOptions::default().with_product_classes(&ProductClasses::for_layout("online-retail"));
+        KpiParams::default().with_product_classes(&ProductClasses::for_layout("online-retail"));
     let suite = KpiSuite::run(&ctx, &options).await.unwrap();
     let outcomes = suite.cancellation_outcomes().unwrap();
     let got: Vec<(&str, i64, i64, f64)> = outcomes
@@ -265,7 +265,7 @@ async fn cancellations_are_matched_to_the_sales_they_reverse() {
     // The void window is a parameter. DuckDB, the query above with INTERVAL 11 MINUTE: voided
     // 403 lines, 186 invoices, 39302.26; returned 7108, 2964, 436587.04. Neither mis-keyed
     // order (12 and 16 minutes) is a void any more.
-    let short = KpiOptions::default()
+    let short = KpiParams::default()
         .with_product_classes(&ProductClasses::for_layout("online-retail"))
         .with_void_window(std::time::Duration::from_secs(11 * 60));
     let short = KpiSuite::run(&ctx, &short)

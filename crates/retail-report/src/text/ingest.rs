@@ -91,7 +91,7 @@ pub fn canonical_schema_text() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use retail_ingest::{IngestOptions, samples};
+    use retail_ingest::{IngestParams, samples};
 
     #[test]
     fn the_schema_lists_required_nullable_and_optional_columns() {
@@ -128,7 +128,7 @@ mod tests {
         let mut reader = samples::open(
             "online_retail_sample.csv.gz",
             samples::ONLINE_RETAIL,
-            &IngestOptions::default(),
+            &IngestParams::default(),
         )
         .unwrap();
         for batch in reader.by_ref() {

@@ -536,15 +536,15 @@ fn discount_table(title: &str, rows: &[DiscountSales]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use retail_ingest::{IngestOptions, samples};
-    use retail_metrics::KpiOptions;
+    use retail_ingest::{IngestParams, samples};
+    use retail_metrics::KpiParams;
 
     /// The KPIs of an embedded sample, and its ingest report.
     async fn suite_of(name: &str, bytes: &'static [u8]) -> (KpiSuite, IngestReport) {
-        let mut reader = samples::open(name, bytes, &IngestOptions::default()).unwrap();
+        let mut reader = samples::open(name, bytes, &IngestParams::default()).unwrap();
         let batches = reader.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
         let ctx = retail_metrics::sales_context(batches).unwrap();
-        let suite = KpiSuite::run(&ctx, &KpiOptions::default()).await.unwrap();
+        let suite = KpiSuite::run(&ctx, &KpiParams::default()).await.unwrap();
         (suite, reader.into_report())
     }
 
