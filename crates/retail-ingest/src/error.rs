@@ -175,15 +175,16 @@ pub enum IngestError {
 
     /// The output path is a directory where one file is to be written, or a file where a
     /// directory of partitions is ([`crate::write::write_sales`]).
-    #[error("{}: {}", path.display(), match partitioning {
-        crate::write::Partitioning::Month => "a file; month partitions are written into a directory",
-        _ => "a directory; one file is written there",
+    #[error("{}: {}", path.display(), if *wants_directory {
+        "a file; month partitions are written into a directory"
+    } else {
+        "a directory; one file is written there"
     })]
     OutputPath {
         /// The output path.
         path: PathBuf,
-        /// The partitioning asked for.
-        partitioning: crate::write::Partitioning,
+        /// True when a directory of partitions was to be written (and the path is a file).
+        wants_directory: bool,
     },
 
     /// Basket mining was given transaction files and basket files together

@@ -320,7 +320,7 @@ pub fn write_sales(
             if out.is_dir() {
                 return Err(IngestError::OutputPath {
                     path: out.to_path_buf(),
-                    partitioning,
+                    wants_directory: false,
                 });
             }
             write_canonical(out, batches, format)?;
@@ -333,7 +333,7 @@ pub fn write_sales(
             if out.is_file() {
                 return Err(IngestError::OutputPath {
                     path: out.to_path_buf(),
-                    partitioning,
+                    wants_directory: true,
                 });
             }
             write_months(out, batches, format)
