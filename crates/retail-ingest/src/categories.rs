@@ -208,8 +208,7 @@ mod tests {
         .unwrap();
         let table = ProductCategories::from_csv(&path).unwrap();
         assert_eq!(table.len(), 2);
-        let reader =
-            samples::open("or", samples::ONLINE_RETAIL, &IngestParams::default()).unwrap();
+        let reader = samples::open("or", samples::ONLINE_RETAIL, &IngestParams::default()).unwrap();
         let batch = reader.into_iter().next().unwrap().unwrap();
         let out = table.apply(&batch).unwrap();
         let products = out

@@ -554,14 +554,11 @@ mod tests {
                    1,POST,POSTAGE,1,12/1/2010 8:26,18.00,17850,United Kingdom\n\
                    2,DOT,DOTCOM POSTAGE,1,12/1/2010 9:00,5.00,,United Kingdom\n\
                    2,22423,CAKESTAND,1,12/1/2010 9:00,12.75,,United Kingdom\n";
-        let batches: Vec<RecordBatch> = open_reader(
-            "t.csv",
-            std::io::Cursor::new(csv),
-            &IngestParams::default(),
-        )
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        let batches: Vec<RecordBatch> =
+            open_reader("t.csv", std::io::Cursor::new(csv), &IngestParams::default())
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
         let slice =
             SalesSlice::new().with_merchandise_only(&ProductClasses::for_layout("online-retail"));
         assert!(!slice.is_everything());

@@ -611,10 +611,7 @@ mod tests {
         assert_eq!(names, ["summary", "churn"]);
         assert_eq!(suite.summary().unwrap().sale_lines, 0);
         assert!(suite.rfm().is_err(), "a KPI that did not run is an error");
-        match KpiParams::default()
-            .with_only(&["summary", "nope"])
-            .check()
-        {
+        match KpiParams::default().with_only(&["summary", "nope"]).check() {
             Err(MetricsError::InvalidParameter { parameter, message }) => {
                 assert_eq!(parameter, "only");
                 assert!(message.contains("'nope'"), "{message}");

@@ -1,14 +1,21 @@
-//! Typed rows of every KPI, read from its Arrow result (through Arrow's JSON writer, so the
-//! typed values are exactly the Arrow values).
+//! Typed rows of every KPI, read from its Arrow result: each cell becomes a serde value directly
+//! (no JSON text in between), so the typed values are exactly the Arrow values.
 
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{
+    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
+};
 use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::MetricsError;
 
-/// The rows of a KPI result as JSON objects (null columns present as `null`).
+/// The rows of any result as JSON objects (null columns present as `null`), through Arrow's
+/// JSON writer, which also writes lists and structs (the CLI's JSON output of any query).
 ///
 /// # Errors
 /// Arrow's error writing a value as JSON.
@@ -33,7 +40,8 @@ pub fn json_rows(
 /// Deserialises a KPI's rows into `T`.
 ///
 /// # Errors
-/// [`MetricsError::UnexpectedShape`] naming `kpi` when the rows do not fit `T`.
+/// [`MetricsError::UnexpectedShape`] naming `kpi` when the rows do not fit `T` or a column has
+/// a type no KPI has (lists, structs, ...).
 pub fn rows<T: DeserializeOwned>(
     kpi: &str,
     batches: &[RecordBatch],
@@ -42,13 +50,82 @@ pub fn rows<T: DeserializeOwned>(
         kpi: kpi.to_string(),
         message,
     };
-    json_rows(batches)
-        .map_err(|e| shape(e.to_string()))?
-        .into_iter()
-        .map(|row| {
-            serde_json::from_value(serde_json::Value::Object(row)).map_err(|e| shape(e.to_string()))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for batch in batches {
+        let schema = batch.schema();
+        let columns: Vec<Vec<serde_json::Value>> = batch
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(array, field)| {
+                cells(array.as_ref()).map_err(|e| shape(format!("column `{}`: {e}", field.name())))
+            })
+            .collect::<Result<_, _>>()?;
+        for row in 0..batch.num_rows() {
+            let object: serde_json::Map<String, serde_json::Value> = schema
+                .fields()
+                .iter()
+                .zip(&columns)
+                .map(|(field, column)| (field.name().clone(), column[row].clone()))
+                .collect();
+            out.push(
+                serde_json::from_value(serde_json::Value::Object(object))
+                    .map_err(|e| shape(e.to_string()))?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The values of one column as serde values: numbers, text and booleans as themselves,
+/// non-finite floats and nulls as null, dates and timestamps as Arrow prints them (ISO 8601).
+fn cells(array: &dyn Array) -> Result<Vec<serde_json::Value>, arrow::error::ArrowError> {
+    use serde_json::Value;
+    fn each<T>(array: &dyn Array, value: impl Fn(usize) -> T) -> Vec<Value>
+    where
+        Value: From<T>,
+    {
+        (0..array.len())
+            .map(|i| {
+                if array.is_null(i) {
+                    Value::Null
+                } else {
+                    Value::from(value(i))
+                }
+            })
+            .collect()
+    }
+    let float = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
+    Ok(match array.data_type() {
+        DataType::Null => vec![Value::Null; array.len()],
+        DataType::Boolean => each(array, |i| array.as_boolean().value(i)),
+        DataType::Int8 => each(array, |i| array.as_primitive::<Int8Type>().value(i)),
+        DataType::Int16 => each(array, |i| array.as_primitive::<Int16Type>().value(i)),
+        DataType::Int32 => each(array, |i| array.as_primitive::<Int32Type>().value(i)),
+        DataType::Int64 => each(array, |i| array.as_primitive::<Int64Type>().value(i)),
+        DataType::UInt8 => each(array, |i| array.as_primitive::<UInt8Type>().value(i)),
+        DataType::UInt16 => each(array, |i| array.as_primitive::<UInt16Type>().value(i)),
+        DataType::UInt32 => each(array, |i| array.as_primitive::<UInt32Type>().value(i)),
+        DataType::UInt64 => each(array, |i| array.as_primitive::<UInt64Type>().value(i)),
+        DataType::Float32 => each(array, |i| {
+            float(f64::from(array.as_primitive::<Float32Type>().value(i)))
+        }),
+        DataType::Float64 => each(array, |i| {
+            float(array.as_primitive::<Float64Type>().value(i))
+        }),
+        DataType::Utf8 => each(array, |i| array.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => each(array, |i| array.as_string::<i64>().value(i)),
+        DataType::Utf8View => each(array, |i| array.as_string_view().value(i)),
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => {
+            let formatter = ArrayFormatter::try_new(array, &FormatOptions::default())?;
+            each(array, |i| formatter.value(i).to_string())
+        }
+        other => {
+            return Err(arrow::error::ArrowError::NotYetImplemented(format!(
+                "{other} values in a typed KPI row"
+            )));
+        }
+    })
 }
 
 /// The one-row summary (docs/kpis.md).

@@ -194,8 +194,7 @@ fn files_with_and_without_optional_columns_read_together_share_one_schema() {
     let dir = tempfile::tempdir().unwrap();
     let ss = write_file(&dir, "ss.csv", &superstore_1252());
     let or = write_file(&dir, "or.csv", hardening::SAMPLE_50.as_bytes());
-    let (batches, reports) =
-        retail_ingest::read_many(&[or, ss], &IngestParams::default()).unwrap();
+    let (batches, reports) = retail_ingest::read_many(&[or, ss], &IngestParams::default()).unwrap();
     assert_eq!(reports.len(), 2);
     let table = concat_all(&batches).unwrap();
     assert_eq!(table.num_columns(), 21);

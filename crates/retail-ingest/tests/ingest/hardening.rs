@@ -117,8 +117,7 @@ fn timestamps_outside_1900_to_2200_are_rejected_and_the_span_is_reported() {
     );
     assert_eq!(span("2060-12-02 08:26:00").warnings.len(), 1);
     // No accepted row: no timestamps.
-    let (_, none) =
-        read_bytes("none.csv", OR_HEADER.as_bytes(), &IngestParams::default()).unwrap();
+    let (_, none) = read_bytes("none.csv", OR_HEADER.as_bytes(), &IngestParams::default()).unwrap();
     assert_eq!((none.first_timestamp, none.last_timestamp), (None, None));
 }
 
@@ -243,8 +242,7 @@ fn dotted_dates_are_day_first_and_a_guessed_order_is_reported() {
         "536367,85123A,C,6,12/13/2010 08:26,2.55,17850.0,United Kingdom",
     ];
     let csv = format!("{OR_HEADER}{}\n", body.join("\n"));
-    let (batch, report) =
-        read_bytes("dots.csv", csv.as_bytes(), &IngestParams::default()).unwrap();
+    let (batch, report) = read_bytes("dots.csv", csv.as_bytes(), &IngestParams::default()).unwrap();
     assert_eq!((report.rows_read, report.rows_accepted), (3, 3));
     assert_eq!(timestamp(&batch, 0), "2010-12-01 08:26:00");
     assert_eq!(timestamp(&batch, 1), "2010-12-13 08:26:00");
