@@ -144,6 +144,11 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         );
     }
     let choice: ModelChoice = args.model.parse()?;
+    // --level is in percent for people; the libraries take fractions (0.8 for 80 %).
+    if let Some(bad) = args.level.iter().find(|l| !(**l > 0.0 && **l < 100.0)) {
+        bail!("bad --level: {bad} is not a percentage strictly between 0 and 100");
+    }
+    let levels: Vec<f64> = args.level.iter().map(|l| l / 100.0).collect();
     let mut regressors: Option<Regressors> = None;
     let (inputs, freq, season_length, description) = match &args.series {
         Some(path) => {
@@ -321,7 +326,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             choice,
             season_length,
             args.horizon,
-            &args.level,
+            &levels,
             regressors,
             &limits,
         )],
@@ -330,7 +335,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             choice,
             season_length,
             args.horizon,
-            &args.level,
+            &levels,
             args.threads,
             &limits,
         ),
@@ -354,7 +359,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         ForecastFormat::Json => {
             let series: Vec<_> = rows
                 .iter()
-                .map(|(input, r, future)| series_json(input, r, future))
+                .map(|(input, r, future)| series_json(input, r, future, &args.level))
                 .collect();
             serde_json::to_writer_pretty(
                 &mut *out,
@@ -450,7 +455,13 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn series_json(input: &Input, r: &SeriesForecast, future: &[NaiveDate]) -> serde_json::Value {
+/// `levels` in percent, in the order of the forecast's intervals: the keys' suffixes.
+fn series_json(
+    input: &Input,
+    r: &SeriesForecast,
+    future: &[NaiveDate],
+    levels: &[f64],
+) -> serde_json::Value {
     let horizons: Vec<_> = future
         .iter()
         .enumerate()
@@ -458,15 +469,9 @@ fn series_json(input: &Input, r: &SeriesForecast, future: &[NaiveDate]) -> serde
             let mut row = serde_json::Map::new();
             row.insert("period".into(), json!(period.to_string()));
             row.insert("forecast".into(), json!(r.forecast.point[h]));
-            for interval in &r.forecast.intervals {
-                row.insert(
-                    format!("lower_{}", interval.level),
-                    json!(interval.lower[h]),
-                );
-                row.insert(
-                    format!("upper_{}", interval.level),
-                    json!(interval.upper[h]),
-                );
+            for (level, interval) in levels.iter().zip(&r.forecast.intervals) {
+                row.insert(format!("lower_{level}"), json!(interval.lower[h]));
+                row.insert(format!("upper_{level}"), json!(interval.upper[h]));
             }
             serde_json::Value::Object(row)
         })

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::ForecastError;
 use crate::ets::{Effort, ErrorKind, Ets, EtsParams, EtsSpec, FittedEts, SeasonKind, TrendKind};
-use crate::forecast::{Fit, Forecast, Predict};
+use crate::forecast::{Fit, Forecast, PredictLevels};
 
 /// Screened candidates further than this from the best screened criterion value are not
 /// refitted: the full search moves a criterion by well under one unit on all but rare
@@ -292,6 +292,7 @@ fn constant_fit(y: &[f64]) -> Result<FittedEts, ForecastError> {
 
 impl Fit for AutoEts {
     type Fitted = FittedEts;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedEts, ForecastError> {
         self.fit_all(y).map(|f| f.best)
@@ -300,14 +301,15 @@ impl Fit for AutoEts {
 
 impl Fit for Ets {
     type Fitted = FittedEts;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedEts, ForecastError> {
         Ets::fit(self, y)
     }
 }
 
-impl Predict for FittedEts {
-    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+impl PredictLevels for FittedEts {
+    fn predict_levels(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         self.forecast(horizon, levels)
     }
 
@@ -319,6 +321,8 @@ impl Predict for FittedEts {
         self.spec.to_string()
     }
 }
+
+crate::forecast::augurs_predict!(FittedEts);
 
 #[cfg(test)]
 mod tests {
@@ -356,7 +360,7 @@ mod tests {
     fn constant_series_forecasts_itself_with_zero_width() {
         let y = vec![7.5; 30];
         let fit = AutoEts::new(1).unwrap().fit_all(&y).unwrap().best;
-        let f = fit.forecast(5, &[95.0]).unwrap();
+        let f = fit.forecast(5, &[0.95]).unwrap();
         assert!(f.point.iter().all(|&v| (v - 7.5).abs() < 1e-12));
         assert!(
             f.intervals[0]

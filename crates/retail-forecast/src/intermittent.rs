@@ -18,7 +18,7 @@
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::forecast::{Fit, Forecast, Interval, Predict, check_levels, quantile_sorted};
+use crate::forecast::{Fit, Forecast, Interval, PredictLevels, check_levels, quantile_sorted};
 
 /// Syntetos–Boylan cut-off for the average inter-demand interval.
 pub const ADI_CUTOFF: f64 = 1.32;
@@ -324,6 +324,7 @@ fn aggregation_level(y: &[f64]) -> usize {
 
 impl Fit for Intermittent {
     type Fitted = FittedIntermittent;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedIntermittent, ForecastError> {
         check_demand(y, "y")?;
@@ -425,8 +426,8 @@ impl FittedIntermittent {
 /// Fewest in-sample errors an empirical interval is drawn from.
 pub const MIN_INTERVAL_ERRORS: usize = 4;
 
-impl Predict for FittedIntermittent {
-    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+impl PredictLevels for FittedIntermittent {
+    fn predict_levels(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         check_levels(levels)?;
         let point = vec![self.point.max(0.0); horizon];
         let mut intervals: Vec<Interval> = levels
@@ -454,7 +455,7 @@ impl Predict for FittedIntermittent {
                     errors = next;
                 }
                 for interval in &mut intervals {
-                    let tail = (100.0 - interval.level) / 200.0;
+                    let tail = (1.0 - interval.level) / 2.0;
                     let lo = self.point + quantile_sorted(&errors, tail);
                     let hi = self.point + quantile_sorted(&errors, 1.0 - tail);
                     interval.lower.push(lo.max(0.0));
@@ -484,3 +485,5 @@ impl Predict for FittedIntermittent {
         self.model.clone()
     }
 }
+
+crate::forecast::augurs_predict!(FittedIntermittent);

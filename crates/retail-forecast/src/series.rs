@@ -571,6 +571,7 @@ fn read_text(path: &std::path::Path) -> Result<(String, String), ForecastError> 
             line: 0,
             column: None,
             message: e.to_string(),
+            source: Some(e),
         }),
     }
 }
@@ -606,6 +607,7 @@ pub fn read_series_csv_with(
             line: number,
             column,
             message,
+            source: None,
         };
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -691,6 +693,7 @@ pub fn read_series_csv_with(
             line: 0,
             column: None,
             message: "no data rows".into(),
+            source: None,
         });
     }
     let mut spacings: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
@@ -720,6 +723,7 @@ pub fn read_series_csv_with(
                     n => format!("; {} more such dates", n - 1),
                 }
             ),
+            source: None,
         });
     }
     Ok(DatedSeries {
@@ -751,6 +755,7 @@ pub fn read_future_regressors(
         line,
         column,
         message,
+        source: None,
     };
     let Some((number, header)) = lines.next() else {
         return Err(error(

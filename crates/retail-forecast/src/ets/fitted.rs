@@ -143,7 +143,7 @@ impl FittedEts {
         out
     }
 
-    /// Forecasts with prediction intervals at `levels` (percent, e.g. 80 and 95): analytic
+    /// Forecasts with prediction intervals at `levels` (fractions, e.g. 0.8 and 0.95): analytic
     /// for the linear class, simulated otherwise (5,000 sample paths, fixed seed). The work
     /// and the output grow with `h`; [`crate::forecast_series`] bounds it (`max_horizon`).
     pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {

@@ -231,12 +231,12 @@ impl AutoArima {
 
     /// Chooses a model for `y` (oldest first) and fits it.
     pub fn fit(&self, y: &[f64]) -> Result<FittedArima, ForecastError> {
-        self.fit_with_xreg(y, None)
+        self.fit_with_regressors(y, None)
     }
 
     /// Chooses a regression-with-ARIMA-errors model for `y` with external regressors `xreg`
     /// (one row per observation); forecasts then need their future values.
-    pub fn fit_with_xreg(
+    pub fn fit_with_regressors(
         &self,
         y: &[f64],
         xreg: Option<ArrayView2<'_, f64>>,
