@@ -49,12 +49,27 @@ impl Criterion {
     }
 }
 
-/// Automatic model selection over the ETS family.
+/// Which trends automatic ETS tries ([`AutoEts::with_damping`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Damping {
+    /// Damped and undamped trends both, the criterion chooses (R's `damped = NULL`; the
+    /// default).
+    #[default]
+    Auto,
+    /// Only damped trends (and no trend).
+    Damped,
+    /// Only undamped trends (and no trend).
+    Undamped,
+}
+
+/// Automatic model selection over the ETS family: a parameter type whose setters cannot
+/// fail; [`AutoEts::check`] validates it, and fitting checks first.
 #[derive(Debug, Clone)]
 pub struct AutoEts {
     season_length: usize,
     criterion: Criterion,
-    damped: Option<bool>,
+    damping: Damping,
     seasonal: bool,
     multiplicative: bool,
     max_evals: usize,
@@ -83,6 +98,10 @@ pub struct AutoEtsFit {
 
 impl AutoEts {
     /// Automatic ETS for season length `season_length` (1 for none).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
     pub fn new(season_length: usize) -> Result<AutoEts, ForecastError> {
         if season_length == 0 {
             return Err(ForecastError::InvalidParameter {
@@ -93,7 +112,7 @@ impl AutoEts {
         Ok(AutoEts {
             season_length,
             criterion: Criterion::Aicc,
-            damped: None,
+            damping: Damping::Auto,
             seasonal: true,
             multiplicative: true,
             max_evals: 4_000,
@@ -107,9 +126,9 @@ impl AutoEts {
         self
     }
 
-    /// `Some(true)` tries only damped trends, `Some(false)` never; `None` (default) both.
-    pub fn with_damped(mut self, damped: Option<bool>) -> AutoEts {
-        self.damped = damped;
+    /// Which trends are candidates: damped, undamped or both (default [`Damping::Auto`]).
+    pub fn with_damping(mut self, damping: Damping) -> AutoEts {
+        self.damping = damping;
         self
     }
 
@@ -126,10 +145,20 @@ impl AutoEts {
         self
     }
 
-    /// Largest number of likelihood evaluations per optimiser run.
-    pub fn with_max_evals(mut self, evals: usize) -> Result<AutoEts, ForecastError> {
-        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
-        Ok(self)
+    /// Largest number of likelihood evaluations per optimiser run (default 4,000; at least
+    /// 10, which [`AutoEts::check`] verifies).
+    pub fn with_max_evals(mut self, evals: usize) -> AutoEts {
+        self.max_evals = evals;
+        self
+    }
+
+    /// Validates the parameters as a whole (fitting does this first).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `max_evals` (below 10).
+    pub fn check(&self) -> Result<(), ForecastError> {
+        crate::numeric::nelder_mead::check_max_evals(self.max_evals).map(|_| ())
     }
 
     /// How many of the best screened candidates are refitted with the full search (default
@@ -158,15 +187,23 @@ impl AutoEts {
                     && (seasonal || s.season == SeasonKind::None)
                     && !(s.error == ErrorKind::Additive && s.season == SeasonKind::Multiplicative)
                     && !matches!(
-                        (self.damped, s.trend),
-                        (Some(true), TrendKind::Additive) | (Some(false), TrendKind::Damped)
+                        (self.damping, s.trend),
+                        (Damping::Damped, TrendKind::Additive)
+                            | (Damping::Undamped, TrendKind::Damped)
                     )
             })
             .collect()
     }
 
     /// Fits every candidate and keeps the best by the criterion.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `y` (a value that is not finite) or
+    /// `max_evals` ([`AutoEts::check`]); [`ForecastError::Undefined`] when no candidate model can
+    /// be fitted (an empty or too short series).
     pub fn fit_all(&self, y: &[f64]) -> Result<AutoEtsFit, ForecastError> {
+        self.check()?;
         crate::forecast::check_finite(y, "y")?;
         if let Some(&first) = y.first()
             && y.iter().all(|&v| v == first)
@@ -178,7 +215,7 @@ impl AutoEts {
         }
         let fit = |spec: EtsSpec, effort: Effort, linear_start: Option<EtsParams>| {
             Ets::new(spec, self.season_length)
-                .and_then(|m| m.with_max_evals(self.max_evals))
+                .map(|m| m.with_max_evals(self.max_evals))
                 .map(|m| match linear_start {
                     Some(start) => m.with_effort(effort).with_linear_start(start),
                     None => m.with_effort(effort),

@@ -52,6 +52,11 @@ impl Backtest {
     /// Forecast `horizon` steps from origins `initial`, `initial + step`, … while a full
     /// horizon of actual values remains; MASE uses the seasonal naive scale with
     /// `season_length`.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `horizon`, `initial`, `step` or
+    /// `season_length` when it is 0.
     pub fn new(
         horizon: usize,
         initial: usize,

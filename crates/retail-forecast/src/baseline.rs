@@ -35,6 +35,10 @@ impl SeasonalNaive {
     }
 
     /// The seasonal naive method with season length `m` ≥ 1.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
     pub fn new(season_length: usize) -> Result<SeasonalNaive, ForecastError> {
         if season_length == 0 {
             return Err(ForecastError::InvalidParameter {

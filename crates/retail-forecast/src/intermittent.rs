@@ -50,6 +50,10 @@ pub enum IntermittentMethod {
 
 impl IntermittentMethod {
     /// TSB with its parameters checked (each in (0, 1]).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `alpha_d` or `alpha_p` outside (0, 1].
     pub fn tsb(alpha_d: f64, alpha_p: f64) -> Result<IntermittentMethod, ForecastError> {
         for (parameter, value) in [("alpha_d", alpha_d), ("alpha_p", alpha_p)] {
             if !(value > 0.0 && value <= 1.0) {
@@ -83,6 +87,10 @@ pub struct Intermittent {
 
 impl Intermittent {
     /// The method `method` (TSB's parameters are checked).
+    ///
+    /// # Errors
+    ///
+    /// As [`IntermittentMethod::tsb`] for TSB's parameters.
     pub fn new(method: IntermittentMethod) -> Result<Intermittent, ForecastError> {
         if let IntermittentMethod::Tsb { alpha_d, alpha_p } = method {
             IntermittentMethod::tsb(alpha_d, alpha_p)?;
@@ -149,6 +157,12 @@ pub struct DemandProfile {
 }
 
 /// The Syntetos–Boylan class of `y` (non-negative values, at least one non-zero).
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `y` (a value that is not finite);
+/// [`ForecastError::Undefined`] when `y` is empty, has a negative value or has no non-zero
+/// value.
 pub fn classify(y: &[f64]) -> Result<DemandProfile, ForecastError> {
     check_demand(y, "y")?;
     let demand = demand_sizes(y);

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 pub mod accuracy;
 pub mod arima;
@@ -17,8 +18,8 @@ mod spacing;
 pub mod synthetic;
 pub mod theta;
 
-pub use arima::{Arima, ArimaSpec, AutoArima, FittedArima};
-pub use auto_ets::{AutoEts, AutoEtsFit, Criterion};
+pub use arima::{Approximation, Arima, ArimaSpec, AutoArima, FittedArima};
+pub use auto_ets::{AutoEts, AutoEtsFit, Criterion, Damping};
 pub use backtest::{Backtest, BacktestReport};
 pub use baseline::{FittedNaive, SeasonalNaive};
 pub use ets::{Ets, EtsParams, EtsSpec, FittedEts};

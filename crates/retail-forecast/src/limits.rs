@@ -42,6 +42,10 @@ impl Limits {
     }
 
     /// `horizon` is at most `max_horizon`.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `horizon` when it is above `max_horizon`.
     pub fn check_horizon(&self, horizon: usize) -> Result<(), ForecastError> {
         if horizon > self.max_horizon {
             return Err(ForecastError::InvalidParameter {

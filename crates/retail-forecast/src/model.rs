@@ -310,6 +310,10 @@ pub struct Regressors {
 /// [`forecast_series`] with external regressors: only the ARIMA choices take them (`Auto`
 /// is automatic ARIMA here, with no ETS fallback: ETS has no regressors). An automatic
 /// choice that cannot fit still falls back to the naive forecast and says so.
+///
+/// # Errors
+///
+/// As [`forecast_series_with_regressors_and_limits`] with the default [`Limits`].
 pub fn forecast_series_with_regressors(
     y: &[f64],
     choice: ModelChoice,
@@ -331,6 +335,13 @@ pub fn forecast_series_with_regressors(
 
 /// [`forecast_series_with_regressors`] within `limits` (a horizon of at most
 /// `limits.max_horizon`).
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `level`, `horizon` (above the limit), `y`
+/// (a value too large or not finite), `regressors` (columns or future rows that do not fit)
+/// or `model` (a choice that takes no regressors); an ARIMA order's own fitting errors. An
+/// automatic choice that cannot fit falls back to the naive forecast instead of failing.
 pub fn forecast_series_with_regressors_and_limits(
     y: &[f64],
     choice: ModelChoice,
@@ -478,6 +489,10 @@ fn from_baseline(
 /// the default [`Limits`]: a horizon of at most [`crate::DEFAULT_MAX_HORIZON`] periods, values of magnitude at most
 /// [`crate::MAX_ABS_VALUE`]. A forecast or bound that is not finite is an error
 /// ([`ForecastError::NonFinite`]) when no automatic fallback gives a finite one.
+///
+/// # Errors
+///
+/// As [`forecast_series_with_limits`] with the default [`Limits`].
 pub fn forecast_series(
     y: &[f64],
     choice: ModelChoice,
@@ -496,6 +511,14 @@ pub fn forecast_series(
 }
 
 /// [`forecast_series`] within `limits` (a horizon of at most `limits.max_horizon`).
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `level` (outside (0, 1)), `horizon` (above
+/// `limits.max_horizon`), `season_length` or `y` (a value that is not finite or too large);
+/// the fitting errors of a model given explicitly (an ETS specification, an ARIMA order);
+/// [`ForecastError::NonFinite`] when the forecast or a bound is not finite and no automatic
+/// fallback gives a finite one.
 pub fn forecast_series_with_limits(
     y: &[f64],
     choice: ModelChoice,
@@ -588,6 +611,11 @@ pub fn floor_at_zero(forecast: &mut Forecast) -> usize {
 
 /// [`forecast_series`] over many series on `threads` threads (0 = all cores); results in
 /// input order.
+///
+/// # Errors
+///
+/// One result per series, each as [`forecast_series`]: a series that fails does not stop
+/// the others.
 pub fn forecast_many(
     series: &[Vec<f64>],
     choice: ModelChoice,
@@ -608,6 +636,10 @@ pub fn forecast_many(
 }
 
 /// [`forecast_many`] within `limits`.
+///
+/// # Errors
+///
+/// One result per series, each as [`forecast_series_with_limits`].
 pub fn forecast_many_with_limits(
     series: &[Vec<f64>],
     choice: ModelChoice,

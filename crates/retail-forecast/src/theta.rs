@@ -83,6 +83,10 @@ pub struct Theta {
 
 impl Theta {
     /// `variant` with season length `season_length` (1 for none).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
     pub fn new(variant: ThetaVariant, season_length: usize) -> Result<Theta, ForecastError> {
         check_season(season_length)?;
         Ok(Theta {
@@ -92,6 +96,10 @@ impl Theta {
     }
 
     /// The state-space variant with the lowest in-sample MSE (statsforecast's `AutoTheta`).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
     pub fn auto(season_length: usize) -> Result<Theta, ForecastError> {
         check_season(season_length)?;
         Ok(Theta {

@@ -32,7 +32,7 @@ mod spec;
 mod stl;
 pub mod unit_root;
 
-pub use auto::AutoArima;
+pub use auto::{Approximation, AutoArima};
 pub use fourier::{FourierTerms, fourier};
 pub use spec::ArimaSpec;
 
@@ -167,10 +167,22 @@ impl Arima {
         self
     }
 
-    /// Largest number of objective evaluations per optimiser run (default 5,000).
-    pub fn with_max_evals(mut self, evals: usize) -> Result<Arima, ForecastError> {
-        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
-        Ok(self)
+    /// Largest number of objective evaluations per optimiser run (default 5,000; at least
+    /// 10, which [`Arima::check`] verifies).
+    pub fn with_max_evals(mut self, evals: usize) -> Arima {
+        self.max_evals = evals;
+        self
+    }
+
+    /// Validates the parameters as a whole (fitting does this first).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `max_evals` (below 10) or the order
+    /// (`season_length`, orders too large).
+    pub fn check(&self) -> Result<(), ForecastError> {
+        crate::numeric::nelder_mead::check_max_evals(self.max_evals)?;
+        self.spec.validate()
     }
 
     /// The orders.
@@ -197,13 +209,21 @@ impl Arima {
 
     /// Fits to `y` (oldest first) with optional external regressors `xreg` (one row per
     /// observation, one column per regressor): regression with ARIMA errors.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `y` (a value that is not finite), `xreg` (a
+    /// value that is not finite), `constant` (a constant with `d + D ≥ 2`), `max_evals` or an order ([`Arima::check`]);
+    /// [`ForecastError::Undefined`] when the series is too short for the orders or the
+    /// estimation fails (no innovation variance, a non-finite likelihood);
+    /// [`ForecastError::LengthMismatch`] when `xreg` has not one row per value of `y`.
     pub fn fit_with_regressors(
         &self,
         y: &[f64],
         xreg: Option<ArrayView2<'_, f64>>,
     ) -> Result<FittedArima, ForecastError> {
         check_series(y)?;
-        self.spec.validate()?;
+        self.check()?;
         let constant = self.constant_term()?;
         let user = user_regressors(xreg, y.len(), "xreg")?;
         let n_user = user.len();
@@ -340,7 +360,7 @@ impl FittedArima {
         let model = StateSpace::new(
             phi,
             theta,
-            differencing_coefficients(spec.d, spec.seasonal_d, spec.period),
+            differencing_coefficients(spec.d, spec.seasonal_d, spec.season_length),
         );
         let dim = model.dim();
         let r = arma.arma_dim();
@@ -414,10 +434,10 @@ impl FittedArima {
             ConstantTerm::None => "",
         };
         match (self.fourier, constant) {
-            (Some(f), "") => format!("{label} with Fourier(K={})[{}] terms", f.k, f.period),
+            (Some(f), "") => format!("{label} with Fourier(K={})[{}] terms", f.k, f.season_length),
             (Some(f), c) => format!(
                 "{label} with Fourier(K={})[{}] terms and {c}",
-                f.k, f.period
+                f.k, f.season_length
             ),
             (None, "") if self.spec.d + self.spec.seasonal_d == 0 => {
                 format!("{label} with zero mean")
@@ -431,6 +451,12 @@ impl FittedArima {
     /// between 0 and 1, such as 0.8 and 0.95). `future_xreg` holds the external regressors
     /// for the forecast periods (`h` rows), required exactly when the model was fitted with
     /// `xreg`; the mean, drift and Fourier terms are extended automatically.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `level` (outside (0, 1)) or `future_xreg`
+    /// (given without regressors in the model, or missing when it has some);
+    /// [`ForecastError::LengthMismatch`] when `future_xreg` has the wrong number of columns.
     pub fn forecast(
         &self,
         h: usize,
@@ -482,7 +508,7 @@ impl FittedArima {
             }
         }
         if let Some(terms) = self.fourier {
-            for column in fourier::fourier_regressors(h, terms.period, terms.k, st.n)? {
+            for column in fourier::fourier_regressors(h, terms.season_length, terms.k, st.n)? {
                 let b = beta.next().copied().unwrap_or(0.0);
                 for (out, v) in regression.iter_mut().zip(&column.values) {
                     *out += b * v;
@@ -756,7 +782,22 @@ mod tests {
         ));
         let fit = model.fit_with_regressors(&y, None).unwrap();
         assert!(fit.forecast(5, &[1.2], None).is_err());
-        assert!(Arima::new(spec).with_max_evals(3).is_err());
+        let err = Arima::new(spec)
+            .with_max_evals(3)
+            .fit_with_regressors(&y, None)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ForecastError::InvalidParameter {
+                    parameter: "max_evals",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(Arima::new(spec).with_max_evals(3).check().is_err());
+        assert!(Arima::new(spec).check().is_ok());
         // A perfectly linear series has no innovation variance to estimate.
         let line: Vec<f64> = (0..20).map(|t| 1.0 + 2.0 * f64::from(t)).collect();
         assert!(

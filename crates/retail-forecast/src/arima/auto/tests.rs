@@ -77,7 +77,7 @@ fn a_long_season_seen_once_is_not_modelled() {
         .collect();
     let fit = AutoArima::new(52).unwrap().fit(&y).unwrap();
     assert!(fit.fourier.is_none(), "{}", fit.model_name());
-    assert_eq!(fit.spec.period, 1);
+    assert_eq!(fit.spec.season_length, 1);
     assert!(
         !fit.model_name().contains("Fourier"),
         "{}",
@@ -103,9 +103,9 @@ fn weekly_season_goes_through_fourier_terms() {
         .fit(&y)
         .unwrap();
     let terms = fit.fourier.expect("Fourier route");
-    assert_eq!(terms.period, 52);
+    assert_eq!(terms.season_length, 52);
     assert!(terms.k >= 2, "{terms:?}");
-    assert_eq!(fit.spec.period, 1);
+    assert_eq!(fit.spec.season_length, 1);
     assert!(fit.coef_names.iter().any(|c| c == "S1-52"));
     let fc = fit.forecast(52, &[0.8], None).unwrap();
     // The forecast follows the seasonal shape: around week 13 of the year (t = 169) the
