@@ -31,7 +31,8 @@ fn ingest(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(plain.len() as u64));
     for threads in [1, 2] {
-        let options = IngestOptions::default().with_threads(threads);
+        let options = IngestOptions::default()
+            .with_threads(threads);
         group.bench_function(format!("csv/{label}/threads={threads}"), |b| {
             b.iter(|| {
                 black_box(

@@ -48,6 +48,7 @@ fn next_basket_evaluation_matches_its_snapshot() {
     assert_fails(&bad, 1, "decay");
 }
 
+
 /// Parallel FP-growth over processes (docs/distributed.md): shards written by one process and
 /// mined by three others hold together exactly the itemsets of one run, and `--shards` in one
 /// process gives the same JSON.
