@@ -366,6 +366,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn damping_picks_the_trends_tried() {
+        let with_zero: Vec<f64> = (0..40).map(|i| (i % 4) as f64).collect();
+        let codes = |damping: Damping| -> Vec<String> {
+            AutoEts::new(4)
+                .unwrap()
+                .with_damping(damping)
+                .candidates(&with_zero)
+                .iter()
+                .map(|s| s.code())
+                .collect()
+        };
+        assert_eq!(
+            codes(Damping::Auto),
+            ["ANN", "ANA", "AAN", "AAA", "AAdN", "AAdA"]
+        );
+        assert_eq!(codes(Damping::Damped), ["ANN", "ANA", "AAdN", "AAdA"]);
+        assert_eq!(codes(Damping::Undamped), ["ANN", "ANA", "AAN", "AAA"]);
+        assert_eq!(Damping::default(), Damping::Auto);
+    }
+
+    #[test]
+    fn setters_cannot_fail_and_check_names_the_parameter() {
+        let y: Vec<f64> = (0..30).map(|i| 10.0 + (i % 3) as f64).collect();
+        let bad = AutoEts::new(1).unwrap().with_max_evals(3);
+        assert!(matches!(
+            bad.check(),
+            Err(ForecastError::InvalidParameter {
+                parameter: "max_evals",
+                ..
+            })
+        ));
+        assert!(matches!(
+            bad.fit_all(&y),
+            Err(ForecastError::InvalidParameter {
+                parameter: "max_evals",
+                ..
+            })
+        ));
+        let ets = Ets::new("ANN".parse().unwrap(), 1)
+            .unwrap()
+            .with_max_evals(9);
+        assert!(ets.check().is_err() && ets.fit(&y).is_err());
+        let ok = AutoEts::new(1).unwrap().with_max_evals(10);
+        assert!(ok.check().is_ok() && ok.fit_all(&y).is_ok());
+    }
+
+    #[test]
     fn candidates_follow_r_restrictions() {
         let positive: Vec<f64> = (0..40).map(|i| 10.0 + (i % 4) as f64).collect();
         let codes: Vec<String> = AutoEts::new(4)

@@ -144,3 +144,39 @@ fn constant_and_bad_series() {
     ));
     assert!(auto.fit(&[1.0]).is_err());
 }
+
+#[test]
+fn approximation_and_max_evals_are_parameters_checked_at_fit_time() {
+    // 100 values, no season: `Auto` is R's choice without the approximation, as `Never`.
+    let with = |approximation| {
+        AutoArima::new(1)
+            .unwrap()
+            .with_approximation(approximation)
+            .fit(&NILE)
+    };
+    assert_eq!(
+        with(Approximation::Auto).unwrap().model_name(),
+        "ARIMA(1,1,1)"
+    );
+    assert_eq!(
+        with(Approximation::Never).unwrap().model_name(),
+        "ARIMA(1,1,1)"
+    );
+    assert!(with(Approximation::Always).is_ok());
+    let bad = AutoArima::new(1).unwrap().with_max_evals(3);
+    assert!(matches!(
+        bad.fit(&NILE),
+        Err(ForecastError::InvalidParameter {
+            parameter: "max_evals",
+            ..
+        })
+    ));
+    assert_eq!(AutoArima::new(12).unwrap().season_length(), 12);
+    assert!(matches!(
+        AutoArima::new(0),
+        Err(ForecastError::InvalidParameter {
+            parameter: "season_length",
+            ..
+        })
+    ));
+}
