@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ModelChoice::Auto,
         Frequency::Week.season_length(),
         horizon,
-        &[80.0, 95.0],
+        &[0.8, 0.95],
     )?;
     println!(
         "{} weeks from {}; model {}",

@@ -55,7 +55,7 @@ fn arima_fit(c: &mut Criterion) {
     for spec in ["(0,1,1)", "(2,1,2)", "(0,1,1)(0,1,1)12"] {
         let model = Arima::new(spec.parse::<ArimaSpec>().expect("spec"));
         group.bench_function(format!("{spec}/weeks_{WEEKS}"), |b| {
-            b.iter(|| black_box(model.fit(&y, None).expect("fit").loglik))
+            b.iter(|| black_box(model.fit_with_regressors(&y, None).expect("fit").loglik))
         });
     }
     group.finish();
@@ -89,7 +89,7 @@ fn many_series(c: &mut Criterion) {
                             ModelChoice::AutoEts,
                             1,
                             12,
-                            &[80.0, 95.0],
+                            &[0.8, 0.95],
                             threads,
                         ))
                     })

@@ -138,6 +138,11 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         );
     }
     let choice: ModelChoice = args.model.parse()?;
+    // --level is in percent for people; the libraries take fractions (0.8 for 80 %).
+    if let Some(bad) = args.level.iter().find(|l| !(**l > 0.0 && **l < 100.0)) {
+        bail!("bad --level: {bad} is not a percentage strictly between 0 and 100");
+    }
+    let levels: Vec<f64> = args.level.iter().map(|l| l / 100.0).collect();
     let mut regressors: Option<Regressors> = None;
     let (inputs, freq, season_length, description) = match &args.series {
         Some(path) => {
@@ -318,7 +323,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             choice,
             season_length,
             args.horizon,
-            &args.level,
+            &levels,
             regressors,
             &limits,
         )],
@@ -327,7 +332,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             choice,
             season_length,
             args.horizon,
-            &args.level,
+            &levels,
             args.threads,
             &limits,
         ),
@@ -358,7 +363,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         .collect();
     match args.format {
         Format::Json => {
-            let series: Vec<_> = views.iter().map(forecast_json).collect();
+            let series: Vec<_> = views.iter().map(|v| forecast_json(v, &args.level)).collect();
             serde_json::to_writer_pretty(
                 &mut *out,
                 &json!({

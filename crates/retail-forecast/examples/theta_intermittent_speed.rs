@@ -13,7 +13,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use retail_forecast::synthetic::weekly_series;
-use retail_forecast::{Fit, Intermittent, IntermittentMethod, Predict, Theta, ThetaVariant};
+use retail_forecast::{Fit, Intermittent, IntermittentMethod, PredictLevels, Theta, ThetaVariant};
 
 /// Keeps about one value in three (a fixed 64-bit LCG per series), rounded to whole units.
 fn thin(series: &[Vec<f64>]) -> Vec<Vec<f64>> {
@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         move |y: &[f64]| {
             model
                 .fit(y)
-                .and_then(|f| f.predict(12, &[]))
+                .and_then(|f| f.predict_levels(12, &[]))
                 .map_or(f64::NAN, |f| f.point[0])
         }
     };
@@ -105,7 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time(name, &sparse, &|y| {
             model
                 .fit(y)
-                .and_then(|f| f.predict(12, &[]))
+                .and_then(|f| f.predict_levels(12, &[]))
                 .map_or(f64::NAN, |f| f.point[0])
         });
     }

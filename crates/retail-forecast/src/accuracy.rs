@@ -23,6 +23,11 @@ fn paired(
 }
 
 /// Mean absolute error.
+///
+/// # Errors
+///
+/// [`ForecastError::LengthMismatch`] when `actual` and `forecast` differ in length;
+/// [`ForecastError::Undefined`] when they are empty.
 pub fn mae(
     actual: ArrayView1<'_, f64>,
     forecast: ArrayView1<'_, f64>,
@@ -37,6 +42,11 @@ pub fn mae(
 }
 
 /// Root mean squared error.
+///
+/// # Errors
+///
+/// [`ForecastError::LengthMismatch`] when `actual` and `forecast` differ in length;
+/// [`ForecastError::Undefined`] when they are empty.
 pub fn rmse(
     actual: ArrayView1<'_, f64>,
     forecast: ArrayView1<'_, f64>,
@@ -52,6 +62,11 @@ pub fn rmse(
 }
 
 /// Mean absolute percentage error, in percent; undefined when an actual value is zero.
+///
+/// # Errors
+///
+/// [`ForecastError::LengthMismatch`] when `actual` and `forecast` differ in length;
+/// [`ForecastError::Undefined`] when they are empty or an actual value is zero.
 pub fn mape(
     actual: ArrayView1<'_, f64>,
     forecast: ArrayView1<'_, f64>,
@@ -72,6 +87,11 @@ pub fn mape(
 }
 
 /// Symmetric MAPE in percent, `200/n * sum(|a - f| / (|a| + |f|))`; a pair of zeros scores 0.
+///
+/// # Errors
+///
+/// [`ForecastError::LengthMismatch`] when `actual` and `forecast` differ in length;
+/// [`ForecastError::Undefined`] when they are empty.
 pub fn smape(
     actual: ArrayView1<'_, f64>,
     forecast: ArrayView1<'_, f64>,
@@ -94,6 +114,13 @@ pub fn smape(
 
 /// Mean absolute scaled error: MAE over the in-sample MAE of the seasonal naive forecast with
 /// period `season_length` (1 for non-seasonal data) on the training series.
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0;
+/// [`ForecastError::Undefined`] when `training` has at most `season_length` values or a zero
+/// scale (a training series equal to its seasonal naive forecast);
+/// [`ForecastError::LengthMismatch`] as [`mae`].
 pub fn mase(
     actual: ArrayView1<'_, f64>,
     forecast: ArrayView1<'_, f64>,

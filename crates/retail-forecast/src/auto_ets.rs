@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::ForecastError;
 use crate::ets::{Effort, ErrorKind, Ets, EtsParams, EtsSpec, FittedEts, SeasonKind, TrendKind};
-use crate::forecast::{Fit, Forecast, Predict};
+use crate::forecast::{Fit, Forecast, PredictLevels};
 
 /// Screened candidates further than this from the best screened criterion value are not
 /// refitted: the full search moves a criterion by well under one unit on all but rare
@@ -49,12 +49,27 @@ impl Criterion {
     }
 }
 
-/// Automatic model selection over the ETS family.
+/// Which trends automatic ETS tries ([`AutoEts::with_damping`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Damping {
+    /// Damped and undamped trends both, the criterion chooses (R's `damped = NULL`; the
+    /// default).
+    #[default]
+    Auto,
+    /// Only damped trends (and no trend).
+    Damped,
+    /// Only undamped trends (and no trend).
+    Undamped,
+}
+
+/// Automatic model selection over the ETS family: a parameter type whose setters cannot
+/// fail; [`AutoEts::check`] validates it, and fitting checks first.
 #[derive(Debug, Clone)]
 pub struct AutoEts {
     season_length: usize,
     criterion: Criterion,
-    damped: Option<bool>,
+    damping: Damping,
     seasonal: bool,
     multiplicative: bool,
     max_evals: usize,
@@ -83,6 +98,10 @@ pub struct AutoEtsFit {
 
 impl AutoEts {
     /// Automatic ETS for season length `season_length` (1 for none).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
     pub fn new(season_length: usize) -> Result<AutoEts, ForecastError> {
         if season_length == 0 {
             return Err(ForecastError::InvalidParameter {
@@ -93,7 +112,7 @@ impl AutoEts {
         Ok(AutoEts {
             season_length,
             criterion: Criterion::Aicc,
-            damped: None,
+            damping: Damping::Auto,
             seasonal: true,
             multiplicative: true,
             max_evals: 4_000,
@@ -107,9 +126,9 @@ impl AutoEts {
         self
     }
 
-    /// `Some(true)` tries only damped trends, `Some(false)` never; `None` (default) both.
-    pub fn with_damped(mut self, damped: Option<bool>) -> AutoEts {
-        self.damped = damped;
+    /// Which trends are candidates: damped, undamped or both (default [`Damping::Auto`]).
+    pub fn with_damping(mut self, damping: Damping) -> AutoEts {
+        self.damping = damping;
         self
     }
 
@@ -126,10 +145,20 @@ impl AutoEts {
         self
     }
 
-    /// Largest number of likelihood evaluations per optimiser run.
-    pub fn with_max_evals(mut self, evals: usize) -> Result<AutoEts, ForecastError> {
-        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
-        Ok(self)
+    /// Largest number of likelihood evaluations per optimiser run (default 4,000; at least
+    /// 10, which [`AutoEts::check`] verifies).
+    pub fn with_max_evals(mut self, evals: usize) -> AutoEts {
+        self.max_evals = evals;
+        self
+    }
+
+    /// Validates the parameters as a whole (fitting does this first).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `max_evals` (below 10).
+    pub fn check(&self) -> Result<(), ForecastError> {
+        crate::numeric::nelder_mead::check_max_evals(self.max_evals).map(|_| ())
     }
 
     /// How many of the best screened candidates are refitted with the full search (default
@@ -158,15 +187,23 @@ impl AutoEts {
                     && (seasonal || s.season == SeasonKind::None)
                     && !(s.error == ErrorKind::Additive && s.season == SeasonKind::Multiplicative)
                     && !matches!(
-                        (self.damped, s.trend),
-                        (Some(true), TrendKind::Additive) | (Some(false), TrendKind::Damped)
+                        (self.damping, s.trend),
+                        (Damping::Damped, TrendKind::Additive)
+                            | (Damping::Undamped, TrendKind::Damped)
                     )
             })
             .collect()
     }
 
     /// Fits every candidate and keeps the best by the criterion.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `y` (a value that is not finite) or
+    /// `max_evals` ([`AutoEts::check`]); [`ForecastError::Undefined`] when no candidate model can
+    /// be fitted (an empty or too short series).
     pub fn fit_all(&self, y: &[f64]) -> Result<AutoEtsFit, ForecastError> {
+        self.check()?;
         crate::forecast::check_finite(y, "y")?;
         if let Some(&first) = y.first()
             && y.iter().all(|&v| v == first)
@@ -178,7 +215,7 @@ impl AutoEts {
         }
         let fit = |spec: EtsSpec, effort: Effort, linear_start: Option<EtsParams>| {
             Ets::new(spec, self.season_length)
-                .and_then(|m| m.with_max_evals(self.max_evals))
+                .map(|m| m.with_max_evals(self.max_evals))
                 .map(|m| match linear_start {
                     Some(start) => m.with_effort(effort).with_linear_start(start),
                     None => m.with_effort(effort),
@@ -292,6 +329,7 @@ fn constant_fit(y: &[f64]) -> Result<FittedEts, ForecastError> {
 
 impl Fit for AutoEts {
     type Fitted = FittedEts;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedEts, ForecastError> {
         self.fit_all(y).map(|f| f.best)
@@ -300,14 +338,15 @@ impl Fit for AutoEts {
 
 impl Fit for Ets {
     type Fitted = FittedEts;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedEts, ForecastError> {
         Ets::fit(self, y)
     }
 }
 
-impl Predict for FittedEts {
-    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+impl PredictLevels for FittedEts {
+    fn predict_levels(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         self.forecast(horizon, levels)
     }
 
@@ -320,9 +359,58 @@ impl Predict for FittedEts {
     }
 }
 
+crate::forecast::augurs_predict!(FittedEts);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn damping_picks_the_trends_tried() {
+        let with_zero: Vec<f64> = (0..40).map(|i| (i % 4) as f64).collect();
+        let codes = |damping: Damping| -> Vec<String> {
+            AutoEts::new(4)
+                .unwrap()
+                .with_damping(damping)
+                .candidates(&with_zero)
+                .iter()
+                .map(|s| s.code())
+                .collect()
+        };
+        assert_eq!(
+            codes(Damping::Auto),
+            ["ANN", "ANA", "AAN", "AAA", "AAdN", "AAdA"]
+        );
+        assert_eq!(codes(Damping::Damped), ["ANN", "ANA", "AAdN", "AAdA"]);
+        assert_eq!(codes(Damping::Undamped), ["ANN", "ANA", "AAN", "AAA"]);
+        assert_eq!(Damping::default(), Damping::Auto);
+    }
+
+    #[test]
+    fn setters_cannot_fail_and_check_names_the_parameter() {
+        let y: Vec<f64> = (0..30).map(|i| 10.0 + (i % 3) as f64).collect();
+        let bad = AutoEts::new(1).unwrap().with_max_evals(3);
+        assert!(matches!(
+            bad.check(),
+            Err(ForecastError::InvalidParameter {
+                parameter: "max_evals",
+                ..
+            })
+        ));
+        assert!(matches!(
+            bad.fit_all(&y),
+            Err(ForecastError::InvalidParameter {
+                parameter: "max_evals",
+                ..
+            })
+        ));
+        let ets = Ets::new("ANN".parse().unwrap(), 1)
+            .unwrap()
+            .with_max_evals(9);
+        assert!(ets.check().is_err() && ets.fit(&y).is_err());
+        let ok = AutoEts::new(1).unwrap().with_max_evals(10);
+        assert!(ok.check().is_ok() && ok.fit_all(&y).is_ok());
+    }
 
     #[test]
     fn candidates_follow_r_restrictions() {
@@ -356,7 +444,7 @@ mod tests {
     fn constant_series_forecasts_itself_with_zero_width() {
         let y = vec![7.5; 30];
         let fit = AutoEts::new(1).unwrap().fit_all(&y).unwrap().best;
-        let f = fit.forecast(5, &[95.0]).unwrap();
+        let f = fit.forecast(5, &[0.95]).unwrap();
         assert!(f.point.iter().all(|&v| (v - 7.5).abs() < 1e-12));
         assert!(
             f.intervals[0]

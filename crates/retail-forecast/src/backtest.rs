@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::ForecastError;
 use crate::accuracy::{mae, mape, mase, rmse, smape};
-use crate::forecast::{Fit, Predict};
+use crate::forecast::{Fit, PredictLevels};
 
 /// How to roll the origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,11 @@ impl Backtest {
     /// Forecast `horizon` steps from origins `initial`, `initial + step`, … while a full
     /// horizon of actual values remains; MASE uses the seasonal naive scale with
     /// `season_length`.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `horizon`, `initial`, `step` or
+    /// `season_length` when it is 0.
     pub fn new(
         horizon: usize,
         initial: usize,
@@ -79,8 +84,18 @@ impl Backtest {
         })
     }
 
-    /// Runs `model` over `y`.
-    pub fn run<M: Fit>(&self, model: &M, y: &[f64]) -> Result<BacktestReport, ForecastError> {
+    /// Runs `model` over `y`: any augurs-core [`Fit`] of this crate (or with its error and
+    /// a fitted type that implements [`PredictLevels`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::Undefined`] when `y` is shorter than `initial + horizon`; the first
+    /// error of fitting or forecasting at an origin.
+    pub fn run<M>(&self, model: &M, y: &[f64]) -> Result<BacktestReport, ForecastError>
+    where
+        M: Fit<Error = ForecastError>,
+        M::Fitted: PredictLevels,
+    {
         if y.len() < self.initial + self.horizon {
             return Err(ForecastError::Undefined(format!(
                 "backtesting needs at least initial + horizon = {} values, got {}",
@@ -92,7 +107,7 @@ impl Backtest {
         let mut origin = self.initial;
         while origin + self.horizon <= y.len() {
             let fitted = model.fit(&y[..origin])?;
-            let forecast = fitted.predict(self.horizon, &[])?.point;
+            let forecast = fitted.predict_levels(self.horizon, &[])?.point;
             folds.push(Fold {
                 origin,
                 forecast,

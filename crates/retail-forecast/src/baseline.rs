@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::forecast::{Fit, Forecast, Predict, check_levels};
+use crate::forecast::{Fit, Forecast, PredictLevels, check_levels};
 
 /// The seasonal naive method with season length `m`; `m = 1` is the naive method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,10 @@ impl SeasonalNaive {
     }
 
     /// The seasonal naive method with season length `m` ≥ 1.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
     pub fn new(season_length: usize) -> Result<SeasonalNaive, ForecastError> {
         if season_length == 0 {
             return Err(ForecastError::InvalidParameter {
@@ -48,6 +52,7 @@ impl SeasonalNaive {
 
 impl Fit for SeasonalNaive {
     type Fitted = FittedNaive;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedNaive, ForecastError> {
         let m = self.season_length;
@@ -76,8 +81,8 @@ impl Fit for SeasonalNaive {
     }
 }
 
-impl Predict for FittedNaive {
-    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+impl PredictLevels for FittedNaive {
+    fn predict_levels(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         check_levels(levels)?;
         let m = self.season_length;
         let point: Vec<f64> = (0..horizon).map(|h| self.last_season[h % m]).collect();
@@ -108,6 +113,8 @@ impl Predict for FittedNaive {
     }
 }
 
+crate::forecast::augurs_predict!(FittedNaive);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,7 +124,7 @@ mod tests {
         // Residuals 2, −1, 3: σ² = 14/3.
         let fit = SeasonalNaive::naive().fit(&[1.0, 3.0, 2.0, 5.0]).unwrap();
         assert!((fit.sigma2 - 14.0 / 3.0).abs() < 1e-12);
-        let f = fit.predict(4, &[95.0]).unwrap();
+        let f = fit.predict_levels(4, &[0.95]).unwrap();
         assert_eq!(f.point, vec![5.0; 4]);
         let half = |h: usize| f.intervals[0].upper[h] - 5.0;
         // Width grows like √h.
@@ -131,7 +138,7 @@ mod tests {
         let fit = SeasonalNaive::new(3).unwrap().fit(&y).unwrap();
         // Residuals 1, 2, 2: σ² = 3.
         assert!((fit.sigma2 - 3.0).abs() < 1e-12);
-        let f = fit.predict(5, &[80.0]).unwrap();
+        let f = fit.predict_levels(5, &[0.8]).unwrap();
         assert_eq!(f.point, vec![2.0, 4.0, 5.0, 2.0, 4.0]);
         let half: Vec<f64> = (0..5)
             .map(|h| f.intervals[0].upper[h] - f.point[h])

@@ -1,9 +1,15 @@
-//! Forecasts with prediction intervals, the `Fit`/`Predict` traits, and the small numerical
+//! Forecasts with prediction intervals at several levels, augurs-core's `Fit`/`Predict` for
+//! every model with the multi-level extension [`PredictLevels`], and the small numerical
 //! helpers they share (normal quantiles, sample quantiles, a seeded normal generator).
+//!
+//! Levels are fractions strictly between 0 and 1 (0.8 for an 80 % interval), as in augurs.
 
+use augurs_core::{Forecast as AugursForecast, ForecastIntervals};
 use serde::Serialize;
 
 use crate::ForecastError;
+
+pub use augurs_core::{Fit, Predict};
 
 /// Point forecasts and prediction intervals for the next `h` periods.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -12,14 +18,14 @@ pub struct Forecast {
     pub model: String,
     /// Point forecasts (means).
     pub point: Vec<f64>,
-    /// One interval per requested level.
+    /// One interval per requested level, in the order of the levels.
     pub intervals: Vec<Interval>,
 }
 
 /// A prediction interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Interval {
-    /// Coverage in percent (80 for an 80 % interval).
+    /// Coverage as a fraction (0.8 for an 80 % interval).
     pub level: f64,
     /// Lower bounds.
     pub lower: Vec<f64>,
@@ -27,30 +33,102 @@ pub struct Interval {
     pub upper: Vec<f64>,
 }
 
-/// Fits a model to a series.
-pub trait Fit {
-    /// The fitted model.
-    type Fitted: Predict;
-    /// Fits to `y` (oldest first).
-    fn fit(&self, y: &[f64]) -> Result<Self::Fitted, ForecastError>;
-}
+/// Forecasts with intervals at several levels at once: the extension of augurs-core's
+/// [`Predict`] (one level per call) that every fitted model of this crate implements.
+///
+/// ```
+/// use retail_forecast::{Fit, Predict, PredictLevels, SeasonalNaive};
+///
+/// let fit = SeasonalNaive::naive().fit(&[1.0, 3.0, 2.0, 5.0])?;
+/// let both = fit.predict_levels(4, &[0.8, 0.95])?;
+/// assert_eq!(both.intervals[1].level, 0.95);
+/// // augurs-core's one-level form gives the same 95 % bounds.
+/// let one = fit.predict(4, 0.95)?;
+/// assert_eq!(one.intervals.unwrap().upper, both.intervals[1].upper);
+/// # Ok::<(), retail_forecast::ForecastError>(())
+/// ```
+pub trait PredictLevels: Predict<Error = ForecastError> {
+    /// Forecasts `horizon` periods with one interval per level of `levels` (fractions
+    /// strictly between 0 and 1; none gives point forecasts only).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] (`level`) for a level outside (0, 1); the model's
+    /// own errors (missing future regressors, too few errors for empirical intervals).
+    fn predict_levels(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError>;
 
-/// Forecasts from a fitted model.
-pub trait Predict {
-    /// Forecasts `horizon` periods with intervals at `levels` (percent).
-    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError>;
-    /// In-sample one-step forecasts.
+    /// In-sample one-step forecasts, one per observation.
     fn fitted_values(&self) -> Vec<f64>;
+
     /// A short description such as `ETS(A,N,N)` or `ARIMA(0,1,1)(0,1,1)[12]`.
     fn model_name(&self) -> String;
 }
 
-/// Normal prediction intervals `point ± z·sd` at each level (percent).
+impl augurs_core::ModelError for ForecastError {}
+
+/// augurs-core's [`Predict`] for fitted types that implement [`PredictLevels`]. In-sample
+/// forecasts come without intervals (the trait allows that).
+macro_rules! augurs_predict {
+    ($($fitted:ty),* $(,)?) => {$(
+        impl augurs_core::Predict for $fitted {
+            type Error = $crate::ForecastError;
+
+            fn predict_inplace(
+                &self,
+                horizon: usize,
+                level: Option<f64>,
+                forecast: &mut augurs_core::Forecast,
+            ) -> Result<(), $crate::ForecastError> {
+                $crate::forecast::predict_with_level(self, horizon, level, forecast)
+            }
+
+            fn predict_in_sample_inplace(
+                &self,
+                _level: Option<f64>,
+                forecast: &mut augurs_core::Forecast,
+            ) -> Result<(), $crate::ForecastError> {
+                forecast.point = $crate::PredictLevels::fitted_values(self);
+                forecast.intervals = None;
+                Ok(())
+            }
+
+            fn training_data_size(&self) -> usize {
+                $crate::PredictLevels::fitted_values(self).len()
+            }
+        }
+    )*};
+}
+pub(crate) use augurs_predict;
+
+/// The body of augurs' `predict_inplace` for this crate's models: its one-level forecast
+/// from [`PredictLevels::predict_levels`].
+pub(crate) fn predict_with_level<P: PredictLevels + ?Sized>(
+    fitted: &P,
+    horizon: usize,
+    level: Option<f64>,
+    out: &mut AugursForecast,
+) -> Result<(), ForecastError> {
+    let levels: Vec<f64> = level.into_iter().collect();
+    let forecast = fitted.predict_levels(horizon, &levels)?;
+    out.point = forecast.point;
+    out.intervals = forecast
+        .intervals
+        .into_iter()
+        .next()
+        .map(|interval| ForecastIntervals {
+            level: interval.level,
+            lower: interval.lower,
+            upper: interval.upper,
+        });
+    Ok(())
+}
+
+/// Normal prediction intervals `point ± z·sd` at each level (a fraction).
 pub(crate) fn normal_intervals(point: &[f64], sd: &[f64], levels: &[f64]) -> Vec<Interval> {
     levels
         .iter()
         .map(|&level| {
-            let z = normal_quantile(0.5 + level / 200.0);
+            let z = normal_quantile(0.5 + level / 2.0);
             Interval {
                 level,
                 lower: point.iter().zip(sd).map(|(p, s)| p - z * s).collect(),
@@ -71,13 +149,13 @@ pub(crate) fn check_finite(y: &[f64], parameter: &'static str) -> Result<(), For
     }
 }
 
-/// Levels must lie strictly between 0 and 100.
+/// Levels must lie strictly between 0 and 1 (fractions, as augurs).
 pub(crate) fn check_levels(levels: &[f64]) -> Result<(), ForecastError> {
     for &level in levels {
-        if !(level > 0.0 && level < 100.0) {
+        if !(level > 0.0 && level < 1.0) {
             return Err(ForecastError::InvalidParameter {
                 parameter: "level",
-                message: format!("{level} is not a percentage strictly between 0 and 100"),
+                message: format!("{level} is not a fraction strictly between 0 and 1"),
             });
         }
     }

@@ -18,7 +18,7 @@
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::forecast::{Fit, Forecast, Interval, Predict, check_levels, quantile_sorted};
+use crate::forecast::{Fit, Forecast, Interval, PredictLevels, check_levels, quantile_sorted};
 
 /// Syntetos–Boylan cut-off for the average inter-demand interval.
 pub const ADI_CUTOFF: f64 = 1.32;
@@ -50,6 +50,10 @@ pub enum IntermittentMethod {
 
 impl IntermittentMethod {
     /// TSB with its parameters checked (each in (0, 1]).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `alpha_d` or `alpha_p` outside (0, 1].
     pub fn tsb(alpha_d: f64, alpha_p: f64) -> Result<IntermittentMethod, ForecastError> {
         for (parameter, value) in [("alpha_d", alpha_d), ("alpha_p", alpha_p)] {
             if !(value > 0.0 && value <= 1.0) {
@@ -83,6 +87,10 @@ pub struct Intermittent {
 
 impl Intermittent {
     /// The method `method` (TSB's parameters are checked).
+    ///
+    /// # Errors
+    ///
+    /// As [`IntermittentMethod::tsb`] for TSB's parameters.
     pub fn new(method: IntermittentMethod) -> Result<Intermittent, ForecastError> {
         if let IntermittentMethod::Tsb { alpha_d, alpha_p } = method {
             IntermittentMethod::tsb(alpha_d, alpha_p)?;
@@ -149,6 +157,12 @@ pub struct DemandProfile {
 }
 
 /// The Syntetos–Boylan class of `y` (non-negative values, at least one non-zero).
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `y` (a value that is not finite);
+/// [`ForecastError::Undefined`] when `y` is empty, has a negative value or has no non-zero
+/// value.
 pub fn classify(y: &[f64]) -> Result<DemandProfile, ForecastError> {
     check_demand(y, "y")?;
     let demand = demand_sizes(y);
@@ -324,6 +338,7 @@ fn aggregation_level(y: &[f64]) -> usize {
 
 impl Fit for Intermittent {
     type Fitted = FittedIntermittent;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedIntermittent, ForecastError> {
         check_demand(y, "y")?;
@@ -425,8 +440,8 @@ impl FittedIntermittent {
 /// Fewest in-sample errors an empirical interval is drawn from.
 pub const MIN_INTERVAL_ERRORS: usize = 4;
 
-impl Predict for FittedIntermittent {
-    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+impl PredictLevels for FittedIntermittent {
+    fn predict_levels(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         check_levels(levels)?;
         let point = vec![self.point.max(0.0); horizon];
         let mut intervals: Vec<Interval> = levels
@@ -454,7 +469,7 @@ impl Predict for FittedIntermittent {
                     errors = next;
                 }
                 for interval in &mut intervals {
-                    let tail = (100.0 - interval.level) / 200.0;
+                    let tail = (1.0 - interval.level) / 2.0;
                     let lo = self.point + quantile_sorted(&errors, tail);
                     let hi = self.point + quantile_sorted(&errors, 1.0 - tail);
                     interval.lower.push(lo.max(0.0));
@@ -484,3 +499,5 @@ impl Predict for FittedIntermittent {
         self.model.clone()
     }
 }
+
+crate::forecast::augurs_predict!(FittedIntermittent);

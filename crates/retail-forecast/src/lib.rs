@@ -1,9 +1,8 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 pub mod accuracy;
 pub mod arima;
-#[cfg(feature = "augurs")]
-pub mod augurs;
 pub mod auto_ets;
 pub mod backtest;
 pub mod baseline;
@@ -20,12 +19,12 @@ mod spacing;
 pub mod synthetic;
 pub mod theta;
 
-pub use arima::{Arima, ArimaSpec, AutoArima, FittedArima};
-pub use auto_ets::{AutoEts, AutoEtsFit, Criterion};
+pub use arima::{Approximation, Arima, ArimaSpec, AutoArima, FittedArima};
+pub use auto_ets::{AutoEts, AutoEtsFit, Criterion, Damping};
 pub use backtest::{Backtest, BacktestReport};
 pub use baseline::{FittedNaive, SeasonalNaive};
 pub use ets::{Ets, EtsParams, EtsSpec, FittedEts};
-pub use forecast::{Fit, Forecast, Interval, Predict};
+pub use forecast::{Fit, Forecast, Interval, Predict, PredictLevels};
 pub use intermittent::{
     DemandClass, DemandProfile, FittedIntermittent, Intermittent, IntermittentMethod, classify,
 };
@@ -41,7 +40,7 @@ pub use series::{
 pub use theta::{Decomposition, FittedTheta, Theta, ThetaVariant};
 
 /// Everything that can go wrong fitting, forecasting or scoring.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ForecastError {
     /// A parameter is outside its valid range.
@@ -85,5 +84,8 @@ pub enum ForecastError {
         column: Option<usize>,
         /// What is wrong.
         message: String,
+        /// The I/O error, when the file could not be read.
+        #[source]
+        source: Option<std::io::Error>,
     },
 }

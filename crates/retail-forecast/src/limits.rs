@@ -42,6 +42,10 @@ impl Limits {
     }
 
     /// `horizon` is at most `max_horizon`.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `horizon` when it is above `max_horizon`.
     pub fn check_horizon(&self, horizon: usize) -> Result<(), ForecastError> {
         if horizon > self.max_horizon {
             return Err(ForecastError::InvalidParameter {
@@ -84,9 +88,10 @@ pub(crate) fn check_forecast_finite(forecast: &Forecast) -> Result<(), ForecastE
             break;
         }
         what = bad(&interval.lower)
-            .map(|h| (h, format!("lower {} % bound", interval.level)))
+            .map(|h| (h, format!("lower {} % bound", 100.0 * interval.level)))
             .or_else(|| {
-                bad(&interval.upper).map(|h| (h, format!("upper {} % bound", interval.level)))
+                bad(&interval.upper)
+                    .map(|h| (h, format!("upper {} % bound", 100.0 * interval.level)))
             });
     }
     match what {
@@ -139,7 +144,7 @@ mod tests {
             model: "ETS(M,A,M)".into(),
             point: vec![1.0, 2.0, 3.0],
             intervals: vec![Interval {
-                level: 95.0,
+                level: 0.95,
                 lower: vec![0.0, 1.0, 2.0],
                 upper: vec![2.0, 3.0, 4.0],
             }],

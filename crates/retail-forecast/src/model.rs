@@ -15,7 +15,7 @@ use crate::arima::{Arima, ArimaSpec, AutoArima, FittedArima};
 use crate::auto_ets::AutoEts;
 use crate::baseline::SeasonalNaive;
 use crate::ets::{Ets, EtsSpec, FittedEts};
-use crate::forecast::{Fit, Forecast, Predict};
+use crate::forecast::{Fit, Forecast, PredictLevels};
 use crate::intermittent::{Intermittent, IntermittentMethod};
 use crate::limits::Limits;
 use crate::theta::{Theta, ThetaVariant};
@@ -310,6 +310,10 @@ pub struct Regressors {
 /// [`forecast_series`] with external regressors: only the ARIMA choices take them (`Auto`
 /// is automatic ARIMA here, with no ETS fallback: ETS has no regressors). An automatic
 /// choice that cannot fit still falls back to the naive forecast and says so.
+///
+/// # Errors
+///
+/// As [`forecast_series_with_regressors_and_limits`] with the default [`Limits`].
 pub fn forecast_series_with_regressors(
     y: &[f64],
     choice: ModelChoice,
@@ -331,6 +335,13 @@ pub fn forecast_series_with_regressors(
 
 /// [`forecast_series_with_regressors`] within `limits` (a horizon of at most
 /// `limits.max_horizon`).
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `level`, `horizon` (above the limit), `y`
+/// (a value too large or not finite), `regressors` (columns or future rows that do not fit)
+/// or `model` (a choice that takes no regressors); an ARIMA order's own fitting errors. An
+/// automatic choice that cannot fit falls back to the naive forecast instead of failing.
 pub fn forecast_series_with_regressors_and_limits(
     y: &[f64],
     choice: ModelChoice,
@@ -375,11 +386,11 @@ pub fn forecast_series_with_regressors_and_limits(
     let xreg = Some(regressors.history.view());
     let outcome = match choice {
         ModelChoice::Auto | ModelChoice::AutoArima => AutoArima::new(season_length)?
-            .fit_with_xreg(y, xreg)
+            .fit_with_regressors(y, xreg)
             .and_then(|f| from_arima_with(&f, horizon, levels, Some(&regressors))),
         ModelChoice::Arima(spec) => {
             return Arima::new(spec)
-                .fit(y, xreg)
+                .fit_with_regressors(y, xreg)
                 .and_then(|f| from_arima_with(&f, horizon, levels, Some(&regressors)));
         }
         other => {
@@ -420,7 +431,7 @@ fn auto(
 }
 
 /// A fit without a likelihood (baseline, Theta, intermittent demand) as a [`SeriesForecast`].
-fn from_fitted<P: Predict>(
+fn from_fitted<P: PredictLevels>(
     fit: &P,
     parameters: Vec<(String, f64)>,
     horizon: usize,
@@ -437,7 +448,7 @@ fn from_fitted<P: Predict>(
         aicc: None,
         bic: None,
         fitted: fit.fitted_values(),
-        forecast: finite_forecast(fit.predict(horizon, levels)?)?,
+        forecast: finite_forecast(fit.predict_levels(horizon, levels)?)?,
         fallback: None,
     })
 }
@@ -474,10 +485,14 @@ fn from_baseline(
 }
 
 /// Fits `choice` to `y` (season length `season_length`, 1 for none) and forecasts `horizon`
-/// periods with intervals at `levels` (percent), within the default [`Limits`]: a horizon of
-/// at most [`crate::DEFAULT_MAX_HORIZON`] periods, values of magnitude at most
+/// periods with intervals at `levels` (fractions: 0.8 and 0.95 for 80 % and 95 %), within
+/// the default [`Limits`]: a horizon of at most [`crate::DEFAULT_MAX_HORIZON`] periods, values of magnitude at most
 /// [`crate::MAX_ABS_VALUE`]. A forecast or bound that is not finite is an error
 /// ([`ForecastError::NonFinite`]) when no automatic fallback gives a finite one.
+///
+/// # Errors
+///
+/// As [`forecast_series_with_limits`] with the default [`Limits`].
 pub fn forecast_series(
     y: &[f64],
     choice: ModelChoice,
@@ -496,6 +511,14 @@ pub fn forecast_series(
 }
 
 /// [`forecast_series`] within `limits` (a horizon of at most `limits.max_horizon`).
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `level` (outside (0, 1)), `horizon` (above
+/// `limits.max_horizon`), `season_length` or `y` (a value that is not finite or too large);
+/// the fitting errors of a model given explicitly (an ETS specification, an ARIMA order);
+/// [`ForecastError::NonFinite`] when the forecast or a bound is not finite and no automatic
+/// fallback gives a finite one.
 pub fn forecast_series_with_limits(
     y: &[f64],
     choice: ModelChoice,
@@ -520,7 +543,7 @@ pub fn forecast_series_with_limits(
             .and_then(|f| from_arima(&f, horizon, levels)),
         ModelChoice::Arima(spec) => {
             return Arima::new(spec)
-                .fit(y, None)
+                .fit_with_regressors(y, None)
                 .and_then(|f| from_arima(&f, horizon, levels));
         }
         ModelChoice::Ets(spec) => {
@@ -588,6 +611,11 @@ pub fn floor_at_zero(forecast: &mut Forecast) -> usize {
 
 /// [`forecast_series`] over many series on `threads` threads (0 = all cores); results in
 /// input order.
+///
+/// # Errors
+///
+/// One result per series, each as [`forecast_series`]: a series that fails does not stop
+/// the others.
 pub fn forecast_many(
     series: &[Vec<f64>],
     choice: ModelChoice,
@@ -608,6 +636,10 @@ pub fn forecast_many(
 }
 
 /// [`forecast_many`] within `limits`.
+///
+/// # Errors
+///
+/// One result per series, each as [`forecast_series_with_limits`].
 pub fn forecast_many_with_limits(
     series: &[Vec<f64>],
     choice: ModelChoice,
@@ -633,7 +665,7 @@ mod tests {
             model: "test".into(),
             point: vec![-1.5, 2.0, 0.0],
             intervals: vec![Interval {
-                level: 80.0,
+                level: 0.8,
                 lower: vec![-3.0, 1.0, -0.0],
                 upper: vec![0.5, 3.0, 1.0],
             }],
@@ -665,7 +697,7 @@ mod tests {
 
     #[test]
     fn short_series_fall_back_to_naive_and_say_so() {
-        let f = forecast_series(&[3.0, 5.0], ModelChoice::AutoEts, 1, 3, &[95.0]).unwrap();
+        let f = forecast_series(&[3.0, 5.0], ModelChoice::AutoEts, 1, 3, &[0.95]).unwrap();
         assert_eq!(f.model, "Naive");
         assert_eq!(f.forecast.point, vec![5.0; 3]);
         assert!(f.fallback.as_deref().unwrap().contains("2 observations"));
@@ -682,7 +714,7 @@ mod tests {
         );
         assert!(forecast_series(&[], ModelChoice::Auto, 1, 3, &[]).is_err());
         // Whatever `auto` makes of two values, the forecast is finite.
-        let f = forecast_series(&[3.0, 5.0], ModelChoice::Auto, 1, 3, &[95.0]).unwrap();
+        let f = forecast_series(&[3.0, 5.0], ModelChoice::Auto, 1, 3, &[0.95]).unwrap();
         assert!(
             f.forecast
                 .point
@@ -701,9 +733,9 @@ mod tests {
                     .collect()
             })
             .collect();
-        let many = forecast_many(&series, ModelChoice::Auto, 1, 4, &[80.0], 2);
+        let many = forecast_many(&series, ModelChoice::Auto, 1, 4, &[0.8], 2);
         for (y, result) in series.iter().zip(&many) {
-            let one = forecast_series(y, ModelChoice::Auto, 1, 4, &[80.0]).unwrap();
+            let one = forecast_series(y, ModelChoice::Auto, 1, 4, &[0.8]).unwrap();
             assert_eq!(result.as_ref().unwrap(), &one);
         }
     }

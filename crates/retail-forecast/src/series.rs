@@ -283,6 +283,11 @@ impl SeriesBuilder {
     }
 
     /// Builds the series from canonical sales batches.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `sales` when a batch lacks a canonical column
+    /// or has it with another type, or `max_periods` when the sales span more periods than that.
     pub fn build(&self, batches: &[RecordBatch]) -> Result<SeriesSet, ForecastError> {
         let freq = self.frequency;
         // (group, period start) → value; dates of all lines for the data's span.
@@ -571,6 +576,7 @@ fn read_text(path: &std::path::Path) -> Result<(String, String), ForecastError> 
             line: 0,
             column: None,
             message: e.to_string(),
+            source: Some(e),
         }),
     }
 }
@@ -582,12 +588,23 @@ fn read_text(path: &std::path::Path) -> Result<(String, String), ForecastError> 
 /// (missing periods) or off the step is an error naming its line ([`Gaps::Reject`]).
 /// Columns after the value are external regressors (price, promotion, holiday flags); they
 /// need a header line naming them, and a number on every row.
+///
+/// # Errors
+///
+/// As [`read_series_csv_with`] with [`Gaps::Reject`].
 pub fn read_series_csv(path: &std::path::Path) -> Result<DatedSeries, ForecastError> {
     read_series_csv_with(path, Gaps::Reject)
 }
 
 /// [`read_series_csv`] with a choice of what to do with missing periods and irregular
 /// spacing (`gaps`).
+///
+/// # Errors
+///
+/// [`ForecastError::Read`] naming the file, line and column: the file cannot be read (with
+/// the I/O error as its source), a date or number cannot be parsed, dates repeat or go
+/// backwards, a regressor lacks a header or a value, there are no data rows, or (with
+/// [`Gaps::Reject`]) a period is missing or off the step.
 pub fn read_series_csv_with(
     path: &std::path::Path,
     gaps: Gaps,
@@ -606,6 +623,7 @@ pub fn read_series_csv_with(
             line: number,
             column,
             message,
+            source: None,
         };
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -691,6 +709,7 @@ pub fn read_series_csv_with(
             line: 0,
             column: None,
             message: "no data rows".into(),
+            source: None,
         });
     }
     let mut spacings: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
@@ -720,6 +739,7 @@ pub fn read_series_csv_with(
                     n => format!("; {} more such dates", n - 1),
                 }
             ),
+            source: None,
         });
     }
     Ok(DatedSeries {
@@ -735,6 +755,12 @@ pub fn read_series_csv_with(
 /// regressors' names (any order, extra columns are errors), then one row per period in time
 /// order. `periods` are the forecast periods the rows must start with (the file may hold more
 /// rows; those are left out). Returns one row per period, columns in `names` order.
+///
+/// # Errors
+///
+/// [`ForecastError::Read`] naming the file, line and column: the file cannot be read, the
+/// header does not name exactly `names`, a date or value cannot be parsed, or the rows do not
+/// start with `periods` or are fewer than them.
 pub fn read_future_regressors(
     path: &std::path::Path,
     names: &[String],
@@ -751,6 +777,7 @@ pub fn read_future_regressors(
         line,
         column,
         message,
+        source: None,
     };
     let Some((number, header)) = lines.next() else {
         return Err(error(

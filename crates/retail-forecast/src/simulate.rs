@@ -16,7 +16,7 @@
 use crate::ets::{ErrorKind, FittedEts, SeasonKind};
 use crate::forecast::{Interval, Normal, quantile_sorted};
 
-/// Intervals at `levels` (percent) from `paths` simulated paths of `fit`, `h` steps ahead,
+/// Intervals at `levels` (fractions) from `paths` simulated paths of `fit`, `h` steps ahead,
 /// seeded by `seed`.
 pub(crate) fn simulated_intervals(
     fit: &FittedEts,
@@ -42,7 +42,7 @@ pub(crate) fn simulated_intervals(
     let mut rngs: Vec<Normal> = (0..paths as u64)
         .map(|p| Normal::at(seed, p.wrapping_mul(h as u64)))
         .collect();
-    let tails: Vec<f64> = levels.iter().map(|l| (1.0 - l / 100.0) / 2.0).collect();
+    let tails: Vec<f64> = levels.iter().map(|l| (1.0 - l) / 2.0).collect();
     let mut intervals: Vec<Interval> = levels
         .iter()
         .map(|&level| Interval {
@@ -112,7 +112,7 @@ mod tests {
                 for step in 0..h {
                     let mut column: Vec<f64> = all.iter().map(|p| p[step]).collect();
                     column.sort_by(f64::total_cmp);
-                    let tail = (1.0 - level / 100.0) / 2.0;
+                    let tail = (1.0 - level) / 2.0;
                     lower.push(quantile_sorted(&column, tail));
                     upper.push(quantile_sorted(&column, 1.0 - tail));
                 }
@@ -139,8 +139,8 @@ mod tests {
             let fit = Ets::new(spec, m).unwrap().fit(&y).unwrap();
             // Odd horizons and path counts: path p starts on the spare half of a draw pair.
             for (h, paths) in [(7, 301), (9, 40), (1, 3)] {
-                let streamed = simulated_intervals(&fit, h, &[80.0, 95.0], paths, 42);
-                let whole = from_whole_paths(&fit, h, &[80.0, 95.0], paths);
+                let streamed = simulated_intervals(&fit, h, &[0.8, 0.95], paths, 42);
+                let whole = from_whole_paths(&fit, h, &[0.8, 0.95], paths);
                 assert_eq!(streamed, whole, "{code} h={h} paths={paths}");
                 assert_eq!(streamed[0].lower.len(), h);
             }

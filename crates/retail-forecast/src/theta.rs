@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::ForecastError;
 use crate::ets::{Ets, EtsSpec};
-use crate::forecast::{Fit, Forecast, Interval, Predict, check_levels, normal_quantile};
+use crate::forecast::{Fit, Forecast, Interval, PredictLevels, check_levels, normal_quantile};
 use crate::numeric::nelder_mead::NelderMead;
 
 /// Which Theta model.
@@ -83,6 +83,10 @@ pub struct Theta {
 
 impl Theta {
     /// `variant` with season length `season_length` (1 for none).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
     pub fn new(variant: ThetaVariant, season_length: usize) -> Result<Theta, ForecastError> {
         check_season(season_length)?;
         Ok(Theta {
@@ -92,6 +96,10 @@ impl Theta {
     }
 
     /// The state-space variant with the lowest in-sample MSE (statsforecast's `AutoTheta`).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
     pub fn auto(season_length: usize) -> Result<Theta, ForecastError> {
         check_season(season_length)?;
         Ok(Theta {
@@ -177,6 +185,7 @@ struct State {
 
 impl Fit for Theta {
     type Fitted = FittedTheta;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedTheta, ForecastError> {
         crate::forecast::check_finite(y, "y")?;
@@ -592,8 +601,8 @@ impl FittedTheta {
     }
 }
 
-impl Predict for FittedTheta {
-    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+impl PredictLevels for FittedTheta {
+    fn predict_levels(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         check_levels(levels)?;
         let floor = |v: f64| if self.non_negative { v.max(0.0) } else { v };
         let adjusted = self.adjusted_forecast(horizon);
@@ -608,7 +617,7 @@ impl Predict for FittedTheta {
         let intervals = levels
             .iter()
             .map(|&level| {
-                let z = normal_quantile(0.5 + level / 200.0);
+                let z = normal_quantile(0.5 + level / 2.0);
                 let bound = |j: usize, sign: f64| {
                     if self.variant == ThetaVariant::Classic {
                         // thetaf: ± on the reseasonalised forecast.
@@ -651,3 +660,5 @@ impl Predict for FittedTheta {
         format!("Theta({}{season})", self.variant.code())
     }
 }
+
+crate::forecast::augurs_predict!(FittedTheta);

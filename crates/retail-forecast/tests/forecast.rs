@@ -5,7 +5,8 @@ use ndarray::ArrayView1;
 use proptest::prelude::*;
 use retail_forecast::accuracy::mase;
 use retail_forecast::{
-    AutoEts, Ets, EtsSpec, Fit, ModelChoice, Predict, SeasonalNaive, forecast_many, forecast_series,
+    AutoEts, Ets, EtsSpec, Fit, ModelChoice, Predict, PredictLevels, SeasonalNaive, forecast_many,
+    forecast_series,
 };
 use serde_json::Value;
 
@@ -106,9 +107,9 @@ fn ets_with_a_weekly_season_reaches_statsmodels_likelihood() {
 
 /// The reference's hold-out protocol: fit on all but the last h values, forecast h, MASE
 /// against the seasonal naive scale of the training part.
-fn holdout_mase<P: Predict>(fit: impl Fn(&[f64]) -> P, y: &[f64], m: usize, h: usize) -> f64 {
+fn holdout_mase<P: PredictLevels>(fit: impl Fn(&[f64]) -> P, y: &[f64], m: usize, h: usize) -> f64 {
     let (train, test) = y.split_at(y.len() - h);
-    let forecast = fit(train).predict(h, &[]).unwrap().point;
+    let forecast = fit(train).predict_levels(h, &[]).unwrap().point;
     mase(
         ArrayView1::from(test),
         ArrayView1::from(&forecast),
@@ -189,7 +190,7 @@ fn naive_baselines_match_the_reference_scale() {
         .unwrap()
         .fit(train)
         .unwrap()
-        .predict(24, &[])
+        .predict_levels(24, &[])
         .unwrap();
     let by_hand: Vec<f64> = (0..24).map(|h| train[train.len() - 12 + h % 12]).collect();
     assert_eq!(f.point, by_hand);
@@ -240,7 +241,7 @@ proptest! {
         y in positive_series(),
     ) {
         let fit = Ets::new(spec.parse().unwrap(), 4).unwrap().fit(&y).unwrap();
-        let f = fit.forecast(12, &[50.0, 80.0, 95.0]).unwrap();
+        let f = fit.forecast(12, &[0.5, 0.8, 0.95]).unwrap();
         for w in f.intervals.windows(2) {
             for h in 0..12 {
                 prop_assert!(w[1].lower[h] <= w[0].lower[h] + 1e-9);
@@ -284,11 +285,11 @@ proptest! {
     #[test]
     fn a_constant_series_forecasts_itself(value in -1e6f64..1e6, n in 1usize..40) {
         let y = vec![value; n];
-        let f = AutoEts::new(1).unwrap().fit(&y).unwrap().predict(6, &[80.0, 95.0]).unwrap();
+        let f = AutoEts::new(1).unwrap().fit(&y).unwrap().predict_levels(6, &[0.8, 0.95]).unwrap();
         for h in 0..6 {
             prop_assert!((f.point[h] - value).abs() <= 1e-9 * value.abs().max(1.0));
         }
-        let f = SeasonalNaive::naive().fit(&y).unwrap().predict(6, &[95.0]).unwrap();
+        let f = SeasonalNaive::naive().fit(&y).unwrap().predict_levels(6, &[0.95]).unwrap();
         prop_assert_eq!(f.point, vec![value; 6]);
         prop_assert_eq!(f.intervals[0].lower.clone(), vec![value; 6]);
     }
@@ -352,7 +353,7 @@ fn auto_arima_and_auto_beat_statsforecast_on_held_out_data() {
 #[test]
 fn the_benchmark_weekly_series_forecast_with_every_automatic_model() {
     let series = retail_forecast::synthetic::weekly_series(3, 156, 2026);
-    let levels = [80.0, 95.0];
+    let levels = [0.8, 0.95];
     for choice in [
         ModelChoice::AutoEts,
         ModelChoice::AutoArima,
@@ -374,60 +375,77 @@ fn the_benchmark_weekly_series_forecast_with_every_automatic_model() {
     }
 }
 
-/// Fits and forecasts through augurs' traits only (generic code as augurs' tools are) and
-/// compares with this crate's own answers for the same model.
-#[cfg(feature = "augurs")]
-fn check_through_augurs<M: augurs_core::Fit>(
-    model: &M,
-    y: &[f64],
-    expected: retail_forecast::Forecast,
-    fitted: Vec<f64>,
-) {
-    use augurs_core::Predict as _;
+/// Fits and forecasts through augurs' one-level `Predict` (generic code as augurs' tools
+/// are) and compares with the same fit's multi-level `PredictLevels` answers.
+fn check_through_augurs<M>(model: &M, y: &[f64])
+where
+    M: Fit<Error = retail_forecast::ForecastError>,
+    M::Fitted: PredictLevels,
+{
     let through = model.fit(y).unwrap();
+    let expected = through.predict_levels(12, &[0.8, 0.95]).unwrap();
     let forecast = through.predict(12, 0.8).unwrap();
     assert_eq!(forecast.point, expected.point, "{}", expected.model);
     let interval = forecast.intervals.unwrap();
     assert_eq!(interval.level, 0.8);
     assert_eq!(interval.lower, expected.intervals[0].lower);
     assert_eq!(interval.upper, expected.intervals[0].upper);
+    let interval = through.predict(12, 0.95).unwrap().intervals.unwrap();
+    assert_eq!(
+        interval.upper, expected.intervals[1].upper,
+        "{}",
+        expected.model
+    );
+    assert!(through.predict(12, None).unwrap().intervals.is_none());
     let in_sample = through.predict_in_sample(0.8).unwrap();
-    assert_eq!(in_sample.point, fitted);
+    assert_eq!(in_sample.point, through.fitted_values());
     assert!(in_sample.intervals.is_none());
     assert_eq!(through.training_data_size(), y.len());
-    // augurs' levels are fractions: 95 is an error naming the parameter, not a panic.
+    // Levels are fractions: 95 is an error naming the parameter, not a panic.
     let err = through.predict(3, 95.0).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            retail_forecast::ForecastError::InvalidParameter {
+                parameter: "level",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("invalid level"), "{err}");
 }
 
-#[cfg(feature = "augurs")]
 #[test]
 fn augurs_traits_give_the_crates_own_forecasts() {
     let reference = reference();
     let (y, m) = series(&reference, "airpassengers");
-    let auto = AutoEts::new(m).unwrap();
-    let fit = auto.fit(&y).unwrap();
+    check_through_augurs(&AutoEts::new(m).unwrap(), &y);
+    check_through_augurs(&Ets::new("MAM".parse::<EtsSpec>().unwrap(), m).unwrap(), &y);
     check_through_augurs(
-        &auto,
+        &retail_forecast::Arima::new("(0,1,1)(0,1,1)12".parse().unwrap()),
         &y,
-        fit.predict(12, &[80.0]).unwrap(),
-        fit.fitted_values(),
     );
-    let airline = retail_forecast::Arima::new("(0,1,1)(0,1,1)12".parse().unwrap());
-    let fit = airline.fit(&y, None).unwrap();
+    check_through_augurs(&retail_forecast::AutoArima::new(m).unwrap(), &y);
+    check_through_augurs(&SeasonalNaive::new(m).unwrap(), &y);
+    check_through_augurs(&SeasonalNaive::naive(), &y);
     check_through_augurs(
-        &airline,
+        &retail_forecast::Theta::new(retail_forecast::ThetaVariant::Classic, m).unwrap(),
         &y,
-        fit.predict(12, &[80.0]).unwrap(),
-        fit.fitted_values(),
     );
-    let snaive = SeasonalNaive::new(m).unwrap();
-    let fit = snaive.fit(&y).unwrap();
+    let sparse: Vec<f64> = (0..60)
+        .map(|t| {
+            if t % 3 == 0 {
+                (t % 7) as f64 + 1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
     check_through_augurs(
-        &snaive,
-        &y,
-        fit.predict(12, &[80.0]).unwrap(),
-        fit.fitted_values(),
+        &retail_forecast::Intermittent::new(retail_forecast::IntermittentMethod::CrostonSba)
+            .unwrap(),
+        &sparse,
     );
 }
 
@@ -518,7 +536,7 @@ fn horizons_beyond_max_horizon_are_errors_before_any_fit() {
         ModelChoice::Ets("MAM".parse().unwrap()),
         4,
         1_000_000,
-        &[95.0],
+        &[0.95],
     )
     .unwrap_err();
     assert_eq!(
@@ -544,7 +562,7 @@ fn horizons_beyond_max_horizon_are_errors_before_any_fit() {
     // A caller's own limit, both ways.
     let limits = Limits::default().with_max_horizon(5);
     assert!(forecast_series_with_limits(&y, ModelChoice::Naive, 1, 6, &[], &limits).is_err());
-    let f = forecast_series_with_limits(&y, ModelChoice::Naive, 1, 5, &[80.0], &limits).unwrap();
+    let f = forecast_series_with_limits(&y, ModelChoice::Naive, 1, 5, &[0.8], &limits).unwrap();
     // The naive forecast is the last value, 100 + 29 mod 4 = 101.
     assert_eq!(f.forecast.point, vec![101.0; 5]);
 }
@@ -553,7 +571,7 @@ fn horizons_beyond_max_horizon_are_errors_before_any_fit() {
 fn values_that_overflow_the_fit_are_errors_not_null_forecasts() {
     let y: Vec<f64> = (0..24).map(|t| 1.7e308 - (t % 3) as f64 * 1e306).collect();
     for choice in ["auto", "ets", "arima", "MAM", "ANN", "naive", "snaive"] {
-        let err = forecast_series(&y, choice.parse().unwrap(), 4, 3, &[80.0, 95.0]).unwrap_err();
+        let err = forecast_series(&y, choice.parse().unwrap(), 4, 3, &[0.8, 0.95]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid y: value 1.7e308 (index 0) is larger in magnitude than 1e100: the fit would \
@@ -564,7 +582,7 @@ fn values_that_overflow_the_fit_are_errors_not_null_forecasts() {
     // At the bound every model still forecasts finite numbers.
     let y: Vec<f64> = (0..24).map(|t| 1e100 - (t % 3) as f64 * 1e98).collect();
     for choice in ["ANN", "naive", "(0,1,1)"] {
-        let f = forecast_series(&y, choice.parse().unwrap(), 4, 3, &[95.0]).unwrap();
+        let f = forecast_series(&y, choice.parse().unwrap(), 4, 3, &[0.95]).unwrap();
         assert!(
             f.forecast
                 .point
@@ -595,7 +613,7 @@ fn a_forecast_that_overflows_is_an_error_naming_the_model() {
         future: ndarray::Array2::from_elem((2, 1), 1.7e308),
     };
     let err =
-        forecast_series_with_regressors(&y, "(0,0,0)".parse().unwrap(), 1, 2, &[95.0], &regressors)
+        forecast_series_with_regressors(&y, "(0,0,0)".parse().unwrap(), 1, 2, &[0.95], &regressors)
             .unwrap_err();
     assert!(
         matches!(&err, retail_forecast::ForecastError::NonFinite { .. }),

@@ -248,7 +248,9 @@ pub struct BundlesPanel {
     pub note: Option<String>,
 }
 
-const LEVELS: [f64; 2] = [80.0, 95.0];
+/// The forecast panel's interval levels (fractions: 80 % and 95 %).
+const LEVELS: [f64; 2] = [0.8, 0.95];
+
 /// The KPIs the dashboard shows: only these run (a served page is recomputed per request).
 const DASHBOARD_KPIS: [&str; 18] = [
     "summary",

@@ -127,7 +127,7 @@ impl Problem {
                 regressors.len()
             )));
         }
-        let (d, sd, m) = (spec.d, spec.seasonal_d, spec.period);
+        let (d, sd, m) = (spec.d, spec.seasonal_d, spec.season_length);
         let w = difference(y, d, sd, m);
         let wx: Vec<Vec<f64>> = regressors
             .iter()

@@ -7,11 +7,11 @@ use serde::Serialize;
 use super::estimate::Regressor;
 use crate::ForecastError;
 
-/// The Fourier regressors of a fitted model: `k` sine/cosine pairs of period `period`.
+/// The Fourier regressors of a fitted model: `k` sine/cosine pairs of period `season_length`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct FourierTerms {
     /// Season length `m`.
-    pub period: usize,
+    pub season_length: usize,
     /// Number of harmonics `K`.
     pub k: usize,
 }
@@ -19,7 +19,7 @@ pub struct FourierTerms {
 impl FourierTerms {
     /// Number of columns: `2K`, less one when `2K = m` (that sine is identically zero).
     pub fn n_columns(&self) -> usize {
-        if 2 * self.k == self.period {
+        if 2 * self.k == self.season_length {
             2 * self.k - 1
         } else {
             2 * self.k
@@ -27,58 +27,64 @@ impl FourierTerms {
     }
 }
 
-fn validate(period: usize, k: usize) -> Result<(), ForecastError> {
-    if period < 2 {
+fn validate(season_length: usize, k: usize) -> Result<(), ForecastError> {
+    if season_length < 2 {
         return Err(ForecastError::InvalidParameter {
-            parameter: "period",
-            message: "Fourier terms need a period of at least 2".into(),
+            parameter: "season_length",
+            message: "Fourier terms need a season length of at least 2".into(),
         });
     }
-    if k == 0 || k > period / 2 {
+    if k == 0 || k > season_length / 2 {
         return Err(ForecastError::InvalidParameter {
             parameter: "k",
             message: format!(
-                "{k} harmonics: K must be between 1 and period / 2 = {}",
-                period / 2
+                "{k} harmonics: K must be between 1 and season_length / 2 = {}",
+                season_length / 2
             ),
         });
     }
     Ok(())
 }
 
-/// `sin` and `cos` of `2π·harmonic·t/period` with the argument reduced exactly in integers.
-fn harmonic(harmonic: usize, t: usize, period: usize) -> (f64, f64) {
-    let m = period as u128;
+/// `sin` and `cos` of `2π·harmonic·t/m` (`m = season_length`) with the argument reduced
+/// exactly in integers.
+fn harmonic(harmonic: usize, t: usize, season_length: usize) -> (f64, f64) {
+    let m = season_length as u128;
     let r = (harmonic as u128 % m) * (t as u128 % m) % m;
-    let angle = std::f64::consts::TAU * r as f64 / period as f64;
+    let angle = std::f64::consts::TAU * r as f64 / season_length as f64;
     angle.sin_cos()
 }
 
 /// R's `fourier(x, K = k)` for times `offset + 1, …, offset + n` (use `offset = 0` for the
 /// fitting period and `offset = n_observed` for the `n` periods after it): columns
-/// `S1, C1, S2, C2, …` with `Sⱼ = sin(2πjt/period)`, `Cⱼ = cos(2πjt/period)`; the sine with
-/// `2j = period` (identically zero) is left out.
+/// `S1, C1, S2, C2, …` with `Sⱼ = sin(2πjt/m)`, `Cⱼ = cos(2πjt/m)`, `m = season_length`; the
+/// sine with `2j = m` (identically zero) is left out.
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `season_length` (below 2), `k` (0 or above
+/// `season_length / 2`) or `offset` (time points that overflow).
 pub fn fourier(
     n: usize,
-    period: usize,
+    season_length: usize,
     k: usize,
     offset: usize,
 ) -> Result<Array2<f64>, ForecastError> {
-    validate(period, k)?;
+    validate(season_length, k)?;
     if offset.checked_add(n).is_none() {
         return Err(ForecastError::InvalidParameter {
             parameter: "offset",
             message: format!("{offset} + {n} time points overflow"),
         });
     }
-    let terms = FourierTerms { period, k };
+    let terms = FourierTerms { season_length, k };
     let mut out = Array2::zeros((n, terms.n_columns()));
     for (i, mut row) in out.rows_mut().into_iter().enumerate() {
         let t = offset + i + 1;
         let mut col = 0;
         for j in 1..=k {
-            let (sin, cos) = harmonic(j, t, period);
-            if 2 * j != period {
+            let (sin, cos) = harmonic(j, t, season_length);
+            if 2 * j != season_length {
                 row[col] = sin;
                 col += 1;
             }
@@ -92,17 +98,17 @@ pub fn fourier(
 /// The same columns as named regressors (`S1-52`, `C1-52`, …).
 pub(crate) fn fourier_regressors(
     n: usize,
-    period: usize,
+    season_length: usize,
     k: usize,
     offset: usize,
 ) -> Result<Vec<Regressor>, ForecastError> {
-    let x = fourier(n, period, k, offset)?;
+    let x = fourier(n, season_length, k, offset)?;
     let mut names = Vec::with_capacity(x.ncols());
     for j in 1..=k {
-        if 2 * j != period {
-            names.push(format!("S{j}-{period}"));
+        if 2 * j != season_length {
+            names.push(format!("S{j}-{season_length}"));
         }
-        names.push(format!("C{j}-{period}"));
+        names.push(format!("C{j}-{season_length}"));
     }
     Ok(names
         .into_iter()
@@ -162,7 +168,7 @@ mod tests {
         assert!(matches!(
             fourier(10, 1, 1, 0),
             Err(ForecastError::InvalidParameter {
-                parameter: "period",
+                parameter: "season_length",
                 ..
             })
         ));

@@ -32,7 +32,7 @@ mod spec;
 mod stl;
 pub mod unit_root;
 
-pub use auto::AutoArima;
+pub use auto::{Approximation, AutoArima};
 pub use fourier::{FourierTerms, fourier};
 pub use spec::ArimaSpec;
 
@@ -40,7 +40,7 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::forecast::{Fit, Forecast, Predict, check_levels};
+use crate::forecast::{Fit, Forecast, PredictLevels, check_levels};
 use estimate::{Estimate, Problem, Regressor};
 use kalman::StateSpace;
 use polynomial::{differencing_coefficients, expand};
@@ -167,10 +167,22 @@ impl Arima {
         self
     }
 
-    /// Largest number of objective evaluations per optimiser run (default 5,000).
-    pub fn with_max_evals(mut self, evals: usize) -> Result<Arima, ForecastError> {
-        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
-        Ok(self)
+    /// Largest number of objective evaluations per optimiser run (default 5,000; at least
+    /// 10, which [`Arima::check`] verifies).
+    pub fn with_max_evals(mut self, evals: usize) -> Arima {
+        self.max_evals = evals;
+        self
+    }
+
+    /// Validates the parameters as a whole (fitting does this first).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `max_evals` (below 10) or the order
+    /// (`season_length`, orders too large).
+    pub fn check(&self) -> Result<(), ForecastError> {
+        crate::numeric::nelder_mead::check_max_evals(self.max_evals)?;
+        self.spec.validate()
     }
 
     /// The orders.
@@ -197,13 +209,21 @@ impl Arima {
 
     /// Fits to `y` (oldest first) with optional external regressors `xreg` (one row per
     /// observation, one column per regressor): regression with ARIMA errors.
-    pub fn fit(
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `y` (a value that is not finite), `xreg` (a
+    /// value that is not finite), `constant` (a constant with `d + D ≥ 2`), `max_evals` or an order ([`Arima::check`]);
+    /// [`ForecastError::Undefined`] when the series is too short for the orders or the
+    /// estimation fails (no innovation variance, a non-finite likelihood);
+    /// [`ForecastError::LengthMismatch`] when `xreg` has not one row per value of `y`.
+    pub fn fit_with_regressors(
         &self,
         y: &[f64],
         xreg: Option<ArrayView2<'_, f64>>,
     ) -> Result<FittedArima, ForecastError> {
         check_series(y)?;
-        self.spec.validate()?;
+        self.check()?;
         let constant = self.constant_term()?;
         let user = user_regressors(xreg, y.len(), "xreg")?;
         let n_user = user.len();
@@ -340,7 +360,7 @@ impl FittedArima {
         let model = StateSpace::new(
             phi,
             theta,
-            differencing_coefficients(spec.d, spec.seasonal_d, spec.period),
+            differencing_coefficients(spec.d, spec.seasonal_d, spec.season_length),
         );
         let dim = model.dim();
         let r = arma.arma_dim();
@@ -414,10 +434,10 @@ impl FittedArima {
             ConstantTerm::None => "",
         };
         match (self.fourier, constant) {
-            (Some(f), "") => format!("{label} with Fourier(K={})[{}] terms", f.k, f.period),
+            (Some(f), "") => format!("{label} with Fourier(K={})[{}] terms", f.k, f.season_length),
             (Some(f), c) => format!(
                 "{label} with Fourier(K={})[{}] terms and {c}",
-                f.k, f.period
+                f.k, f.season_length
             ),
             (None, "") if self.spec.d + self.spec.seasonal_d == 0 => {
                 format!("{label} with zero mean")
@@ -427,10 +447,16 @@ impl FittedArima {
         }
     }
 
-    /// Forecasts `h` periods with normal prediction intervals at `levels` (percent).
-    /// `future_xreg` holds the external regressors for the forecast periods (`h` rows),
-    /// required exactly when the model was fitted with `xreg`; the mean, drift and Fourier
-    /// terms are extended automatically.
+    /// Forecasts `h` periods with normal prediction intervals at `levels` (fractions strictly
+    /// between 0 and 1, such as 0.8 and 0.95). `future_xreg` holds the external regressors
+    /// for the forecast periods (`h` rows), required exactly when the model was fitted with
+    /// `xreg`; the mean, drift and Fourier terms are extended automatically.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `level` (outside (0, 1)) or `future_xreg`
+    /// (given without regressors in the model, or missing when it has some);
+    /// [`ForecastError::LengthMismatch`] when `future_xreg` has the wrong number of columns.
     pub fn forecast(
         &self,
         h: usize,
@@ -482,7 +508,7 @@ impl FittedArima {
             }
         }
         if let Some(terms) = self.fourier {
-            for column in fourier::fourier_regressors(h, terms.period, terms.k, st.n)? {
+            for column in fourier::fourier_regressors(h, terms.season_length, terms.k, st.n)? {
                 let b = beta.next().copied().unwrap_or(0.0);
                 for (out, v) in regression.iter_mut().zip(&column.values) {
                     *out += b * v;
@@ -507,22 +533,24 @@ impl FittedArima {
 
 impl Fit for Arima {
     type Fitted = FittedArima;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedArima, ForecastError> {
-        Arima::fit(self, y, None)
+        self.fit_with_regressors(y, None)
     }
 }
 
 impl Fit for AutoArima {
     type Fitted = FittedArima;
+    type Error = ForecastError;
 
     fn fit(&self, y: &[f64]) -> Result<FittedArima, ForecastError> {
         AutoArima::fit(self, y)
     }
 }
 
-impl Predict for FittedArima {
-    fn predict(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+impl PredictLevels for FittedArima {
+    fn predict_levels(&self, horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         self.forecast(horizon, levels, None)
     }
 
@@ -534,6 +562,8 @@ impl Predict for FittedArima {
         FittedArima::model_name(self)
     }
 }
+
+crate::forecast::augurs_predict!(FittedArima);
 
 #[cfg(test)]
 mod tests {
@@ -567,7 +597,9 @@ mod tests {
         // ma.L1 −0.40181, ma.S.L12 −0.55695, llf 244.69648 over 131 observations. Our
         // concentrated optimum: −0.401823, −0.556937, loglik 244.6964868 (the numpy prototype).
         let spec: ArimaSpec = "(0,1,1)(0,1,1)12".parse().unwrap();
-        let fit = Arima::new(spec).fit(&log_air(), None).unwrap();
+        let fit = Arima::new(spec)
+            .fit_with_regressors(&log_air(), None)
+            .unwrap();
         assert_eq!(fit.n_used, 131);
         assert_eq!(fit.coef_names, ["ma1", "sma1"]);
         let ma1 = fit.coefficient("ma1").unwrap();
@@ -589,7 +621,7 @@ mod tests {
         assert!(fit.residuals[..13].iter().all(|e| *e == 0.0));
         assert_eq!(fit.model_name(), "ARIMA(0,1,1)(0,1,1)[12]");
 
-        let fc = fit.forecast(24, &[80.0, 95.0], None).unwrap();
+        let fc = fit.forecast(24, &[0.8, 0.95], None).unwrap();
         assert_eq!(fc.point.len(), 24);
         // The one-step interval half-width is z·σ (F = 1 in the steady state).
         let half = fc.intervals[1].upper[0] - fc.point[0];
@@ -623,7 +655,9 @@ mod tests {
             3574.0, 2935.0, 1537.0, 529.0, 485.0, 662.0, 1000.0, 1590.0, 2657.0, 3396.0,
         ];
         let y: Vec<f64> = lynx.iter().map(|v: &f64| v.ln()).collect();
-        let fit = Arima::new(ArimaSpec::new(2, 0, 0)).fit(&y, None).unwrap();
+        let fit = Arima::new(ArimaSpec::new(2, 0, 0))
+            .fit_with_regressors(&y, None)
+            .unwrap();
         assert_eq!(fit.constant, ConstantTerm::Intercept);
         assert!((fit.coefficient("ar1").unwrap() - 1.3776).abs() < 1e-3);
         assert!((fit.coefficient("ar2").unwrap() + 0.73988).abs() < 1e-3);
@@ -634,7 +668,7 @@ mod tests {
         let ones = Array2::from_elem((y.len(), 1), 1.0);
         let via_xreg = Arima::new(ArimaSpec::new(2, 0, 0))
             .with_constant(false)
-            .fit(&y, Some(ones.view()))
+            .fit_with_regressors(&y, Some(ones.view()))
             .unwrap();
         assert!((via_xreg.loglik - fit.loglik).abs() < 1e-6);
         assert!((via_xreg.coefficient("xreg1").unwrap() - 6.6863).abs() < 1e-3);
@@ -656,7 +690,7 @@ mod tests {
         let y = [10.0, 12.0, 11.0, 14.0, 15.0, 15.5, 18.0, 19.0, 18.5, 21.0];
         let fit = Arima::new(ArimaSpec::new(0, 1, 0))
             .with_constant(true)
-            .fit(&y, None)
+            .fit_with_regressors(&y, None)
             .unwrap();
         // Drift = mean difference = (21 − 10)/9; residuals are the centred differences.
         let drift = 11.0 / 9.0;
@@ -670,7 +704,7 @@ mod tests {
             ss / 8.0
         );
         assert!((fit.sigma2_mle - ss / 9.0).abs() < 1e-10);
-        let fc = fit.forecast(4, &[95.0], None).unwrap();
+        let fc = fit.forecast(4, &[0.95], None).unwrap();
         for (h, p) in fc.point.iter().enumerate() {
             assert!(
                 (p - (21.0 + drift * (h + 1) as f64)).abs() < 1e-9,
@@ -698,21 +732,21 @@ mod tests {
         let spec: ArimaSpec = "(1,1,0)(0,1,1)[12]".parse().unwrap();
         let css = Arima::new(spec)
             .with_method(Method::Css)
-            .fit(&y, None)
+            .fit_with_regressors(&y, None)
             .unwrap();
         assert!(css.aic.is_nan() && css.loglik.is_finite());
         let ml = Arima::new(spec)
             .with_method(Method::Ml)
-            .fit(&y, None)
+            .fit_with_regressors(&y, None)
             .unwrap();
-        let css_ml = Arima::new(spec).fit(&y, None).unwrap();
+        let css_ml = Arima::new(spec).fit_with_regressors(&y, None).unwrap();
         assert!(
             (ml.loglik - css_ml.loglik).abs() < 1e-3,
             "{} {}",
             ml.loglik,
             css_ml.loglik
         );
-        assert!(css.forecast(12, &[80.0], None).is_ok());
+        assert!(css.forecast(12, &[0.8], None).is_ok());
     }
 
     #[test]
@@ -720,41 +754,56 @@ mod tests {
         let spec = ArimaSpec::new(1, 1, 1);
         let model = Arima::new(spec);
         assert!(matches!(
-            model.fit(&[], None),
+            model.fit_with_regressors(&[], None),
             Err(ForecastError::Undefined(_))
         ));
         assert!(matches!(
-            model.fit(&[1.0, f64::NAN, 3.0], None),
+            model.fit_with_regressors(&[1.0, f64::NAN, 3.0], None),
             Err(ForecastError::InvalidParameter { parameter: "y", .. })
         ));
         assert!(matches!(
-            model.fit(&[1.0, 2.0, 3.0], None),
+            model.fit_with_regressors(&[1.0, 2.0, 3.0], None),
             Err(ForecastError::Undefined(_))
         ));
         let y: Vec<f64> = (0..30).map(|t| f64::from(t).sin()).collect();
         let xreg = Array2::zeros((29, 1));
         assert!(matches!(
-            model.fit(&y, Some(xreg.view())),
+            model.fit_with_regressors(&y, Some(xreg.view())),
             Err(ForecastError::LengthMismatch { .. })
         ));
         assert!(matches!(
             Arima::new("(0,2,1)".parse().unwrap())
                 .with_constant(true)
-                .fit(&y, None),
+                .fit_with_regressors(&y, None),
             Err(ForecastError::InvalidParameter {
                 parameter: "constant",
                 ..
             })
         ));
-        let fit = model.fit(&y, None).unwrap();
-        assert!(fit.forecast(5, &[120.0], None).is_err());
-        assert!(Arima::new(spec).with_max_evals(3).is_err());
+        let fit = model.fit_with_regressors(&y, None).unwrap();
+        assert!(fit.forecast(5, &[1.2], None).is_err());
+        let err = Arima::new(spec)
+            .with_max_evals(3)
+            .fit_with_regressors(&y, None)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ForecastError::InvalidParameter {
+                    parameter: "max_evals",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(Arima::new(spec).with_max_evals(3).check().is_err());
+        assert!(Arima::new(spec).check().is_ok());
         // A perfectly linear series has no innovation variance to estimate.
         let line: Vec<f64> = (0..20).map(|t| 1.0 + 2.0 * f64::from(t)).collect();
         assert!(
             Arima::new(ArimaSpec::new(0, 1, 0))
                 .with_constant(true)
-                .fit(&line, None)
+                .fit_with_regressors(&line, None)
                 .is_err()
         );
     }
@@ -762,8 +811,17 @@ mod tests {
     #[test]
     fn trait_objects_work() {
         let fit = Fit::fit(&Arima::new(ArimaSpec::new(1, 0, 0)), &log_air()[..60]).unwrap();
-        assert_eq!(Predict::fitted_values(&fit).len(), 60);
-        assert_eq!(Predict::predict(&fit, 3, &[90.0]).unwrap().point.len(), 3);
-        assert_eq!(Predict::model_name(&fit), "ARIMA(1,0,0) with non-zero mean");
+        assert_eq!(PredictLevels::fitted_values(&fit).len(), 60);
+        assert_eq!(
+            PredictLevels::predict_levels(&fit, 3, &[0.9])
+                .unwrap()
+                .point
+                .len(),
+            3
+        );
+        assert_eq!(
+            PredictLevels::model_name(&fit),
+            "ARIMA(1,0,0) with non-zero mean"
+        );
     }
 }

@@ -84,7 +84,7 @@ pub(crate) fn expand(spec: &ArimaSpec, par: &[f64]) -> (Vec<f64>, Vec<f64>) {
         spec.q,
         spec.seasonal_p,
         spec.seasonal_q,
-        spec.period,
+        spec.season_length,
     );
     let ar = &par[..p];
     let ma = &par[p..p + q];

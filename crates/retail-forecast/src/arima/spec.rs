@@ -13,9 +13,9 @@ const MAX_AR: usize = 100;
 /// with square matrices of this size).
 const MAX_STATE: usize = 2_000;
 
-/// The orders of a (seasonal) ARIMA model: `(p,d,q)(P,D,Q)[period]`.
+/// The orders of a (seasonal) ARIMA model: `(p,d,q)(P,D,Q)[m]`.
 ///
-/// The model is `φ(B) Φ(Bᵐ) (1 − B)ᵈ (1 − Bᵐ)ᴰ yₜ = θ(B) Θ(Bᵐ) εₜ` with `m = period`.
+/// The model is `φ(B) Φ(Bᵐ) (1 − B)ᵈ (1 − Bᵐ)ᴰ yₜ = θ(B) Θ(Bᵐ) εₜ` with `m = season_length`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct ArimaSpec {
     /// Non-seasonal autoregressive order `p`.
@@ -31,7 +31,7 @@ pub struct ArimaSpec {
     /// Seasonal moving-average order `Q`.
     pub seasonal_q: usize,
     /// Season length `m` (1 for a non-seasonal model).
-    pub period: usize,
+    pub season_length: usize,
 }
 
 impl ArimaSpec {
@@ -44,41 +44,49 @@ impl ArimaSpec {
             seasonal_p: 0,
             seasonal_d: 0,
             seasonal_q: 0,
-            period: 1,
+            season_length: 1,
         }
     }
 
-    /// Adds the seasonal part `(P,D,Q)[period]`.
+    /// Adds the seasonal part `(P,D,Q)[m]` with `m = season_length`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ArimaSpec::validate`].
     pub fn with_seasonal(
         mut self,
         seasonal_p: usize,
         seasonal_d: usize,
         seasonal_q: usize,
-        period: usize,
+        season_length: usize,
     ) -> Result<ArimaSpec, ForecastError> {
         self.seasonal_p = seasonal_p;
         self.seasonal_d = seasonal_d;
         self.seasonal_q = seasonal_q;
-        self.period = period;
+        self.season_length = season_length;
         self.validate()?;
         Ok(self)
     }
 
-    /// Checks the orders: a period of at least 1, at least 2 when there are seasonal terms,
+    /// Checks the orders: a season length of at least 1, at least 2 when there are seasonal terms,
     /// autoregressive orders of at most 100 and a state dimension
     /// `max(p + P·m, q + Q·m + 1) + d + D·m` of at most 2,000.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length`, `p` or `seasonal_p`.
     pub fn validate(&self) -> Result<(), ForecastError> {
-        if self.period == 0 {
+        if self.season_length == 0 {
             return Err(ForecastError::InvalidParameter {
-                parameter: "period",
+                parameter: "season_length",
                 message: "must be at least 1 (1 for a non-seasonal model)".into(),
             });
         }
-        if self.has_seasonal_terms() && self.period < 2 {
+        if self.has_seasonal_terms() && self.season_length < 2 {
             return Err(ForecastError::InvalidParameter {
-                parameter: "period",
+                parameter: "season_length",
                 message: format!(
-                    "the seasonal orders ({},{},{}) need a period of at least 2",
+                    "the seasonal orders ({},{},{}) need a season length of at least 2",
                     self.seasonal_p, self.seasonal_d, self.seasonal_q
                 ),
             });
@@ -100,7 +108,7 @@ impl ArimaSpec {
         }
         let degree = |order: usize, seasonal: usize| {
             seasonal
-                .checked_mul(self.period)
+                .checked_mul(self.season_length)
                 .and_then(|s| s.checked_add(order))
         };
         let state = match (
@@ -113,7 +121,7 @@ impl ArimaSpec {
         };
         if state > MAX_STATE {
             return Err(ForecastError::InvalidParameter {
-                parameter: "period",
+                parameter: "season_length",
                 message: format!(
                     "{self} needs a state of dimension max(p + P·m, q + Q·m + 1) + d + D·m above \
                      the supported {MAX_STATE}"
@@ -131,7 +139,7 @@ impl ArimaSpec {
     /// Total differencing order `d + D·m` (the observations lost to differencing).
     pub fn n_diff(&self) -> usize {
         self.seasonal_d
-            .saturating_mul(self.period)
+            .saturating_mul(self.season_length)
             .saturating_add(self.d)
     }
 
@@ -146,14 +154,14 @@ impl ArimaSpec {
     /// Degree of the full autoregressive polynomial `p + P·m`.
     pub fn full_ar_order(&self) -> usize {
         self.seasonal_p
-            .saturating_mul(self.period)
+            .saturating_mul(self.season_length)
             .saturating_add(self.p)
     }
 
     /// Degree of the full moving-average polynomial `q + Q·m`.
     pub fn full_ma_order(&self) -> usize {
         self.seasonal_q
-            .saturating_mul(self.period)
+            .saturating_mul(self.season_length)
             .saturating_add(self.q)
     }
 
@@ -161,10 +169,10 @@ impl ArimaSpec {
     /// when there are no seasonal terms.
     pub fn label(&self) -> String {
         let mut s = format!("ARIMA({},{},{})", self.p, self.d, self.q);
-        if self.period > 1 && self.has_seasonal_terms() {
+        if self.season_length > 1 && self.has_seasonal_terms() {
             s.push_str(&format!(
                 "({},{},{})[{}]",
-                self.seasonal_p, self.seasonal_d, self.seasonal_q, self.period
+                self.seasonal_p, self.seasonal_d, self.seasonal_q, self.season_length
             ));
         }
         s
@@ -172,14 +180,14 @@ impl ArimaSpec {
 }
 
 impl fmt::Display for ArimaSpec {
-    /// `(0,1,1)(0,1,1)[12]`; `(1,1,1)` for a period of 1.
+    /// `(0,1,1)(0,1,1)[12]`; `(1,1,1)` for a season length of 1.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "({},{},{})", self.p, self.d, self.q)?;
-        if self.period > 1 {
+        if self.season_length > 1 {
             write!(
                 f,
                 "({},{},{})[{}]",
-                self.seasonal_p, self.seasonal_d, self.seasonal_q, self.period
+                self.seasonal_p, self.seasonal_d, self.seasonal_q, self.season_length
             )?;
         }
         Ok(())
@@ -223,13 +231,13 @@ impl FromStr for ArimaSpec {
                 .strip_prefix('[')
                 .and_then(|s| s.strip_suffix(']'))
                 .unwrap_or(period_text);
-            let period: usize = period_text
-                .parse()
-                .map_err(|_| bad("the period after the seasonal orders must be a whole number"))?;
+            let season_length: usize = period_text.parse().map_err(|_| {
+                bad("the season length after the seasonal orders must be a whole number")
+            })?;
             spec.seasonal_p = sp;
             spec.seasonal_d = sd;
             spec.seasonal_q = sq;
-            spec.period = period;
+            spec.season_length = season_length;
         }
         spec.validate()?;
         Ok(spec)
@@ -268,7 +276,10 @@ mod tests {
         assert_eq!(plain.label(), "ARIMA(1,1,1)");
 
         let weekly: ArimaSpec = "ARIMA (2,0,0)(1,0,0)[52]".parse().unwrap();
-        assert_eq!((weekly.p, weekly.seasonal_p, weekly.period), (2, 1, 52));
+        assert_eq!(
+            (weekly.p, weekly.seasonal_p, weekly.season_length),
+            (2, 1, 52)
+        );
         assert_eq!(weekly.full_ar_order(), 54);
         for text in ["(0,1,1)(0,1,1)[12]", "(1,1,1)", "(2,0,0)(1,0,0)[52]"] {
             let spec: ArimaSpec = text.parse().unwrap();
@@ -296,13 +307,13 @@ mod tests {
         }
         match "(1,0,0)(1,0,0)[1]".parse::<ArimaSpec>() {
             Err(ForecastError::InvalidParameter { parameter, .. }) => {
-                assert_eq!(parameter, "period")
+                assert_eq!(parameter, "season_length")
             }
             other => panic!("{other:?}"),
         }
         match "(1,0,0)(0,0,0)[0]".parse::<ArimaSpec>() {
             Err(ForecastError::InvalidParameter { parameter, .. }) => {
-                assert_eq!(parameter, "period")
+                assert_eq!(parameter, "season_length")
             }
             other => panic!("{other:?}"),
         }

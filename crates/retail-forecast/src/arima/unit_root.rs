@@ -39,6 +39,12 @@ fn check_series(x: &[f64], what: &'static str) -> Result<(), ForecastError> {
 /// The KPSS statistic for level stationarity with `lags` Bartlett-weighted autocovariances
 /// in the long-run variance (`urca::ur.kpss(x, type = "mu", use.lag = lags)`,
 /// `statsmodels.tsa.stattools.kpss(x, regression = "c", nlags = lags)`).
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `x` (a value that is not finite);
+/// [`ForecastError::Undefined`] for too short a series or a long-run variance that is not
+/// positive (a constant series).
 pub fn kpss_statistic(x: &[f64], lags: usize) -> Result<f64, ForecastError> {
     check_series(x, "x")?;
     let n = x.len();
@@ -88,6 +94,11 @@ pub fn kpss_p_value(statistic: f64) -> f64 {
 
 /// R's `ndiffs(x, alpha, test = "kpss", max.d)`: differences `x` while the KPSS test rejects
 /// level stationarity at `alpha` (0.01 to 0.1), at most `max_d` times.
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `x` (a value that is not finite) or `alpha`
+/// (outside 0.01 to 0.1).
 pub fn ndiffs(x: &[f64], alpha: f64, max_d: usize) -> Result<usize, ForecastError> {
     check_series(x, "x")?;
     if !(0.01..=0.1).contains(&alpha) {
@@ -127,24 +138,29 @@ pub fn ndiffs(x: &[f64], alpha: f64, max_d: usize) -> Result<usize, ForecastErro
 
 /// The strength of seasonality `max(0, min(1, 1 − Var(R) / Var(S + R)))` from R's
 /// `stl(x, s.window = 11)` (the first window of R's `mstl`, which `nsdiffs` uses), with
-/// `S` the seasonal and `R` the remainder component. Needs `period ≥ 2` and more than two
-/// full periods.
-pub fn seasonal_strength(x: &[f64], period: usize) -> Result<f64, ForecastError> {
+/// `S` the seasonal and `R` the remainder component. Needs `season_length ≥ 2` and more
+/// than two full seasons.
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `x` (a value that is not finite) or
+/// `season_length` (below 2); [`ForecastError::Undefined`] when `x` holds at most two seasons.
+pub fn seasonal_strength(x: &[f64], season_length: usize) -> Result<f64, ForecastError> {
     check_series(x, "x")?;
-    if period < 2 {
+    if season_length < 2 {
         return Err(ForecastError::InvalidParameter {
-            parameter: "period",
-            message: "seasonal strength needs a period of at least 2".into(),
+            parameter: "season_length",
+            message: "seasonal strength needs a season length of at least 2".into(),
         });
     }
-    if x.len() <= period.saturating_mul(2) {
+    if x.len() <= season_length.saturating_mul(2) {
         return Err(ForecastError::Undefined(format!(
-            "seasonal strength with period {period} needs more than twice that many values; \
-             the series has {}",
+            "seasonal strength with season length {season_length} needs more than twice that \
+             many values; the series has {}",
             x.len()
         )));
     }
-    let fit = stl(x, period, 11);
+    let fit = stl(x, season_length, 11);
     let remainder: Vec<f64> = x
         .iter()
         .zip(&fit.seasonal)
@@ -167,30 +183,34 @@ pub fn seasonal_strength(x: &[f64], period: usize) -> Result<f64, ForecastError>
     Ok((1.0 - variance(&remainder) / total).clamp(0.0, 1.0))
 }
 
-/// R's `nsdiffs(x, m = period, test = "seas", max.D)`: seasonal differences while the
-/// seasonal strength exceeds 0.64, at most `max_d` times; 0 for a period below 2 or too
+/// R's `nsdiffs(x, m = season_length, test = "seas", max.D)`: seasonal differences while the
+/// seasonal strength exceeds 0.64, at most `max_d` times; 0 for a season length below 2 or too
 /// short a series.
-pub fn nsdiffs(x: &[f64], period: usize, max_d: usize) -> Result<usize, ForecastError> {
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `x` (a value that is not finite).
+pub fn nsdiffs(x: &[f64], season_length: usize, max_d: usize) -> Result<usize, ForecastError> {
     check_series(x, "x")?;
-    if period < 2 || is_constant(x) {
+    if season_length < 2 || is_constant(x) {
         return Ok(0);
     }
     let strong = |x: &[f64]| {
-        x.len() > period.saturating_mul(2)
-            && seasonal_strength(x, period).is_ok_and(|s| s > SEASONAL_STRENGTH_THRESHOLD)
+        x.len() > season_length.saturating_mul(2)
+            && seasonal_strength(x, season_length).is_ok_and(|s| s > SEASONAL_STRENGTH_THRESHOLD)
     };
     let mut d = 0;
     let mut series = x.to_vec();
     let mut again = strong(&series);
     while again && d < max_d {
         d += 1;
-        series = (period..series.len())
-            .map(|t| series[t] - series[t - period])
+        series = (season_length..series.len())
+            .map(|t| series[t] - series[t - season_length])
             .collect();
         if is_constant(&series) {
             return Ok(d);
         }
-        again = series.len() >= period.saturating_mul(2) && d < max_d && strong(&series);
+        again = series.len() >= season_length.saturating_mul(2) && d < max_d && strong(&series);
     }
     Ok(d)
 }

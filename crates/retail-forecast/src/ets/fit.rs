@@ -70,6 +70,11 @@ pub(crate) enum Effort {
 
 impl Ets {
     /// A model of `spec` with season length `season_length` (1 for none).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length`: 0, or below 2 for a seasonal
+    /// `spec`.
     pub fn new(spec: EtsSpec, season_length: usize) -> Result<Ets, ForecastError> {
         if season_length == 0 {
             return Err(ForecastError::InvalidParameter {
@@ -92,10 +97,20 @@ impl Ets {
         })
     }
 
-    /// Largest number of likelihood evaluations per optimiser run (default 4,000).
-    pub fn with_max_evals(mut self, evals: usize) -> Result<Ets, ForecastError> {
-        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
-        Ok(self)
+    /// Largest number of likelihood evaluations per optimiser run (default 4,000; at least
+    /// 10, which [`Ets::check`] verifies).
+    pub fn with_max_evals(mut self, evals: usize) -> Ets {
+        self.max_evals = evals;
+        self
+    }
+
+    /// Validates the parameters as a whole (fitting does this first).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `max_evals` (below 10).
+    pub fn check(&self) -> Result<(), ForecastError> {
+        crate::numeric::nelder_mead::check_max_evals(self.max_evals).map(|_| ())
     }
 
     pub(crate) fn with_effort(mut self, effort: Effort) -> Ets {
@@ -119,7 +134,15 @@ impl Ets {
     }
 
     /// Fits by maximum likelihood.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `y` (a value that is not finite) or
+    /// `max_evals` ([`Ets::check`]); [`ForecastError::Undefined`] when the series is too short
+    /// for the model, or a multiplicative model meets zeros or negative values, or no start
+    /// gives a finite likelihood.
     pub fn fit(&self, y: &[f64]) -> Result<FittedEts, ForecastError> {
+        self.check()?;
         let spec = self.spec;
         let m = if spec.has_season() {
             self.season_length

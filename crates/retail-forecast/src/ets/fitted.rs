@@ -52,6 +52,12 @@ fn serialize_spec<S: serde::Serializer>(spec: &EtsSpec, s: S) -> Result<S::Ok, S
 impl FittedEts {
     /// Evaluates given parameters on `y` (no fitting): the likelihood, criteria, fitted
     /// values and final state.
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `seasonal` when the number of seasonal
+    /// states is not the season length; [`ForecastError::Undefined`] when the parameters give a
+    /// zero forecast or divisor on `y`.
     pub fn from_params(
         spec: EtsSpec,
         season_length: usize,
@@ -143,9 +149,13 @@ impl FittedEts {
         out
     }
 
-    /// Forecasts with prediction intervals at `levels` (percent, e.g. 80 and 95): analytic
+    /// Forecasts with prediction intervals at `levels` (fractions, e.g. 0.8 and 0.95): analytic
     /// for the linear class, simulated otherwise (5,000 sample paths, fixed seed). The work
     /// and the output grow with `h`; [`crate::forecast_series`] bounds it (`max_horizon`).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `level` for a level outside (0, 1).
     pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
         crate::forecast::check_levels(levels)?;
         let point = self.point_forecast(h);

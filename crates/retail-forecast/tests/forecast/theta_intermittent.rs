@@ -8,8 +8,8 @@
 //!   → `theta_intermittent.json`.
 
 use retail_forecast::{
-    DemandClass, Fit, Intermittent, IntermittentMethod, ModelChoice, Predict, Theta, ThetaVariant,
-    classify, forecast_series,
+    DemandClass, Fit, Intermittent, IntermittentMethod, ModelChoice, PredictLevels, Theta,
+    ThetaVariant, classify, forecast_series,
 };
 use serde_json::Value;
 
@@ -70,7 +70,7 @@ fn classic_theta_matches_r_thetaf_points_and_intervals() {
             .unwrap()
             .fit(&y)
             .unwrap();
-        let f = fit.predict(h, &[80.0, 95.0]).unwrap();
+        let f = fit.predict_levels(h, &[0.8, 0.95]).unwrap();
         // R's and our ETS(A,N,N) optimisers stop at slightly different α (R: Nelder–Mead,
         // both hit the 0.9999 bound on three of the four cases): forecasts and bounds agree to
         // 1e-4 relative (AirPassengers h=10: 419.3321 vs R 419.3417).
@@ -105,7 +105,7 @@ fn classic_theta_beats_seasonal_naive_on_the_airpassengers_holdout_as_in_r() {
         .unwrap()
         .fit(train)
         .unwrap()
-        .predict(24, &[])
+        .predict_levels(24, &[])
         .unwrap();
     let r = floats(&thetaf()["airpassengers_train120"]["mean"]);
     let snaive: Vec<f64> = (0..24).map(|h| train[108 + h % 12]).collect();
@@ -144,7 +144,7 @@ fn state_space_theta_matches_statsforecast() {
                 "{name} {key}: mse {} vs statsforecast {their_mse}",
                 fit.mse
             );
-            let f = fit.predict(12, &[]).unwrap();
+            let f = fit.predict_levels(12, &[]).unwrap();
             // The same model at a (slightly) better optimum: forecasts within 1 % (worst: non-seasonal AirPassengers DOTM h=11,
             // 441.17 vs 438.77, our MSE 582.18 vs 582.31: the objective is flat along θ; AirPassengers
             // STM h=1: 440.943 vs 440.969).
@@ -161,7 +161,7 @@ fn state_space_theta_matches_statsforecast() {
             case["auto"]["modeltype"].as_str().unwrap(),
             "{name}"
         );
-        let f = auto.predict(12, &[]).unwrap();
+        let f = auto.predict_levels(12, &[]).unwrap();
         assert_close(&f.point, &floats(&case["AutoTheta_model"]), 1e-2, name);
     }
 }
@@ -201,7 +201,7 @@ fn intermittent_models_match_statsforecast() {
                 "{name} {key}: ours {}, statsforecast {theirs}",
                 fit.point
             );
-            let f = fit.predict(6, &[]).unwrap();
+            let f = fit.predict_levels(6, &[]).unwrap();
             assert_eq!(f.point, vec![fit.point; 6], "{name} {key}: flat");
         }
     }
@@ -278,7 +278,7 @@ fn empirical_intervals_are_quantiles_of_in_sample_errors() {
         .fit(&y)
         .unwrap();
     assert!((fit.point - 1.0).abs() < 1e-12);
-    let f = fit.predict(2, &[80.0]).unwrap();
+    let f = fit.predict_levels(2, &[0.8]).unwrap();
     // Errors: the origin at index 0 forecasts 0 (no demand yet) → error 2 at index 1; then
     // nine +1 and nine −1. Sorted 19 values: nine −1, nine +1, one 2; R type 7 quantiles
     // at 0.1 and 0.9: −1 and 1.
@@ -291,8 +291,8 @@ fn empirical_intervals_are_quantiles_of_in_sample_errors() {
         .unwrap()
         .fit(&[0.0, 1.0, 0.0])
         .unwrap();
-    assert!(short.predict(2, &[80.0]).is_err());
-    assert!(short.predict(2, &[]).is_ok());
+    assert!(short.predict_levels(2, &[0.8]).is_err());
+    assert!(short.predict_levels(2, &[]).is_ok());
 }
 
 #[test]
@@ -317,7 +317,7 @@ fn every_new_model_parses_dispatches_and_stays_non_negative() {
     ] {
         let choice: ModelChoice = name.parse().unwrap();
         assert_eq!(choice.to_string(), name);
-        let f = forecast_series(&y, choice, 4, 8, &[80.0, 95.0]).unwrap();
+        let f = forecast_series(&y, choice, 4, 8, &[0.8, 0.95]).unwrap();
         assert!(f.fallback.is_none(), "{name}: {:?}", f.fallback);
         assert!(f.model.starts_with(model), "{name}: {}", f.model);
         assert_eq!(f.fitted.len(), y.len());
@@ -339,21 +339,21 @@ fn every_new_model_parses_dispatches_and_stays_non_negative() {
     // and says why.
     let mut negative = y.clone();
     negative[3] = -1.0;
-    let f = forecast_series(&negative, ModelChoice::Croston, 1, 3, &[80.0]).unwrap();
+    let f = forecast_series(&negative, ModelChoice::Croston, 1, 3, &[0.8]).unwrap();
     assert_eq!(f.model, "Naive");
     assert!(f.fallback.unwrap().contains("index 3"));
     // One demand in eight weeks: too few in-sample errors for ADIDA's empirical intervals, so
     // the naive forecast stands in, floored at zero like the model it replaces (its lower
     // bounds were −23.2 and −32.8: found by the property test below).
     let one = [0.0, 0.0, 33.9, 0.0, 0.0, 0.0, 0.0, 0.0];
-    let f = forecast_series(&one, ModelChoice::Adida, 4, 3, &[80.0]).unwrap();
+    let f = forecast_series(&one, ModelChoice::Adida, 4, 3, &[0.8]).unwrap();
     assert_eq!(f.model, "Naive");
     assert!(f.fallback.unwrap().contains("empirical intervals"));
     assert_eq!(f.forecast.intervals[0].lower, vec![0.0; 3]);
     assert!(f.forecast.intervals[0].upper[0] > 0.0);
     // Theta on a falling non-negative series: the drift would cross zero; it is floored.
     let falling: Vec<f64> = (0..20).map(|t| 40.0 - 2.0 * t as f64).collect();
-    let f = forecast_series(&falling, "theta".parse().unwrap(), 1, 30, &[95.0]).unwrap();
+    let f = forecast_series(&falling, "theta".parse().unwrap(), 1, 30, &[0.95]).unwrap();
     assert!(f.forecast.point[29] == 0.0 && f.forecast.intervals[0].lower[0] >= 0.0);
     // Bad parameters name themselves.
     let err = Theta::new(ThetaVariant::Classic, 0)
@@ -383,7 +383,7 @@ proptest::proptest! {
         for series in [&y, &falling] {
             for name in ["theta", "autotheta", "croston", "croston-sba", "croston-opt", "tsb",
                          "adida", "imapa"] {
-                let f = forecast_series(series, name.parse().unwrap(), 4, 10, &[80.0, 95.0])
+                let f = forecast_series(series, name.parse().unwrap(), 4, 10, &[0.8, 0.95])
                     .unwrap();
                 for (h, &p) in f.forecast.point.iter().enumerate() {
                     proptest::prop_assert!(p.is_finite() && p >= 0.0, "{} {}", name, p);

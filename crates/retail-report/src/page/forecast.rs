@@ -45,12 +45,12 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
             .iter()
             .rev()
             .map(|interval| Band {
-                name: format!("{:.0}% interval", interval.level),
+                name: format!("{:.0}% interval", 100.0 * interval.level),
                 dates: s.future.clone(),
                 lower: interval.lower.clone(),
                 upper: interval.upper.clone(),
                 color: ORANGE,
-                opacity: if interval.level >= 90.0 { 0.15 } else { 0.3 },
+                opacity: if interval.level >= 0.9 { 0.15 } else { 0.3 },
             })
             .collect();
         let units = s.measure == Measure::Units;

@@ -72,8 +72,10 @@ pub fn forecast_table(series: &SeriesView<'_>, levels: &[f64]) -> TextTable {
 }
 
 /// A series' forecast as JSON: its key, model, parameters, criteria, fallback, history span,
-/// and one object per future period with the forecast and `lower_L` / `upper_L` per level.
-pub fn forecast_json(series: &SeriesView<'_>) -> Value {
+/// and one object per future period with the forecast and `lower_L` / `upper_L` per level
+/// (`levels` in percent, in the order of the forecast's intervals: the keys' suffixes, as the
+/// caller wrote them, not `100 · level`, which can print as `56.99999999999999`).
+pub fn forecast_json(series: &SeriesView<'_>, levels: &[f64]) -> Value {
     let r = series.result;
     let horizons: Vec<Value> = series
         .future
@@ -83,15 +85,9 @@ pub fn forecast_json(series: &SeriesView<'_>) -> Value {
             let mut row = serde_json::Map::new();
             row.insert("period".into(), json!(period.to_string()));
             row.insert("forecast".into(), json!(r.forecast.point[h]));
-            for interval in &r.forecast.intervals {
-                row.insert(
-                    format!("lower_{}", interval.level),
-                    json!(interval.lower[h]),
-                );
-                row.insert(
-                    format!("upper_{}", interval.level),
-                    json!(interval.upper[h]),
-                );
+            for (level, interval) in levels.iter().zip(&r.forecast.intervals) {
+                row.insert(format!("lower_{level}"), json!(interval.lower[h]));
+                row.insert(format!("upper_{level}"), json!(interval.upper[h]));
             }
             Value::Object(row)
         })
@@ -194,7 +190,7 @@ mod tests {
         fn new() -> Naive {
             let history: Vec<NaiveDate> = (1..=4).map(month).collect();
             let choice: ModelChoice = "naive".parse().unwrap();
-            let result = forecast_series(&[5.0, 6.0, 7.0, 8.0], choice, 12, 2, &[80.0]).unwrap();
+            let result = forecast_series(&[5.0, 6.0, 7.0, 8.0], choice, 12, 2, &[0.8]).unwrap();
             let future = future_periods(&history, Some(Frequency::Month), 2).unwrap();
             Naive {
                 history,
@@ -232,7 +228,7 @@ mod tests {
     fn json_holds_the_model_the_history_and_each_period() {
         let naive = Naive::new();
         let view = naive.view("total");
-        let json = forecast_json(&view);
+        let json = forecast_json(&view, &[80.0]);
         assert_eq!(json["key"], "total");
         assert_eq!(json["model"], "Naive");
         assert_eq!(json["history"]["periods"], 4);

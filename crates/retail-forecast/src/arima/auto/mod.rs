@@ -42,10 +42,25 @@ const FOURIER_PERIOD: usize = 24;
 /// Level of the KPSS tests (R's `ndiffs` default).
 const KPSS_ALPHA: f64 = 0.05;
 
-/// Automatic ARIMA: chooses the differences and the orders, then fits.
+/// Whether automatic ARIMA ranks the models by CSS approximations during its search
+/// ([`AutoArima::with_approximation`]); the winner is refitted exactly either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Approximation {
+    /// As R: for a series of more than 150 values or a season longer than 12 (the default).
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never: exact likelihoods throughout.
+    Never,
+}
+
+/// Automatic ARIMA: chooses the differences and the orders, then fits. A parameter type
+/// whose setters cannot fail; [`AutoArima::check`] validates it, and fitting checks first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutoArima {
-    period: usize,
+    season_length: usize,
     max_p: usize,
     max_q: usize,
     max_seasonal_p: usize,
@@ -56,7 +71,7 @@ pub struct AutoArima {
     d: Option<usize>,
     seasonal_d: Option<usize>,
     stepwise: bool,
-    approximation: Option<bool>,
+    approximation: Approximation,
     criterion: Criterion,
     allow_constant: bool,
     max_fourier_k: usize,
@@ -101,18 +116,22 @@ fn mean(x: &[f64]) -> f64 {
 }
 
 impl AutoArima {
-    /// Automatic ARIMA for season length `period` (1 for non-seasonal data) with R's
+    /// Automatic ARIMA for season length `season_length` (1 for non-seasonal data) with R's
     /// defaults: `max_p = max_q = 5`, `max_P = max_Q = 2`, `max_order = 5`, `max_d = 2`,
     /// `max_D = 1`, stepwise, AICc, constants allowed, CSS approximation for long series.
-    pub fn new(period: usize) -> Result<AutoArima, ForecastError> {
-        if period == 0 {
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `season_length` when it is 0.
+    pub fn new(season_length: usize) -> Result<AutoArima, ForecastError> {
+        if season_length == 0 {
             return Err(ForecastError::InvalidParameter {
-                parameter: "period",
+                parameter: "season_length",
                 message: "must be at least 1 (1 for non-seasonal data)".into(),
             });
         }
         Ok(AutoArima {
-            period,
+            season_length,
             max_p: 5,
             max_q: 5,
             max_seasonal_p: 2,
@@ -123,7 +142,7 @@ impl AutoArima {
             d: None,
             seasonal_d: None,
             stepwise: true,
-            approximation: None,
+            approximation: Approximation::Auto,
             criterion: Criterion::Aicc,
             allow_constant: true,
             max_fourier_k: 10,
@@ -192,9 +211,9 @@ impl AutoArima {
         self
     }
 
-    /// Ranks the models by CSS approximations during the search; `None` (default) does so
-    /// when `n > 150` or the period exceeds 12, as R.
-    pub fn with_approximation(mut self, approximation: Option<bool>) -> AutoArima {
+    /// Whether the search ranks the models by CSS approximations (default
+    /// [`Approximation::Auto`]: when `n > 150` or the season length exceeds 12, as R).
+    pub fn with_approximation(mut self, approximation: Approximation) -> AutoArima {
         self.approximation = approximation;
         self
     }
@@ -218,41 +237,64 @@ impl AutoArima {
         self
     }
 
-    /// Largest number of objective evaluations per optimiser run (default 5,000).
-    pub fn with_max_evals(mut self, evals: usize) -> Result<AutoArima, ForecastError> {
-        self.max_evals = crate::numeric::nelder_mead::check_max_evals(evals)?;
-        Ok(self)
+    /// Largest number of objective evaluations per optimiser run (default 5,000; at least
+    /// 10, which [`AutoArima::check`] verifies).
+    pub fn with_max_evals(mut self, evals: usize) -> AutoArima {
+        self.max_evals = evals;
+        self
+    }
+
+    /// Validates the parameters as a whole (fitting does this first).
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `max_evals` (below 10).
+    pub fn check(&self) -> Result<(), ForecastError> {
+        crate::numeric::nelder_mead::check_max_evals(self.max_evals).map(|_| ())
     }
 
     /// The season length.
-    pub fn period(&self) -> usize {
-        self.period
+    pub fn season_length(&self) -> usize {
+        self.season_length
     }
 
     /// Chooses a model for `y` (oldest first) and fits it.
+    ///
+    /// # Errors
+    ///
+    /// As [`AutoArima::fit_with_regressors`].
     pub fn fit(&self, y: &[f64]) -> Result<FittedArima, ForecastError> {
-        self.fit_with_xreg(y, None)
+        self.fit_with_regressors(y, None)
     }
 
     /// Chooses a regression-with-ARIMA-errors model for `y` with external regressors `xreg`
     /// (one row per observation); forecasts then need their future values.
-    pub fn fit_with_xreg(
+    ///
+    /// # Errors
+    ///
+    /// [`ForecastError::InvalidParameter`] naming `y` (a value that is not finite), `xreg` (a
+    /// value that is not finite) or `max_evals` ([`AutoArima::check`]);
+    /// [`ForecastError::LengthMismatch`] when `xreg` has not one row per value of `y`;
+    /// [`ForecastError::Undefined`] when the series is too short or no candidate model can be
+    /// fitted.
+    pub fn fit_with_regressors(
         &self,
         y: &[f64],
         xreg: Option<ArrayView2<'_, f64>>,
     ) -> Result<FittedArima, ForecastError> {
         check_series(y)?;
+        self.check()?;
         let user = user_regressors(xreg, y.len(), "xreg")?;
         // A long season seen fewer than twice cannot be told from noise: such a series is
         // searched without a seasonal part.
-        let long_season = self.period > FOURIER_PERIOD;
-        if long_season && y.len() >= 2 * self.period && self.max_fourier_k > 0 {
+        let long_season = self.season_length > FOURIER_PERIOD;
+        if long_season && y.len() >= 2 * self.season_length && self.max_fourier_k > 0 {
             return self.fit_fourier(y, &user);
         }
-        let period = if long_season && y.len() < 2 * self.period {
+        let period = if long_season && y.len() < 2 * self.season_length {
             1
         } else {
-            self.period
+            self.season_length
         };
         let target = Target {
             y,
@@ -260,7 +302,7 @@ impl AutoArima {
             columns: &user,
             n_user: user.len(),
             fourier: None,
-            approximation_period: self.period,
+            approximation_period: self.season_length,
             d: None,
         };
         self.select(target).map(|(fit, _)| fit)
@@ -268,7 +310,7 @@ impl AutoArima {
 
     /// The Fourier route for a long season: a non-seasonal search per number of harmonics.
     fn fit_fourier(&self, y: &[f64], user: &[Regressor]) -> Result<FittedArima, ForecastError> {
-        let (n, m) = (y.len(), self.period);
+        let (n, m) = (y.len(), self.season_length);
         let max_k = self.max_fourier_k.min(m / 2);
         let d = match self.d {
             Some(d) => d,
@@ -288,7 +330,7 @@ impl AutoArima {
             }
         };
         let non_seasonal = AutoArima {
-            period: 1,
+            season_length: 1,
             max_seasonal_p: 0,
             max_seasonal_q: 0,
             seasonal_d: Some(0),
@@ -304,7 +346,10 @@ impl AutoArima {
                 period: 1,
                 columns: &columns,
                 n_user: user.len(),
-                fourier: Some(FourierTerms { period: m, k }),
+                fourier: Some(FourierTerms {
+                    season_length: m,
+                    k,
+                }),
                 approximation_period: m,
                 d: Some(d),
             };
@@ -335,9 +380,11 @@ impl AutoArima {
         if is_constant(y) {
             return self.constant_series(target);
         }
-        let approximation = self
-            .approximation
-            .unwrap_or(n > 150 || target.approximation_period > 12);
+        let approximation = match self.approximation {
+            Approximation::Auto => n > 150 || target.approximation_period > 12,
+            Approximation::Always => true,
+            Approximation::Never => false,
+        };
         let third = n / 3;
         let mut limits = Limits {
             p: self.max_p.min(third),
@@ -490,7 +537,7 @@ impl AutoArima {
             seasonal_p: 0,
             seasonal_d: sd,
             seasonal_q: 0,
-            period: target.period,
+            season_length: target.period,
         };
         let constant = constant_for(true, d + sd);
         let constant = if constant == ConstantTerm::Intercept {
@@ -545,7 +592,7 @@ impl AutoArima {
             seasonal_p: 0,
             seasonal_d: sd,
             seasonal_q: 0,
-            period: m,
+            season_length: m,
         };
         let (constant, columns, est_fixed) = if target.columns.is_empty() {
             let (constant, value) = match (d, sd) {

@@ -126,7 +126,7 @@ impl Search<'_> {
             seasonal_p: order.sp,
             seasonal_d: self.sd,
             seasonal_q: order.sq,
-            period: self.target.period,
+            season_length: self.target.period,
         }
     }
 

@@ -35,7 +35,7 @@ fn air_passengers_gets_r_s_model() {
     let fit = AutoArima::new(12).unwrap().fit(&AIR_PASSENGERS).unwrap();
     assert_eq!(fit.model_name(), "ARIMA(2,1,1)(0,1,0)[12]");
     assert!((fit.aicc - 1018.17).abs() < 0.02, "{}", fit.aicc);
-    let fc = fit.forecast(12, &[95.0], None).unwrap();
+    let fc = fit.forecast(12, &[0.95], None).unwrap();
     assert!(fc.point.iter().all(|v| v.is_finite()));
 }
 
@@ -77,7 +77,7 @@ fn a_long_season_seen_once_is_not_modelled() {
         .collect();
     let fit = AutoArima::new(52).unwrap().fit(&y).unwrap();
     assert!(fit.fourier.is_none(), "{}", fit.model_name());
-    assert_eq!(fit.spec.period, 1);
+    assert_eq!(fit.spec.season_length, 1);
     assert!(
         !fit.model_name().contains("Fourier"),
         "{}",
@@ -103,11 +103,11 @@ fn weekly_season_goes_through_fourier_terms() {
         .fit(&y)
         .unwrap();
     let terms = fit.fourier.expect("Fourier route");
-    assert_eq!(terms.period, 52);
+    assert_eq!(terms.season_length, 52);
     assert!(terms.k >= 2, "{terms:?}");
-    assert_eq!(fit.spec.period, 1);
+    assert_eq!(fit.spec.season_length, 1);
     assert!(fit.coef_names.iter().any(|c| c == "S1-52"));
-    let fc = fit.forecast(52, &[80.0], None).unwrap();
+    let fc = fit.forecast(52, &[0.8], None).unwrap();
     // The forecast follows the seasonal shape: around week 13 of the year (t = 169) the
     // sine peaks, around week 39 (t = 195) it bottoms out.
     assert!(fc.point[12] > fc.point[38] + 10.0, "{:?}", fc.point);
@@ -119,7 +119,7 @@ fn constant_and_bad_series() {
     let fit = AutoArima::new(4).unwrap().fit(&[7.0; 20]).unwrap();
     assert_eq!(fit.spec, ArimaSpec::new(0, 0, 0));
     assert_eq!(fit.coefficient("intercept"), Some(7.0));
-    let fc = fit.forecast(3, &[95.0], None).unwrap();
+    let fc = fit.forecast(3, &[0.95], None).unwrap();
     assert!(fc.point.iter().all(|v| (v - 7.0).abs() < 1e-12));
     assert!(
         fc.intervals[0]
@@ -143,4 +143,40 @@ fn constant_and_bad_series() {
         Err(ForecastError::InvalidParameter { parameter: "y", .. })
     ));
     assert!(auto.fit(&[1.0]).is_err());
+}
+
+#[test]
+fn approximation_and_max_evals_are_parameters_checked_at_fit_time() {
+    // 100 values, no season: `Auto` is R's choice without the approximation, as `Never`.
+    let with = |approximation| {
+        AutoArima::new(1)
+            .unwrap()
+            .with_approximation(approximation)
+            .fit(&NILE)
+    };
+    assert_eq!(
+        with(Approximation::Auto).unwrap().model_name(),
+        "ARIMA(1,1,1)"
+    );
+    assert_eq!(
+        with(Approximation::Never).unwrap().model_name(),
+        "ARIMA(1,1,1)"
+    );
+    assert!(with(Approximation::Always).is_ok());
+    let bad = AutoArima::new(1).unwrap().with_max_evals(3);
+    assert!(matches!(
+        bad.fit(&NILE),
+        Err(ForecastError::InvalidParameter {
+            parameter: "max_evals",
+            ..
+        })
+    ));
+    assert_eq!(AutoArima::new(12).unwrap().season_length(), 12);
+    assert!(matches!(
+        AutoArima::new(0),
+        Err(ForecastError::InvalidParameter {
+            parameter: "season_length",
+            ..
+        })
+    ));
 }
