@@ -363,7 +363,10 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         .collect();
     match args.format {
         Format::Json => {
-            let series: Vec<_> = views.iter().map(|v| forecast_json(v, &args.level)).collect();
+            let series: Vec<_> = views
+                .iter()
+                .map(|v| forecast_json(v, &args.level))
+                .collect();
             serde_json::to_writer_pretty(
                 &mut *out,
                 &json!({
