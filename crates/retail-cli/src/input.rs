@@ -181,6 +181,16 @@ pub fn load_sliced(
     load_sources_sliced(&sources(files, false), read, slice)
 }
 
+/// [`load_sliced`] as the table `sales` of a fresh session, with the ingest reports.
+pub fn load_session(
+    files: &[PathBuf],
+    read: &ReadArgs,
+    slice: &SalesSlice,
+) -> Result<(datafusion::prelude::SessionContext, Vec<IngestReport>)> {
+    let (batches, reports) = load_sliced(files, read, slice)?;
+    Ok((retail_metrics::sales_context(batches)?, reports))
+}
+
 /// [`load_sliced`] over given sources: `retail_metrics::load`, with its notes on stderr.
 pub fn load_sources_sliced(
     sources: &[Source],
