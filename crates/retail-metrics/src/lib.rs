@@ -4,6 +4,7 @@
 #[cfg(feature = "distributed")]
 pub mod distributed;
 pub mod exact_sum;
+pub mod export;
 pub mod kpi;
 pub mod load;
 pub mod slice;
@@ -64,10 +65,16 @@ pub enum MetricsError {
     /// A source could not be opened or read ([`load`]).
     #[error(transparent)]
     Ingest(#[from] retail_ingest::IngestError),
-    /// An Arrow operation on the rows read failed (the categories table, the unification of
-    /// optional columns).
-    #[error(transparent)]
+    /// An Arrow operation failed (the categories table, the unification of optional
+    /// columns, writing JSON or CSV).
+    #[error("{0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// Writing a result failed ([`export`]).
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Writing a result as JSON failed ([`export`]).
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
     /// The sources have no data rows.
     #[error("{}: no data rows, nothing to compute", sources.join(", "))]
     NoDataRows {
