@@ -3,6 +3,7 @@
 
 pub mod budget;
 mod closed;
+pub mod flat;
 pub mod fpgrowth;
 mod fptree;
 pub mod invoices;
@@ -16,6 +17,7 @@ pub mod shards;
 pub mod support;
 
 pub use budget::DEFAULT_MAX_ITEMSETS;
+pub use flat::flatten_lists;
 pub use fpgrowth::FpGrowth;
 pub use invoices::{BasketItem, InvoiceBaskets};
 pub use itemsets::{FrequentItemsets, Itemset, ItemsetTarget};

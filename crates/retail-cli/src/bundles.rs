@@ -301,7 +301,11 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
                 None => itemsets.to_record_batch()?,
             };
             let batch = batch.slice(0, batch.num_rows().min(limit));
-            write_csv(out, &[flatten_lists(&batch)?])
+            let flat = retail_bundles::flatten_lists(&batch).map_err(|err| match err {
+                BundlesError::Arrow(err) => anyhow::Error::new(err),
+                err => err.into(),
+            })?;
+            write_csv(out, &[flat])
         }
     }
 }
@@ -338,46 +342,6 @@ struct BundlesJson<'a, I: serde::Serialize, R: serde::Serialize> {
     itemsets: I,
     rules_total: Option<usize>,
     rules: Option<R>,
-}
-
-/// CSV has no lists: list columns become `a|b|c` text.
-fn flatten_lists(
-    batch: &arrow::record_batch::RecordBatch,
-) -> Result<arrow::record_batch::RecordBatch> {
-    use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
-    use arrow::datatypes::{DataType, Field, Schema};
-    use std::sync::Arc;
-    let mut fields = Vec::new();
-    let mut columns: Vec<ArrayRef> = Vec::new();
-    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        if let DataType::List(_) = field.data_type() {
-            let lists = column.as_list::<i32>();
-            let mut text = StringBuilder::new();
-            for i in 0..lists.len() {
-                let values = lists.value(i);
-                let values = values.as_string::<i32>();
-                let joined: Vec<&str> = (0..values.len())
-                    .map(|j| {
-                        if values.is_valid(j) {
-                            values.value(j)
-                        } else {
-                            ""
-                        }
-                    })
-                    .collect();
-                text.append_value(joined.join("|"));
-            }
-            fields.push(Field::new(field.name(), DataType::Utf8, false));
-            columns.push(Arc::new(text.finish()));
-        } else {
-            fields.push(field.as_ref().clone());
-            columns.push(column.clone());
-        }
-    }
-    Ok(arrow::record_batch::RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns,
-    )?)
 }
 
 #[derive(Debug, Args)]

@@ -2,14 +2,16 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow};
 use arrow::record_batch::RecordBatch;
 use clap::Args;
 use retail_ingest::{
     ColumnMapping, DateOrder, IngestError, IngestParams, IngestReport, KnownLayout,
-    ProductCategories, ProductClasses, TextEncoding, TransactionReader, samples,
+    ProductCategories, ProductClasses, TextEncoding, samples,
 };
-use retail_metrics::SalesSlice;
+pub use retail_metrics::load::Source;
+use retail_metrics::load::{self, LoadParams};
+use retail_metrics::{MetricsError, SalesSlice};
 
 /// How to read the input files.
 #[derive(Debug, Clone, Args)]
@@ -52,20 +54,43 @@ impl ReadArgs {
         for report in reports {
             classes.extend(&ProductClasses::for_layout(&report.layout));
         }
-        if let Some(layout) = self.layout {
-            classes.extend(&ProductClasses::for_layout(layout.name()));
-        } else if reports.is_empty() {
+        if self.layout.is_none() && reports.is_empty() {
             // Nothing read here (a cluster reads the files): they are canonical files.
             classes.extend(&ProductClasses::for_layout(KnownLayout::Canonical.name()));
+        }
+        classes.extend(&self.class_overrides()?);
+        if let Some(path) = &self.categories {
+            classes.extend(ProductCategories::from_csv(path)?.classes());
+        }
+        Ok(classes)
+    }
+
+    /// The classes set over every layout's defaults: `--layout`'s, then `--mapping`'s.
+    fn class_overrides(&self) -> Result<ProductClasses> {
+        let mut classes = ProductClasses::new();
+        if let Some(layout) = self.layout {
+            classes.extend(&ProductClasses::for_layout(layout.name()));
         }
         if let Some(path) = &self.mapping {
             let mapping = ColumnMapping::from_file(path)?;
             classes.extend(&ProductClasses::from_entries(mapping.product_classes));
         }
-        if let Some(path) = &self.categories {
-            classes.extend(ProductCategories::from_csv(path)?.classes());
-        }
         Ok(classes)
+    }
+
+    /// What to read and keep (`retail_metrics::load`), the flag named in errors.
+    pub fn load_params(&self, slice: &SalesSlice) -> Result<LoadParams> {
+        // Before reading, so that a bad flag fails at once.
+        crate::slice::compile(slice)?;
+        let mut params = LoadParams::new()
+            .with_options(self.options()?)
+            .with_slice(slice.clone())
+            .with_merchandise_only(self.merchandise_only)
+            .with_product_classes(self.class_overrides()?);
+        if let Some(path) = &self.categories {
+            params = params.with_categories(ProductCategories::from_csv(path)?);
+        }
+        Ok(params)
     }
 }
 
@@ -81,12 +106,10 @@ impl ReadArgs {
 
     /// The slice in words, with `--merchandise-only`; `None` for every line.
     pub fn describe_slice(&self, slice: &SalesSlice) -> Option<String> {
-        match (slice.is_everything(), self.merchandise_only) {
-            (true, false) => None,
-            (true, true) => Some("merchandise only".into()),
-            (false, false) => Some(slice.describe()),
-            (false, true) => Some(format!("{}; merchandise only", slice.describe())),
-        }
+        LoadParams::new()
+            .with_slice(slice.clone())
+            .with_merchandise_only(self.merchandise_only)
+            .describe_slice()
     }
 
     pub fn options(&self) -> Result<IngestParams> {
@@ -118,42 +141,32 @@ impl ReadArgs {
     }
 }
 
-/// One input.
-#[derive(Debug)]
-pub enum Source {
-    File(PathBuf),
-    Embedded(&'static str, &'static [u8]),
+/// The files, or with none the embedded samples (`all_samples`: Online Retail and
+/// Superstore; otherwise Online Retail alone).
+pub fn sources(files: &[PathBuf], all_samples: bool) -> Vec<Source> {
+    if !files.is_empty() {
+        return files.iter().cloned().map(Source::File).collect();
+    }
+    let mut sources = vec![online_retail_sample()];
+    if all_samples {
+        sources.push(superstore_sample());
+    }
+    sources
 }
 
-impl Source {
-    /// The files, or with none the embedded samples (`all_samples`: Online Retail and
-    /// Superstore; otherwise Online Retail alone).
-    pub fn list(files: &[PathBuf], all_samples: bool) -> Vec<Source> {
-        if !files.is_empty() {
-            return files.iter().cloned().map(Source::File).collect();
-        }
-        let mut sources = vec![Source::online_retail_sample()];
-        if all_samples {
-            sources.push(Source::superstore_sample());
-        }
-        sources
+/// The embedded Online Retail sample.
+pub fn online_retail_sample() -> Source {
+    Source::Embedded {
+        name: "online_retail_sample.csv.gz",
+        bytes: samples::ONLINE_RETAIL,
     }
+}
 
-    /// The embedded Online Retail sample.
-    pub fn online_retail_sample() -> Source {
-        Source::Embedded("online_retail_sample.csv.gz", samples::ONLINE_RETAIL)
-    }
-
-    /// The embedded Superstore file.
-    pub fn superstore_sample() -> Source {
-        Source::Embedded("superstore.csv.gz", samples::SUPERSTORE)
-    }
-
-    pub fn open(&self, options: &IngestParams) -> Result<TransactionReader> {
-        Ok(match self {
-            Source::File(path) => retail_ingest::open(path, options)?,
-            Source::Embedded(name, bytes) => samples::open(name, bytes, options)?,
-        })
+/// The embedded Superstore file.
+pub fn superstore_sample() -> Source {
+    Source::Embedded {
+        name: "superstore.csv.gz",
+        bytes: samples::SUPERSTORE,
     }
 }
 
@@ -165,112 +178,75 @@ pub fn load_sliced(
     read: &ReadArgs,
     slice: &SalesSlice,
 ) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
-    load_sources_sliced(&Source::list(files, false), read, slice)
+    load_sources_sliced(&sources(files, false), read, slice)
 }
 
-/// [`load_sliced`] over given sources. A slice that keeps no line is an error (a misspelt
-/// value is far likelier than a wish for empty results).
+/// [`load_sliced`] as the table `sales` of a fresh session, with the ingest reports.
+pub fn load_session(
+    files: &[PathBuf],
+    read: &ReadArgs,
+    slice: &SalesSlice,
+) -> Result<(datafusion::prelude::SessionContext, Vec<IngestReport>)> {
+    let (batches, reports) = load_sliced(files, read, slice)?;
+    Ok((retail_metrics::sales_context(batches)?, reports))
+}
+
+/// [`load_sliced`] over given sources: `retail_metrics::load`, with its notes on stderr.
 pub fn load_sources_sliced(
     sources: &[Source],
     read: &ReadArgs,
     slice: &SalesSlice,
 ) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
-    // Before reading, so that a bad flag fails at once.
-    let filter = crate::slice::compile(slice)?;
-    let options = read.options()?;
-    let categories = read
-        .categories
-        .as_ref()
-        .map(ProductCategories::from_csv)
-        .transpose()?;
-    let mut batches = Vec::new();
-    let mut reports = Vec::new();
-    let mut keeps_everything = filter.keeps_everything();
-    for source in sources {
-        let mut reader = source.open(&options)?;
-        // The source's product classes are known once its layout is.
-        let filter = if read.merchandise_only {
-            let classes = read.product_classes(std::slice::from_ref(reader.report()))?;
-            let filter = crate::slice::compile(&slice.clone().with_merchandise_only(&classes))?;
-            keeps_everything &= filter.keeps_everything();
-            filter
-        } else {
-            filter.clone()
-        };
-        for batch in reader.by_ref() {
-            let batch = batch?;
-            let batch = match &categories {
-                Some(table) => table.apply(&batch)?,
-                None => batch,
-            };
-            // After the categories table, so that --category sees the categories it fills.
-            if filter.keeps_everything() {
-                batches.push(batch);
-                continue;
-            }
-            let batch = filter.apply(&batch)?;
-            if batch.num_rows() > 0 {
-                batches.push(batch);
-            }
-        }
-        let report = reader.into_report();
-        if report.rows_rejected > 0 {
-            crate::note!(
-                "retail: {}: {} of {} rows rejected ({}); `retail inspect` shows where",
-                report.source,
-                report.rows_rejected,
-                report.rows_read,
-                report
-                    .rejected_by_reason
-                    .iter()
-                    .map(|(reason, n)| format!("{n} {reason}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        for warning in &report.warnings {
-            crate::note!(
-                "retail: {}: warning: {}",
-                report.source,
-                crate::flags::with_flag_hints(warning)
-            );
-        }
-        reports.push(report);
-    }
-    let rows_read: u64 = reports.iter().map(|r| r.rows_read).sum();
-    if reports.iter().all(|r| r.rows_accepted == 0) {
-        let names: Vec<&str> = reports.iter().map(|r| r.source.as_str()).collect();
-        if rows_read == 0 {
-            bail!("{}: no data rows, nothing to compute", names.join(", "));
-        }
-        let mut reasons = std::collections::BTreeMap::new();
-        for (reason, n) in reports.iter().flat_map(|r| &r.rejected_by_reason) {
-            *reasons.entry(reason.to_string()).or_insert(0u64) += n;
-        }
-        let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        bail!(
-            "{}: none of the {rows_read} rows was accepted ({}); `retail inspect` shows the first \
-             rejected rows",
-            names.join(", "),
-            reasons.join(", ")
+    let params = read.load_params(slice)?;
+    let loaded = load::load(sources, &params, note_report).map_err(load_error)?;
+    if let Some(count) = &loaded.slice {
+        crate::note!(
+            "retail: slice {}: {} of {} lines",
+            count.description,
+            count.kept,
+            count.accepted
         );
     }
-    if let Some(description) = read.describe_slice(slice).filter(|_| !keeps_everything) {
-        let accepted: u64 = reports.iter().map(|r| r.rows_accepted).sum();
-        if batches.is_empty() {
-            return Err(EmptySlice {
-                slice: description,
-                lines: accepted,
-            }
-            .into());
-        }
-        let kept: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        crate::note!("retail: slice {description}: {kept} of {accepted} lines");
+    Ok((loaded.batches, loaded.reports))
+}
+
+/// Rejected rows and warnings of one source, on stderr.
+fn note_report(report: &IngestReport) {
+    if report.rows_rejected > 0 {
+        crate::note!(
+            "retail: {}: {} of {} rows rejected ({}); `retail inspect` shows where",
+            report.source,
+            report.rows_rejected,
+            report.rows_read,
+            report
+                .rejected_by_reason
+                .iter()
+                .map(|(reason, n)| format!("{n} {reason}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
-    // One schema for every source: the canonical columns and every optional column any of
-    // them has (null in the rows of the others).
-    let batches = retail_ingest::unify_optional_columns(batches)?;
-    Ok((batches, reports))
+    for warning in &report.warnings {
+        crate::note!(
+            "retail: {}: warning: {}",
+            report.source,
+            crate::flags::with_flag_hints(warning)
+        );
+    }
+}
+
+/// The library's error with the command to run or the flag to fix.
+fn load_error(err: MetricsError) -> anyhow::Error {
+    match err {
+        MetricsError::Ingest(err) => err.into(),
+        MetricsError::Arrow(err) => err.into(),
+        MetricsError::NoRowsAccepted { .. } => {
+            anyhow!("{err}; `retail inspect` shows the first rejected rows")
+        }
+        MetricsError::EmptySlice { slice, lines } => EmptySlice { slice, lines }.into(),
+        MetricsError::InvalidParameter { .. } => crate::slice::flag_error(err),
+        err => err.into(),
+    }
 }
 
 /// A slice that keeps no line of the inputs (a misspelt value is far likelier than a wish for

@@ -9,7 +9,7 @@ use clap::Args;
 use retail_ingest::{IngestReport, OptionalColumns, canonical_schema, canonical_schema_with};
 use retail_report::text::ingest::{canonical_schema_text, ingest_report};
 
-use crate::input::{ReadArgs, Source};
+use crate::input::ReadArgs;
 use crate::output::TextOrJson;
 
 #[derive(Debug, Args)]
@@ -34,7 +34,7 @@ struct Inspected {
 pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
     let options = args.read.options()?;
     let mut inspected = Vec::new();
-    for source in Source::list(&args.files, true) {
+    for source in crate::input::sources(&args.files, true) {
         let start = Instant::now();
         let mut reader = source.open(&options)?;
         for batch in reader.by_ref() {

@@ -5,12 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use datafusion::prelude::SessionContext;
-use retail_ingest::IngestReport;
 use retail_metrics::{KpiParams, KpiSuite};
 use retail_report::text::kpis::{KpiSummaryParams, kpi_summary};
 
-use crate::input::{ReadArgs, load_sliced};
+use crate::input::{ReadArgs, load_session};
 use crate::output::{FileFormat, Format, write_batches, write_file};
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
@@ -141,10 +139,10 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
             )
         }
         Some(url) => (crate::cluster::session(url, &args.files).await?, Vec::new()),
-        None => local_session(args, &slice)?,
+        None => load_session(&args.files, &args.read, &slice)?,
     };
     #[cfg(not(feature = "distributed"))]
-    let (ctx, reports) = local_session(args, &slice)?;
+    let (ctx, reports) = load_session(&args.files, &args.read, &slice)?;
     let sliced = args.read.describe_slice(&slice);
     progress.step("computing the KPIs");
     let options = options.with_product_classes(&args.read.product_classes(&reports)?);
@@ -197,15 +195,6 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The inputs read here into memory, as the table `sales`.
-fn local_session(
-    args: &KpisArgs,
-    slice: &retail_metrics::SalesSlice,
-) -> Result<(SessionContext, Vec<IngestReport>)> {
-    let (batches, reports) = load_sliced(&args.files, &args.read, slice)?;
-    Ok((retail_metrics::sales_context(batches)?, reports))
 }
 
 #[cfg(test)]

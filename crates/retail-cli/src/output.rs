@@ -8,6 +8,7 @@ use arrow::record_batch::RecordBatch;
 use clap::ValueEnum;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
+use retail_metrics::export;
 
 /// Table or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,10 +84,7 @@ pub fn write_table(out: &mut impl Write, batches: &[RecordBatch]) -> Result<()> 
 
 /// Writes record batches as a JSON array of row objects.
 pub fn write_json(out: &mut impl Write, batches: &[RecordBatch]) -> Result<()> {
-    let rows = retail_metrics::typed::json_rows(batches)?;
-    serde_json::to_writer_pretty(&mut *out, &rows)?;
-    writeln!(out)?;
-    Ok(())
+    Ok(export::write_json(out, batches)?)
 }
 
 /// Writes a result stream in `format` as it arrives: JSON and CSV batch by batch in constant
@@ -127,35 +125,10 @@ pub async fn write_stream(
             }
         }
         Format::Json => {
-            let mut rows_written = 0u64;
-            while let Some(batch) = stream.next().await {
-                for row in retail_metrics::typed::json_rows(&[batch?])? {
-                    out.write_all(if rows_written == 0 { b"[\n" } else { b",\n" })?;
-                    let text = serde_json::to_string_pretty(&row)?;
-                    for (i, line) in text.lines().enumerate() {
-                        if i > 0 {
-                            out.write_all(b"\n")?;
-                        }
-                        write!(out, "  {line}")?;
-                    }
-                    rows_written += 1;
-                }
-            }
-            out.write_all(if rows_written == 0 { b"[]\n" } else { b"\n]\n" })?;
+            export::write_json_stream(out, stream).await?;
         }
         Format::Csv => {
-            let schema = stream.schema();
-            let mut writer = arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(&mut *out);
-            let mut any = false;
-            while let Some(batch) = stream.next().await {
-                writer.write(&batch?)?;
-                any = true;
-            }
-            if !any {
-                writer.write(&RecordBatch::new_empty(schema))?;
-            }
+            export::write_csv_stream(out, stream).await?;
         }
     }
     Ok(())
@@ -163,13 +136,7 @@ pub async fn write_stream(
 
 /// Writes record batches as CSV with a header.
 pub fn write_csv(out: &mut impl Write, batches: &[RecordBatch]) -> Result<()> {
-    let mut writer = arrow::csv::WriterBuilder::new()
-        .with_header(true)
-        .build(out);
-    for batch in batches {
-        writer.write(batch)?;
-    }
-    Ok(())
+    Ok(export::write_csv(out, batches)?)
 }
 
 /// Writes record batches in `format`.

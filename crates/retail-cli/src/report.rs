@@ -87,11 +87,11 @@ pub fn datasets(files: &[PathBuf]) -> Vec<(String, Vec<Source>)> {
         return vec![
             (
                 "Online Retail (embedded sample)".to_string(),
-                vec![Source::online_retail_sample()],
+                vec![crate::input::online_retail_sample()],
             ),
             (
                 "Superstore (embedded)".to_string(),
-                vec![Source::superstore_sample()],
+                vec![crate::input::superstore_sample()],
             ),
         ];
     }

@@ -81,7 +81,12 @@ impl SliceArgs {
 
 /// Checks a slice and compiles it, naming the flag of a bad value.
 pub fn compile(slice: &SalesSlice) -> Result<retail_metrics::SliceFilter> {
-    slice.compile().map_err(|err| {
+    slice.compile().map_err(flag_error)
+}
+
+/// A slice error with `bad --flag` in front.
+pub fn flag_error(err: retail_metrics::MetricsError) -> anyhow::Error {
+    {
         let flag = match &err {
             retail_metrics::MetricsError::InvalidParameter { parameter, .. } => match *parameter {
                 "predicate" => "--where",
@@ -99,5 +104,5 @@ pub fn compile(slice: &SalesSlice) -> Result<retail_metrics::SliceFilter> {
             _ => "the slice flags",
         };
         anyhow::Error::new(err).context(format!("bad {flag}"))
-    })
+    }
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use retail_metrics::SqlAccess;
 
-use crate::input::{ReadArgs, load_sliced};
+use crate::input::{ReadArgs, load_session};
 use crate::output::{Format, MaxRows, write_stream};
 use crate::slice::{CustomerSliceArg, SliceArgs};
 
@@ -92,10 +92,10 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
             bail!("--cluster runs over the whole files: put the slice in the SQL's WHERE")
         }
         Some(url) => crate::cluster::session(url, &files).await?,
-        None => local_session(&files, &args.read, &slice)?,
+        None => load_session(&files, &args.read, &slice)?.0,
     };
     #[cfg(not(feature = "distributed"))]
-    let ctx = local_session(&files, &args.read, &slice)?;
+    let ctx = load_session(&files, &args.read, &slice)?.0;
     let access = if args.allow_write {
         SqlAccess::ReadWrite
     } else {
@@ -126,15 +126,6 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
         write_stream(out, stream, args.format, args.maxrows).await?;
     }
     Ok(())
-}
-
-fn local_session(
-    files: &[PathBuf],
-    read: &ReadArgs,
-    slice: &retail_metrics::SalesSlice,
-) -> Result<datafusion::prelude::SessionContext> {
-    let (batches, _) = load_sliced(files, read, slice)?;
-    Ok(retail_metrics::sales_context(batches)?)
 }
 
 /// Adds the flag that allows a refused write.

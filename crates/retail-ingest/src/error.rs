@@ -187,6 +187,46 @@ pub enum IngestError {
         wants_directory: bool,
     },
 
+    /// A table to be written as canonical sales does not have the canonical columns in
+    /// order ([`crate::write::canonical_target`]).
+    #[error(
+        "a canonical sales table has the canonical columns in order ({}), optionally \
+         followed by optional columns ({}) in that order; this one has: {}",
+        crate::write::canonical_column_names().join(", "),
+        crate::OPTIONAL_COLUMNS.join(", "),
+        columns.join(", ")
+    )]
+    NotCanonicalColumns {
+        /// The table's columns, in order.
+        columns: Vec<String>,
+    },
+    /// A column of a table to be written as canonical sales has a type that does not cast to
+    /// its canonical type without loss ([`crate::write::canonical_target`]).
+    #[error("column {column} is {found} in the table, {expected} in the canonical schema")]
+    NotCanonicalType {
+        /// The column.
+        column: String,
+        /// Its type in the table.
+        found: arrow::datatypes::DataType,
+        /// Its canonical type.
+        expected: arrow::datatypes::DataType,
+    },
+    /// A required canonical column has a null ([`crate::write::conform_canonical`]).
+    #[error("column {column} has a null value, and every canonical line needs one")]
+    NullInCanonicalColumn {
+        /// The column.
+        column: String,
+    },
+    /// Casting a column to its canonical type failed ([`crate::write::conform_canonical`]).
+    #[error("column {column}: {source}")]
+    CanonicalCast {
+        /// The column.
+        column: String,
+        /// Arrow's message.
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+
     /// Basket mining was given transaction files and basket files together
     /// ([`crate::baskets::BasketInputs::load`]).
     #[error(

@@ -28,9 +28,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, TimestampMicrosecondArray, UInt32Array};
+use arrow::array::{Array, ArrayRef, TimestampMicrosecondArray, UInt32Array};
+use arrow::compute::cast;
 use arrow::compute::take_record_batch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -40,7 +41,7 @@ use parquet::file::properties::{
 
 use crate::datetime::civil_from_days;
 use crate::error::{IngestError, Result};
-use crate::schema::{canonical_schema, col};
+use crate::schema::{OptionalColumns, canonical_schema, canonical_schema_with, col};
 
 /// The zstd level of every Parquet file written (level 1: fast, and still about a quarter
 /// of the size of gzip CSV for the canonical table).
@@ -370,12 +371,106 @@ fn split_by_month(batch: &RecordBatch) -> Result<Vec<((i64, u32), RecordBatch)>>
         .collect()
 }
 
+/// The canonical column names, in order (without the optional columns).
+pub fn canonical_column_names() -> Vec<String> {
+    canonical_schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
+/// Whether a column of type `from` casts to the canonical type `to` without loss.
+fn castable(from: &DataType, to: &DataType) -> bool {
+    use DataType::*;
+    from == to
+        || match to {
+            Utf8 => matches!(from, Utf8View | LargeUtf8 | Null),
+            Int64 => matches!(from, Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | Null),
+            Float64 => matches!(
+                from,
+                Float16 | Float32 | Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | Null
+            ),
+            Timestamp(_, None) => matches!(from, Timestamp(_, None) | Date32 | Date64),
+            _ => false,
+        }
+}
+
+/// The canonical schema a table of `schema` (such as a query result) is written with: the
+/// canonical columns in order, then the optional columns (customer_name, …) the table has,
+/// in their order. Each column's type must cast to its canonical type without loss (a
+/// narrower integer or float, another string type, a date for the timestamp); its batches
+/// are then made canonical with [`conform_canonical`].
+///
+/// # Errors
+/// [`IngestError::NotCanonicalColumns`] when the names or their order differ,
+/// [`IngestError::NotCanonicalType`] for a column of another type.
+pub fn canonical_target(schema: &Schema) -> Result<SchemaRef> {
+    let got: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let extras = got
+        .get(canonical_schema().fields().len()..)
+        .and_then(OptionalColumns::from_names)
+        .unwrap_or_default();
+    let canonical = canonical_schema_with(extras);
+    let want: Vec<&str> = canonical
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    if got != want {
+        return Err(IngestError::NotCanonicalColumns {
+            columns: got.iter().map(|c| c.to_string()).collect(),
+        });
+    }
+    for (have, field) in schema.fields().iter().zip(canonical.fields()) {
+        if !castable(have.data_type(), field.data_type()) {
+            return Err(IngestError::NotCanonicalType {
+                column: field.name().clone(),
+                found: have.data_type().clone(),
+                expected: field.data_type().clone(),
+            });
+        }
+    }
+    Ok(canonical)
+}
+
+/// A batch whose schema [`canonical_target`] accepted, as a batch of `target` (lossless
+/// casts).
+///
+/// # Errors
+/// [`IngestError::NullInCanonicalColumn`] for a null in a required column,
+/// [`IngestError::CanonicalCast`] when a cast fails.
+pub fn conform_canonical(batch: &RecordBatch, target: &SchemaRef) -> Result<RecordBatch> {
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(target.fields().len());
+    for (column, field) in batch.columns().iter().zip(target.fields()) {
+        let cast_error = |source| IngestError::CanonicalCast {
+            column: field.name().clone(),
+            source,
+        };
+        let column = if column.data_type() == field.data_type() {
+            column.clone()
+        } else {
+            cast(column, field.data_type()).map_err(cast_error)?
+        };
+        if !field.is_nullable() && column.null_count() > 0 {
+            return Err(IngestError::NullInCanonicalColumn {
+                column: field.name().clone(),
+            });
+        }
+        columns.push(column);
+    }
+    RecordBatch::try_new(target.clone(), columns).map_err(|source| IngestError::CanonicalCast {
+        column: String::new(),
+        source,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
 
-    use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    use arrow::array::{Float64Array, Int32Array, Int64Array, StringArray};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     fn batch(micros: &[i64]) -> RecordBatch {
@@ -505,6 +600,68 @@ mod tests {
         assert_eq!(
             err,
             "invalid batches: canonical batch with a null timestamp (row 1)"
+        );
+    }
+
+    #[test]
+    fn a_table_is_made_canonical_by_lossless_casts() {
+        let canonical = batch(&[0, 1]);
+        // quantity as Int32, as a query may give it.
+        let mut fields: Vec<arrow::datatypes::Field> = canonical
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let q = canonical.schema().index_of(col::QUANTITY).unwrap();
+        fields[q] = fields[q].clone().with_data_type(DataType::Int32);
+        let mut columns = canonical.columns().to_vec();
+        columns[q] = Arc::new(Int32Array::from(vec![3, -2]));
+        let narrow =
+            RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), columns.clone()).unwrap();
+        let target = canonical_target(&narrow.schema()).unwrap();
+        assert_eq!(target, canonical_schema());
+        let conformed = conform_canonical(&narrow, &target).unwrap();
+        let quantity = conformed
+            .column(q)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap();
+        assert_eq!(quantity.values().to_vec(), vec![3, -2]);
+
+        // A float quantity does not cast without loss.
+        fields[q] = fields[q].clone().with_data_type(DataType::Float64);
+        let err = canonical_target(&Schema::new(fields.clone())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "column quantity is Float64 in the table, Int64 in the canonical schema"
+        );
+        // Columns out of order.
+        fields.swap(0, 1);
+        let err = canonical_target(&Schema::new(fields)).unwrap_err();
+        assert!(matches!(
+            &err,
+            IngestError::NotCanonicalColumns { columns } if columns[0] == col::TIMESTAMP
+        ));
+        assert!(err.to_string().starts_with(
+            "a canonical sales table has the canonical columns in order (invoice_id, timestamp,"
+        ));
+
+        // A null in a required column.
+        let mut columns = canonical.columns().to_vec();
+        let i = canonical.schema().index_of(col::INVOICE_ID).unwrap();
+        columns[i] = Arc::new(StringArray::from(vec![Some("a"), None]));
+        let fields: Vec<arrow::datatypes::Field> = canonical
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect();
+        let nullable = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+        let err = conform_canonical(&nullable, &canonical_schema()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "column invoice_id has a null value, and every canonical line needs one"
         );
     }
 }

@@ -4,7 +4,9 @@
 #[cfg(feature = "distributed")]
 pub mod distributed;
 pub mod exact_sum;
+pub mod export;
 pub mod kpi;
+pub mod load;
 pub mod slice;
 pub mod suite;
 pub mod typed;
@@ -59,6 +61,48 @@ pub enum MetricsError {
         path: std::path::PathBuf,
         /// What does not fit.
         message: String,
+    },
+    /// A source could not be opened or read ([`load`]).
+    #[error(transparent)]
+    Ingest(#[from] retail_ingest::IngestError),
+    /// An Arrow operation failed (the categories table, the unification of optional
+    /// columns, writing JSON or CSV).
+    #[error("{0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    /// Writing a result failed ([`export`]).
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Writing a result as JSON failed ([`export`]).
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    /// The sources have no data rows.
+    #[error("{}: no data rows, nothing to compute", sources.join(", "))]
+    NoDataRows {
+        /// The sources, as their reports name them.
+        sources: Vec<String>,
+    },
+    /// None of the sources' rows was accepted.
+    #[error(
+        "{}: none of the {rows_read} rows was accepted ({})",
+        sources.join(", "),
+        rejected_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect::<Vec<_>>().join(", ")
+    )]
+    NoRowsAccepted {
+        /// The sources, as their reports name them.
+        sources: Vec<String>,
+        /// Rows read in all.
+        rows_read: u64,
+        /// Rows rejected by reason, in the reasons' order.
+        rejected_by_reason: Vec<(String, u64)>,
+    },
+    /// The slice keeps none of the lines read (a misspelt value is far likelier than a wish
+    /// for empty results).
+    #[error("the slice ({slice}) keeps none of the {lines} lines read; check the values")]
+    EmptySlice {
+        /// The slice in words.
+        slice: String,
+        /// Lines accepted before the slice.
+        lines: u64,
     },
     /// A KPI's rows do not fit its typed result (a bug, reported rather than panicking).
     #[error("KPI '{kpi}' does not fit its typed result: {message}")]
