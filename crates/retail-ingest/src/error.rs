@@ -192,7 +192,7 @@ pub enum IngestError {
     #[error(
         "a canonical sales table has the canonical columns in order ({}), optionally \
          followed by optional columns ({}) in that order; this one has: {}",
-        crate::write::canonical_column_names().join(", "),
+        crate::schema::canonical_column_names().join(", "),
         crate::OPTIONAL_COLUMNS.join(", "),
         columns.join(", ")
     )]

@@ -306,6 +306,15 @@ pub fn unify_optional_columns(batches: Vec<RecordBatch>) -> Result<Vec<RecordBat
         .collect()
 }
 
+/// The canonical column names, in order (without the optional columns).
+pub fn canonical_column_names() -> Vec<String> {
+    canonical_schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -371,14 +371,7 @@ fn split_by_month(batch: &RecordBatch) -> Result<Vec<((i64, u32), RecordBatch)>>
         .collect()
 }
 
-/// The canonical column names, in order (without the optional columns).
-pub fn canonical_column_names() -> Vec<String> {
-    canonical_schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect()
-}
+pub use crate::schema::canonical_column_names;
 
 /// Whether a column of type `from` casts to the canonical type `to` without loss.
 fn castable(from: &DataType, to: &DataType) -> bool {
