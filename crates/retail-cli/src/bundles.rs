@@ -227,8 +227,8 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
             ConsequentsArg::Any => Consequents::Any,
         });
     // Checked before any data is read.
-    miner.check().map_err(with_flag_name)?;
-    rule_params.check().map_err(with_flag_name)?;
+    miner.check().map_err(crate::flags::bad_flag)?;
+    rule_params.check().map_err(crate::flags::bad_flag)?;
 
     let mut progress = Progress::new(2);
     progress.step("reading baskets");
@@ -310,15 +310,6 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
     }
 }
 
-/// A parameter error with the flag that sets the parameter in front.
-fn with_flag_name(err: BundlesError) -> anyhow::Error {
-    let parameter = match &err {
-        BundlesError::InvalidParameter { parameter, .. } => Some(*parameter),
-        _ => None,
-    };
-    crate::flags::bad_flag(err, parameter)
-}
-
 /// A budget error with the flags that change the outcome (the library names parameters).
 pub(crate) fn with_flag_hint(err: BundlesError) -> anyhow::Error {
     match err {
@@ -381,7 +372,7 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
         .with_k(args.k)
         .with_decay(args.decay)
         .with_rule_weight(args.rule_weight);
-    params.check().map_err(with_flag_name)?;
+    params.check().map_err(crate::flags::bad_flag)?;
     for path in &args.files {
         if baskets::is_basket_file(path) {
             bail!(

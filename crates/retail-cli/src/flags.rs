@@ -22,9 +22,41 @@ pub(crate) fn flag_of(parameter: &str) -> Option<&'static str> {
     })
 }
 
+/// A library error that may name an invalid parameter.
+pub(crate) trait ParameterError: std::error::Error + Send + Sync + 'static {
+    /// The parameter an `InvalidParameter` error names.
+    fn parameter(&self) -> Option<&'static str>;
+}
+
+macro_rules! parameter_error {
+    ($($error:ty),*) => {$(
+        impl ParameterError for $error {
+            fn parameter(&self) -> Option<&'static str> {
+                match self {
+                    Self::InvalidParameter { parameter, .. } => Some(*parameter),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+parameter_error!(
+    retail_ingest::IngestError,
+    retail_metrics::MetricsError,
+    retail_bundles::BundlesError,
+    retail_report::ReportError
+);
+
 /// `err` with `bad --flag` in front when the parameter it names is set by a flag:
 /// `bad --max-itemsets: invalid max_itemsets: must be at least 1`.
-pub(crate) fn bad_flag<E>(err: E, parameter: Option<&str>) -> anyhow::Error
+pub(crate) fn bad_flag(err: impl ParameterError) -> anyhow::Error {
+    let parameter = err.parameter();
+    named_flag(err, parameter)
+}
+
+/// `err` with `bad --flag` in front for `parameter`, when a flag sets it.
+fn named_flag<E>(err: E, parameter: Option<&str>) -> anyhow::Error
 where
     E: std::error::Error + Send + Sync + 'static,
 {
@@ -67,7 +99,7 @@ mod tests {
             with_flag_hints("not valid utf-8; set the `encoding` option"),
             "not valid utf-8; pass --encoding"
         );
-        let err = bad_flag(std::fmt::Error, Some("max_itemsets"));
+        let err = named_flag(std::fmt::Error, Some("max_itemsets"));
         assert_eq!(
             format!("{err:#}"),
             "bad --max-itemsets: an error occurred when formatting an argument"

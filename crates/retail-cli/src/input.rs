@@ -6,8 +6,8 @@ use anyhow::{Context, Result, anyhow};
 use arrow::record_batch::RecordBatch;
 use clap::Args;
 use retail_ingest::{
-    ColumnMapping, DateOrder, IngestError, IngestParams, IngestReport, KnownLayout,
-    ProductCategories, ProductClasses, TextEncoding, samples,
+    ColumnMapping, DateOrder, IngestParams, IngestReport, KnownLayout, ProductCategories,
+    ProductClasses, TextEncoding, samples,
 };
 pub use retail_metrics::load::Source;
 use retail_metrics::load::{self, LoadParams};
@@ -130,13 +130,7 @@ impl ReadArgs {
                 u8::try_from(delimiter).context("--delimiter must be one ASCII character")?;
             options = options.with_delimiter(byte);
         }
-        options.check().map_err(|err| {
-            let parameter = match &err {
-                IngestError::InvalidParameter { parameter, .. } => Some(*parameter),
-                _ => None,
-            };
-            crate::flags::bad_flag(err, parameter)
-        })?;
+        options.check().map_err(crate::flags::bad_flag)?;
         Ok(options)
     }
 }

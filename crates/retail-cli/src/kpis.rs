@@ -94,13 +94,7 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
         .with_all_products(args.all_products)
         .with_void_window(args.void_window)
         .with_product_classes(&args.read.product_classes(&[])?);
-    options.check().map_err(|err| {
-        let parameter = match &err {
-            retail_metrics::MetricsError::InvalidParameter { parameter, .. } => Some(*parameter),
-            _ => None,
-        };
-        crate::flags::bad_flag(err, parameter)
-    })?;
+    options.check().map_err(crate::flags::bad_flag)?;
     if let Some(dir) = &args.out {
         // Before the work, so that a bad path fails at once.
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use retail_report::{BundlesPanel, Dashboard, DashboardParams, ForecastPanel, ReportError};
+use retail_report::{BundlesPanel, Dashboard, DashboardParams, ForecastPanel};
 
 use crate::input::{EmptySlice, ReadArgs, Source, load_sources_sliced};
 use crate::progress::Progress;
@@ -67,18 +67,9 @@ impl DashboardArgs {
         if let Some(symbol) = &self.currency {
             params = params.with_currency(symbol);
         }
-        params.check().map_err(flag_hint)?;
+        params.check().map_err(crate::flags::bad_flag)?;
         Ok(params)
     }
-}
-
-/// A library error with the CLI flag of the parameter it names.
-pub fn flag_hint(err: ReportError) -> anyhow::Error {
-    let parameter = match &err {
-        ReportError::InvalidParameter { parameter, .. } => Some(*parameter),
-        _ => None,
-    };
-    crate::flags::bad_flag(err, parameter)
 }
 
 /// The data sets of `files`: one of them all, or with none the two embedded samples.

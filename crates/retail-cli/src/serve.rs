@@ -12,7 +12,7 @@ use retail_report::server::{DashboardServer, DataSet, ServerParams};
 
 use crate::input::{ReadArgs, load_sources_sliced};
 use crate::progress::Progress;
-use crate::report::{DashboardArgs, datasets, flag_hint};
+use crate::report::{DashboardArgs, datasets};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -71,7 +71,7 @@ pub fn run(args: &ServeArgs, out: &mut impl Write) -> Result<()> {
         progress.step("computing the KPIs of every line");
         let server = DashboardServer::new(loaded, params)
             .await
-            .map_err(flag_hint)?;
+            .map_err(crate::flags::bad_flag)?;
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {} (--addr)", args.addr))?;
