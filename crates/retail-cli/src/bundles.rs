@@ -14,12 +14,12 @@ use retail_bundles::{
 use retail_ingest::baskets::{self, BasketInputs, Baskets, InputNote, LoadedInputs};
 use retail_ingest::{IngestError, IngestParams};
 use retail_report::text::bundles::{
-    BasketKind, bundles_summary, evaluation_table, recommendations_table,
+    BasketKind, BundlesJson, bundles_summary, evaluation_table, recommendations_table,
 };
 use serde_json::json;
 
 use crate::input::{ReadArgs, load_sliced};
-use crate::output::{Format, Streamed, TextOrJson, write_csv};
+use crate::output::{Format, TextOrJson, write_csv};
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
 
@@ -270,28 +270,8 @@ pub fn run(args: &BundlesArgs, out: &mut impl Write) -> Result<()> {
             Ok(())
         }
         Format::Json => {
-            let by_length: serde_json::Map<String, serde_json::Value> = itemsets
-                .count_by_length()
-                .iter()
-                .enumerate()
-                .skip(1)
-                .map(|(len, &n)| (len.to_string(), json!(n)))
-                .collect();
-            // Streamed: hundreds of thousands of itemsets go out without a JSON tree in memory.
-            let value = BundlesJson {
-                sources: &loaded.sources,
-                baskets: itemsets.baskets(),
-                min_count: itemsets.min_count(),
-                target: itemsets.target(),
-                frequent_itemsets: itemsets.len(),
-                by_length,
-                itemsets: Streamed(|| itemsets.iter().take(limit)),
-                rules_total: rules.as_ref().map(|r| r.len()),
-                rules: rules
-                    .as_ref()
-                    .map(|r| Streamed(move || r.iter().take(limit))),
-            };
-            serde_json::to_writer_pretty(&mut *out, &value)?;
+            let json = BundlesJson::new(&itemsets, rules.as_ref(), &loaded.sources, limit);
+            serde_json::to_writer_pretty(&mut *out, &json)?;
             writeln!(out)?;
             Ok(())
         }
@@ -319,20 +299,6 @@ pub(crate) fn with_flag_hint(err: BundlesError) -> anyhow::Error {
         ),
         other => other.into(),
     }
-}
-
-/// `retail bundles --format json`.
-#[derive(serde::Serialize)]
-struct BundlesJson<'a, I: serde::Serialize, R: serde::Serialize> {
-    sources: &'a [String],
-    baskets: u64,
-    min_count: u64,
-    target: ItemsetTarget,
-    frequent_itemsets: usize,
-    by_length: serde_json::Map<String, serde_json::Value>,
-    itemsets: I,
-    rules_total: Option<usize>,
-    rules: Option<R>,
 }
 
 #[derive(Debug, Args)]

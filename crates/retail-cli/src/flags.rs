@@ -9,6 +9,9 @@ pub(crate) fn flag_of(parameter: &str) -> Option<&'static str> {
         "churn_days" => "--churn-days",
         "void_window" => "--void-window",
         "horizon" => "--horizon",
+        "season_length" => "--season-length",
+        "level" => "--level",
+        "future" => "--future",
         "min_support" => "--min-support",
         "max_len" => "--max-len",
         "max_itemsets" => "--max-itemsets",
@@ -45,6 +48,7 @@ parameter_error!(
     retail_ingest::IngestError,
     retail_metrics::MetricsError,
     retail_bundles::BundlesError,
+    retail_forecast::ForecastError,
     retail_report::ReportError
 );
 

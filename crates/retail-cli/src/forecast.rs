@@ -5,14 +5,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
-use chrono::NaiveDate;
 use clap::Args;
-use retail_forecast::series::{DatedSeries, Gaps, read_future_regressors, read_series_csv_with};
 use retail_forecast::{
-    DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, ForecastError, Frequency, GroupBy, Limits,
-    ModelChoice, Regressors, SeriesBuilder, forecast_many_with_limits,
-    forecast_series_with_regressors_and_limits,
+    DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, ForecastError, ForecastParams, Frequency, Gaps,
+    GroupBy, Limits, Measure, ModelChoice, SeriesBacktest, SeriesBuilder, SeriesFile,
 };
+use retail_report::text::backtest::{backtest_json, series_table, summarize, summary_table};
 use retail_report::text::forecast::{
     SeriesView, forecast_json, forecast_table, write_forecast_csv,
 };
@@ -49,6 +47,15 @@ pub struct ForecastArgs {
     /// out by default (docs/schema.md).
     #[arg(long)]
     all_products: bool,
+    /// What each series sums per period: revenue (of completed sales), units (sold) or
+    /// net-revenue (sales minus cancellations and adjustments).
+    #[arg(
+        long,
+        value_name = "MEASURE",
+        default_value = "revenue",
+        conflicts_with = "series"
+    )]
+    measure: String,
     /// Period length: day, week (ISO, Monday start) or month.
     #[arg(long, value_name = "FREQ", default_value = "week")]
     freq: String,
@@ -71,6 +78,11 @@ pub struct ForecastArgs {
     /// ETS specification such as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12.
     #[arg(long, value_name = "MODEL", default_value = "auto")]
     model: String,
+    /// Instead of forecasting, score the models on the last K × --horizon periods: K
+    /// rolling origins, --horizon apart, each forecasting --horizon periods (MASE, RMSSE and
+    /// interval coverage per series and model; --model takes a comma-separated list here).
+    #[arg(long, value_name = "K")]
+    backtest: Option<usize>,
     /// Season length (default: 7 daily, 52 weekly, 12 monthly, 4 quarterly).
     #[arg(long, value_name = "M")]
     season_length: Option<usize>,
@@ -120,10 +132,23 @@ fn parse_partition(text: &str) -> std::result::Result<(usize, usize), String> {
     Ok((k, n))
 }
 
-struct Input {
-    key: String,
-    periods: Vec<NaiveDate>,
-    values: Vec<f64>,
+/// `auto,theta,(0,1,1)(0,1,1)12` → the three models: commas inside an ARIMA order's
+/// parentheses do not separate.
+fn split_models(text: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
@@ -137,14 +162,27 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             args.horizon
         );
     }
-    let choice: ModelChoice = args.model.parse()?;
     // --level is in percent for people; the libraries take fractions (0.8 for 80 %).
     if let Some(bad) = args.level.iter().find(|l| !(**l > 0.0 && **l < 100.0)) {
         bail!("bad --level: {bad} is not a percentage strictly between 0 and 100");
     }
-    let levels: Vec<f64> = args.level.iter().map(|l| l / 100.0).collect();
-    let mut regressors: Option<Regressors> = None;
-    let (inputs, freq, season_length, description) = match &args.series {
+    let choices: Vec<ModelChoice> = split_models(&args.model)
+        .into_iter()
+        .map(|m| m.parse().map_err(crate::flags::bad_flag))
+        .collect::<Result<_>>()?;
+    if choices.len() > 1 && args.backtest.is_none() {
+        bail!("--model takes one model; several are compared with --backtest K");
+    }
+    let mut params = ForecastParams::new(choices[0])
+        .with_horizon(args.horizon)
+        .with_levels(args.level.iter().map(|l| l / 100.0).collect())
+        .with_threads(args.threads)
+        .with_limits(limits);
+    if let Some(season_length) = args.season_length {
+        params = params.with_season_length(season_length);
+    }
+    params.check().map_err(crate::flags::bad_flag)?;
+    let (series, regressors, freq, implied_season_length, description) = match &args.series {
         Some(path) => {
             if !args.slice.slice_with(&args.customers)?.is_everything() {
                 bail!(
@@ -153,14 +191,9 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                     path.display()
                 );
             }
-            let DatedSeries {
-                dates,
-                values,
-                season_length,
-                regressors: columns,
-                irregular,
-            } = read_series_csv_with(path, Gaps::Allow)?;
-            if let Some(irregular) = irregular {
+            let file = SeriesFile::read(path, Gaps::Allow, args.future.as_deref(), args.horizon)
+                .map_err(crate::flags::bad_flag)?;
+            if let Some(irregular) = &file.irregular {
                 let more = match irregular.count {
                     1 => String::new(),
                     2 => "; 1 more such date".to_string(),
@@ -178,58 +211,20 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                     irregular.message
                 );
             }
-            match (&args.future, columns.is_empty()) {
-                (Some(future), false) => {
-                    let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
-                    let history =
-                        ndarray::Array2::from_shape_fn((values.len(), columns.len()), |(t, j)| {
-                            columns[j].1[t]
-                        });
-                    let periods = retail_forecast::future_periods(&dates, None, args.horizon)
-                        .map_err(|e| anyhow::Error::new(e).context("bad --horizon"))?;
-                    regressors = Some(Regressors {
-                        future: read_future_regressors(future, &names, &periods)?,
-                        names,
-                        history,
-                    });
-                }
-                (None, false) => bail!(
-                    "{} has regressor columns ({}): give their future values with --future \
-                     FILE.csv",
-                    path.display(),
-                    columns
-                        .iter()
-                        .map(|(n, _)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-                (Some(future), true) => bail!(
-                    "--future {}: {} has no regressor columns (date,value only)",
-                    future.display(),
-                    path.display()
-                ),
-                (None, true) => {}
-            }
-            let m = args.season_length.unwrap_or(season_length);
-            let key = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "series".into());
-            let description = format!("{} ({} values)", path.display(), values.len());
+            let description = format!("{} ({} values)", path.display(), file.series.values.len());
+            let season_length = file.season_length;
             (
-                vec![Input {
-                    key,
-                    periods: dates,
-                    values,
-                }],
+                vec![file.series],
+                file.regressors,
                 None,
-                m,
+                season_length,
                 description,
             )
         }
         None => {
             let freq: Frequency = args.freq.parse()?;
             let by: GroupBy = args.by.parse()?;
+            let measure: Measure = args.measure.parse()?;
             let mut progress = Progress::new(1);
             progress.step("reading");
             let slice = args.slice.slice_with(&args.customers)?;
@@ -241,6 +236,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             let (batches, _) = load_sliced(&args.files, &read, &slice)?;
             progress.finish();
             let set = SeriesBuilder::new(freq, by)
+                .with_measure(measure)
                 .with_max_periods(args.max_periods)
                 .build(&batches)
                 .map_err(|err| match err {
@@ -251,7 +247,10 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                     err => err.into(),
                 })?;
             if set.series.is_empty() {
-                bail!("no completed sales in the input: nothing to forecast");
+                bail!(
+                    "no {} in the input: nothing to forecast",
+                    measure.describe()
+                );
             }
             if !set.partial_periods.is_empty() {
                 crate::note!(
@@ -268,7 +267,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             }
             let groups = set.series.len();
             let (part, parts) = args.partition.unwrap_or((0, 1));
-            let inputs: Vec<Input> = set
+            let series = set
                 .into_partition(args.top, part, parts)
                 .map_err(|err| match err {
                     ForecastError::InvalidParameter {
@@ -278,16 +277,10 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                         anyhow!("--partition splits the groups of --by; the total is one series")
                     }
                     err => err.into(),
-                })?
-                .into_iter()
-                .map(|s| Input {
-                    key: s.key,
-                    periods: s.periods,
-                    values: s.values,
-                })
-                .collect();
+                })?;
             let description = format!(
-                "completed sales per {freq}{}",
+                "{} per {freq}{}",
+                measure.describe(),
                 if by == GroupBy::Total {
                     String::new()
                 } else {
@@ -296,67 +289,56 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                         args.top.max(1).min(groups),
                         args.by,
                         if parts > 1 {
-                            format!(" (partition {part} of {parts}: {} series)", inputs.len())
+                            format!(" (partition {part} of {parts}: {} series)", series.len())
                         } else {
                             String::new()
                         }
                     )
                 }
             );
-            (
-                inputs,
-                Some(freq),
-                args.season_length.unwrap_or(freq.season_length()),
-                description,
-            )
+            (series, None, Some(freq), freq.season_length(), description)
         }
     };
-    if season_length == 0 {
-        bail!("--season-length must be at least 1");
+    let season_length = params.season_length_or(implied_season_length);
+    if let Some(folds) = args.backtest {
+        if regressors.is_some() {
+            bail!("--backtest scores models without regressors: leave out the regressor columns");
+        }
+        let mut progress = Progress::new(1);
+        progress.step(&format!(
+            "backtesting {} model(s) on {} series",
+            choices.len(),
+            series.len()
+        ));
+        let backtests = params
+            .backtest(series, implied_season_length, &choices, folds)
+            .map_err(crate::flags::bad_flag)?;
+        progress.finish();
+        return write_backtests(out, &backtests, args, &description, season_length, folds);
     }
-    let series: Vec<Vec<f64>> = inputs.iter().map(|i| i.values.clone()).collect();
     let mut progress = Progress::new(1);
     progress.step(&format!("fitting {} series", series.len()));
-    let results = match &regressors {
-        Some(regressors) => vec![forecast_series_with_regressors_and_limits(
-            &series[0],
-            choice,
-            season_length,
-            args.horizon,
-            &levels,
-            regressors,
-            &limits,
-        )],
-        None => forecast_many_with_limits(
-            &series,
-            choice,
-            season_length,
-            args.horizon,
-            &levels,
-            args.threads,
-            &limits,
-        ),
-    };
+    let outcomes = params
+        .forecast(series, freq, implied_season_length, regressors.as_ref())
+        .map_err(crate::flags::bad_flag)?;
     progress.finish();
     let mut rows = Vec::new();
-    for (input, result) in inputs.iter().zip(results) {
-        let result = result
-            .with_context(|| format!("series {}: {} could not be fitted", input.key, args.model))?;
+    for outcome in outcomes {
+        let key = &outcome.series.key;
+        let result = outcome
+            .result
+            .with_context(|| format!("series {key}: {} could not be fitted", args.model))?;
         if let Some(reason) = &result.fallback {
-            crate::note!(
-                "retail: series {}: naive forecast instead ({reason})",
-                input.key
-            );
+            crate::note!("retail: series {key}: naive forecast instead ({reason})");
         }
-        let future = retail_forecast::future_periods(&input.periods, freq, args.horizon)
-            .map_err(|e| anyhow::Error::new(e).context("bad --horizon"))?;
-        rows.push((input, result, future));
+        rows.push((outcome.series, result, outcome.future));
     }
     let views: Vec<SeriesView<'_>> = rows
         .iter()
-        .map(|(input, result, future)| SeriesView {
-            key: &input.key,
-            history: &input.periods,
+        .map(|(series, result, future)| SeriesView {
+            key: &series.key,
+            name: series.name.as_deref(),
+            history: &series.periods,
             result,
             future,
         })
@@ -389,4 +371,59 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `retail forecast --backtest K`: a table per series and a summary per model, or JSON.
+fn write_backtests(
+    out: &mut impl Write,
+    backtests: &[SeriesBacktest],
+    args: &ForecastArgs,
+    description: &str,
+    season_length: usize,
+    folds: usize,
+) -> Result<()> {
+    let summaries = summarize(backtests, args.level.len());
+    match args.format {
+        Format::Json => {
+            let mut doc = backtest_json(backtests, &args.level);
+            doc["input"] = json!(description);
+            doc["season_length"] = json!(season_length);
+            doc["horizon"] = json!(args.horizon);
+            doc["origins"] = json!(folds);
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        Format::Csv => bail!("--backtest writes a table or JSON (--format json)"),
+        Format::Table => {
+            writeln!(
+                out,
+                "Backtest of {description}: {folds} origin(s), {} periods ahead each\n",
+                args.horizon
+            )?;
+            for backtest in backtests {
+                writeln!(out, "{}", series_table(backtest, &args.level).render())?;
+            }
+            let title = "Every series (MASE and RMSSE: the error over the in-sample error of the \
+                         naive forecast, seasonal with more than a season of history; below 1 \
+                         beats it)";
+            write!(
+                out,
+                "{}",
+                summary_table(&summaries, &args.level, title).render()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn model_lists_split_outside_parentheses() {
+        assert_eq!(
+            super::split_models("auto,theta,(0,1,1)(0,1,1)[12],AAdM"),
+            ["auto", "theta", "(0,1,1)(0,1,1)[12]", "AAdM"]
+        );
+        assert_eq!(super::split_models("(2,0,0)"), ["(2,0,0)"]);
+    }
 }

@@ -177,17 +177,3 @@ pub fn write_file(
     retail_ingest::write::write_batches(path, schema, batches, format.into())?;
     Ok(())
 }
-
-/// An iterator serialised as a JSON array as it runs, never collected.
-pub struct Streamed<F>(pub F);
-
-impl<F, I> serde::Serialize for Streamed<F>
-where
-    F: Fn() -> I,
-    I: Iterator,
-    I::Item: serde::Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq((self.0)())
-    }
-}

@@ -12,10 +12,7 @@ use retail_bundles::BundlesError;
 use retail_bundles::shard_file::{read_shard_file, write_shard_files};
 use retail_bundles::shards::ShardPlan;
 use retail_ingest::Baskets;
-use retail_report::format::thousands;
-use retail_report::text::TextTable;
-
-use crate::output::Streamed;
+use retail_report::text::shards::{ShardJson, shard_summary, shards_table};
 
 /// Writes the shards of `plan` as `DIR/shard-GGGG.parquet` and prints what went where.
 pub fn write_shards(
@@ -25,27 +22,7 @@ pub fn write_shards(
     out: &mut impl Write,
 ) -> Result<()> {
     let written = write_shard_files(dir, plan, baskets)?;
-    let mut table = TextTable::new(
-        &format!(
-            "{} shards of {} baskets ({} frequent items, min count {})",
-            plan.groups(),
-            thousands(plan.baskets()),
-            plan.ranked_items().len(),
-            plan.min_count()
-        ),
-        &["shard", "transactions", "items", "bytes", "file"],
-    )
-    .text_columns(&[4]);
-    for shard in written {
-        table.row(vec![
-            shard.group.to_string(),
-            thousands(shard.transactions as u64),
-            thousands(shard.items as u64),
-            thousands(shard.bytes),
-            shard.path.display().to_string(),
-        ]);
-    }
-    write!(out, "{}", table.render())?;
+    write!(out, "{}", shards_table(plan, &written).render())?;
     Ok(())
 }
 
@@ -68,23 +45,6 @@ pub struct MineShardArgs {
 pub enum ShardFormat {
     Table,
     Json,
-}
-
-/// `retail mine-shard --format json`: one line.
-#[derive(serde::Serialize)]
-struct ShardJson<I: serde::Serialize> {
-    shard: usize,
-    shards: usize,
-    baskets: u64,
-    min_count: u64,
-    transactions: usize,
-    itemsets: I,
-}
-
-#[derive(serde::Serialize)]
-struct FoundItemset<'a> {
-    items: Vec<&'a str>,
-    count: u64,
 }
 
 /// `retail mine-shard`: the frequent itemsets whose least frequent item is in the shard's
@@ -111,35 +71,10 @@ pub fn run_mine_shard(args: &MineShardArgs, out: &mut impl Write) -> Result<()> 
     match args.format {
         ShardFormat::Json => {
             // Streamed, like `retail bundles --format json`: no JSON tree of every itemset.
-            let itemsets = Streamed(|| {
-                found.iter().map(|(ranks, count)| FoundItemset {
-                    items: ranks
-                        .iter()
-                        .map(|&r| file.flist[r as usize].as_str())
-                        .collect(),
-                    count,
-                })
-            });
-            let doc = ShardJson {
-                shard: found.group(),
-                shards: found.groups(),
-                baskets: file.baskets,
-                min_count: file.min_count,
-                transactions: file.shard.len(),
-                itemsets,
-            };
-            serde_json::to_writer(&mut *out, &doc)?;
+            serde_json::to_writer(&mut *out, &ShardJson::new(&file, &found))?;
             writeln!(out)?;
         }
-        ShardFormat::Table => writeln!(
-            out,
-            "shard {} of {}: {} transactions, {} frequent itemsets (min count {})",
-            found.group(),
-            found.groups(),
-            thousands(file.shard.len() as u64),
-            thousands(found.len() as u64),
-            file.min_count
-        )?,
+        ShardFormat::Table => writeln!(out, "{}", shard_summary(&file, &found))?,
     }
     Ok(())
 }

@@ -151,6 +151,56 @@ pub fn mase(
     Ok(mae(actual, forecast)? / scale)
 }
 
+/// Root mean squared scaled error (the M5 competition's measure): the RMSE of the forecast
+/// over the root mean squared error of the in-sample seasonal naive forecast with period
+/// `season_length`.
+///
+/// # Errors
+///
+/// As [`mase`].
+pub fn rmsse(
+    actual: ArrayView1<'_, f64>,
+    forecast: ArrayView1<'_, f64>,
+    training: ArrayView1<'_, f64>,
+    season_length: usize,
+) -> Result<f64, ForecastError> {
+    if season_length == 0 {
+        return Err(ForecastError::InvalidParameter {
+            parameter: "season_length",
+            message: "must be at least 1".into(),
+        });
+    }
+    if training.len() <= season_length {
+        return Err(ForecastError::Undefined(format!(
+            "RMSSE needs more than {season_length} training values, got {}",
+            training.len()
+        )));
+    }
+    let scale = ((season_length..training.len())
+        .map(|t| (training[t] - training[t - season_length]).powi(2))
+        .sum::<f64>()
+        / (training.len() - season_length) as f64)
+        .sqrt();
+    if scale == 0.0 {
+        return Err(ForecastError::Undefined(
+            "RMSSE is undefined: the training series is constant at the season lag".into(),
+        ));
+    }
+    Ok(rmse(actual, forecast)? / scale)
+}
+
+/// The lag of the naive forecast that scales [`mase`] and [`rmsse`] for a training series of
+/// `training_len` values: `season_length` when the training holds more than one season,
+/// otherwise 1 (a year of weekly sales has no earlier year to compare with; the scale is then
+/// the plain naive forecast's error).
+pub fn scale_lag(training_len: usize, season_length: usize) -> usize {
+    if training_len > season_length {
+        season_length.max(1)
+    } else {
+        1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +243,30 @@ mod tests {
         assert!(mase(a.view(), f.view(), array![1.0, 2.0].view(), 0).is_err());
         assert!(mae(a.view(), array![1.0].view()).is_err());
         assert!(rmse(array![].view(), array![].view()).is_err());
+    }
+
+    #[test]
+    fn rmsse_by_hand() {
+        // Training 1, 3, 2, 6: lag-1 squared steps 4, 1, 16, mean 7; forecast errors 1 and 3:
+        // RMSE √5. RMSSE = √5 / √7.
+        let v = rmsse(
+            array![4.0, 9.0].view(),
+            array![3.0, 6.0].view(),
+            array![1.0, 3.0, 2.0, 6.0].view(),
+            1,
+        )
+        .unwrap();
+        assert!((v - (5.0f64 / 7.0).sqrt()).abs() < 1e-12, "{v}");
+        assert_eq!(scale_lag(45, 52), 1);
+        assert_eq!(scale_lag(53, 52), 52);
+        assert!(
+            rmsse(
+                array![1.0].view(),
+                array![1.0].view(),
+                array![2.0].view(),
+                1
+            )
+            .is_err()
+        );
     }
 }

@@ -6,8 +6,11 @@ use ndarray::ArrayView1;
 use serde::Serialize;
 
 use crate::ForecastError;
-use crate::accuracy::{mae, mape, mase, rmse, smape};
+use crate::accuracy::{mae, mape, mase, rmse, rmsse, scale_lag, smape};
+use crate::choice::ModelChoice;
 use crate::forecast::{Fit, PredictLevels};
+use crate::limits::Limits;
+use crate::model::forecast_series_with_limits;
 
 /// How to roll the origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +150,121 @@ impl Backtest {
     }
 }
 
+/// The share of actual values inside one level's intervals over every fold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Coverage {
+    /// The level, a fraction (0.8 for 80 %).
+    pub level: f64,
+    /// The share of actual values inside the interval (0 to 1).
+    pub share: f64,
+}
+
+/// How one model choice forecast the last `folds × horizon` values of a series, from
+/// `folds` origins `horizon` apart ([`backtest_choice`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ChoiceBacktest {
+    /// The model choice as given (`auto`, `theta`, …).
+    pub choice: String,
+    /// Training lengths of the folds, oldest first.
+    pub origins: Vec<usize>,
+    /// The models fitted at each origin.
+    pub models: Vec<String>,
+    /// Mean over the folds of the MASE, each fold scaled by its training data's naive
+    /// forecast at lag [`crate::accuracy::scale_lag`]; `None` when a scale is zero.
+    pub mase: Option<f64>,
+    /// Mean over the folds of the RMSSE, scaled the same way.
+    pub rmsse: Option<f64>,
+    /// Interval coverage per level, pooled over every fold and step.
+    pub coverage: Vec<Coverage>,
+    /// Folds in which the naive forecast stood in for the model.
+    pub fallbacks: usize,
+}
+
+/// Rolling-origin evaluation of `choice`: fit on all but the last `k × horizon` values for
+/// `k = folds, …, 1`, forecast `horizon` values with intervals at `levels`, and score them
+/// against what happened.
+///
+/// # Errors
+///
+/// [`ForecastError::InvalidParameter`] naming `backtest` when `folds` is 0 or the series is
+/// too short for them (every fold trains on at least 3 values); the errors of
+/// [`crate::forecast_series_with_limits`] at any origin.
+pub fn backtest_choice(
+    y: &[f64],
+    choice: ModelChoice,
+    season_length: usize,
+    horizon: usize,
+    folds: usize,
+    levels: &[f64],
+    limits: &Limits,
+) -> Result<ChoiceBacktest, ForecastError> {
+    const MIN_TRAINING: usize = 3;
+    let held_out = folds.checked_mul(horizon);
+    let first = held_out.and_then(|h| y.len().checked_sub(h));
+    let first = match first {
+        Some(first) if folds > 0 && first >= MIN_TRAINING => first,
+        _ => {
+            return Err(ForecastError::InvalidParameter {
+                parameter: "backtest",
+                message: format!(
+                    "{folds} origins of {horizon} periods need at least 1 origin and \
+                     {MIN_TRAINING} training values before the first, and the series has {} \
+                     values",
+                    y.len()
+                ),
+            });
+        }
+    };
+    let mut origins = Vec::with_capacity(folds);
+    let mut models = Vec::with_capacity(folds);
+    let (mut mase_sum, mut rmsse_sum) = (Some(0.0), Some(0.0));
+    let mut inside = vec![0usize; levels.len()];
+    let mut fallbacks = 0;
+    for k in 0..folds {
+        let origin = first + k * horizon;
+        let train = &y[..origin];
+        let actual = &y[origin..origin + horizon];
+        let result =
+            forecast_series_with_limits(train, choice, season_length, horizon, levels, limits)?;
+        let lag = scale_lag(train.len(), season_length);
+        let (a, f, t) = (
+            ArrayView1::from(actual),
+            ArrayView1::from(&result.forecast.point),
+            ArrayView1::from(train),
+        );
+        mase_sum = mase_sum.zip(mase(a, f, t, lag).ok()).map(|(s, v)| s + v);
+        rmsse_sum = rmsse_sum.zip(rmsse(a, f, t, lag).ok()).map(|(s, v)| s + v);
+        for (count, interval) in inside.iter_mut().zip(&result.forecast.intervals) {
+            *count += actual
+                .iter()
+                .enumerate()
+                .filter(|&(h, &v)| interval.lower[h] <= v && v <= interval.upper[h])
+                .count();
+        }
+        fallbacks += usize::from(result.fallback.is_some());
+        origins.push(origin);
+        models.push(result.model);
+    }
+    let points = (folds * horizon) as f64;
+    Ok(ChoiceBacktest {
+        choice: choice.to_string(),
+        origins,
+        models,
+        mase: mase_sum.map(|s| s / folds as f64),
+        rmsse: rmsse_sum.map(|s| s / folds as f64),
+        coverage: levels
+            .iter()
+            .zip(inside)
+            .map(|(&level, n)| Coverage {
+                level,
+                share: n as f64 / points,
+            })
+            .collect(),
+        fallbacks,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +290,36 @@ mod tests {
                 .run(&SeasonalNaive::naive(), &y)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn choice_backtest_by_hand() {
+        // Naive on 1, 2, 4, 7, 11 with two origins of one step: trains on 1, 2, 4 (forecast 4,
+        // actual 7) and on 1, 2, 4, 7 (forecast 7, actual 11). Scales (lag 1): mean |step| of
+        // the training, 1.5 and 2; MASE (3/1.5 + 4/2)/2 = 2. RMSSE: √((1+4)/2) = 1.5811 and
+        // √((1+4+9)/3) = 2.1602; (3/1.5811 + 4/2.1602)/2.
+        let y = [1.0, 2.0, 4.0, 7.0, 11.0];
+        let report =
+            backtest_choice(&y, ModelChoice::Naive, 1, 1, 2, &[0.8], &Limits::default()).unwrap();
+        assert_eq!(report.origins, [3, 4]);
+        assert!((report.mase.unwrap() - 2.0).abs() < 1e-12);
+        let expected = (3.0 / 2.5f64.sqrt() + 4.0 / (14.0f64 / 3.0).sqrt()) / 2.0;
+        assert!((report.rmsse.unwrap() - expected).abs() < 1e-12);
+        // The naive 80 % interval is 4 ± 1.2816·σ with σ² = (1+4)/2: [1.97, 6.03], which
+        // misses 7; then 7 ± 1.2816·√(14/3) = [4.23, 9.77], which misses 11.
+        assert_eq!(report.coverage[0].share, 0.0);
+        assert_eq!(report.fallbacks, 0);
+        assert!(matches!(
+            backtest_choice(&y, ModelChoice::Naive, 1, 2, 1, &[], &Limits::default()),
+            Ok(_)
+        ));
+        assert!(matches!(
+            backtest_choice(&y, ModelChoice::Naive, 1, 1, 0, &[], &Limits::default()),
+            Err(ForecastError::InvalidParameter {
+                parameter: "backtest",
+                ..
+            })
+        ));
+        assert!(backtest_choice(&y, ModelChoice::Naive, 1, 2, 2, &[], &Limits::default()).is_err());
     }
 }

@@ -281,6 +281,57 @@ impl Normal {
     }
 }
 
+/// A named parameter of a fitted model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parameter {
+    /// Name (`alpha`, `ar1`, …).
+    pub name: String,
+    /// Value.
+    pub value: f64,
+}
+
+/// A fitted model's forecast with what a report needs to show about the model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesForecast {
+    /// The model, e.g. `ETS(M,Ad,N)`.
+    pub model: String,
+    /// Its estimated parameters.
+    pub parameters: Vec<Parameter>,
+    /// Log-likelihood, when the model has one.
+    pub loglik: Option<f64>,
+    /// AIC.
+    pub aic: Option<f64>,
+    /// AICc.
+    pub aicc: Option<f64>,
+    /// BIC.
+    pub bic: Option<f64>,
+    /// In-sample one-step forecasts.
+    pub fitted: Vec<f64>,
+    /// The forecast with intervals.
+    pub forecast: Forecast,
+    /// Why the requested model was replaced by the naive forecast, if it was.
+    pub fallback: Option<String>,
+}
+
+/// Floors every point and bound at zero (the Theta and intermittent models' promise for a
+/// non-negative series, kept when the naive forecast stands in for them; and what a chart of
+/// sales shows, which cannot be negative). Returns how many values were raised.
+pub fn floor_at_zero(forecast: &mut Forecast) -> usize {
+    let mut raised = 0;
+    let mut floor = |v: &mut f64| {
+        if *v < 0.0 {
+            *v = 0.0;
+            raised += 1;
+        }
+    };
+    forecast.point.iter_mut().for_each(&mut floor);
+    for interval in &mut forecast.intervals {
+        interval.lower.iter_mut().for_each(&mut floor);
+        interval.upper.iter_mut().for_each(&mut floor);
+    }
+    raised
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,14 +6,18 @@ pub mod arima;
 pub mod auto_ets;
 pub mod backtest;
 pub mod baseline;
+mod choice;
 pub mod ets;
 pub mod forecast;
 pub mod intermittent;
+pub mod job;
 pub mod limits;
 pub mod model;
 mod numeric;
 mod partition;
+pub mod select;
 pub mod series;
+pub mod series_file;
 mod simulate;
 mod spacing;
 pub mod synthetic;
@@ -21,13 +25,14 @@ pub mod theta;
 
 pub use arima::{Approximation, Arima, ArimaSpec, AutoArima, FittedArima};
 pub use auto_ets::{AutoEts, AutoEtsFit, Criterion, Damping};
-pub use backtest::{Backtest, BacktestReport};
+pub use backtest::{Backtest, BacktestReport, ChoiceBacktest, Coverage, backtest_choice};
 pub use baseline::{FittedNaive, SeasonalNaive};
 pub use ets::{Ets, EtsParams, EtsSpec, FittedEts};
 pub use forecast::{Fit, Forecast, Interval, Predict, PredictLevels};
 pub use intermittent::{
     DemandClass, DemandProfile, FittedIntermittent, Intermittent, IntermittentMethod, classify,
 };
+pub use job::{ForecastParams, SeriesBacktest, SeriesOutcome};
 pub use limits::{DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, Limits, MAX_ABS_VALUE};
 pub use model::{
     ModelChoice, Regressors, SeriesForecast, floor_at_zero, forecast_many,
@@ -37,6 +42,8 @@ pub use model::{
 pub use series::{
     Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet, future_periods,
 };
+pub use series_file::{DatedSeries, Gaps, SeriesFile, read_series_csv};
+pub use spacing::Irregularity;
 pub use theta::{Decomposition, FittedTheta, Theta, ThetaVariant};
 
 /// Everything that can go wrong fitting, forecasting or scoring.

@@ -5,182 +5,17 @@
 //! fit a series (too short, for instance), the result falls back to the naive forecast and
 //! says so in `fallback`: a forecast is always finite.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::Serialize;
-
 use crate::ForecastError;
-use crate::arima::{Arima, ArimaSpec, AutoArima, FittedArima};
+use crate::arima::{Arima, AutoArima, FittedArima};
 use crate::auto_ets::AutoEts;
 use crate::baseline::SeasonalNaive;
-use crate::ets::{Ets, EtsSpec, FittedEts};
+pub use crate::choice::ModelChoice;
+use crate::ets::{Ets, FittedEts};
 use crate::forecast::{Fit, Forecast, PredictLevels};
-use crate::intermittent::{Intermittent, IntermittentMethod};
+pub use crate::forecast::{Parameter, SeriesForecast, floor_at_zero};
+use crate::intermittent::Intermittent;
 use crate::limits::Limits;
-use crate::theta::{Theta, ThetaVariant};
-
-/// Which model to fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ModelChoice {
-    /// Automatic ARIMA, falling back to automatic ETS: on the reference hold-out set
-    /// (docs/forecast.md) automatic ARIMA forecasts better than either automatic ETS.
-    Auto,
-    /// Automatic ETS.
-    AutoEts,
-    /// Automatic ARIMA (Hyndman–Khandakar; Fourier terms for seasons longer than 24).
-    AutoArima,
-    /// One ETS specification.
-    Ets(EtsSpec),
-    /// One ARIMA order.
-    Arima(ArimaSpec),
-    /// The naive forecast (last value).
-    Naive,
-    /// The seasonal naive forecast.
-    SeasonalNaive,
-    /// One Theta model: `theta` is R's `thetaf`, `stm`/`otm`/`dstm`/`dotm` statsforecast's
-    /// state-space ones (crate::theta).
-    Theta(ThetaVariant),
-    /// The state-space Theta model with the lowest in-sample MSE (statsforecast `AutoTheta`).
-    AutoTheta,
-    /// Croston's method, α = 0.1 (crate::intermittent).
-    Croston,
-    /// Croston with the Syntetos–Boylan correction.
-    CrostonSba,
-    /// Croston with α chosen by in-sample SSE.
-    CrostonOptimized,
-    /// TSB with α_d = α_p = 0.1 ([`crate::Intermittent`] takes others).
-    Tsb,
-    /// ADIDA.
-    Adida,
-    /// IMAPA.
-    Imapa,
-}
-
-impl ModelChoice {
-    /// Whether the model never forecasts below zero for a non-negative series.
-    fn floors_at_zero(&self) -> bool {
-        matches!(self, ModelChoice::Theta(_) | ModelChoice::AutoTheta)
-            || self.intermittent().is_some()
-    }
-
-    /// The intermittent-demand method behind a choice, if it is one.
-    fn intermittent(&self) -> Option<IntermittentMethod> {
-        Some(match self {
-            ModelChoice::Croston => IntermittentMethod::Croston,
-            ModelChoice::CrostonSba => IntermittentMethod::CrostonSba,
-            ModelChoice::CrostonOptimized => IntermittentMethod::CrostonOptimized,
-            ModelChoice::Tsb => IntermittentMethod::Tsb {
-                alpha_d: 0.1,
-                alpha_p: 0.1,
-            },
-            ModelChoice::Adida => IntermittentMethod::Adida,
-            ModelChoice::Imapa => IntermittentMethod::Imapa,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for ModelChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ModelChoice::Auto => f.write_str("auto"),
-            ModelChoice::AutoEts => f.write_str("ets"),
-            ModelChoice::AutoArima => f.write_str("arima"),
-            ModelChoice::Ets(spec) => f.write_str(&spec.code()),
-            ModelChoice::Arima(spec) => write!(f, "{spec}"),
-            ModelChoice::Naive => f.write_str("naive"),
-            ModelChoice::SeasonalNaive => f.write_str("snaive"),
-            ModelChoice::Theta(ThetaVariant::Classic) => f.write_str("theta"),
-            ModelChoice::Theta(v) => f.write_str(&v.code().to_ascii_lowercase()),
-            ModelChoice::AutoTheta => f.write_str("autotheta"),
-            ModelChoice::Croston => f.write_str("croston"),
-            ModelChoice::CrostonSba => f.write_str("croston-sba"),
-            ModelChoice::CrostonOptimized => f.write_str("croston-opt"),
-            ModelChoice::Tsb => f.write_str("tsb"),
-            ModelChoice::Adida => f.write_str("adida"),
-            ModelChoice::Imapa => f.write_str("imapa"),
-        }
-    }
-}
-
-impl FromStr for ModelChoice {
-    type Err = ForecastError;
-
-    /// `auto`, `ets`, `naive`, `snaive`, or an ETS specification such as `AAdM`.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "auto" => return Ok(ModelChoice::Auto),
-            "ets" | "autoets" => return Ok(ModelChoice::AutoEts),
-            "arima" | "autoarima" => return Ok(ModelChoice::AutoArima),
-            "naive" => return Ok(ModelChoice::Naive),
-            "snaive" | "seasonal-naive" | "seasonal_naive" => {
-                return Ok(ModelChoice::SeasonalNaive);
-            }
-            "theta" | "thetaf" => return Ok(ModelChoice::Theta(ThetaVariant::Classic)),
-            "stm" => return Ok(ModelChoice::Theta(ThetaVariant::Stm)),
-            "otm" => return Ok(ModelChoice::Theta(ThetaVariant::Otm)),
-            "dstm" => return Ok(ModelChoice::Theta(ThetaVariant::Dstm)),
-            "dotm" => return Ok(ModelChoice::Theta(ThetaVariant::Dotm)),
-            "autotheta" | "auto-theta" => return Ok(ModelChoice::AutoTheta),
-            "croston" => return Ok(ModelChoice::Croston),
-            "croston-sba" | "crostonsba" | "sba" => return Ok(ModelChoice::CrostonSba),
-            "croston-opt" | "croston-optimized" | "crostonoptimized" => {
-                return Ok(ModelChoice::CrostonOptimized);
-            }
-            "tsb" => return Ok(ModelChoice::Tsb),
-            "adida" => return Ok(ModelChoice::Adida),
-            "imapa" => return Ok(ModelChoice::Imapa),
-            _ => {}
-        }
-        if text.trim_start().starts_with(['(', 'A', 'a']) && text.contains('(') {
-            return text.parse::<ArimaSpec>().map(ModelChoice::Arima);
-        }
-        text.parse::<EtsSpec>()
-            .map(ModelChoice::Ets)
-            .map_err(|_| ForecastError::InvalidParameter {
-                parameter: "model",
-                message: format!(
-                    "'{text}' is not auto, ets, arima, naive, snaive, theta, autotheta, stm, \
-                     otm, dstm, dotm, croston, croston-sba, croston-opt, tsb, adida, imapa, an \
-                     ETS specification such as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12"
-                ),
-            })
-    }
-}
-
-/// A named parameter of a fitted model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Parameter {
-    /// Name (`alpha`, `ar1`, …).
-    pub name: String,
-    /// Value.
-    pub value: f64,
-}
-
-/// A fitted model's forecast with what a report needs to show about the model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SeriesForecast {
-    /// The model, e.g. `ETS(M,Ad,N)`.
-    pub model: String,
-    /// Its estimated parameters.
-    pub parameters: Vec<Parameter>,
-    /// Log-likelihood, when the model has one.
-    pub loglik: Option<f64>,
-    /// AIC.
-    pub aic: Option<f64>,
-    /// AICc.
-    pub aicc: Option<f64>,
-    /// BIC.
-    pub bic: Option<f64>,
-    /// In-sample one-step forecasts.
-    pub fitted: Vec<f64>,
-    /// The forecast with intervals.
-    pub forecast: Forecast,
-    /// Why the requested model was replaced by the naive forecast, if it was.
-    pub fallback: Option<String>,
-}
+use crate::theta::Theta;
 
 /// `forecast` if every point and bound is finite (never a NaN forecast), else an error
 /// naming the model.
@@ -533,8 +368,13 @@ pub fn forecast_series_with_limits(
         return Err(ForecastError::Undefined("the series is empty".into()));
     }
     crate::limits::check_magnitude(y)?;
+    let fit = |y: &[f64], choice: ModelChoice, m: usize, h: usize, levels: &[f64]| {
+        forecast_series_with_limits(y, choice, m, h, levels, limits)
+    };
     let outcome = match choice {
         ModelChoice::Auto => auto(y, season_length, horizon, levels),
+        ModelChoice::Select => crate::select::select(y, season_length, horizon, levels, &fit),
+        ModelChoice::Ensemble => crate::select::ensemble(y, season_length, horizon, levels, &fit),
         ModelChoice::AutoEts => AutoEts::new(season_length)?
             .fit_all(y)
             .and_then(|f| from_ets(&f.best, horizon, levels)),
@@ -552,8 +392,9 @@ pub fn forecast_series_with_limits(
                 .and_then(|f| from_ets(&f, horizon, levels));
         }
         ModelChoice::Naive => return from_baseline(SeasonalNaive::naive(), y, horizon, levels),
+        // A history shorter than one season falls back to the naive forecast (and says so).
         ModelChoice::SeasonalNaive => {
-            return from_baseline(SeasonalNaive::new(season_length)?, y, horizon, levels);
+            from_baseline(SeasonalNaive::new(season_length)?, y, horizon, levels)
         }
         ModelChoice::Theta(variant) => {
             theta(Theta::new(variant, season_length)?, y, horizon, levels)
@@ -588,25 +429,6 @@ pub fn forecast_series_with_limits(
             Ok(result)
         }
     }
-}
-
-/// Floors every point and bound at zero (the Theta and intermittent models' promise for a
-/// non-negative series, kept when the naive forecast stands in for them; and what a chart of
-/// sales shows, which cannot be negative). Returns how many values were raised.
-pub fn floor_at_zero(forecast: &mut Forecast) -> usize {
-    let mut raised = 0;
-    let mut floor = |v: &mut f64| {
-        if *v < 0.0 {
-            *v = 0.0;
-            raised += 1;
-        }
-    };
-    forecast.point.iter_mut().for_each(&mut floor);
-    for interval in &mut forecast.intervals {
-        interval.lower.iter_mut().for_each(&mut floor);
-        interval.upper.iter_mut().for_each(&mut floor);
-    }
-    raised
 }
 
 /// [`forecast_series`] over many series on `threads` threads (0 = all cores); results in
@@ -674,25 +496,6 @@ mod tests {
         assert_eq!(forecast.point, [0.0, 2.0, 0.0]);
         assert_eq!(forecast.intervals[0].lower, [0.0, 1.0, 0.0]);
         assert_eq!(forecast.intervals[0].upper, [0.5, 3.0, 1.0]);
-    }
-
-    #[test]
-    fn choices_parse() {
-        assert_eq!("auto".parse::<ModelChoice>().unwrap(), ModelChoice::Auto);
-        assert_eq!("ETS".parse::<ModelChoice>().unwrap(), ModelChoice::AutoEts);
-        assert_eq!(
-            "(0,1,1)(0,1,1)12"
-                .parse::<ModelChoice>()
-                .unwrap()
-                .to_string(),
-            "(0,1,1)(0,1,1)[12]"
-        );
-        assert_eq!(
-            "AAdM".parse::<ModelChoice>().unwrap(),
-            ModelChoice::Ets("AAdM".parse().unwrap())
-        );
-        let err = "prophet".parse::<ModelChoice>().unwrap_err();
-        assert!(err.to_string().contains("'prophet'"), "{err}");
     }
 
     #[test]

@@ -64,6 +64,7 @@ mod tests {
                     key: k.to_string(),
                     periods: vec![date(2011, 1, 3)],
                     values: vec![1.0],
+                    name: None,
                 })
                 .collect(),
             lines_used: 0,

@@ -10,6 +10,8 @@ use retail_forecast::{
 };
 use serde_json::Value;
 
+#[path = "forecast/select.rs"]
+mod select;
 #[path = "forecast/theta_intermittent.rs"]
 mod theta_intermittent;
 
@@ -629,7 +631,7 @@ fn a_forecast_that_overflows_is_an_error_naming_the_model() {
 
 #[test]
 fn series_files_with_gaps_are_rejected_naming_the_line_or_read_as_they_are() {
-    use retail_forecast::series::{Gaps, read_series_csv, read_series_csv_with};
+    use retail_forecast::series_file::{Gaps, read_series_csv, read_series_csv_with};
     let dir = std::env::temp_dir().join(format!("retail-forecast-gaps-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("gaps.csv");

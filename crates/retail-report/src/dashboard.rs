@@ -9,7 +9,8 @@ use retail_bundles::{
     MinSupport, NextBasketParams, Rule, RuleParams,
 };
 use retail_forecast::{
-    Frequency, GroupBy, Measure, ModelChoice, SeriesBuilder, SeriesForecast, forecast_many,
+    ForecastParams, Frequency, GroupBy, Measure, ModelChoice, SalesSeries, SeriesBuilder,
+    SeriesForecast,
 };
 use retail_ingest::{IngestReport, ProductClasses};
 use retail_metrics::typed::{
@@ -415,30 +416,26 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
         group_by = GroupBy::Country;
         groups = SeriesBuilder::new(Frequency::Week, group_by).build(batches)?;
     }
-    let mut inputs: Vec<(String, Vec<NaiveDate>, Vec<f64>)> = total
+    let mut inputs: Vec<SalesSeries> = total
         .series
         .into_iter()
-        .map(|s| ("total".to_string(), s.periods, s.values))
+        .map(|s| SalesSeries {
+            key: "total".to_string(),
+            ..s
+        })
         .collect();
     if groups.series.len() >= 2 {
-        inputs.extend(
-            groups
-                .series
-                .into_iter()
-                .take(3)
-                .map(|s| (s.key, s.periods, s.values)),
-        );
+        inputs.extend(groups.series.into_iter().take(3));
     }
     // Units as well as money: what the stock room plans with.
     let units = SeriesBuilder::new(Frequency::Week, GroupBy::Total)
         .with_measure(Measure::Units)
         .build(batches)?;
-    inputs.extend(
-        units
-            .series
-            .into_iter()
-            .map(|s| (UNITS_KEY.to_string(), s.periods, s.values)),
-    );
+    let with_units = !units.series.is_empty();
+    inputs.extend(units.series.into_iter().map(|s| SalesSeries {
+        key: UNITS_KEY.to_string(),
+        ..s
+    }));
     let panel = |series, note| ForecastPanel {
         group_by: group_name(group_by).to_string(),
         horizon,
@@ -446,7 +443,7 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
         partial_weeks: total.partial_periods.clone(),
         note,
     };
-    let weeks = inputs.first().map_or(0, |(_, p, _)| p.len());
+    let weeks = inputs.first().map_or(0, |s| s.periods.len());
     if weeks < 8 {
         return Ok(panel(
             Vec::new(),
@@ -455,32 +452,33 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
             )),
         ));
     }
-    let values: Vec<Vec<f64>> = inputs.iter().map(|(_, _, v)| v.clone()).collect();
-    let results = forecast_many(
-        &values,
-        ModelChoice::Auto,
-        Frequency::Week.season_length(),
-        horizon,
-        &LEVELS,
-        0,
-    );
+    // Weekly sales are never negative: a model on the original scale can reach below zero
+    // (its intervals widen symmetrically), and the chart truncates there and says so.
+    let outcomes = ForecastParams::new(ModelChoice::Auto)
+        .with_horizon(horizon)
+        .with_levels(LEVELS.to_vec())
+        .with_floor_at_zero(true)
+        .forecast(
+            inputs,
+            Some(Frequency::Week),
+            Frequency::Week.season_length(),
+            None,
+        )?;
+    let count = outcomes.len();
     let mut series = Vec::new();
-    let count = inputs.len();
-    for ((key, periods, values), result) in inputs.into_iter().zip(results) {
-        let mut result = result.map_err(|source| ReportError::Forecast {
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        let SalesSeries {
+            key,
+            periods,
+            values,
+            ..
+        } = outcome.series;
+        let result = outcome.result.map_err(|source| ReportError::Forecast {
             series: key.clone(),
             source,
         })?;
-        // Weekly sales are never negative: a model on the original scale can reach below zero
-        // (its intervals widen symmetrically), and the chart truncates there and says so.
-        let floored = if values.iter().all(|&v| v >= 0.0) {
-            retail_forecast::floor_at_zero(&mut result.forecast)
-        } else {
-            0
-        };
-        let future = retail_forecast::future_periods(&periods, Some(Frequency::Week), horizon)?;
         series.push(ForecastedSeries {
-            measure: if key == UNITS_KEY && series.len() + 1 == count {
+            measure: if with_units && i + 1 == count {
                 Measure::Units
             } else {
                 Measure::Sales
@@ -488,9 +486,9 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
             key,
             periods,
             values,
-            future,
+            future: outcome.future,
             result,
-            floored,
+            floored: outcome.floored,
         });
     }
     Ok(panel(series, None))

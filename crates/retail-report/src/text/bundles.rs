@@ -3,7 +3,7 @@
 use retail_bundles::next_basket::Evaluation;
 use retail_bundles::{AssociationRules, FrequentItemsets, Recommendation};
 
-use super::TextTable;
+use super::{Streamed, TextTable};
 use crate::format::{int, pct};
 
 /// What the mined baskets are, for the headline.
@@ -179,6 +179,80 @@ pub fn evaluation_table(evaluation: &Evaluation) -> TextTable {
         ]);
     }
     table
+}
+
+/// The JSON document of mined bundles: the sources, the counts, the itemsets by length, and
+/// the first `limit` itemsets and rules, streamed ([`super::Streamed`]): hundreds of thousands
+/// of itemsets go out without a JSON tree of them in memory.
+///
+/// ```
+/// use retail_bundles::{FpGrowth, MinSupport, RuleParams};
+/// use retail_ingest::Baskets;
+/// use retail_report::text::bundles::BundlesJson;
+///
+/// let baskets = Baskets::from_lists([vec!["a", "b"], vec!["a", "b"], vec!["a"]]);
+/// let itemsets = FpGrowth::new(MinSupport::count(2)?).mine(&baskets)?;
+/// let rules = RuleParams::new().generate(&itemsets)?;
+/// let sources = ["baskets.dat".to_string()];
+/// let json = serde_json::to_value(BundlesJson::new(&itemsets, Some(&rules), &sources, 10))?;
+/// assert_eq!(json["baskets"], 3);
+/// assert_eq!(json["by_length"]["2"], 1);
+/// assert_eq!(json["rules_total"], 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct BundlesJson<'a> {
+    itemsets: &'a FrequentItemsets,
+    rules: Option<&'a AssociationRules>,
+    sources: &'a [String],
+    limit: usize,
+}
+
+impl<'a> BundlesJson<'a> {
+    /// The document of `itemsets` and `rules` (`None` when none were generated) mined from
+    /// `sources`, with at most `limit` itemsets and rules listed.
+    pub fn new(
+        itemsets: &'a FrequentItemsets,
+        rules: Option<&'a AssociationRules>,
+        sources: &'a [String],
+        limit: usize,
+    ) -> BundlesJson<'a> {
+        BundlesJson {
+            itemsets,
+            rules,
+            sources,
+            limit,
+        }
+    }
+}
+
+impl serde::Serialize for BundlesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let itemsets = self.itemsets;
+        let by_length: serde_json::Map<String, serde_json::Value> = itemsets
+            .count_by_length()
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(len, &n)| (len.to_string(), n.into()))
+            .collect();
+        let limit = self.limit;
+        let mut doc = serializer.serialize_struct("BundlesJson", 9)?;
+        doc.serialize_field("sources", self.sources)?;
+        doc.serialize_field("baskets", &itemsets.baskets())?;
+        doc.serialize_field("min_count", &itemsets.min_count())?;
+        doc.serialize_field("target", &itemsets.target())?;
+        doc.serialize_field("frequent_itemsets", &itemsets.len())?;
+        doc.serialize_field("by_length", &by_length)?;
+        doc.serialize_field("itemsets", &Streamed(|| itemsets.iter().take(limit)))?;
+        doc.serialize_field("rules_total", &self.rules.map(|r| r.len()))?;
+        doc.serialize_field(
+            "rules",
+            &self.rules.map(|r| Streamed(move || r.iter().take(limit))),
+        )?;
+        doc.end()
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ use crate::format::money;
 pub struct SeriesView<'a> {
     /// The series' key (`total`, a group's value, a file's name).
     pub key: &'a str,
+    /// A product's name, for a series by product.
+    pub name: Option<&'a str>,
     /// The periods of the history the model was fitted to, oldest first.
     pub history: &'a [NaiveDate],
     /// The fitted model and its forecast.
@@ -44,8 +46,9 @@ pub fn forecast_table(series: &SeriesView<'_>, levels: &[f64]) -> TextTable {
     let r = series.result;
     let (first, last) = series.span();
     let title = format!(
-        "{}: {}{} on {} periods ({first} to {last})",
+        "{}{}: {}{} on {} periods ({first} to {last})",
         series.key,
+        series.name.map(|n| format!(" {n}")).unwrap_or_default(),
         r.model,
         r.aicc.map(|a| format!(", AICc {a:.1}")).unwrap_or_default(),
         series.history.len(),
@@ -92,7 +95,7 @@ pub fn forecast_json(series: &SeriesView<'_>, levels: &[f64]) -> Value {
             Value::Object(row)
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "key": series.key,
         "model": r.model,
         "parameters": r.parameters,
@@ -107,7 +110,11 @@ pub fn forecast_json(series: &SeriesView<'_>, levels: &[f64]) -> Value {
             "last": series.history.last().map(|d| d.to_string()),
         },
         "forecast": horizons,
-    })
+    });
+    if let Some(name) = series.name {
+        doc["name"] = json!(name);
+    }
+    doc
 }
 
 /// Writes the forecasts as CSV with a header (`series,period,model,forecast`, then
@@ -201,6 +208,7 @@ mod tests {
 
         fn view<'a>(&'a self, key: &'a str) -> SeriesView<'a> {
             SeriesView {
+                name: None,
                 key,
                 history: &self.history,
                 result: &self.result,

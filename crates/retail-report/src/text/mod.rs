@@ -13,10 +13,35 @@ use arrow::record_batch::RecordBatch;
 use crate::ReportError;
 use crate::format::float_for_people;
 
+pub mod backtest;
 pub mod bundles;
 pub mod forecast;
 pub mod ingest;
 pub mod kpis;
+pub mod shards;
+
+/// A sequence serialized from a fresh iterator each time, without collecting it: hundreds of
+/// thousands of itemsets go out as JSON without a tree of them in memory.
+///
+/// ```
+/// use retail_report::text::Streamed;
+///
+/// let squares = Streamed(|| (1..4).map(|i| i * i));
+/// assert_eq!(serde_json::to_string(&squares).unwrap(), "[1,4,9]");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Streamed<F>(pub F);
+
+impl<F, I> serde::Serialize for Streamed<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
 
 /// An aligned text table: a title, headers, and rows; columns after the first are
 /// right-aligned unless marked as text.
