@@ -73,7 +73,9 @@ pub struct ForecastArgs {
     /// warning names the first offending line) instead of rejecting it.
     #[arg(long, requires = "series")]
     allow_gaps: bool,
-    /// auto, ets, arima, naive, snaive, theta (R's thetaf), autotheta (or stm, otm, dstm,
+    /// auto (per series, the best of ETS, ARIMA, Theta and their mean, or of the
+    /// intermittent-demand methods, by cross-validation), ensemble (the mean of ETS, ARIMA and
+    /// Theta), ets, arima, naive, snaive, theta (R's thetaf), autotheta (or stm, otm, dstm,
     /// dotm), croston, croston-sba, croston-opt, tsb, adida, imapa (intermittent demand), an
     /// ETS specification such as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12.
     #[arg(long, value_name = "MODEL", default_value = "auto")]

@@ -249,22 +249,6 @@ pub fn forecast_series_with_regressors_and_limits(
     }
 }
 
-/// Automatic ARIMA, else automatic ETS.
-fn auto(
-    y: &[f64],
-    season_length: usize,
-    horizon: usize,
-    levels: &[f64],
-) -> Result<SeriesForecast, ForecastError> {
-    match AutoArima::new(season_length)?.fit(y) {
-        Ok(fit) => from_arima(&fit, horizon, levels),
-        Err(arima_error) => AutoEts::new(season_length)?
-            .fit_all(y)
-            .and_then(|f| from_ets(&f.best, horizon, levels))
-            .map_err(|_| arima_error),
-    }
-}
-
 /// A fit without a likelihood (baseline, Theta, intermittent demand) as a [`SeriesForecast`].
 fn from_fitted<P: PredictLevels>(
     fit: &P,
@@ -372,8 +356,7 @@ pub fn forecast_series_with_limits(
         forecast_series_with_limits(y, choice, m, h, levels, limits)
     };
     let outcome = match choice {
-        ModelChoice::Auto => auto(y, season_length, horizon, levels),
-        ModelChoice::Select => crate::select::select(y, season_length, horizon, levels, &fit),
+        ModelChoice::Auto => crate::select::select(y, season_length, horizon, levels, &fit),
         ModelChoice::Ensemble => crate::select::ensemble(y, season_length, horizon, levels, &fit),
         ModelChoice::AutoEts => AutoEts::new(season_length)?
             .fit_all(y)

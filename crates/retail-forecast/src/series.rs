@@ -382,10 +382,11 @@ impl SeriesBuilder {
                     Some(_) => "(none)",
                     None => "total",
                 };
-                if let (true, Some(names_column), Some(g)) = (is_sale, product_names, group) {
-                    if names_column.is_valid(row) && g.is_valid(row) {
-                        names.add(g.value(row), names_column.value(row), time.value(row));
-                    }
+                if let (true, Some(names_column), Some(g)) = (is_sale, product_names, group)
+                    && names_column.is_valid(row)
+                    && g.is_valid(row)
+                {
+                    names.add(g.value(row), names_column.value(row), time.value(row));
                 }
                 let period = freq.period_start(date);
                 *per_period_lines.entry(period).or_default() += 1;

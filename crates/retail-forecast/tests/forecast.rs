@@ -297,12 +297,13 @@ proptest! {
     }
 }
 
-/// Our automatic ARIMA and our `auto` choice on the reference hold-out protocol.
+/// Our automatic ARIMA and our `auto` choice (selection by cross-validation) on the
+/// reference hold-out protocol.
 #[test]
-fn auto_arima_and_auto_beat_statsforecast_on_held_out_data() {
+fn auto_arima_beats_statsforecast_and_auto_stays_within_two_percent_on_held_out_data() {
     let reference = reference();
     let auto = &reference["auto"];
-    let (mut arima, mut both) = (Vec::new(), Vec::new());
+    let (mut arima, mut selected) = (Vec::new(), Vec::new());
     for case in auto["per_series"].as_array().unwrap() {
         let name = case["series"].as_str().unwrap();
         let (y, m) = series(&reference, name);
@@ -317,19 +318,20 @@ fn auto_arima_and_auto_beat_statsforecast_on_held_out_data() {
             )
             .unwrap()
         };
-        // `auto` is automatic ARIMA (with automatic ETS only as a fallback).
+        let fit = forecast_series(train, ModelChoice::AutoArima, m, h, &[]).unwrap();
+        assert!(fit.model.starts_with("ARIMA("), "{}", fit.model);
         let chosen = forecast_series(train, ModelChoice::Auto, m, h, &[]).unwrap();
-        assert!(chosen.model.starts_with("ARIMA("), "{}", chosen.model);
-        let a = score(&chosen.forecast.point);
-        let b = a;
+        let (a, b) = (score(&fit.forecast.point), score(&chosen.forecast.point));
         eprintln!(
-            "{name:16} ours {} MASE {a:.3} | statsforecast {} MASE {:.3}",
-            chosen.model,
+            "{name:16} ARIMA ours {} MASE {a:.3} | statsforecast {} MASE {:.3} | auto {} MASE \
+             {b:.3}",
+            fit.model,
             case["autoarima"]["model"].as_str().unwrap(),
             case["autoarima"]["mase"].as_f64().unwrap(),
+            chosen.model,
         );
         arima.push(a);
-        both.push(b);
+        selected.push(b);
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let sf_arima = auto["summary"]["autoarima"]["mean_mase"].as_f64().unwrap();
@@ -338,14 +340,20 @@ fn auto_arima_and_auto_beat_statsforecast_on_held_out_data() {
         "mean MASE: AutoARIMA ours {:.4} vs statsforecast {sf_arima:.4}; auto {:.4} vs best of \
          statsforecast {:.4}",
         mean(&arima),
-        mean(&both),
+        mean(&selected),
         sf_arima.min(sf_ets)
     );
     assert!(mean(&arima) < sf_arima, "AutoARIMA {:.4}", mean(&arima));
+    // Selection by cross-validation (the default since it won on the 66 retail hold-outs,
+    // docs/forecast.md) beats statsforecast's AutoETS here (0.8748 against 1.024) but not its
+    // AutoARIMA (0.8696): on wineind, woolyrnq and austres the three training folds pick Theta,
+    // the mean combination and ETS where ARIMA would have scored better. The bound keeps it
+    // within 2 % of statsforecast's best on these 11 series, so a regression shows.
+    assert!(mean(&selected) < sf_ets, "auto {:.4}", mean(&selected));
     assert!(
-        mean(&both) < sf_arima.min(sf_ets),
+        mean(&selected) < 1.02 * sf_arima.min(sf_ets),
         "auto {:.4}",
-        mean(&both)
+        mean(&selected)
     );
 }
 

@@ -1,4 +1,4 @@
-//! Model selection by rolling-origin cross-validation and the median combination
+//! Model selection by rolling-origin cross-validation (`auto`) and the mean combination
 //! (`retail_forecast::select`), through the public entry point.
 
 use retail_forecast::{ModelChoice, SeriesForecast, ThetaVariant, forecast_series};
@@ -8,7 +8,7 @@ fn a_straight_line_is_won_by_a_model_that_extrapolates_it() {
     // y = 10 + 2t: ETS with a trend, ARIMA with drift and Theta's drift all forecast it;
     // the naive fallbacks would not. The winner continues the line within 1 %.
     let y: Vec<f64> = (0..40).map(|t| 10.0 + 2.0 * t as f64).collect();
-    let r = forecast_series(&y, ModelChoice::Select, 1, 4, &[0.8]).unwrap();
+    let r = forecast_series(&y, ModelChoice::Auto, 1, 4, &[0.8]).unwrap();
     let cv = r.parameters.iter().find(|p| p.name == "cv_mase").unwrap();
     assert!(cv.value < 0.5, "{} {}", r.model, cv.value);
     for (h, f) in r.forecast.point.iter().enumerate() {
@@ -22,7 +22,7 @@ fn a_straight_line_is_won_by_a_model_that_extrapolates_it() {
 }
 
 #[test]
-fn the_ensemble_is_the_median_of_its_members() {
+fn the_ensemble_is_the_mean_of_its_members() {
     let y: Vec<f64> = (0..30)
         .map(|t| 50.0 + (t as f64 * 0.7).sin() * 5.0 + t as f64 * 0.3)
         .collect();
@@ -35,16 +35,17 @@ fn the_ensemble_is_the_median_of_its_members() {
     .map(|c| forecast_series(&y, c, 1, 3, &[0.9]).unwrap())
     .collect();
     let e = forecast_series(&y, ModelChoice::Ensemble, 1, 3, &[0.9]).unwrap();
+    // The series is positive and the members' bounds stay above zero: no flooring.
     for h in 0..3 {
-        let mut points: Vec<f64> = members.iter().map(|m| m.forecast.point[h]).collect();
-        points.sort_by(f64::total_cmp);
-        assert_eq!(e.forecast.point[h], points[1]);
-        let mut lows: Vec<f64> = members
+        let point: f64 = members.iter().map(|m| m.forecast.point[h]).sum::<f64>() / 3.0;
+        assert!((e.forecast.point[h] - point).abs() < 1e-9 * point);
+        let low: f64 = members
             .iter()
             .map(|m| m.forecast.intervals[0].lower[h])
-            .collect();
-        lows.sort_by(f64::total_cmp);
-        assert_eq!(e.forecast.intervals[0].lower[h], lows[1]);
+            .sum::<f64>()
+            / 3.0;
+        assert!(low > 0.0);
+        assert!((e.forecast.intervals[0].lower[h] - low).abs() < 1e-9 * low);
     }
-    assert!(e.model.starts_with("Median(ETS("), "{}", e.model);
+    assert!(e.model.starts_with("Mean(ETS("), "{}", e.model);
 }

@@ -550,7 +550,9 @@ impl AutoArima {
             .collect();
         columns.extend(target.columns.iter().cloned());
         Problem::new(target.y, spec, columns)
-            .and_then(|problem| estimate::estimate(&problem, Method::CssMl, false, self.max_evals))
+            .and_then(|problem| {
+                estimate::estimate(&problem, Method::CssMl, false, self.max_evals, 0)
+            })
             .map(|est| -2.0 * est.loglik - target.y.len() as f64 * est.sigma2.ln())
             .ok()
             .filter(|v| v.is_finite())
@@ -620,7 +622,7 @@ impl AutoArima {
         let problem = Problem::new(y, spec, columns)?;
         let est = match est_fixed {
             Some(beta) => estimate::fixed(&problem, &[], &beta)?,
-            None => estimate::estimate(&problem, Method::CssMl, false, self.max_evals)?,
+            None => estimate::estimate(&problem, Method::CssMl, false, self.max_evals, 0)?,
         };
         let n_user = if target.columns.is_empty() {
             0

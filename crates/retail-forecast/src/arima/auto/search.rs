@@ -152,7 +152,7 @@ impl Search<'_> {
         } else {
             Method::CssMl
         };
-        let Ok(est) = estimate::estimate(&problem, method, true, self.max_evals) else {
+        let Ok(est) = estimate::estimate(&problem, method, true, self.max_evals, 0) else {
             return (f64::INFINITY, None);
         };
         let n_star = problem.n_used() as f64;
