@@ -12,6 +12,8 @@ pub(crate) fn flag_of(parameter: &str) -> Option<&'static str> {
         "season_length" => "--season-length",
         "level" => "--level",
         "future" => "--future",
+        "backtest" => "--backtest",
+        "reconcile" => "--reconcile",
         "min_support" => "--min-support",
         "max_len" => "--max-len",
         "max_itemsets" => "--max-itemsets",

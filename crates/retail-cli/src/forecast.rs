@@ -8,9 +8,12 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use retail_forecast::{
     DEFAULT_MAX_HORIZON, DEFAULT_MAX_PERIODS, ForecastError, ForecastParams, Frequency, Gaps,
-    GroupBy, Limits, Measure, ModelChoice, SeriesBacktest, SeriesBuilder, SeriesFile,
+    GroupBy, Limits, Measure, ModelChoice, Reconciliation, SeriesBacktest, SeriesBuilder,
+    SeriesFile,
 };
-use retail_report::text::backtest::{backtest_json, series_table, summarize, summary_table};
+use retail_report::text::backtest::{
+    backtest_json, reconciled_table, series_table, summarize, summary_table,
+};
 use retail_report::text::forecast::{
     SeriesView, forecast_json, forecast_table, write_forecast_csv,
 };
@@ -85,6 +88,12 @@ pub struct ForecastArgs {
     /// interval coverage per series and model; --model takes a comma-separated list here).
     #[arg(long, value_name = "K")]
     backtest: Option<usize>,
+    /// With --by: make the groups' forecasts add up to the total's: bottom-up (the groups'
+    /// stand, the total is their sum) or mint (minimum trace with shrinkage, from the fits'
+    /// in-sample errors). Groups beyond --top are summed as one "(other)" group; with
+    /// --backtest, MASE per series before and after.
+    #[arg(long, value_name = "METHOD", conflicts_with_all = ["series", "partition"])]
+    reconcile: Option<String>,
     /// Season length (default: 7 daily, 52 weekly, 12 monthly, 4 quarterly).
     #[arg(long, value_name = "M")]
     season_length: Option<usize>,
@@ -184,7 +193,18 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
         params = params.with_season_length(season_length);
     }
     params.check().map_err(crate::flags::bad_flag)?;
-    let (series, regressors, freq, implied_season_length, description) = match &args.series {
+    let reconcile = args
+        .reconcile
+        .as_deref()
+        .map(str::parse::<Reconciliation>)
+        .transpose()
+        .map_err(crate::flags::bad_flag)?;
+    if reconcile.is_some() && choices.len() > 1 {
+        bail!("--reconcile backtests one model at a time: give --model one model");
+    }
+    let (series, regressors, freq, implied_season_length, description, hierarchy) = match &args
+        .series
+    {
         Some(path) => {
             if !args.slice.slice_with(&args.customers)?.is_everything() {
                 bail!(
@@ -221,6 +241,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                 None,
                 season_length,
                 description,
+                None,
             )
         }
         None => {
@@ -268,43 +289,99 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                 );
             }
             let groups = set.series.len();
-            let (part, parts) = args.partition.unwrap_or((0, 1));
-            let series = set
-                .into_partition(args.top, part, parts)
-                .map_err(|err| match err {
-                    ForecastError::InvalidParameter {
-                        parameter: "partition",
-                        ..
-                    } if by == GroupBy::Total => {
-                        anyhow!("--partition splits the groups of --by; the total is one series")
-                    }
-                    err => err.into(),
-                })?;
-            let description = format!(
-                "{} per {freq}{}",
-                measure.describe(),
+            if let Some(method) = reconcile {
                 if by == GroupBy::Total {
-                    String::new()
-                } else {
-                    format!(
-                        ", the largest {} of {groups} groups by {}{}",
-                        args.top.max(1).min(groups),
-                        args.by,
-                        if parts > 1 {
-                            format!(" (partition {part} of {parts}: {} series)", series.len())
-                        } else {
-                            String::new()
-                        }
-                    )
+                    bail!(
+                        "--reconcile {method} makes groups add up to the total: pass --by \
+                         category, region, country, product, ..."
+                    );
                 }
-            );
-            (series, None, Some(freq), freq.season_length(), description)
+                let hierarchy = set
+                    .into_hierarchy(args.top)
+                    .map_err(crate::flags::bad_flag)?;
+                let other = hierarchy.parts.last().filter(|p| p.key == "(other)");
+                let description = format!(
+                    "{} per {freq}: the total and the largest {} of {groups} groups by {}{}, \
+                     reconciled ({method})",
+                    measure.describe(),
+                    hierarchy.parts.len() - usize::from(other.is_some()),
+                    args.by,
+                    if other.is_some() {
+                        ", the others summed as (other)"
+                    } else {
+                        ""
+                    }
+                );
+                let series = hierarchy.series().cloned().collect();
+                (
+                    series,
+                    None,
+                    Some(freq),
+                    freq.season_length(),
+                    description,
+                    Some(hierarchy),
+                )
+            } else {
+                let (part, parts) = args.partition.unwrap_or((0, 1));
+                let series =
+                    set.into_partition(args.top, part, parts)
+                        .map_err(|err| match err {
+                            ForecastError::InvalidParameter {
+                                parameter: "partition",
+                                ..
+                            } if by == GroupBy::Total => {
+                                anyhow!(
+                                    "--partition splits the groups of --by; the total is one series"
+                                )
+                            }
+                            err => err.into(),
+                        })?;
+                let description = format!(
+                    "{} per {freq}{}",
+                    measure.describe(),
+                    if by == GroupBy::Total {
+                        String::new()
+                    } else {
+                        format!(
+                            ", the largest {} of {groups} groups by {}{}",
+                            args.top.max(1).min(groups),
+                            args.by,
+                            if parts > 1 {
+                                format!(" (partition {part} of {parts}: {} series)", series.len())
+                            } else {
+                                String::new()
+                            }
+                        )
+                    }
+                );
+                (
+                    series,
+                    None,
+                    Some(freq),
+                    freq.season_length(),
+                    description,
+                    None,
+                )
+            }
         }
     };
     let season_length = params.season_length_or(implied_season_length);
     if let Some(folds) = args.backtest {
         if regressors.is_some() {
             bail!("--backtest scores models without regressors: leave out the regressor columns");
+        }
+        if let (Some(hierarchy), Some(method)) = (&hierarchy, reconcile) {
+            let mut progress = Progress::new(1);
+            progress.step(&format!(
+                "backtesting {} with {method} reconciliation on {} series",
+                args.model,
+                series.len()
+            ));
+            let rows = params
+                .backtest_coherent(hierarchy, implied_season_length, folds, method)
+                .map_err(crate::flags::bad_flag)?;
+            progress.finish();
+            return write_reconciled_backtest(out, &rows, args, &description, folds);
         }
         let mut progress = Progress::new(1);
         progress.step(&format!(
@@ -320,9 +397,27 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
     }
     let mut progress = Progress::new(1);
     progress.step(&format!("fitting {} series", series.len()));
-    let outcomes = params
-        .forecast(series, freq, implied_season_length, regressors.as_ref())
-        .map_err(crate::flags::bad_flag)?;
+    let (outcomes, reconciliation) = match (hierarchy, reconcile) {
+        (Some(hierarchy), Some(method)) => {
+            let coherent = params
+                .forecast_coherent(hierarchy, freq, implied_season_length, method)
+                .map_err(crate::flags::bad_flag)?;
+            let info = json!({
+                "method": method,
+                "shrinkage_lambda": coherent.lambda,
+                "base_forecasts": coherent.outcomes.iter().zip(&coherent.base)
+                    .map(|(o, b)| json!({"key": o.series.key, "forecast": b}))
+                    .collect::<Vec<_>>(),
+            });
+            (coherent.outcomes, Some(info))
+        }
+        _ => (
+            params
+                .forecast(series, freq, implied_season_length, regressors.as_ref())
+                .map_err(crate::flags::bad_flag)?,
+            None,
+        ),
+    };
     progress.finish();
     let mut rows = Vec::new();
     for outcome in outcomes {
@@ -360,6 +455,7 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
                     "horizon": args.horizon,
                     "levels": args.level,
                     "series": series,
+                    "reconciliation": reconciliation,
                 }),
             )?;
             writeln!(out)?;
@@ -370,6 +466,43 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             for view in &views {
                 writeln!(out, "{}", forecast_table(view, &args.level).render())?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// `retail forecast --backtest K --reconcile METHOD`: MASE per series before and after, as a
+/// table or JSON.
+fn write_reconciled_backtest(
+    out: &mut impl Write,
+    rows: &[retail_forecast::ReconciledBacktest],
+    args: &ForecastArgs,
+    description: &str,
+    folds: usize,
+) -> Result<()> {
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &json!({
+                    "input": description,
+                    "model": args.model,
+                    "horizon": args.horizon,
+                    "origins": folds,
+                    "series": rows,
+                }),
+            )?;
+            writeln!(out)?;
+        }
+        Format::Csv => bail!("--backtest writes a table or JSON (--format json)"),
+        Format::Table => {
+            let title = format!(
+                "Backtest of {description}: model {}, {folds} origin(s), {} periods ahead each \
+                 (MASE: the error over the in-sample error of the naive forecast; below 1 beats \
+                 it)",
+                args.model, args.horizon
+            );
+            write!(out, "{}", reconciled_table(rows, &title).render())?;
         }
     }
     Ok(())

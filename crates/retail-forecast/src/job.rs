@@ -63,6 +63,21 @@ impl ForecastParams {
         }
     }
 
+    /// Worker threads (0: all cores).
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The limits.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Whether forecasts of non-negative series are floored at zero.
+    pub(crate) fn floors_at_zero(&self) -> bool {
+        self.floor_at_zero
+    }
+
     /// Periods to forecast.
     pub fn with_horizon(mut self, horizon: usize) -> ForecastParams {
         self.horizon = horizon;

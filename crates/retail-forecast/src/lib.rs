@@ -15,6 +15,7 @@ pub mod limits;
 pub mod model;
 mod numeric;
 mod partition;
+pub mod reconcile;
 pub mod select;
 pub mod series;
 pub mod series_file;
@@ -39,6 +40,7 @@ pub use model::{
     forecast_many_with_limits, forecast_series, forecast_series_with_limits,
     forecast_series_with_regressors, forecast_series_with_regressors_and_limits,
 };
+pub use reconcile::{CoherentForecast, Hierarchy, ReconciledBacktest, Reconciliation};
 pub use series::{
     Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet, future_periods,
 };

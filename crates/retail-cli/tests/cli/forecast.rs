@@ -257,6 +257,94 @@ fn forecast_partitions_together_equal_one_run() {
     let out = retail(&["forecast", "--partition", "1/2"]);
     assert_fails(&out, 1, "the total is one series");
 }
+/// `--reconcile`: the groups' forecasts add up to the total's at every step (MinT moves
+/// them, bottom-up keeps the groups' and sums them), the groups beyond `--top` as
+/// `(other)`; the backtest reports MASE before and after; misuse fails naming the flag.
+#[test]
+fn reconciled_group_forecasts_add_up_to_the_total() {
+    let run = |method: &str, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "forecast",
+            "--by",
+            "country",
+            "--top",
+            "3",
+            "--horizon",
+            "3",
+            "--reconcile",
+            method,
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let out = retail(&args);
+        assert!(out.status.success(), "{method}: {}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let points = |series: &serde_json::Value| -> Vec<f64> {
+        series["forecast"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["forecast"].as_f64().unwrap())
+            .collect()
+    };
+    for method in ["mint", "bottom-up"] {
+        let doc = run(method, &[]);
+        assert_eq!(doc["reconciliation"]["method"], method);
+        let series = doc["series"].as_array().unwrap();
+        let keys: Vec<&str> = series.iter().map(|s| s["key"].as_str().unwrap()).collect();
+        assert_eq!(keys.len(), 5, "{keys:?}");
+        assert_eq!((keys[0], keys[4]), ("total", "(other)"));
+        let total = points(&series[0]);
+        for step in 0..3 {
+            let sum: f64 = series[1..].iter().map(|s| points(s)[step]).sum();
+            assert!(
+                (sum - total[step]).abs() <= 1e-9 * total[step].abs().max(1.0),
+                "{method} step {step}: {sum} vs {}",
+                total[step]
+            );
+        }
+        let base = doc["reconciliation"]["base_forecasts"].as_array().unwrap();
+        if method == "bottom-up" {
+            // The groups keep their own forecasts (none of these is below zero).
+            for (s, b) in series[1..].iter().zip(&base[1..]) {
+                let own: Vec<f64> = b["forecast"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap())
+                    .collect();
+                assert_eq!(points(s), own);
+            }
+        } else {
+            let lambda = doc["reconciliation"]["shrinkage_lambda"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&lambda), "{lambda}");
+        }
+    }
+    let doc = run("bottom-up", &["--backtest", "1"]);
+    let rows = doc["series"].as_array().unwrap();
+    assert_eq!(rows[0]["key"], "total");
+    for row in &rows[1..] {
+        assert_eq!(row["mase_base"], row["mase_reconciled"], "{row}");
+    }
+
+    let out = retail(&["forecast", "--reconcile", "mint"]);
+    assert_fails(&out, 1, "pass --by");
+    let out = retail(&["forecast", "--by", "country", "--reconcile", "ols"]);
+    assert_fails(&out, 1, "bad --reconcile");
+    let out = retail(&[
+        "forecast",
+        "--by",
+        "country",
+        "--reconcile",
+        "mint",
+        "--partition",
+        "0/2",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 // ---- forecast hardening (issue 17) ----
 
 #[test]

@@ -1,7 +1,7 @@
 //! Backtests of forecasting models (`retail_forecast::ForecastParams::backtest`) for people
 //! (a table per series and a summary per model) and for programs (JSON).
 
-use retail_forecast::SeriesBacktest;
+use retail_forecast::{ReconciledBacktest, SeriesBacktest};
 use serde_json::{Value, json};
 
 use super::TextTable;
@@ -208,6 +208,46 @@ pub fn backtest_json(backtests: &[SeriesBacktest], levels: &[f64]) -> Value {
         })
         .collect();
     json!({"summary": summary, "series": series})
+}
+
+/// MASE per series before and after reconciliation (`retail forecast --backtest K
+/// --reconcile METHOD`), the total first, and the mean over the series.
+pub fn reconciled_table(rows: &[ReconciledBacktest], title: &str) -> TextTable {
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let mut table = TextTable::new(title, &["series", "MASE before", "MASE after", "change"])
+        .text_columns(&[0]);
+    let change = |before: f64, after: f64| {
+        finite(after / before - 1.0)
+            .map_or_else(|| "–".to_string(), |c| format!("{:+.1}%", c * 100.0))
+    };
+    for r in rows {
+        let label = match &r.name {
+            Some(name) => format!("{} {name}", r.key),
+            None => r.key.clone(),
+        };
+        table.row(vec![
+            label,
+            num(finite(r.mase_base)),
+            num(finite(r.mase_reconciled)),
+            change(r.mase_base, r.mase_reconciled),
+        ]);
+    }
+    let scored: Vec<&ReconciledBacktest> = rows
+        .iter()
+        .filter(|r| r.mase_base.is_finite() && r.mase_reconciled.is_finite())
+        .collect();
+    if !scored.is_empty() {
+        let n = scored.len() as f64;
+        let before = scored.iter().map(|r| r.mase_base).sum::<f64>() / n;
+        let after = scored.iter().map(|r| r.mase_reconciled).sum::<f64>() / n;
+        table.row(vec![
+            format!("mean of {}", scored.len()),
+            num(Some(before)),
+            num(Some(after)),
+            change(before, after),
+        ]);
+    }
+    table
 }
 
 #[cfg(test)]
