@@ -78,7 +78,7 @@ pub struct ForecastArgs {
     allow_gaps: bool,
     /// auto (per series, the best of ETS, ARIMA, Theta and their mean, or of the
     /// intermittent-demand methods, by cross-validation), ensemble (the mean of ETS, ARIMA and
-    /// Theta), ets, arima, naive, snaive, theta (R's thetaf), autotheta (or stm, otm, dstm,
+    /// Theta), ets, arima, arima-boxcox (on the Box-Cox scale, positive series), naive, snaive, theta (R's thetaf), autotheta (or stm, otm, dstm,
     /// dotm), croston, croston-sba, croston-opt, tsb, adida, imapa (intermittent demand), an
     /// ETS specification such as AAdM or an ARIMA order such as (0,1,1)(0,1,1)12.
     #[arg(long, value_name = "MODEL", default_value = "auto")]

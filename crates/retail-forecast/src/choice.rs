@@ -24,6 +24,9 @@ pub enum ModelChoice {
     AutoEts,
     /// Automatic ARIMA (Hyndman–Khandakar; Fourier terms for seasons longer than 24).
     AutoArima,
+    /// Automatic ARIMA on the Box–Cox scale, λ by Guerrero's method (R `auto.arima(y,
+    /// lambda = "auto")`); positive series only (crate::boxcox).
+    AutoArimaBoxCox,
     /// One ETS specification.
     Ets(EtsSpec),
     /// One ARIMA order.
@@ -88,6 +91,7 @@ impl fmt::Display for ModelChoice {
             ModelChoice::Auto => f.write_str("auto"),
             ModelChoice::AutoEts => f.write_str("ets"),
             ModelChoice::AutoArima => f.write_str("arima"),
+            ModelChoice::AutoArimaBoxCox => f.write_str("arima-boxcox"),
             ModelChoice::Ets(spec) => f.write_str(&spec.code()),
             ModelChoice::Arima(spec) => write!(f, "{spec}"),
             ModelChoice::Naive => f.write_str("naive"),
@@ -115,6 +119,9 @@ impl FromStr for ModelChoice {
             "auto" | "select" | "cv" => return Ok(ModelChoice::Auto),
             "ets" | "autoets" => return Ok(ModelChoice::AutoEts),
             "arima" | "autoarima" => return Ok(ModelChoice::AutoArima),
+            "arima-boxcox" | "arima-bc" | "boxcox-arima" => {
+                return Ok(ModelChoice::AutoArimaBoxCox);
+            }
             "naive" => return Ok(ModelChoice::Naive),
             "snaive" | "seasonal-naive" | "seasonal_naive" => {
                 return Ok(ModelChoice::SeasonalNaive);

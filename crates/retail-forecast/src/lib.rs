@@ -6,6 +6,7 @@ pub mod arima;
 pub mod auto_ets;
 pub mod backtest;
 pub mod baseline;
+pub mod boxcox;
 mod choice;
 pub mod ets;
 pub mod forecast;

@@ -364,6 +364,7 @@ pub fn forecast_series_with_limits(
         ModelChoice::AutoArima => AutoArima::new(season_length)?
             .fit(y)
             .and_then(|f| from_arima(&f, horizon, levels)),
+        ModelChoice::AutoArimaBoxCox => arima_on_box_cox_scale(y, season_length, horizon, levels),
         ModelChoice::Arima(spec) => {
             return Arima::new(spec)
                 .fit_with_regressors(y, None)
@@ -412,6 +413,41 @@ pub fn forecast_series_with_limits(
             Ok(result)
         }
     }
+}
+
+/// Automatic ARIMA fitted to the Box–Cox transform of `y` (λ by Guerrero's method), its
+/// forecasts, bounds and fitted values transformed back (the point forecast is then the
+/// median on the original scale, as R's default `biasadj = FALSE`).
+fn arima_on_box_cox_scale(
+    y: &[f64],
+    season_length: usize,
+    horizon: usize,
+    levels: &[f64],
+) -> Result<SeriesForecast, ForecastError> {
+    use crate::boxcox::{box_cox, guerrero_lambda, inv_box_cox};
+    // Non-positive data or a short series: not an error in the parameters, so the caller
+    // falls back to the naive forecast with the reason.
+    let lambda = guerrero_lambda(y, season_length)
+        .map_err(|err| ForecastError::Undefined(format!("Box–Cox: {err}")))?;
+    let z: Vec<f64> = y.iter().map(|&v| box_cox(v, lambda)).collect();
+    let fit = AutoArima::new(season_length)?.fit(&z)?;
+    let mut result = from_arima(&fit, horizon, levels)?;
+    let back = |values: &mut Vec<f64>| values.iter_mut().for_each(|v| *v = inv_box_cox(*v, lambda));
+    back(&mut result.forecast.point);
+    for interval in &mut result.forecast.intervals {
+        back(&mut interval.lower);
+        back(&mut interval.upper);
+    }
+    back(&mut result.fitted);
+    result.model = format!("{} on the Box-Cox scale (lambda {lambda:.3})", result.model);
+    result.forecast.model = result.model.clone();
+    // The criteria are of the transformed series: not comparable with other models'.
+    (result.loglik, result.aic, result.aicc, result.bic) = (None, None, None, None);
+    result.parameters.push(Parameter {
+        name: "lambda".into(),
+        value: lambda,
+    });
+    Ok(result)
 }
 
 /// [`forecast_series`] over many series on `threads` threads (0 = all cores); results in

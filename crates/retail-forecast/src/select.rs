@@ -51,6 +51,8 @@ pub fn candidates(y: &[f64]) -> Vec<ModelChoice> {
             ModelChoice::AutoEts,
         ]
     } else {
+        // Not ARIMA on the Box–Cox scale: as a fifth candidate it made the retail hold-outs
+        // of docs/forecast.md worse (mean MASE 1.900 against 1.895, 80 % coverage 77 %).
         vec![
             ModelChoice::AutoEts,
             ModelChoice::AutoArima,

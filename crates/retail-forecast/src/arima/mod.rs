@@ -582,7 +582,7 @@ impl PredictLevels for FittedArima {
 crate::forecast::augurs_predict!(FittedArima);
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ndarray::Array2;
 
