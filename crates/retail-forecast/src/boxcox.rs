@@ -64,7 +64,7 @@ fn guerrero_cv(y: &[f64], period: usize, lambda: f64) -> f64 {
 /// [`ForecastError::InvalidParameter`] naming `y` when a value is not positive (Box–Cox is
 /// defined on positive data) or there are fewer than 4 values.
 pub fn guerrero_lambda(y: &[f64], season_length: usize) -> Result<f64, ForecastError> {
-    if let Some((i, v)) = y.iter().enumerate().find(|(_, v)| !(**v > 0.0)) {
+    if let Some((i, v)) = y.iter().enumerate().find(|(_, v)| v.is_nan() || **v <= 0.0) {
         return Err(ForecastError::InvalidParameter {
             parameter: "y",
             message: format!("value {v} (index {i}) is not positive: Box–Cox needs positive data"),
