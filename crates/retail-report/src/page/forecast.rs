@@ -68,11 +68,35 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
         } else {
             format!("{id}-forecast-group-{i}")
         };
+        // Plain words for the automatic choice: the combination by what it is, and how much
+        // the calibration on earlier weeks widened the intervals.
+        let model = match r
+            .model
+            .strip_prefix("Mean(")
+            .and_then(|m| m.strip_suffix(')'))
+        {
+            Some(members) => format!("the average of {members}"),
+            None => r.model.clone(),
+        };
         let mut caption = format!(
-            "Model chosen automatically: {}. {} weeks ahead with 80% and 95% prediction \
-             intervals; the last {history_weeks} full weeks of history shown.",
-            r.model, panel.horizon
+            "Model chosen automatically, as the one that forecast earlier weeks of this history \
+             best: {model}. {} weeks ahead with 80% and 95% prediction intervals; the last \
+             {history_weeks} full weeks of history shown.",
+            panel.horizon
         );
+        let widened = r
+            .parameters
+            .iter()
+            .find(|p| p.name == "interval_factor_0.8")
+            .map(|p| p.value)
+            .filter(|&f| f > 1.005);
+        if let Some(factor) = widened {
+            let _ = write!(
+                caption,
+                " The intervals are {factor:.1} times as wide as the model's own, so that they \
+                 would have held 80% and 95% of those earlier weeks."
+            );
+        }
         if let Some(reason) = &r.fallback {
             let _ = write!(caption, " Naive forecast used instead: {reason}.");
         }
@@ -86,7 +110,11 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
                 s.periods.len()
             );
         }
-        if s.floored > 0 {
+        // Floored here, or already by the model (the automatic choice floors its own).
+        let cut_at_zero = s.floored > 0
+            || r.forecast.point.contains(&0.0)
+            || r.forecast.intervals.iter().any(|i| i.lower.contains(&0.0));
+        if cut_at_zero {
             caption.push_str(if units {
                 " Units cannot be negative: the forecast and its intervals are cut at zero \
                      where the model reaches below it."
