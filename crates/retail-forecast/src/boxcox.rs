@@ -18,17 +18,20 @@ pub fn box_cox(v: f64, lambda: f64) -> f64 {
 }
 
 /// The inverse of [`box_cox`]: `(λ·z + 1)^(1/λ)`, or `exp z` for λ = 0. Where `λ·z + 1` is
-/// not positive (beyond the transformation's range, λ > 0) the result is 0, the smallest
-/// value the original scale holds.
+/// not positive (beyond the transformation's range) the result is the limit the original
+/// scale reaches there: 0 for λ > 0, +∞ for λ < 0 (an unbounded upper bound, which the
+/// forecast then reports as not finite rather than as a wrong number).
 pub fn inv_box_cox(z: f64, lambda: f64) -> f64 {
     if lambda == 0.0 {
         z.exp()
     } else {
         let base = lambda * z + 1.0;
-        if base <= 0.0 {
+        if base > 0.0 {
+            base.powf(1.0 / lambda)
+        } else if lambda > 0.0 {
             0.0
         } else {
-            base.powf(1.0 / lambda)
+            f64::INFINITY
         }
     }
 }
@@ -193,6 +196,7 @@ mod tests {
         // By hand: λ = 0.5, v = 9: (3 − 1) / 0.5 = 4.
         assert_eq!(box_cox(9.0, 0.5), 4.0);
         assert_eq!(inv_box_cox(-5.0, 0.5), 0.0);
+        assert_eq!(inv_box_cox(1.5, -1.0), f64::INFINITY);
         let err = guerrero_lambda(&[1.0, 0.0, 2.0, 3.0], 1).unwrap_err();
         assert!(err.to_string().contains("index 1"), "{err}");
         assert!(guerrero_lambda(&[1.0, 2.0, 3.0], 2).is_err());

@@ -73,11 +73,6 @@ impl ForecastParams {
         &self.limits
     }
 
-    /// Whether forecasts of non-negative series are floored at zero.
-    pub(crate) fn floors_at_zero(&self) -> bool {
-        self.floor_at_zero
-    }
-
     /// Periods to forecast.
     pub fn with_horizon(mut self, horizon: usize) -> ForecastParams {
         self.horizon = horizon;

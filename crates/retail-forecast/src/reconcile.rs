@@ -336,10 +336,9 @@ fn apply(
     let total: Vec<f64> = (0..h)
         .map(|t| forecasts[1..].iter().map(|f| f.forecast.point[t]).sum())
         .collect();
+    // The total is the parts' sum, never floored on its own (a part with negative history
+    // may sum below zero), so the sum holds exactly.
     shift(forecasts[0], &total);
-    if floor && non_negative[0] {
-        floored += floor_at_zero(&mut forecasts[0].forecast);
-    }
     floored
 }
 
@@ -516,7 +515,8 @@ impl ForecastParams {
                         s.key
                     ))
                 })?;
-                if self.floors_at_zero() && train.iter().all(|&v| v >= 0.0) {
+                // Floored as the reconciled forecasts are, so the comparison is fair.
+                if train.iter().all(|&v| v >= 0.0) {
                     floor_at_zero(&mut fit.forecast);
                 }
                 base.push(fit.forecast.point.clone());
