@@ -3,39 +3,61 @@
 //! (`benches/compare_kpis.py`).
 //!
 //! ```sh
-//! cargo run --release --example kpis -- sales.parquet [--results]
+//! cargo run --release --example kpis -- sales.parquet [--results] [--each]
+//! cargo run --release --example kpis -- --in-place [--memory-limit=6G] months/ [--results]
 //! ```
+//!
+//! `--in-place` queries canonical Parquet files where they lie (`retail_metrics::files`)
+//! instead of reading them into memory; `--memory-limit=SIZE` (bytes with K, M or G, or
+//! `none`; default a quarter of RAM there, none otherwise) is where the operators spill.
 
 use std::time::Instant;
 
 use retail_ingest::{IngestParams, read_transactions, samples};
-use retail_metrics::{KpiParams, KpiSuite, sales_context};
+use retail_metrics::files::{canonical_parquet, register_sales_in_place};
+use retail_metrics::{KpiParams, KpiSuite, MemoryLimit, SalesSlice, new_session, register_sales};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let with_results = args.iter().any(|a| a == "--results");
     let each = args.iter().any(|a| a == "--each");
+    let in_place = args.iter().any(|a| a == "--in-place");
+    let limit = match args.iter().find_map(|a| a.strip_prefix("--memory-limit=")) {
+        None if in_place => MemoryLimit::default(),
+        None | Some("none") => MemoryLimit::Unbounded,
+        Some(size) => MemoryLimit::Bytes(parse_size(size)?),
+    };
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
 
     let start = Instant::now();
-    let options = IngestParams::default();
-    let mut batches = Vec::new();
-    if files.is_empty() {
-        let reader = samples::open(
-            "online_retail_sample.csv.gz",
-            samples::ONLINE_RETAIL,
-            &options,
-        )?;
-        batches = reader.collect::<Result<Vec<_>, _>>()?;
-    }
-    for file in files {
-        batches.extend(read_transactions(file, &options)?.batches);
-    }
-    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let load_seconds = start.elapsed().as_secs_f64();
+    let ctx = new_session(limit)?;
+    let (rows, load_seconds) = if in_place {
+        let paths: Vec<std::path::PathBuf> = files.iter().map(|f| f.into()).collect();
+        let found = canonical_parquet(&paths)?.ok_or("--in-place: not canonical Parquet")?;
+        runtime.block_on(register_sales_in_place(&ctx, &found, &SalesSlice::new()))?;
+        let rows: u64 = found.reports.iter().map(|r| r.rows_accepted).sum();
+        (rows as usize, start.elapsed().as_secs_f64())
+    } else {
+        let options = IngestParams::default();
+        let mut batches = Vec::new();
+        if files.is_empty() {
+            let reader = samples::open(
+                "online_retail_sample.csv.gz",
+                samples::ONLINE_RETAIL,
+                &options,
+            )?;
+            batches = reader.collect::<Result<Vec<_>, _>>()?;
+        }
+        for file in files {
+            batches.extend(read_transactions(file, &options)?.batches);
+        }
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        register_sales(&ctx, batches)?;
+        (rows, start.elapsed().as_secs_f64())
+    };
     if each {
         eprintln!(
             "{:<28} {load_seconds:>8.3} s {rows:>7} rows {}",
@@ -45,7 +67,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let start = Instant::now();
-    let ctx = sales_context(batches)?;
     if each {
         // One query at a time, to see where the time and the memory go (resident set size now
         // and its peak so far, from /proc/self/status on Linux): each stage alone, then the
@@ -98,7 +119,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let suite = runtime.block_on(KpiSuite::run(&ctx, &KpiParams::default()))?;
     let kpi_seconds = start.elapsed().as_secs_f64();
+    print(&suite, rows, load_seconds, kpi_seconds, with_results)
+}
 
+/// The timings (and with `with_results` every KPI) as JSON on stdout.
+fn print(
+    suite: &KpiSuite,
+    rows: usize,
+    load_seconds: f64,
+    kpi_seconds: f64,
+    with_results: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut doc = serde_json::json!({
         "rows": rows,
         "load_seconds": load_seconds,
@@ -110,6 +141,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
+}
+
+/// `6G`, `512M`, `100K` or bytes.
+fn parse_size(text: &str) -> Result<usize, Box<dyn std::error::Error>> {
+    let (digits, shift) = match text.chars().last() {
+        Some('K' | 'k') => (&text[..text.len() - 1], 10),
+        Some('M' | 'm') => (&text[..text.len() - 1], 20),
+        Some('G' | 'g') => (&text[..text.len() - 1], 30),
+        _ => (text, 0),
+    };
+    Ok(digits.parse::<usize>()? << shift)
 }
 
 /// "rss X MiB, peak Y MiB" from /proc/self/status (empty where that file does not exist).

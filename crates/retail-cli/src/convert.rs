@@ -6,11 +6,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
-use arrow::record_batch::RecordBatch;
 use clap::{Args, ValueEnum};
 use retail_ingest::{IngestError, write};
+use retail_metrics::load;
 
-use crate::input::{ReadArgs, load_sliced};
+use crate::input::{self, ReadArgs};
 use crate::output::FileFormat;
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
@@ -55,15 +55,15 @@ impl From<Partitioning> for write::Partitioning {
 }
 
 pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
-    let mut progress = Progress::new(2);
-    progress.step("reading");
     let slice = args.slice.slice_with(&args.customers)?;
-    let (batches, reports) = load_sliced(&args.files, &args.read, &slice)?;
-    progress.step("writing");
-    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    let files = write::write_sales(
+    let sources = crate::input::sources(&args.files, false);
+    let params = args.read.load_params(&slice)?;
+    // One schema for every file written: the optional columns any input has, from the
+    // headers, before any row is read.
+    let extras = load::optional_columns(&sources, &params).map_err(input::load_error)?;
+    let mut writer = write::SalesWriter::create(
         &args.out,
-        &batches,
+        retail_ingest::canonical_schema_with(extras),
         args.format.into(),
         args.partition_by.into(),
     )
@@ -80,6 +80,27 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
         },
         err => err.into(),
     })?;
+    let mut progress = Progress::new(1);
+    progress.step("converting");
+    // Each batch is written as soon as it is read: memory stays bounded by the batches in
+    // flight and the open files' current row groups, whatever the input's size.
+    let mut rows = 0usize;
+    let summary = load::load_each(&sources, &params, input::note_report, |batch| {
+        let batch = retail_ingest::with_optional_columns(&batch, extras)?;
+        rows += batch.num_rows();
+        writer.write(&batch)?;
+        Ok(())
+    })
+    .map_err(|err| {
+        if args.partition_by == Partitioning::None {
+            // Not a half-written file where a finished one is expected.
+            let _ = std::fs::remove_file(&args.out);
+        }
+        input::load_error(err)
+    })?;
+    input::note_slice(summary.slice.as_ref());
+    let reports = summary.reports;
+    let files = writer.finish()?;
     progress.finish();
     let rejected: u64 = reports.iter().map(|r| r.rows_rejected).sum();
     let read: u64 = reports.iter().map(|r| r.rows_read).sum();

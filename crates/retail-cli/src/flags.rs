@@ -23,6 +23,7 @@ pub(crate) fn flag_of(parameter: &str) -> Option<&'static str> {
         "decay" => "--decay",
         "rule_weight" => "--rule-weight",
         "delimiter" => "--delimiter",
+        "memory_limit" => "--memory-limit",
         _ => return None,
     })
 }

@@ -11,7 +11,7 @@ use retail_ingest::{
 };
 pub use retail_metrics::load::Source;
 use retail_metrics::load::{self, LoadParams};
-use retail_metrics::{MetricsError, SalesSlice};
+use retail_metrics::{MemoryLimit, MetricsError, SalesSlice, files};
 
 /// How to read the input files.
 #[derive(Debug, Clone, Args)]
@@ -175,14 +175,92 @@ pub fn load_sliced(
     load_sources_sliced(&sources(files, false), read, slice)
 }
 
-/// [`load_sliced`] as the table `sales` of a fresh session, with the ingest reports.
-pub fn load_session(
+/// How a command's DataFusion session may use memory.
+#[derive(Debug, Clone, Args)]
+pub struct SessionArgs {
+    /// Memory that the query operators (aggregations, joins, sorts) may hold before they spill
+    /// to disk (in TMPDIR): a size (`8G`, `512M`), a share of RAM (`40%`), or `none`.
+    #[arg(long, value_name = "SIZE", default_value = "25%", value_parser = parse_memory_limit)]
+    pub memory_limit: MemoryLimit,
+}
+
+/// A `--memory-limit`: bytes with an optional K, M, G or T (powers of 1024), a percentage
+/// of RAM, or `none`.
+fn parse_memory_limit(text: &str) -> std::result::Result<MemoryLimit, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(MemoryLimit::Unbounded);
+    }
+    if let Some(percent) = text.strip_suffix('%') {
+        let value: f64 = percent
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a percentage such as 25%"))?;
+        if !(value > 0.0 && value <= 100.0) {
+            return Err(format!("{text} of RAM; give more than 0% and at most 100%"));
+        }
+        return Ok(MemoryLimit::FractionOfMemory(value / 100.0));
+    }
+    let upper = text.to_ascii_uppercase();
+    let number = upper.trim_end_matches(['B', 'I']);
+    let (digits, shift) = match number.chars().last() {
+        Some('K') => (&number[..number.len() - 1], 10),
+        Some('M') => (&number[..number.len() - 1], 20),
+        Some('G') => (&number[..number.len() - 1], 30),
+        Some('T') => (&number[..number.len() - 1], 40),
+        _ => (number, 0),
+    };
+    let value: f64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size such as 8G, 512M or 40%"))?;
+    let bytes = value * (1u64 << shift) as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < usize::MAX as f64) {
+        return Err(format!("'{text}' is not a size such as 8G, 512M or 40%"));
+    }
+    Ok(MemoryLimit::Bytes(bytes as usize))
+}
+
+/// The inputs as the table `sales` of a fresh session, keeping only the lines in `slice`,
+/// with the ingest reports. Canonical Parquet inputs (from `retail convert`: files, or
+/// directories of month files) are queried in place, with the slice pushed into the scan;
+/// everything else is read into memory ([`load_sliced`]).
+pub async fn load_session(
     files: &[PathBuf],
     read: &ReadArgs,
     slice: &SalesSlice,
+    session: &SessionArgs,
 ) -> Result<(datafusion::prelude::SessionContext, Vec<IngestReport>)> {
+    let ctx = retail_metrics::new_session(session.memory_limit).map_err(crate::flags::bad_flag)?;
+    if let Some(found) = in_place(files, read)? {
+        let mut slice = slice.clone();
+        if read.merchandise_only {
+            slice = slice.with_merchandise_only(&read.product_classes(&found.reports)?);
+        }
+        crate::slice::compile(&slice)?;
+        let count = files::register_sales_in_place(&ctx, &found, &slice)
+            .await
+            .map_err(load_error)?;
+        if let Some(mut count) = count {
+            count.description = read.describe_slice(&slice).unwrap_or(count.description);
+            note_slice(Some(&count));
+        }
+        return Ok((ctx, found.reports));
+    }
     let (batches, reports) = load_sliced(files, read, slice)?;
-    Ok((retail_metrics::sales_context(batches)?, reports))
+    retail_metrics::register_sales(&ctx, batches)?;
+    Ok((ctx, reports))
+}
+
+/// The inputs as canonical Parquet to query in place, when they all are and no option asks
+/// for reading row by row (a mapping, another layout, a categories table to fill in).
+fn in_place(files: &[PathBuf], read: &ReadArgs) -> Result<Option<files::CanonicalParquet>> {
+    let canonical_layout = read.layout.is_none_or(|l| l == KnownLayout::Canonical);
+    if files.is_empty() || read.mapping.is_some() || read.categories.is_some() || !canonical_layout
+    {
+        return Ok(None);
+    }
+    Ok(files::canonical_parquet(files)?)
 }
 
 /// [`load_sliced`] over given sources: `retail_metrics::load`, with its notes on stderr.
@@ -193,7 +271,13 @@ pub fn load_sources_sliced(
 ) -> Result<(Vec<RecordBatch>, Vec<IngestReport>)> {
     let params = read.load_params(slice)?;
     let loaded = load::load(sources, &params, note_report).map_err(load_error)?;
-    if let Some(count) = &loaded.slice {
+    note_slice(loaded.slice.as_ref());
+    Ok((loaded.batches, loaded.reports))
+}
+
+/// The lines a slice kept, on stderr.
+pub fn note_slice(count: Option<&load::SliceCount>) {
+    if let Some(count) = count {
         crate::note!(
             "retail: slice {}: {} of {} lines",
             count.description,
@@ -201,11 +285,10 @@ pub fn load_sources_sliced(
             count.accepted
         );
     }
-    Ok((loaded.batches, loaded.reports))
 }
 
 /// Rejected rows and warnings of one source, on stderr.
-fn note_report(report: &IngestReport) {
+pub fn note_report(report: &IngestReport) {
     if report.rows_rejected > 0 {
         crate::note!(
             "retail: {}: {} of {} rows rejected ({}); `retail inspect` shows where",
@@ -230,7 +313,7 @@ fn note_report(report: &IngestReport) {
 }
 
 /// The library's error with the command to run or the flag to fix.
-fn load_error(err: MetricsError) -> anyhow::Error {
+pub fn load_error(err: MetricsError) -> anyhow::Error {
     match err {
         MetricsError::Ingest(err) => err.into(),
         MetricsError::Arrow(err) => err.into(),

@@ -8,7 +8,7 @@ use clap::Args;
 use retail_metrics::{KpiParams, KpiSuite};
 use retail_report::text::kpis::{KpiSummaryParams, kpi_summary};
 
-use crate::input::{ReadArgs, load_session};
+use crate::input::{ReadArgs, SessionArgs, load_session};
 use crate::output::{FileFormat, Format, write_batches, write_file};
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
@@ -19,6 +19,8 @@ pub struct KpisArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    session: SessionArgs,
     #[command(flatten)]
     slice: SliceArgs,
     #[command(flatten)]
@@ -133,10 +135,10 @@ pub async fn run(args: &KpisArgs, out: &mut impl Write) -> Result<()> {
             )
         }
         Some(url) => (crate::cluster::session(url, &args.files).await?, Vec::new()),
-        None => load_session(&args.files, &args.read, &slice)?,
+        None => load_session(&args.files, &args.read, &slice, &args.session).await?,
     };
     #[cfg(not(feature = "distributed"))]
-    let (ctx, reports) = load_session(&args.files, &args.read, &slice)?;
+    let (ctx, reports) = load_session(&args.files, &args.read, &slice, &args.session).await?;
     let sliced = args.read.describe_slice(&slice);
     progress.step("computing the KPIs");
     let options = options.with_product_classes(&args.read.product_classes(&reports)?);

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use retail_metrics::SqlAccess;
 
-use crate::input::{ReadArgs, load_session};
+use crate::input::{ReadArgs, SessionArgs, load_session};
 use crate::output::{Format, MaxRows, write_stream};
 use crate::slice::{CustomerSliceArg, SliceArgs};
 
@@ -38,6 +38,8 @@ pub struct SqlArgs {
     maxrows: MaxRows,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    session: SessionArgs,
     #[command(flatten)]
     slice: SliceArgs,
     #[command(flatten)]
@@ -92,10 +94,16 @@ pub async fn run(args: &SqlArgs, out: &mut impl Write) -> Result<()> {
             bail!("--cluster runs over the whole files: put the slice in the SQL's WHERE")
         }
         Some(url) => crate::cluster::session(url, &files).await?,
-        None => load_session(&files, &args.read, &slice)?.0,
+        None => {
+            load_session(&files, &args.read, &slice, &args.session)
+                .await?
+                .0
+        }
     };
     #[cfg(not(feature = "distributed"))]
-    let ctx = load_session(&files, &args.read, &slice)?.0;
+    let ctx = load_session(&files, &args.read, &slice, &args.session)
+        .await?
+        .0;
     let access = if args.allow_write {
         SqlAccess::ReadWrite
     } else {

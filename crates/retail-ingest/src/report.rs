@@ -267,6 +267,31 @@ impl IngestReport {
         }
     }
 
+    /// The report of canonical Parquet files queried in place (not read row by row): `rows`
+    /// from the files' footers, all of them accepted (the files hold canonical rows, as
+    /// `retail convert` wrote them after checking each one), and the first and last
+    /// timestamps from the column statistics. Lines by kind are not counted (the
+    /// `lines_by_kind` KPI has them).
+    pub fn canonical_in_place(
+        source: impl Into<String>,
+        rows: u64,
+        first_timestamp: Option<i64>,
+        last_timestamp: Option<i64>,
+        optional_columns: &[&str],
+    ) -> Self {
+        let mut report = IngestReport::new(
+            source.into(),
+            SourceFormat::Parquet,
+            crate::KnownLayout::Canonical.name().to_string(),
+        );
+        report.rows_read = rows;
+        report.rows_accepted = rows;
+        report.first_timestamp = first_timestamp;
+        report.last_timestamp = last_timestamp;
+        report.optional_columns = optional_columns.iter().map(|c| c.to_string()).collect();
+        report
+    }
+
     /// Sets the warnings once every row is counted: a span of timestamps longer than
     /// [`PLAUSIBLE_SPAN_DAYS`], and a day/month order no date proves (`order_from_layout`:
     /// the order came from the layout, not from the caller or the data).

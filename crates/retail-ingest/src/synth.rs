@@ -15,10 +15,28 @@ use crate::schema::col;
 /// `target_rows` rows made of whole and partial copies of `batches` (copy 0 is the original),
 /// as batches of the original sizes. Empty input gives no rows.
 pub fn scale_up(batches: &[RecordBatch], target_rows: usize) -> Vec<RecordBatch> {
-    let base: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let mut out = Vec::new();
+    scale_up_each(batches, target_rows, |batch| {
+        out.push(batch);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
+    out
+}
+
+/// [`scale_up`] batch by batch: each batch of the copies goes to `write` as it is made, so
+/// memory stays that of `batches` whatever `target_rows` is. An error of `write` stops it.
+///
+/// # Errors
+/// `write`'s.
+pub fn scale_up_each<E>(
+    batches: &[RecordBatch],
+    target_rows: usize,
+    mut write: impl FnMut(RecordBatch) -> Result<(), E>,
+) -> Result<(), E> {
+    let base: usize = batches.iter().map(RecordBatch::num_rows).sum();
     if base == 0 {
-        return out;
+        return Ok(());
     }
     let mut remaining = target_rows;
     let mut copy = 0usize;
@@ -29,16 +47,16 @@ pub fn scale_up(batches: &[RecordBatch], target_rows: usize) -> Vec<RecordBatch>
             }
             let take = batch.num_rows().min(remaining);
             let slice = batch.slice(0, take);
-            out.push(if copy == 0 {
+            write(if copy == 0 {
                 slice
             } else {
                 suffixed(&slice, copy)
-            });
+            })?;
             remaining -= take;
         }
         copy += 1;
     }
-    out
+    Ok(())
 }
 
 fn suffixed(batch: &RecordBatch, copy: usize) -> RecordBatch {

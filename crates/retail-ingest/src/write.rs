@@ -257,12 +257,7 @@ pub fn write_batches(
 ///
 /// [`IngestError::Create`] or [`IngestError::Write`] naming the file or directory.
 pub fn write_canonical(path: &Path, batches: &[RecordBatch], format: FileFormat) -> Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| IngestError::Create {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
+    create_parent(path)?;
     let schema = batches
         .first()
         .map_or_else(canonical_schema, RecordBatch::schema);
@@ -282,29 +277,18 @@ pub fn write_months(
     batches: &[RecordBatch],
     format: FileFormat,
 ) -> Result<Vec<WrittenFile>> {
-    let mut months: BTreeMap<(i64, u32), Vec<RecordBatch>> = BTreeMap::new();
+    let schema = batches
+        .first()
+        .map_or_else(canonical_schema, RecordBatch::schema);
+    let mut writer = SalesWriter::create(dir, schema, format, Partitioning::Month)?;
     for batch in batches {
-        for (month, part) in split_by_month(batch)? {
-            months.entry(month).or_default().push(part);
-        }
+        writer.write(batch)?;
     }
-    let mut written = Vec::with_capacity(months.len());
-    for ((year, month), parts) in months {
-        let path = dir.join(format!(
-            "month={year:04}-{month:02}/part-0.{}",
-            format.extension()
-        ));
-        write_canonical(&path, &parts, format)?;
-        written.push(WrittenFile {
-            path,
-            rows: parts.iter().map(RecordBatch::num_rows).sum(),
-        });
-    }
-    Ok(written)
+    writer.finish()
 }
 
 /// Writes canonical batches to `out`: one file ([`write_canonical`]) or a directory of month
-/// files ([`write_months`]).
+/// files ([`write_months`]). [`SalesWriter`] does the same batch by batch.
 ///
 /// # Errors
 ///
@@ -316,30 +300,140 @@ pub fn write_sales(
     format: FileFormat,
     partitioning: Partitioning,
 ) -> Result<Vec<WrittenFile>> {
-    match partitioning {
-        Partitioning::None => {
-            if out.is_dir() {
-                return Err(IngestError::OutputPath {
-                    path: out.to_path_buf(),
-                    wants_directory: false,
-                });
-            }
-            write_canonical(out, batches, format)?;
-            Ok(vec![WrittenFile {
-                path: out.to_path_buf(),
-                rows: batches.iter().map(RecordBatch::num_rows).sum(),
-            }])
-        }
-        Partitioning::Month => {
-            if out.is_file() {
-                return Err(IngestError::OutputPath {
-                    path: out.to_path_buf(),
-                    wants_directory: true,
-                });
-            }
-            write_months(out, batches, format)
-        }
+    let schema = batches
+        .first()
+        .map_or_else(canonical_schema, RecordBatch::schema);
+    let mut writer = SalesWriter::create(out, schema, format, partitioning)?;
+    for batch in batches {
+        writer.write(batch)?;
     }
+    writer.finish()
+}
+
+/// Canonical sales written batch by batch as they are read, in memory bounded by the open
+/// files' buffers (a Parquet file holds its current row group, at most
+/// [`MAX_ROW_GROUP_ROWS`] rows, encoded), whatever the input's size: one file, or one file
+/// per calendar month of the invoice date (`OUT/month=YYYY-MM/part-0.EXT`, each month's file
+/// open from its first line to [`SalesWriter::finish`]). Within a file the rows keep their
+/// order; exports come in time order, so a file's row groups cover consecutive periods and a
+/// date-sliced scan skips the others by their statistics.
+#[derive(Debug)]
+pub struct SalesWriter {
+    out: PathBuf,
+    schema: SchemaRef,
+    format: FileFormat,
+    single: Option<(BatchFileWriter, usize)>,
+    months: BTreeMap<(i64, u32), (PathBuf, BatchFileWriter, usize)>,
+}
+
+impl SalesWriter {
+    /// Starts writing batches of `schema` (the canonical columns and the optional ones the
+    /// batches have) to `out`: a file, created with its directory, or a directory of months.
+    ///
+    /// # Errors
+    ///
+    /// [`IngestError::OutputPath`] when `out` is a directory and one file is to be written, or
+    /// a file and month partitions are; [`IngestError::Create`] or [`IngestError::Write`]
+    /// naming the file.
+    pub fn create(
+        out: &Path,
+        schema: SchemaRef,
+        format: FileFormat,
+        partitioning: Partitioning,
+    ) -> Result<SalesWriter> {
+        let mut writer = SalesWriter {
+            out: out.to_path_buf(),
+            schema,
+            format,
+            single: None,
+            months: BTreeMap::new(),
+        };
+        match partitioning {
+            Partitioning::None => {
+                if out.is_dir() {
+                    return Err(IngestError::OutputPath {
+                        path: out.to_path_buf(),
+                        wants_directory: false,
+                    });
+                }
+                create_parent(out)?;
+                let file = BatchFileWriter::create(out, writer.schema.clone(), format)?;
+                writer.single = Some((file, 0));
+            }
+            Partitioning::Month => {
+                if out.is_file() {
+                    return Err(IngestError::OutputPath {
+                        path: out.to_path_buf(),
+                        wants_directory: true,
+                    });
+                }
+            }
+        }
+        Ok(writer)
+    }
+
+    /// Writes one batch of the schema given to [`SalesWriter::create`].
+    ///
+    /// # Errors
+    ///
+    /// [`IngestError::InvalidParameter`] (`batches`) for a batch without its timestamp column
+    /// or with a null timestamp (month partitions); [`IngestError::Create`] or
+    /// [`IngestError::Write`] naming the file.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if let Some((file, rows)) = &mut self.single {
+            file.write(batch)?;
+            *rows += batch.num_rows();
+            return Ok(());
+        }
+        for ((year, month), part) in split_by_month(batch)? {
+            let entry = match self.months.entry((year, month)) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => {
+                    let path = self.out.join(format!(
+                        "month={year:04}-{month:02}/part-0.{}",
+                        self.format.extension()
+                    ));
+                    create_parent(&path)?;
+                    let file = BatchFileWriter::create(&path, self.schema.clone(), self.format)?;
+                    entry.insert((path, file, 0))
+                }
+            };
+            entry.1.write(&part)?;
+            entry.2 += part.num_rows();
+        }
+        Ok(())
+    }
+
+    /// Completes every file; returns them in month order, with their rows.
+    ///
+    /// # Errors
+    ///
+    /// [`IngestError::Write`] naming the file.
+    pub fn finish(self) -> Result<Vec<WrittenFile>> {
+        if let Some((file, rows)) = self.single {
+            file.finish()?;
+            return Ok(vec![WrittenFile {
+                path: self.out,
+                rows,
+            }]);
+        }
+        let mut written = Vec::with_capacity(self.months.len());
+        for (_, (path, file, rows)) in self.months {
+            file.finish()?;
+            written.push(WrittenFile { path, rows });
+        }
+        Ok(written)
+    }
+}
+
+fn create_parent(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| IngestError::Create {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 /// The rows of a canonical batch by calendar month (year, month) of their timestamp.

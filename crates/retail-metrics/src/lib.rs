@@ -5,6 +5,7 @@
 pub mod distributed;
 pub mod exact_sum;
 pub mod export;
+pub mod files;
 pub mod kpi;
 pub mod load;
 pub mod slice;
@@ -112,6 +113,102 @@ pub enum MetricsError {
         /// What did not fit.
         message: String,
     },
+}
+
+/// How much memory DataFusion's operators (the hash tables of aggregations and joins, sorts)
+/// may hold in a session before they spill to disk, in the operating system's temporary
+/// directory (`TMPDIR`). Tables in memory (a [`MemTable`] of read rows, the suite's stage
+/// tables) and Parquet decoding buffers are not counted: the process's peak is above it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum MemoryLimit {
+    /// No limit: nothing spills.
+    Unbounded,
+    /// At most this many bytes.
+    Bytes(usize),
+    /// This fraction (0 to 1, exclusive of 0) of the machine's physical memory; unbounded
+    /// where it cannot be told (no `/proc/meminfo`).
+    FractionOfMemory(f64),
+}
+
+impl Default for MemoryLimit {
+    /// A quarter of physical memory ([`DEFAULT_MEMORY_FRACTION`]).
+    fn default() -> Self {
+        MemoryLimit::FractionOfMemory(DEFAULT_MEMORY_FRACTION)
+    }
+}
+
+/// The default [`MemoryLimit`]: a quarter of physical memory, so that the operators' state
+/// and the memory that is not counted (the tables held, decoding buffers, the allocator's
+/// slack) together stay well below the machine.
+pub const DEFAULT_MEMORY_FRACTION: f64 = 0.25;
+
+impl MemoryLimit {
+    /// The limit in bytes; `None` for no limit.
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidParameter`] (`memory_limit`) for a fraction outside (0, 1] or a
+    /// limit below 16 MiB (too little for any query to run).
+    pub fn bytes(self) -> Result<Option<usize>, MetricsError> {
+        let bytes = match self {
+            MemoryLimit::Unbounded => return Ok(None),
+            MemoryLimit::Bytes(bytes) => bytes,
+            MemoryLimit::FractionOfMemory(fraction) => {
+                if !(fraction > 0.0 && fraction <= 1.0) {
+                    return Err(MetricsError::InvalidParameter {
+                        parameter: "memory_limit",
+                        message: format!("{fraction} of memory; must be above 0 and at most 1"),
+                    });
+                }
+                match physical_memory() {
+                    Some(total) => (total as f64 * fraction) as usize,
+                    None => return Ok(None),
+                }
+            }
+        };
+        if bytes < MIN_MEMORY_LIMIT {
+            return Err(MetricsError::InvalidParameter {
+                parameter: "memory_limit",
+                message: format!("{bytes} bytes; must be at least 16 MiB"),
+            });
+        }
+        Ok(Some(bytes))
+    }
+}
+
+const MIN_MEMORY_LIMIT: usize = 16 << 20;
+
+/// The machine's physical memory in bytes (`MemTotal` of `/proc/meminfo`); `None` where it
+/// cannot be read.
+pub fn physical_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line
+        .trim_start_matches("MemTotal:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    kib.checked_mul(1024)
+}
+
+/// A fresh DataFusion session whose operators spill to disk past `limit`.
+///
+/// # Errors
+/// [`MetricsError::InvalidParameter`] for a limit out of range ([`MemoryLimit::bytes`]);
+/// [`MetricsError::DataFusion`] when the runtime cannot be built.
+pub fn new_session(limit: MemoryLimit) -> Result<SessionContext, MetricsError> {
+    let Some(bytes) = limit.bytes()? else {
+        return Ok(SessionContext::new());
+    };
+    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+        .with_memory_limit(bytes, 1.0)
+        .build_arc()?;
+    Ok(SessionContext::new_with_config_rt(
+        datafusion::prelude::SessionConfig::new(),
+        runtime,
+    ))
 }
 
 /// Registers canonical batches as the table `sales` in a fresh DataFusion session.

@@ -25,7 +25,8 @@ use std::path::PathBuf;
 
 use arrow::record_batch::RecordBatch;
 use retail_ingest::{
-    IngestError, IngestParams, IngestReport, ProductCategories, ProductClasses, TransactionReader,
+    IngestError, IngestParams, IngestReport, OptionalColumns, ProductCategories, ProductClasses,
+    TransactionReader,
 };
 
 use crate::{MetricsError, SalesSlice};
@@ -202,11 +203,66 @@ pub struct Loaded {
 pub fn load(
     sources: &[Source],
     params: &LoadParams,
-    mut on_report: impl FnMut(&IngestReport),
+    on_report: impl FnMut(&IngestReport),
 ) -> Result<Loaded, MetricsError> {
+    let mut batches = Vec::new();
+    let read = load_each(sources, params, on_report, |batch| {
+        batches.push(batch);
+        Ok(())
+    })?;
+    let batches = retail_ingest::unify_optional_columns(batches)?;
+    Ok(Loaded {
+        batches,
+        reports: read.reports,
+        slice: read.slice,
+    })
+}
+
+/// What [`load_each`] read.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoadSummary {
+    /// One ingest report per source, in order.
+    pub reports: Vec<IngestReport>,
+    /// The count of lines kept, as [`Loaded::slice`].
+    pub slice: Option<SliceCount>,
+}
+
+/// The optional columns (`customer_name`, `city`, …) the sources give: their headers (or
+/// Parquet footers) alone are read. The schema [`load_each`]'s batches are made to share
+/// with `retail_ingest::with_optional_columns`.
+///
+/// # Errors
+/// As [`Source::open`].
+pub fn optional_columns(
+    sources: &[Source],
+    params: &LoadParams,
+) -> Result<OptionalColumns, MetricsError> {
+    let mut all = OptionalColumns::NONE;
+    for source in sources {
+        let reader = source.open(&params.options)?;
+        let names = &reader.report().optional_columns;
+        all = all.union(OptionalColumns::from_names(names).unwrap_or_default());
+    }
+    Ok(all)
+}
+
+/// [`load`] without holding the lines: each kept batch goes to `on_batch` as soon as it is
+/// read and sliced (so memory stays bounded by the batches in flight, whatever the sources'
+/// size). A batch has the canonical columns and the optional columns of its source
+/// ([`optional_columns`] gives the union). An error of `on_batch` stops the reading.
+///
+/// # Errors
+/// As [`load`], and `on_batch`'s.
+pub fn load_each(
+    sources: &[Source],
+    params: &LoadParams,
+    mut on_report: impl FnMut(&IngestReport),
+    mut on_batch: impl FnMut(RecordBatch) -> Result<(), MetricsError>,
+) -> Result<LoadSummary, MetricsError> {
     let filter = params.slice.compile()?;
     params.options.check()?;
-    let mut batches = Vec::new();
+    let mut kept = 0u64;
     let mut reports = Vec::new();
     let mut keeps_everything = filter.keeps_everything();
     for source in sources {
@@ -230,13 +286,14 @@ pub fn load(
                 Some(table) => table.apply(&batch)?,
                 None => batch,
             };
-            if filter.keeps_everything() {
-                batches.push(batch);
-                continue;
-            }
-            let batch = filter.apply(&batch)?;
+            let batch = if filter.keeps_everything() {
+                batch
+            } else {
+                filter.apply(&batch)?
+            };
             if batch.num_rows() > 0 {
-                batches.push(batch);
+                kept += batch.num_rows() as u64;
+                on_batch(batch)?;
             }
         }
         let report = reader.into_report();
@@ -262,25 +319,19 @@ pub fn load(
     let mut slice = None;
     if let Some(description) = params.describe_slice().filter(|_| !keeps_everything) {
         let accepted: u64 = reports.iter().map(|r| r.rows_accepted).sum();
-        if batches.is_empty() {
+        if kept == 0 {
             return Err(MetricsError::EmptySlice {
                 slice: description,
                 lines: accepted,
             });
         }
-        let kept = batches.iter().map(|b| b.num_rows() as u64).sum();
         slice = Some(SliceCount {
             description,
             kept,
             accepted,
         });
     }
-    let batches = retail_ingest::unify_optional_columns(batches)?;
-    Ok(Loaded {
-        batches,
-        reports,
-        slice,
-    })
+    Ok(LoadSummary { reports, slice })
 }
 
 #[cfg(test)]

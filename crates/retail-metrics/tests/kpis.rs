@@ -3,6 +3,8 @@
 //! (tests/common/oracle.rs) on random small data.
 
 mod common;
+#[path = "kpis/in_place.rs"]
+mod in_place;
 #[path = "kpis/semantics.rs"]
 mod semantics;
 #[path = "kpis/slice.rs"]

@@ -107,3 +107,72 @@ fn convert_writes_canonical_parquet_one_file_per_month() {
     let out = retail(&["convert", "--out", out_dir.to_str().unwrap()]);
     assert_fails(&out, 1, "is a directory");
 }
+
+#[test]
+fn kpis_and_sql_query_converted_files_in_place_with_the_same_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let months = dir.path().join("months");
+    let out = retail(&[
+        "convert",
+        "--out",
+        months.to_str().unwrap(),
+        "--partition-by",
+        "month",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json = |out: &Output| -> serde_json::Value {
+        assert!(out.status.success(), "{}", stderr(out));
+        serde_json::from_str(&stdout(out)).unwrap()
+    };
+    // The embedded sample read row by row, and its month files queried in place.
+    let in_memory = json(&retail(&["kpis", "--format", "json"]));
+    let in_place = json(&retail(&[
+        "kpis",
+        months.to_str().unwrap(),
+        "--format",
+        "json",
+        "--memory-limit",
+        "256M",
+    ]));
+    assert_eq!(in_memory["kpis"], in_place["kpis"]);
+    let source = &in_place["sources"][0];
+    assert_eq!(source["layout"], "canonical");
+    assert_eq!(
+        source["rows_accepted"],
+        in_memory["sources"][0]["rows_accepted"]
+    );
+    // A slice with merchandise only, pushed into the scan: the same as over the sample.
+    let query = "SELECT COUNT(*) AS n, ROUND(SUM(line_amount), 2) AS amount FROM sales";
+    let flags = [
+        "--from",
+        "2011-01-01",
+        "--merchandise-only",
+        "--format",
+        "csv",
+    ];
+    let mut args = vec!["sql", query];
+    args.extend(flags);
+    let expected = retail(&args);
+    let mut args = vec!["sql", months.to_str().unwrap(), query];
+    args.extend(flags);
+    let actual = retail(&args);
+    assert!(actual.status.success(), "{}", stderr(&actual));
+    assert_eq!(stdout(&expected), stdout(&actual));
+    assert_eq!(stderr(&expected), stderr(&actual), "the same slice note");
+}
+
+#[test]
+fn a_bad_memory_limit_names_the_flag() {
+    for (value, code, needle) in [
+        ("lots", 2, "'lots' is not a size such as 8G, 512M or 40%"),
+        ("0%", 2, "0% of RAM; give more than 0% and at most 100%"),
+        (
+            "1K",
+            1,
+            "bad --memory-limit: invalid memory_limit: 1024 bytes; must be at least 16 MiB",
+        ),
+    ] {
+        let out = retail(&["kpis", "--memory-limit", value]);
+        assert_fails(&out, code, needle);
+    }
+}
