@@ -9,7 +9,8 @@
 //!
 //! `--in-place` queries canonical Parquet files where they lie (`retail_metrics::files`)
 //! instead of reading them into memory; `--memory-limit=SIZE` (bytes with K, M or G, or
-//! `none`; default a quarter of RAM there, none otherwise) is where the operators spill.
+//! a share of RAM such as `40%`, or `none`; default a quarter of RAM there, none otherwise) is
+//! where the operators spill.
 
 use std::time::Instant;
 
@@ -24,8 +25,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let in_place = args.iter().any(|a| a == "--in-place");
     let limit = match args.iter().find_map(|a| a.strip_prefix("--memory-limit=")) {
         None if in_place => MemoryLimit::default(),
-        None | Some("none") => MemoryLimit::Unbounded,
-        Some(size) => MemoryLimit::Bytes(parse_size(size)?),
+        None => MemoryLimit::Unbounded,
+        Some(size) => size.parse()?,
     };
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -141,17 +142,6 @@ fn print(
     }
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
-}
-
-/// `6G`, `512M`, `100K` or bytes.
-fn parse_size(text: &str) -> Result<usize, Box<dyn std::error::Error>> {
-    let (digits, shift) = match text.chars().last() {
-        Some('K' | 'k') => (&text[..text.len() - 1], 10),
-        Some('M' | 'm') => (&text[..text.len() - 1], 20),
-        Some('G' | 'g') => (&text[..text.len() - 1], 30),
-        _ => (text, 0),
-    };
-    Ok(digits.parse::<usize>()? << shift)
 }
 
 /// "rss X MiB, peak Y MiB" from /proc/self/status (empty where that file does not exist).

@@ -184,41 +184,11 @@ pub struct SessionArgs {
     pub memory_limit: MemoryLimit,
 }
 
-/// A `--memory-limit`: bytes with an optional K, M, G or T (powers of 1024), a percentage
-/// of RAM, or `none`.
 fn parse_memory_limit(text: &str) -> std::result::Result<MemoryLimit, String> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("none") {
-        return Ok(MemoryLimit::Unbounded);
-    }
-    if let Some(percent) = text.strip_suffix('%') {
-        let value: f64 = percent
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{text}' is not a percentage such as 25%"))?;
-        if !(value > 0.0 && value <= 100.0) {
-            return Err(format!("{text} of RAM; give more than 0% and at most 100%"));
-        }
-        return Ok(MemoryLimit::FractionOfMemory(value / 100.0));
-    }
-    let upper = text.to_ascii_uppercase();
-    let number = upper.trim_end_matches(['B', 'I']);
-    let (digits, shift) = match number.chars().last() {
-        Some('K') => (&number[..number.len() - 1], 10),
-        Some('M') => (&number[..number.len() - 1], 20),
-        Some('G') => (&number[..number.len() - 1], 30),
-        Some('T') => (&number[..number.len() - 1], 40),
-        _ => (number, 0),
-    };
-    let value: f64 = digits
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a size such as 8G, 512M or 40%"))?;
-    let bytes = value * (1u64 << shift) as f64;
-    if !(bytes.is_finite() && bytes >= 1.0 && bytes < usize::MAX as f64) {
-        return Err(format!("'{text}' is not a size such as 8G, 512M or 40%"));
-    }
-    Ok(MemoryLimit::Bytes(bytes as usize))
+    text.parse::<MemoryLimit>().map_err(|err| match err {
+        MetricsError::InvalidParameter { message, .. } => message,
+        err => err.to_string(),
+    })
 }
 
 /// The inputs as the table `sales` of a fresh session, keeping only the lines in `slice`,
@@ -233,6 +203,7 @@ pub async fn load_session(
 ) -> Result<(datafusion::prelude::SessionContext, Vec<IngestReport>)> {
     let ctx = retail_metrics::new_session(session.memory_limit).map_err(crate::flags::bad_flag)?;
     if let Some(found) = in_place(files, read)? {
+        let description = read.describe_slice(slice);
         let mut slice = slice.clone();
         if read.merchandise_only {
             slice = slice.with_merchandise_only(&read.product_classes(&found.reports)?);
@@ -240,9 +211,18 @@ pub async fn load_session(
         crate::slice::compile(&slice)?;
         let count = files::register_sales_in_place(&ctx, &found, &slice)
             .await
-            .map_err(load_error)?;
+            .map_err(|err| match (err, &description) {
+                // The slice in the words the row-by-row path uses.
+                (MetricsError::EmptySlice { lines, .. }, Some(description)) => {
+                    load_error(MetricsError::EmptySlice {
+                        slice: description.clone(),
+                        lines,
+                    })
+                }
+                (err, _) => load_error(err),
+            })?;
         if let Some(mut count) = count {
-            count.description = read.describe_slice(&slice).unwrap_or(count.description);
+            count.description = description.unwrap_or(count.description);
             note_slice(Some(&count));
         }
         return Ok((ctx, found.reports));

@@ -178,6 +178,52 @@ impl MemoryLimit {
 
 const MIN_MEMORY_LIMIT: usize = 16 << 20;
 
+impl std::str::FromStr for MemoryLimit {
+    type Err = MetricsError;
+
+    /// `none`, a share of RAM (`25%`), or a size in bytes with an optional `K`, `M`, `G` or
+    /// `T` (powers of 1024; `8G`, `512M`, `1.5G`). A size below 16 MiB is refused later, by
+    /// [`MemoryLimit::bytes`].
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = |message: String| MetricsError::InvalidParameter {
+            parameter: "memory_limit",
+            message,
+        };
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(MemoryLimit::Unbounded);
+        }
+        if let Some(percent) = text.strip_suffix('%') {
+            let value: f64 = percent
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("'{text}' is not a percentage such as 25%")))?;
+            if !(value > 0.0 && value <= 100.0) {
+                return Err(bad(format!(
+                    "{text} of RAM; give more than 0% and at most 100%"
+                )));
+            }
+            return Ok(MemoryLimit::FractionOfMemory(value / 100.0));
+        }
+        let upper = text.to_ascii_uppercase();
+        let number = upper.trim_end_matches(['B', 'I']);
+        let (digits, shift) = match number.chars().last() {
+            Some('K') => (&number[..number.len() - 1], 10),
+            Some('M') => (&number[..number.len() - 1], 20),
+            Some('G') => (&number[..number.len() - 1], 30),
+            Some('T') => (&number[..number.len() - 1], 40),
+            _ => (number, 0),
+        };
+        let not_a_size = || bad(format!("'{text}' is not a size such as 8G, 512M or 40%"));
+        let value: f64 = digits.trim().parse().map_err(|_| not_a_size())?;
+        let bytes = value * (1u64 << shift) as f64;
+        if !(bytes.is_finite() && bytes >= 1.0 && bytes < usize::MAX as f64) {
+            return Err(not_a_size());
+        }
+        Ok(MemoryLimit::Bytes(bytes as usize))
+    }
+}
+
 /// The machine's physical memory in bytes (`MemTotal` of `/proc/meminfo`); `None` where it
 /// cannot be read.
 pub fn physical_memory() -> Option<u64> {
@@ -321,4 +367,38 @@ pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>
         .sql_with_options(sql, SqlAccess::ReadOnly.options())
         .await?;
     Ok(frame.collect().await?)
+}
+
+#[cfg(test)]
+mod memory_limit_tests {
+    use super::*;
+
+    #[test]
+    fn memory_limits_read_as_people_write_them() {
+        let parse = |text: &str| text.parse::<MemoryLimit>();
+        assert_eq!(parse("none").unwrap(), MemoryLimit::Unbounded);
+        assert_eq!(parse("8G").unwrap(), MemoryLimit::Bytes(8 << 30));
+        assert_eq!(parse("512MiB").unwrap(), MemoryLimit::Bytes(512 << 20));
+        assert_eq!(parse("1.5g").unwrap(), MemoryLimit::Bytes(3 << 29));
+        assert_eq!(parse("65536").unwrap(), MemoryLimit::Bytes(65_536));
+        assert_eq!(parse("40%").unwrap(), MemoryLimit::FractionOfMemory(0.4));
+        for bad in ["lots", "0%", "150%", "-1G", "", "G"] {
+            let err = parse(bad).unwrap_err().to_string();
+            assert!(err.starts_with("invalid memory_limit: "), "{bad}: {err}");
+        }
+        // Below 16 MiB: refused when the session is made, naming the parameter.
+        let err = MemoryLimit::Bytes(1024).bytes().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid memory_limit: 1024 bytes; must be at least 16 MiB"
+        );
+        assert_eq!(MemoryLimit::Unbounded.bytes().unwrap(), None);
+        // A quarter of this machine's memory, where /proc/meminfo tells it.
+        if let Some(total) = physical_memory() {
+            assert_eq!(
+                MemoryLimit::default().bytes().unwrap(),
+                Some((total as f64 * 0.25) as usize)
+            );
+        }
+    }
 }
