@@ -15,7 +15,9 @@ use crate::slice::{CustomerSliceArg, SliceArgs};
 
 #[derive(Debug, Args)]
 pub struct KpisArgs {
-    /// Transaction files (CSV, gzip CSV or Parquet); none reads the embedded sample.
+    /// Transaction files (CSV, gzip CSV or Parquet); none reads the embedded sample. Canonical
+    /// Parquet from `retail convert` (a file, or a directory of month files) is queried in
+    /// place instead of read into memory.
     files: Vec<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,

@@ -131,6 +131,13 @@ fn message(err: &anyhow::Error) -> String {
             text.push_str(&cause);
         }
     }
+    if text.contains("Failed to allocate additional") {
+        // DataFusion's memory pool refused an operator that cannot spill (or spill enough).
+        text.push_str(
+            "\nretail: the query needs more memory than --memory-limit gives it; raise the limit \
+             (a size such as 8G, a share such as 50%, or none)",
+        );
+    }
     flags::with_flag_hints(&text)
 }
 

@@ -14,7 +14,8 @@ use crate::slice::{CustomerSliceArg, SliceArgs};
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// Transaction files, then the query (the table is `sales`); with the query alone it runs
-    /// over the embedded sample. With -c or -f every argument is a file.
+    /// over the embedded sample. With -c or -f every argument is a file. Canonical Parquet
+    /// from `retail convert` (a file, or a directory of month files) is queried in place.
     #[arg(num_args = 0.., value_name = "FILE... QUERY")]
     args: Vec<String>,
     /// The SQL to run: one or more statements separated by `;`.

@@ -62,12 +62,14 @@ pub struct CanonicalParquet {
 
 /// Whether every path is canonical Parquet: a `.parquet` file, or a directory whose files
 /// (read recursively, hidden ones left out) are all `.parquet`, each with the canonical
-/// columns and types. Only the footers are read. `Ok(None)` when any path is something else
+/// columns and types. Only the footers are read. `Ok(None)` when a file is something else
 /// (a CSV, a raw export in Parquet, a file that does not open as Parquet): such inputs are
 /// read row by row ([`crate::load`]), which checks every row and names the problems.
 ///
 /// # Errors
-/// None so far; the `Result` leaves room for failures that must not fall back.
+/// [`MetricsError::NotCanonicalFile`] naming the directory, or the file in it, when a
+/// directory holds no `.parquet` file, a CSV file, a file that does not open as Parquet or
+/// one without the canonical columns (only canonical files are read from a directory).
 pub fn canonical_parquet(paths: &[PathBuf]) -> Result<Option<CanonicalParquet>, MetricsError> {
     if paths.is_empty() {
         return Ok(None);
@@ -80,7 +82,14 @@ pub fn canonical_parquet(paths: &[PathBuf]) -> Result<Option<CanonicalParquet>, 
     };
     for path in paths {
         let mut files = Vec::new();
-        if !path.exists() || collect_files(path, &mut files).is_err() || files.is_empty() {
+        if !path.exists() || collect_files(path, &mut files).is_err() {
+            return Ok(None);
+        }
+        if path.is_dir() {
+            // Only canonical files are read from a directory: anything else in it is an
+            // error here, where it can be named (a file is read row by row instead).
+            check_directory(path, &files)?;
+        } else if files.is_empty() {
             return Ok(None);
         }
         let mut rows = 0u64;
@@ -130,6 +139,38 @@ pub fn canonical_parquet(paths: &[PathBuf]) -> Result<Option<CanonicalParquet>, 
         ));
     }
     Ok(Some(found))
+}
+
+/// A directory given as input holds canonical Parquet files and nothing else.
+fn check_directory(dir: &Path, files: &[(PathBuf, SalesFileFormat)]) -> Result<(), MetricsError> {
+    let Some((first, _)) = files.first() else {
+        return Err(not_canonical(
+            dir,
+            "a directory is read when it holds canonical Parquet files (`retail convert \
+             --partition-by month` writes them); it holds no .parquet file"
+                .to_string(),
+        ));
+    };
+    for (file, format) in files {
+        if *format != SalesFileFormat::Parquet {
+            return Err(not_canonical(
+                file,
+                format!(
+                    "a CSV file in a directory of Parquet ({} is Parquet); convert it with \
+                     `retail convert` or move it out",
+                    first.display()
+                ),
+            ));
+        }
+        let Some(footer) = parquet_footer(file) else {
+            return Err(not_canonical(
+                file,
+                "it does not open as Parquet".to_string(),
+            ));
+        };
+        check_parquet_columns(file, footer.schema())?;
+    }
+    Ok(())
 }
 
 /// The footer of a Parquet file, or `None` when it does not open as one.

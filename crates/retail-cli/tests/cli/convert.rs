@@ -176,3 +176,18 @@ fn a_bad_memory_limit_names_the_flag() {
         assert_fails(&out, code, needle);
     }
 }
+
+#[test]
+fn a_directory_that_is_not_canonical_parquet_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = retail(&["kpis", dir.path().to_str().unwrap()]);
+    assert_fails(&out, 1, "it holds no .parquet file");
+    let csv = dir.path().join("sales.csv");
+    std::fs::write(&csv, "a,b\n1,2\n").unwrap();
+    let out = retail(&["sql", dir.path().to_str().unwrap(), "SELECT 1"]);
+    assert_fails(
+        &out,
+        1,
+        &format!("{}: not a canonical sales file: a CSV file", csv.display()),
+    );
+}

@@ -214,7 +214,7 @@ async fn a_month_slice_reads_only_that_months_file() {
 #[test]
 fn only_canonical_parquet_is_queried_in_place() {
     let dir = tempfile::tempdir().unwrap();
-    // A CSV file, a Parquet file of other columns, a directory holding a CSV, a missing path.
+    // A CSV file, a Parquet file of other columns and a missing path are read row by row.
     let csv = dir.path().join("sales.csv");
     std::fs::write(&csv, "a,b\n1,2\n").unwrap();
     let other = dir.path().join("export.parquet");
@@ -224,10 +224,38 @@ fn only_canonical_parquet_is_queried_in_place() {
         true,
     )]));
     write_batches(&other, schema, &[], FileFormat::Parquet).unwrap();
+    // A directory is read only when it holds canonical Parquet: anything else is named.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
     let mixed = dir.path().join("mixed");
     std::fs::create_dir(&mixed).unwrap();
     std::fs::copy(&csv, mixed.join("a.csv")).unwrap();
-    for path in [csv, other, mixed, PathBuf::from("/no/such/dir")] {
+    let raw = dir.path().join("raw");
+    std::fs::create_dir(&raw).unwrap();
+    std::fs::copy(&other, raw.join("b.parquet")).unwrap();
+    for (path, message) in [
+        (&empty, "it holds no .parquet file".to_string()),
+        (
+            &mixed,
+            format!(
+                "{}: not a canonical sales file: a CSV",
+                mixed.join("a.csv").display()
+            ),
+        ),
+        (
+            &raw,
+            format!(
+                "{}: not a canonical sales file: it has no column 'invoice_id'",
+                raw.join("b.parquet").display()
+            ),
+        ),
+    ] {
+        let err = canonical_parquet(std::slice::from_ref(path))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&message), "{err}");
+    }
+    for path in [csv, other, PathBuf::from("/no/such/dir")] {
         assert!(
             canonical_parquet(std::slice::from_ref(&path))
                 .unwrap()
