@@ -19,7 +19,7 @@ use retail_report::text::forecast::{
 };
 use serde_json::json;
 
-use crate::input::{ReadArgs, load_sliced};
+use crate::input::{ReadArgs, load_columns};
 use crate::output::Format;
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
@@ -256,19 +256,18 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             } else {
                 args.read.clone()
             };
-            let (batches, _) = load_sliced(&args.files, &read, &slice)?;
-            progress.finish();
-            let set = SeriesBuilder::new(freq, by)
+            let builder = SeriesBuilder::new(freq, by)
                 .with_measure(measure)
-                .with_max_periods(args.max_periods)
-                .build(&batches)
-                .map_err(|err| match err {
-                    ForecastError::InvalidParameter {
-                        parameter: "max_periods",
-                        ..
-                    } => anyhow!("{err} (--max-periods raises the limit)"),
-                    err => err.into(),
-                })?;
+                .with_max_periods(args.max_periods);
+            let batches = load_columns(&args.files, &read, &slice, &builder.columns())?;
+            progress.finish();
+            let set = builder.build(&batches).map_err(|err| match err {
+                ForecastError::InvalidParameter {
+                    parameter: "max_periods",
+                    ..
+                } => anyhow!("{err} (--max-periods raises the limit)"),
+                err => err.into(),
+            })?;
             if set.series.is_empty() {
                 bail!(
                     "no {} in the input: nothing to forecast",

@@ -232,6 +232,32 @@ pub async fn load_session(
     Ok((ctx, reports))
 }
 
+/// The inputs' lines in memory, keeping only the lines in `slice`. Canonical Parquet is
+/// queried in place and only `columns` are read from it (the slice pushed into the scan);
+/// other inputs are read whole ([`load_sliced`]).
+pub fn load_columns(
+    files: &[PathBuf],
+    read: &ReadArgs,
+    slice: &SalesSlice,
+    columns: &[&str],
+) -> Result<Vec<RecordBatch>> {
+    if in_place(files, read)?.is_none() {
+        return Ok(load_sliced(files, read, slice)?.0);
+    }
+    let session = SessionArgs {
+        memory_limit: MemoryLimit::default(),
+    };
+    crate::runtime()?.block_on(async {
+        let (ctx, _) = load_session(files, read, slice, &session).await?;
+        let sql = format!(
+            "SELECT {} FROM {}",
+            columns.join(", "),
+            retail_metrics::SALES_TABLE
+        );
+        Ok(ctx.sql(&sql).await?.collect().await?)
+    })
+}
+
 /// The inputs as canonical Parquet to query in place, when they all are and no option asks
 /// for reading row by row (a mapping, another layout, a categories table to fill in).
 fn in_place(files: &[PathBuf], read: &ReadArgs) -> Result<Option<files::CanonicalParquet>> {

@@ -313,6 +313,23 @@ impl SeriesBuilder {
         self
     }
 
+    /// The canonical columns [`SeriesBuilder::build`] reads: the line kind, timestamp, amount
+    /// and quantity, the grouping column, and product names for a series per product. A
+    /// reader that can project (a query over Parquet) need give only these.
+    pub fn columns(&self) -> Vec<&'static str> {
+        let mut names = vec![
+            columns::LINE_KIND,
+            columns::TIMESTAMP,
+            columns::LINE_AMOUNT,
+            columns::QUANTITY,
+        ];
+        names.extend(self.group_by.column());
+        if self.group_by == GroupBy::Product {
+            names.push(columns::PRODUCT_NAME);
+        }
+        names
+    }
+
     /// Builds the series from canonical sales batches.
     ///
     /// # Errors
