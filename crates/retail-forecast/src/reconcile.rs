@@ -493,8 +493,21 @@ impl ForecastParams {
                         ),
                     });
                 }
+                // A part must run to the total's last period (as `into_hierarchy` builds
+                // them); a hand-built hierarchy may not.
+                let Some(actual) = s.values.get(origin..origin + h) else {
+                    return Err(ForecastError::InvalidParameter {
+                        parameter: "hierarchy",
+                        message: format!(
+                            "series {} has {} values after the origin {cutoff}, fewer than the \
+                             {h} of the horizon: every part must end with the total",
+                            s.key,
+                            s.values.len().saturating_sub(origin)
+                        ),
+                    });
+                };
                 trains.push(s.values[..origin].to_vec());
-                actuals.push(&s.values[origin..origin + h]);
+                actuals.push(actual);
             }
             let fits = forecast_many_with_limits(
                 &trains,
@@ -631,6 +644,33 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("reconcile")
+        );
+    }
+
+    #[test]
+    fn a_part_that_ends_before_the_total_is_an_error_not_a_panic() {
+        let weeks: Vec<NaiveDate> = (0..12)
+            .map(|w| NaiveDate::from_ymd_opt(2011, 1, 3).unwrap() + chrono::Days::new(7 * w))
+            .collect();
+        let series = |key: &str, n: usize| SalesSeries {
+            key: key.into(),
+            periods: weeks[..n].to_vec(),
+            values: (0..n).map(|i| 10.0 + i as f64).collect(),
+            name: None,
+        };
+        // A hand-built hierarchy whose second part stops four weeks early.
+        let hierarchy = Hierarchy {
+            total: series("total", 12),
+            parts: vec![series("UK", 12), series("France", 8)],
+        };
+        let params = ForecastParams::new(crate::ModelChoice::Naive).with_horizon(2);
+        let err = params
+            .backtest_coherent(&hierarchy, 1, 2, Reconciliation::BottomUp)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("series France has 0 values after the origin 2011-02-28"),
+            "{err}"
         );
     }
 
