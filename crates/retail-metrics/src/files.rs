@@ -85,12 +85,23 @@ pub fn canonical_parquet(paths: &[PathBuf]) -> Result<Option<CanonicalParquet>, 
         if !path.exists() || collect_files(path, &mut files).is_err() {
             return Ok(None);
         }
-        if path.is_dir() {
-            // Only canonical files are read from a directory: anything else in it is an
-            // error here, where it can be named (a file is read row by row instead).
-            check_directory(path, &files)?;
-        } else if files.is_empty() {
-            return Ok(None);
+        // Only canonical files are read from a directory: anything else in it is an error
+        // here, where it can be named. A file that is not canonical is read row by row.
+        let in_directory = path.is_dir();
+        let refuse = |file: &Path, message: String| {
+            if in_directory {
+                Err(not_canonical(file, message))
+            } else {
+                Ok(None)
+            }
+        };
+        if files.is_empty() {
+            return refuse(
+                path,
+                "a directory is read when it holds canonical Parquet files (`retail convert \
+                 --partition-by month` writes them); it holds no .parquet file"
+                    .to_string(),
+            );
         }
         let mut rows = 0u64;
         let mut first: Option<i64> = None;
@@ -98,13 +109,20 @@ pub fn canonical_parquet(paths: &[PathBuf]) -> Result<Option<CanonicalParquet>, 
         let mut extras = OptionalColumns::NONE;
         for (file, format) in &files {
             if *format != SalesFileFormat::Parquet {
-                return Ok(None);
+                return refuse(
+                    file,
+                    "a CSV file in a directory of Parquet; convert it with `retail convert` \
+                     or move it out"
+                        .to_string(),
+                );
             }
             let Some(footer) = parquet_footer(file) else {
-                return Ok(None);
+                return refuse(file, "it does not open as Parquet".to_string());
             };
-            let Ok(have) = check_parquet_columns(file, footer.schema()) else {
-                return Ok(None);
+            let have = match check_parquet_columns(file, footer.schema()) {
+                Ok(have) => have,
+                Err(err) if in_directory => return Err(err),
+                Err(_) => return Ok(None),
             };
             extras = extras.union(have);
             let metadata = footer.metadata();
@@ -139,38 +157,6 @@ pub fn canonical_parquet(paths: &[PathBuf]) -> Result<Option<CanonicalParquet>, 
         ));
     }
     Ok(Some(found))
-}
-
-/// A directory given as input holds canonical Parquet files and nothing else.
-fn check_directory(dir: &Path, files: &[(PathBuf, SalesFileFormat)]) -> Result<(), MetricsError> {
-    let Some((first, _)) = files.first() else {
-        return Err(not_canonical(
-            dir,
-            "a directory is read when it holds canonical Parquet files (`retail convert \
-             --partition-by month` writes them); it holds no .parquet file"
-                .to_string(),
-        ));
-    };
-    for (file, format) in files {
-        if *format != SalesFileFormat::Parquet {
-            return Err(not_canonical(
-                file,
-                format!(
-                    "a CSV file in a directory of Parquet ({} is Parquet); convert it with \
-                     `retail convert` or move it out",
-                    first.display()
-                ),
-            ));
-        }
-        let Some(footer) = parquet_footer(file) else {
-            return Err(not_canonical(
-                file,
-                "it does not open as Parquet".to_string(),
-            ));
-        };
-        check_parquet_columns(file, footer.schema())?;
-    }
-    Ok(())
 }
 
 /// The footer of a Parquet file, or `None` when it does not open as one.
