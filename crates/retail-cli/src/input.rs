@@ -203,33 +203,45 @@ pub async fn load_session(
 ) -> Result<(datafusion::prelude::SessionContext, Vec<IngestReport>)> {
     let ctx = retail_metrics::new_session(session.memory_limit).map_err(crate::flags::bad_flag)?;
     if let Some(found) = in_place(files, read)? {
-        let description = read.describe_slice(slice);
-        let mut slice = slice.clone();
-        if read.merchandise_only {
-            slice = slice.with_merchandise_only(&read.product_classes(&found.reports)?);
-        }
-        crate::slice::compile(&slice)?;
-        let count = files::register_sales_in_place(&ctx, &found, &slice)
-            .await
-            .map_err(|err| match (err, &description) {
-                // The slice in the words the row-by-row path uses.
-                (MetricsError::EmptySlice { lines, .. }, Some(description)) => {
-                    load_error(MetricsError::EmptySlice {
-                        slice: description.clone(),
-                        lines,
-                    })
-                }
-                (err, _) => load_error(err),
-            })?;
-        if let Some(mut count) = count {
-            count.description = description.unwrap_or(count.description);
-            note_slice(Some(&count));
-        }
+        register_in_place(&ctx, &found, read, slice).await?;
         return Ok((ctx, found.reports));
     }
     let (batches, reports) = load_sliced(files, read, slice)?;
     retail_metrics::register_sales(&ctx, batches)?;
     Ok((ctx, reports))
+}
+
+/// Canonical Parquet as `sales` in `ctx`, queried in place with the slice (and
+/// `--merchandise-only`) pushed into the scan; the slice's count on stderr.
+async fn register_in_place(
+    ctx: &datafusion::prelude::SessionContext,
+    found: &files::CanonicalParquet,
+    read: &ReadArgs,
+    slice: &SalesSlice,
+) -> Result<()> {
+    let description = read.describe_slice(slice);
+    let mut slice = slice.clone();
+    if read.merchandise_only {
+        slice = slice.with_merchandise_only(&read.product_classes(&found.reports)?);
+    }
+    crate::slice::compile(&slice)?;
+    let count = files::register_sales_in_place(ctx, found, &slice)
+        .await
+        .map_err(|err| match (err, &description) {
+            // The slice in the words the row-by-row path uses.
+            (MetricsError::EmptySlice { lines, .. }, Some(description)) => {
+                load_error(MetricsError::EmptySlice {
+                    slice: description.clone(),
+                    lines,
+                })
+            }
+            (err, _) => load_error(err),
+        })?;
+    if let Some(mut count) = count {
+        count.description = description.unwrap_or(count.description);
+        note_slice(Some(&count));
+    }
+    Ok(())
 }
 
 /// The inputs' lines in memory, keeping only the lines in `slice`. Canonical Parquet is
@@ -241,14 +253,12 @@ pub fn load_columns(
     slice: &SalesSlice,
     columns: &[&str],
 ) -> Result<Vec<RecordBatch>> {
-    if in_place(files, read)?.is_none() {
+    let Some(found) = in_place(files, read)? else {
         return Ok(load_sliced(files, read, slice)?.0);
-    }
-    let session = SessionArgs {
-        memory_limit: MemoryLimit::default(),
     };
+    let ctx = retail_metrics::new_session(MemoryLimit::default())?;
     crate::runtime()?.block_on(async {
-        let (ctx, _) = load_session(files, read, slice, &session).await?;
+        register_in_place(&ctx, &found, read, slice).await?;
         let sql = format!(
             "SELECT {} FROM {}",
             columns.join(", "),
