@@ -58,6 +58,8 @@ pub struct CanonicalParquet {
     pub files: usize,
     /// Their size in bytes.
     pub bytes: u64,
+    /// The optional columns any of them has (the table's schema).
+    optional: OptionalColumns,
 }
 
 /// Whether every path is canonical Parquet: a `.parquet` file, or a directory whose files
@@ -79,6 +81,7 @@ pub fn canonical_parquet(paths: &[PathBuf]) -> Result<Option<CanonicalParquet>, 
         reports: Vec::with_capacity(paths.len()),
         files: 0,
         bytes: 0,
+        optional: OptionalColumns::NONE,
     };
     for path in paths {
         let mut files = Vec::new();
@@ -147,6 +150,7 @@ pub fn canonical_parquet(paths: &[PathBuf]) -> Result<Option<CanonicalParquet>, 
             found.files += 1;
             found.bytes += std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
         }
+        found.optional = found.optional.union(extras);
         let optional: Vec<&str> = extras.names().collect();
         found.reports.push(IngestReport::canonical_in_place(
             path.display().to_string(),
@@ -184,7 +188,13 @@ pub async fn register_sales_in_place(
 ) -> Result<Option<SliceCount>, MetricsError> {
     let expr = slice.expr()?;
     crate::exact_sum::register(ctx);
-    let table = sales_listing_table(ctx, &files.paths).await?;
+    // The footers were read and checked by `canonical_parquet`: not again here.
+    let urls = files
+        .paths
+        .iter()
+        .map(|p| listing_url(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let table = listing_table(urls, SalesFileFormat::Parquet, files.optional)?;
     let Some(expr) = expr else {
         ctx.register_table(SALES_TABLE, table)?;
         return Ok(None);
@@ -286,13 +296,7 @@ async fn sales_listing_table(
             ),
         ));
     }
-    let options = match format {
-        SalesFileFormat::Parquet => ListingOptions::new(Arc::new(ParquetFormat::default())),
-        SalesFileFormat::Csv => {
-            ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
-        }
-    }
-    .with_file_extension(format.extension());
+    let options = listing_options(format);
     let mut extras = OptionalColumns::NONE;
     let mut urls = Vec::with_capacity(paths.len());
     for path in paths {
@@ -324,10 +328,29 @@ async fn sales_listing_table(
             extras = have;
         }
     }
-    let schema = canonical_schema_with(extras);
+    listing_table(urls, format, extras)
+}
+
+/// How canonical files of `format` are listed and read.
+fn listing_options(format: SalesFileFormat) -> ListingOptions {
+    match format {
+        SalesFileFormat::Parquet => ListingOptions::new(Arc::new(ParquetFormat::default())),
+        SalesFileFormat::Csv => {
+            ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
+        }
+    }
+    .with_file_extension(format.extension())
+}
+
+/// The listing table over `urls` with the canonical columns and `extras`.
+fn listing_table(
+    urls: Vec<ListingTableUrl>,
+    format: SalesFileFormat,
+    extras: OptionalColumns,
+) -> Result<Arc<ListingTable>, MetricsError> {
     let config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(options)
-        .with_schema(schema);
+        .with_listing_options(listing_options(format))
+        .with_schema(canonical_schema_with(extras));
     Ok(Arc::new(ListingTable::try_new(config)?))
 }
 

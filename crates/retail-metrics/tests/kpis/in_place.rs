@@ -10,8 +10,8 @@ use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
+use retail_ingest::samples;
 use retail_ingest::write::{FileFormat, Partitioning, write_batches, write_sales};
-use retail_ingest::{IngestParams, read_transactions, samples, shared_data_dir};
 use retail_metrics::files::{canonical_parquet, register_sales_in_place};
 use retail_metrics::{KpiParams, KpiSuite, MemoryLimit, SalesSlice, new_session};
 
@@ -82,20 +82,9 @@ async fn in_place_gives_the_same_kpis_as_in_memory_on_the_samples() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_place_gives_the_same_kpis_as_in_memory_on_the_full_online_retail_file() {
-    let Some(path) = shared_data_dir()
-        .map(|d| d.join("online_retail/online_retail.csv.gz"))
-        .filter(|p| p.is_file())
-    else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: online_retail/online_retail.csv.gz not found (../shared/data is absent; CI has it)"
-        );
+    let Some(batches) = super::semantics::full_online_retail() else {
         return;
     };
-    let batches = read_transactions(&path, &IngestParams::default())
-        .unwrap()
-        .batches;
     let (in_memory, in_place) = both_ways(
         batches,
         &online_retail_options(),

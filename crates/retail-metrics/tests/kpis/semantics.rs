@@ -19,7 +19,8 @@ fn months_between(a: NaiveDate, b: NaiveDate) -> i64 {
     i64::from(b.year() - a.year()) * 12 + i64::from(b.month()) - i64::from(a.month())
 }
 
-fn full_online_retail() -> Option<Vec<arrow::array::RecordBatch>> {
+/// The full Online Retail file, or `None` (and a SKIPPED line) where ../shared/data is absent.
+pub(super) fn full_online_retail() -> Option<Vec<arrow::array::RecordBatch>> {
     let Some(path) = shared_data_dir()
         .map(|d| d.join("online_retail/online_retail.csv.gz"))
         .filter(|p| p.is_file())
