@@ -7,8 +7,9 @@
 //! series whose demand is intermittent or lumpy (Syntetos–Boylan, [`crate::classify`]) is
 //! offered the intermittent-demand methods with Theta and ETS; any other series ETS, ARIMA,
 //! Theta and their mean. The winner's intervals are calibrated on its cross-validation
-//! errors (split conformal prediction, the errors normalised by the model's own spread), so
-//! that an 80 % interval held about 80 % of what happened at the earlier origins.
+//! errors (split conformal prediction, each side on its own, the errors normalised by the
+//! interval's half width on their side), so that an 80 % interval held about 80 % of what
+//! happened at the earlier origins.
 //!
 //! **Combination** ([`ModelChoice::Ensemble`]): automatic ETS, automatic ARIMA and `thetaf`
 //! fitted to the series; the forecast and each bound is the mean of theirs at every step (of
@@ -19,9 +20,7 @@ use ndarray::ArrayView1;
 use crate::ForecastError;
 use crate::accuracy::{mase, scale_lag};
 use crate::choice::ModelChoice;
-use crate::forecast::{
-    Forecast, Interval, Parameter, SeriesForecast, floor_at_zero, normal_quantile,
-};
+use crate::forecast::{Forecast, Interval, Parameter, SeriesForecast, floor_at_zero};
 use crate::intermittent::{DemandClass, classify};
 use crate::theta::ThetaVariant;
 
@@ -64,19 +63,32 @@ pub fn candidates(y: &[f64]) -> Vec<ModelChoice> {
     }
 }
 
-/// A candidate's cross-validation: its mean MASE over the folds, and every fold's errors
-/// over the model's own spread at that step, `|y − ŷ| / σₕ` (σₕ read off its 80 % interval:
-/// half its width over z₀.₉), the scores that calibrate its intervals.
+/// A candidate's cross-validation: its mean MASE over the folds, and per interval level the
+/// scores that calibrate its intervals ([`side_score`]).
 struct Validation {
     mase: f64,
-    scores: Vec<f64>,
+    scores: Vec<(f64, Vec<f64>)>,
 }
-
-/// The level whose intervals give a candidate's σₕ in the cross-validation.
-const SPREAD_LEVEL: f64 = 0.8;
 
 /// The fewest scores that calibrate intervals; with fewer, the model's intervals stand.
 pub const MIN_CALIBRATION_SCORES: usize = 10;
+
+/// A fold's error over the interval's half width on the error's side, signed by the side:
+/// `(y − ŷ) / (upper − ŷ)` above the forecast, `−(ŷ − y) / (ŷ − lower)` below it. A score
+/// within ±1 is an error the interval held. Each side is measured on its own, so a lower bound
+/// raised to zero, or the long upper tail of an intermittent or Box–Cox model, does not stretch
+/// the other side. `None` when the error's side has no width (nothing to scale).
+fn side_score(actual: f64, point: f64, lower: f64, upper: f64) -> Option<f64> {
+    if actual == point {
+        return Some(0.0);
+    }
+    let (error, width) = if actual > point {
+        (actual - point, upper - point)
+    } else {
+        (actual - point, point - lower)
+    };
+    (width > 0.0 && width.is_finite()).then(|| error / width)
+}
 
 /// `choice` over the folds of `y` (`None` when no fold can be scored).
 fn cross_validated(
@@ -84,14 +96,14 @@ fn cross_validated(
     choice: ModelChoice,
     season_length: usize,
     horizon: usize,
+    levels: &[f64],
     fit: FitFn<'_>,
 ) -> Option<Validation> {
     let n = y.len();
     let h = horizon.min(n / 4).max(1);
     let step = h.div_ceil(2);
-    let z = normal_quantile(0.5 + SPREAD_LEVEL / 2.0);
     let mut mases = Vec::with_capacity(CV_FOLDS);
-    let mut scores = Vec::new();
+    let mut scores: Vec<(f64, Vec<f64>)> = levels.iter().map(|&l| (l, Vec::new())).collect();
     for fold in 0..CV_FOLDS {
         let Some(origin) = n.checked_sub(h + fold * step) else {
             break;
@@ -101,7 +113,7 @@ fn cross_validated(
         }
         let train = &y[..origin];
         let actual = &y[origin..origin + h];
-        let Ok(result) = fit(train, choice, season_length, h, &[SPREAD_LEVEL]) else {
+        let Ok(result) = fit(train, choice, season_length, h, levels) else {
             return None;
         };
         let point = &result.forecast.point;
@@ -114,13 +126,16 @@ fn cross_validated(
         ) {
             mases.push(score);
         }
-        if let Some(interval) = result.forecast.intervals.first() {
-            for (i, &a) in actual.iter().enumerate() {
-                let sigma = (interval.upper[i] - interval.lower[i]) / (2.0 * z);
-                if sigma > 0.0 && sigma.is_finite() {
-                    scores.push((a - point[i]).abs() / sigma);
-                }
-            }
+        for interval in &result.forecast.intervals {
+            let Some((_, level_scores)) = scores
+                .iter_mut()
+                .find(|(level, _)| (level - interval.level).abs() < 1e-9)
+            else {
+                continue;
+            };
+            level_scores.extend(actual.iter().enumerate().filter_map(|(i, &a)| {
+                side_score(a, point[i], interval.lower[i], interval.upper[i])
+            }));
         }
     }
     (!mases.is_empty()).then(|| Validation {
@@ -129,51 +144,103 @@ fn cross_validated(
     })
 }
 
-/// Widens `forecast`'s intervals so that, on the cross-validation, they hold their level's
-/// share of the errors (split conformal prediction on errors normalised by the model's
-/// spread): each bound moves away from `ŷ` by the factor `q / z`, `q` the ⌈(n + 1)·level⌉-th
-/// smallest of the n scores, and never below z (never narrowed): a symmetric interval becomes
-/// `ŷ ± q · σₕ`, σₕ its half width over z. A level
-/// that n scores cannot calibrate (⌈(n + 1)·level⌉ > n: 95 % needs 19 scores) is widened by
-/// the largest factor `q / z` of the levels they can, so intervals stay nested and distinct
-/// (on 12 scores the 80 % and 95 % bounds would both be the largest score). Returns `q / z`
-/// per level.
-fn calibrate(forecast: &mut Forecast, scores: &mut [f64]) -> Vec<(f64, f64)> {
-    scores.sort_by(f64::total_cmp);
-    let n = scores.len();
-    let point = forecast.point.clone();
-    // The factor per level from the scores, `None` where the level needs more of them.
-    let calibrated: Vec<Option<f64>> = forecast
+/// How far each side of an interval is moved out from `ŷ`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct SideFactors {
+    below: f64,
+    above: f64,
+}
+
+/// Widens `forecast`'s intervals so that, on the cross-validation, each held its level's share
+/// of the errors, each side on its own (split conformal prediction on errors normalised by the
+/// interval's half width on their side, [`side_score`]): the level-`L` interval's upper side is
+/// scaled about `ŷ` by `q`, the ⌈(n + 1)·(1 + L)/2⌉-th smallest of the n scores above zero
+/// (scores below count as 0), and the lower side likewise; never by less than 1 (never
+/// narrowed). Retail errors are lopsided (the season's peak lies above the earlier weeks'
+/// forecasts): one factor for both sides would widen the side that held to fix the one that
+/// did not. A side its scores cannot calibrate (95 % needs 39 scores) is widened by that side's
+/// largest factor among the levels they can. A wider level's bounds are then moved out to a
+/// narrower level's where the factors would have crossed them. Returns the factors per level.
+fn calibrate(forecast: &mut Forecast, scores: &[(f64, Vec<f64>)]) -> Vec<(f64, SideFactors)> {
+    // `None` where the side needs more scores than the folds gave.
+    let side_factor = |scores: &[f64], sign: f64, level: f64| -> Option<f64> {
+        let mut side: Vec<f64> = scores.iter().map(|&s| (sign * s).max(0.0)).collect();
+        side.sort_by(f64::total_cmp);
+        let n = side.len();
+        let rank = ((n + 1) as f64 * (1.0 + level) / 2.0).ceil() as usize;
+        // Widened, never narrowed: the earlier origins are calmer than what follows them in
+        // retail (the season's peak), and narrowing there cut the 80 % coverage on the
+        // hold-outs of docs/forecast.md from 74 % to 71 %.
+        (n >= MIN_CALIBRATION_SCORES && (1..=n).contains(&rank)).then(|| side[rank - 1].max(1.0))
+    };
+    let calibrated: Vec<(Option<f64>, Option<f64>)> = forecast
         .intervals
         .iter()
         .map(|interval| {
-            let z = normal_quantile(0.5 + interval.level / 2.0);
-            let rank = ((n + 1) as f64 * interval.level).ceil() as usize;
-            // Widened, never narrowed: the earlier origins are calmer than what follows
-            // them in retail (the season's peak), and narrowing there cut the 80 % coverage
-            // on the hold-outs of docs/forecast.md from 74 % to 71 %.
-            (1..=n).contains(&rank).then(|| scores[rank - 1].max(z) / z)
+            scores
+                .iter()
+                .find(|(level, _)| (level - interval.level).abs() < 1e-9)
+                .map_or((None, None), |(_, s)| {
+                    (
+                        side_factor(s, -1.0, interval.level),
+                        side_factor(s, 1.0, interval.level),
+                    )
+                })
         })
         .collect();
-    let fallback = calibrated.iter().flatten().fold(1.0_f64, |a, &f| a.max(f));
+    let below = calibrated
+        .iter()
+        .filter_map(|c| c.0)
+        .fold(1.0_f64, f64::max);
+    let above = calibrated
+        .iter()
+        .filter_map(|c| c.1)
+        .fold(1.0_f64, f64::max);
+    let point = forecast.point.clone();
     let mut factors = Vec::new();
-    for (interval, factor) in forecast.intervals.iter_mut().zip(calibrated) {
-        let factor = factor.unwrap_or(fallback);
-        // Each side scaled about the forecast: asymmetric intervals (simulated, empirical)
-        // keep their shape.
+    for (interval, (lower, upper)) in forecast.intervals.iter_mut().zip(calibrated) {
+        let side = SideFactors {
+            below: lower.unwrap_or(below),
+            above: upper.unwrap_or(above),
+        };
         for (i, &p) in point.iter().enumerate() {
-            interval.lower[i] = p - factor * (p - interval.lower[i]);
-            interval.upper[i] = p + factor * (interval.upper[i] - p);
+            interval.lower[i] = p - side.below * (p - interval.lower[i]);
+            interval.upper[i] = p + side.above * (interval.upper[i] - p);
         }
-        factors.push((interval.level, factor));
+        factors.push((interval.level, side));
     }
+    nest(forecast);
     factors
+}
+
+/// Moves each interval's bounds out to those of every narrower level where they fall inside
+/// them, so that a higher level never gives a narrower interval.
+fn nest(forecast: &mut Forecast) {
+    let mut order: Vec<usize> = (0..forecast.intervals.len()).collect();
+    order.sort_by(|&a, &b| {
+        forecast.intervals[a]
+            .level
+            .total_cmp(&forecast.intervals[b].level)
+    });
+    for pair in order.windows(2) {
+        let (narrow, wide) = (pair[0], pair[1]);
+        for i in 0..forecast.point.len() {
+            let (lower, upper) = (
+                forecast.intervals[narrow].lower[i],
+                forecast.intervals[narrow].upper[i],
+            );
+            let interval = &mut forecast.intervals[wide];
+            interval.lower[i] = interval.lower[i].min(lower);
+            interval.upper[i] = interval.upper[i].max(upper);
+        }
+    }
 }
 
 /// [`ModelChoice::Auto`]: the candidate with the lowest cross-validated MASE, fitted to
 /// the whole series, with intervals calibrated on its cross-validation errors (when it left
 /// at least [`MIN_CALIBRATION_SCORES`]); its parameters gain `cv_mase` (the winner's score)
-/// and `interval_factor_L` per level (how much wider than the model's the intervals are).
+/// and `interval_factor_below_L`, `interval_factor_above_L` per level (how many times as far
+/// from the forecast as the model's own each side of the interval reaches).
 pub(crate) fn select(
     y: &[f64],
     season_length: usize,
@@ -184,13 +251,13 @@ pub(crate) fn select(
     let candidates = candidates(y);
     let mut best: Option<(Validation, ModelChoice)> = None;
     for &choice in &candidates {
-        if let Some(validation) = cross_validated(y, choice, season_length, horizon, fit)
+        if let Some(validation) = cross_validated(y, choice, season_length, horizon, levels, fit)
             && best.as_ref().is_none_or(|(b, _)| validation.mase < b.mase)
         {
             best = Some((validation, choice));
         }
     }
-    let Some((mut validation, choice)) = best else {
+    let Some((validation, choice)) = best else {
         return fit(y, candidates[0], season_length, horizon, levels);
     };
     let mut result = fit(y, choice, season_length, horizon, levels)?;
@@ -198,12 +265,22 @@ pub(crate) fn select(
         name: "cv_mase".into(),
         value: validation.mase,
     });
-    if validation.scores.len() >= MIN_CALIBRATION_SCORES && result.fallback.is_none() {
-        for (level, factor) in calibrate(&mut result.forecast, &mut validation.scores) {
-            result.parameters.push(Parameter {
-                name: format!("interval_factor_{level}"),
-                value: factor,
-            });
+    let calibratable = validation
+        .scores
+        .iter()
+        .any(|(_, s)| s.len() >= MIN_CALIBRATION_SCORES);
+    if calibratable && result.fallback.is_none() {
+        for (level, side) in calibrate(&mut result.forecast, &validation.scores) {
+            result.parameters.extend([
+                Parameter {
+                    name: format!("interval_factor_below_{level}"),
+                    value: side.below,
+                },
+                Parameter {
+                    name: format!("interval_factor_above_{level}"),
+                    value: side.above,
+                },
+            ]);
         }
     }
     if y.iter().all(|&v| v >= 0.0) {
@@ -288,59 +365,127 @@ mod tests {
         assert_eq!(candidates(&smooth)[0], ModelChoice::AutoEts);
     }
 
-    #[test]
-    fn calibration_scales_each_bound_to_the_conformal_quantile() {
-        // 80 %: z = 1.2816; a bound at 10 ± 1.2816·2 has σ = 2. Scores 1..=9 (n = 9): the
-        // ⌈10 · 0.8⌉ = 8th smallest is 8, so the bound becomes 10 ± 16.
-        let z = normal_quantile(0.9);
-        let mut forecast = Forecast {
+    /// One interval per level at a single step around ŷ = 10.
+    fn forecast_at_10(intervals: &[(f64, f64, f64)]) -> Forecast {
+        Forecast {
             model: "m".into(),
             point: vec![10.0],
-            intervals: vec![Interval {
-                level: 0.8,
-                lower: vec![10.0 - 2.0 * z],
-                upper: vec![10.0 + 2.0 * z],
-            }],
-        };
-        let mut scores: Vec<f64> = (1..=9).rev().map(f64::from).collect();
-        let factors = calibrate(&mut forecast, &mut scores);
-        assert!((forecast.intervals[0].lower[0] + 6.0).abs() < 1e-9);
-        assert!((forecast.intervals[0].upper[0] - 26.0).abs() < 1e-9);
-        assert!((factors[0].1 - 8.0 / z).abs() < 1e-12);
+            intervals: intervals
+                .iter()
+                .map(|&(level, lower, upper)| Interval {
+                    level,
+                    lower: vec![lower],
+                    upper: vec![upper],
+                })
+                .collect(),
+        }
     }
 
     #[test]
-    fn a_level_too_high_for_the_scores_takes_the_largest_factor_and_stays_nested() {
-        // Nine scores 1..=9 calibrate 80 % (factor 8 / z₀.₉ = 6.242) but not 95 %
-        // (⌈10 · 0.95⌉ = 10 > 9): the 95 % interval, [10 − 1.96·2, 10 + 1.96·2] and asymmetric
-        // below ([5, 10 + 1.96·2]), is widened by 6.242 too: each side scaled about 10.
-        let (z80, z95) = (normal_quantile(0.9), normal_quantile(0.975));
-        let mut forecast = Forecast {
-            model: "m".into(),
-            point: vec![10.0],
-            intervals: vec![
-                Interval {
-                    level: 0.95,
-                    lower: vec![5.0],
-                    upper: vec![10.0 + 2.0 * z95],
-                },
-                Interval {
-                    level: 0.8,
-                    lower: vec![10.0 - 2.0 * z80],
-                    upper: vec![10.0 + 2.0 * z80],
-                },
-            ],
-        };
-        let mut scores: Vec<f64> = (1..=9).map(f64::from).collect();
-        let factors = calibrate(&mut forecast, &mut scores);
-        let f = 8.0 / z80;
-        assert_eq!(factors, vec![(0.95, f), (0.8, f)]);
+    fn side_scores_measure_an_error_against_the_half_width_on_its_side() {
+        // ŷ = 10 in [0, 30]: 25 is 15 of the 20 above (0.75); 4 is 6 of the 10 below (−0.6).
+        assert_eq!(side_score(25.0, 10.0, 0.0, 30.0), Some(0.75));
+        assert_eq!(side_score(4.0, 10.0, 0.0, 30.0), Some(-0.6));
+        assert_eq!(side_score(10.0, 10.0, 10.0, 10.0), Some(0.0));
+        // A side without width cannot be scaled: the score is left out.
+        assert_eq!(side_score(12.0, 10.0, 0.0, 10.0), None);
+        assert_eq!(side_score(9.0, 10.0, 10.0, 30.0), None);
+    }
+
+    fn both(below: f64, above: f64) -> SideFactors {
+        SideFactors { below, above }
+    }
+
+    #[test]
+    fn calibration_scales_each_side_to_its_own_conformal_quantile() {
+        // Twenty scores at 80 %: above, 0.2, 0.4, …, 2.0 (ten of them), and ten below at −0.5.
+        // The upper side takes the ⌈21 · 0.9⌉ = 19th smallest of the twenty scores above zero
+        // (ten zeros, then 0.2 … 2.0): 1.8; [6, 14] reaches 10 + 1.8 · 4 = 17.2. The lower side
+        // held every error (its 19th smallest is 0.5): not narrowed, it stays at 6.
+        let mut forecast = forecast_at_10(&[(0.8, 6.0, 14.0)]);
+        let mut above: Vec<f64> = (1..=10).rev().map(|k| f64::from(k) / 5.0).collect();
+        above.extend([-0.5; 10]);
+        let factors = calibrate(&mut forecast, &[(0.8, above)]);
+        assert_eq!(factors, vec![(0.8, both(1.0, 1.8))]);
+        assert!((forecast.intervals[0].lower[0] - 6.0).abs() < 1e-9);
+        assert!((forecast.intervals[0].upper[0] - 17.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn intervals_that_held_their_share_are_not_narrowed() {
+        let mut forecast = forecast_at_10(&[(0.8, 6.0, 14.0)]);
+        let scores = [vec![0.1; 6], vec![-0.1; 6]].concat();
+        assert_eq!(
+            calibrate(&mut forecast, &[(0.8, scores)]),
+            vec![(0.8, both(1.0, 1.0))]
+        );
+        assert_eq!(forecast.intervals[0].lower[0], 6.0);
+        assert_eq!(forecast.intervals[0].upper[0], 14.0);
+    }
+
+    #[test]
+    fn a_level_too_high_for_its_scores_takes_the_largest_factor_of_its_side() {
+        // Twelve scores calibrate 80 % (⌈13 · 0.9⌉ = 12th smallest per side: 1.5 above, 2 below)
+        // but not 95 % (⌈13 · 0.975⌉ = 13 > 12): the 95 % interval [5, 20] takes the same
+        // factors, each side about 10: [0, 25].
+        let mut forecast = forecast_at_10(&[(0.95, 5.0, 20.0), (0.8, 8.0, 14.0)]);
+        let eighty = [vec![0.5; 5], vec![1.5], vec![-0.5; 5], vec![-2.0]].concat();
+        let scores = [(0.95, eighty.clone()), (0.8, eighty)];
+        let factors = calibrate(&mut forecast, &scores);
+        assert_eq!(factors, vec![(0.95, both(2.0, 1.5)), (0.8, both(2.0, 1.5))]);
         let [wide, narrow] = &forecast.intervals[..] else {
             panic!("two intervals")
         };
-        assert!((wide.lower[0] - (10.0 - 5.0 * f)).abs() < 1e-9);
-        assert!((wide.upper[0] - (10.0 + 2.0 * z95 * f)).abs() < 1e-9);
-        assert!((narrow.upper[0] - 26.0).abs() < 1e-9);
-        assert!(wide.upper[0] > narrow.upper[0]);
+        assert_eq!((wide.lower[0], wide.upper[0]), (0.0, 25.0));
+        assert_eq!((narrow.lower[0], narrow.upper[0]), (6.0, 16.0));
+    }
+
+    #[test]
+    fn a_wider_level_is_moved_out_where_the_factors_would_cross() {
+        // 80 % [8, 12] needs 3x above (the ⌈41 · 0.9⌉ = 37th of 40 scores above zero is 3):
+        // [8, 16]. 95 % [7, 14] held everything (factor 1) and would end below it: its upper
+        // bound moves out to 16.
+        let mut forecast = forecast_at_10(&[(0.8, 8.0, 12.0), (0.95, 7.0, 14.0)]);
+        let eighty = [vec![0.5; 36], vec![3.0; 4]].concat();
+        let scores = [(0.8, eighty), (0.95, vec![0.5; 40])];
+        let factors = calibrate(&mut forecast, &scores);
+        assert_eq!(factors, vec![(0.8, both(1.0, 3.0)), (0.95, both(1.0, 1.0))]);
+        let [narrow, wide] = &forecast.intervals[..] else {
+            panic!("two intervals")
+        };
+        assert_eq!((narrow.lower[0], narrow.upper[0]), (8.0, 16.0));
+        assert_eq!((wide.lower[0], wide.upper[0]), (7.0, 16.0));
+    }
+
+    #[test]
+    fn a_lower_bound_raised_to_zero_does_not_widen_the_upper_side() {
+        // Weekly sales of a small country: ŷ = 2,800, its 80 % interval [0, 14,500] floored at
+        // zero below. Twelve fold errors, the two largest weeks 9,000 above ŷ: they score
+        // 9,000 / 11,700 = 0.77, and zero weeks −2,800 / 2,800 = −1. The interval held them
+        // all, so it stays as it is. (A spread read off the whole width, 14,500 / 2z = 5,657,
+        // scored those weeks 1.59 against z = 1.28 and widened both sides by 24 %.)
+        let (point, lower, upper) = (2_800.0, 0.0, 14_500.0);
+        let actual = [
+            0.0, 0.0, 11_800.0, 1_200.0, 3_500.0, 0.0, 11_800.0, 2_000.0, 0.0, 900.0, 4_100.0, 0.0,
+        ];
+        let scores: Vec<f64> = actual
+            .iter()
+            .filter_map(|&a| side_score(a, point, lower, upper))
+            .collect();
+        assert_eq!(scores.len(), 12);
+        let mut forecast = Forecast {
+            model: "m".into(),
+            point: vec![point],
+            intervals: vec![Interval {
+                level: 0.8,
+                lower: vec![lower],
+                upper: vec![upper],
+            }],
+        };
+        assert_eq!(
+            calibrate(&mut forecast, &[(0.8, scores)]),
+            vec![(0.8, both(1.0, 1.0))]
+        );
+        assert_eq!(forecast.intervals[0].upper[0], upper);
     }
 }

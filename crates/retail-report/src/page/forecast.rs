@@ -84,17 +84,36 @@ pub(super) fn forecast(html: &mut String, id: &str, d: &Dashboard, panel: &Forec
              {history_weeks} full weeks of history shown.",
             panel.horizon
         );
-        let widened = r
-            .parameters
-            .iter()
-            .find(|p| p.name == "interval_factor_0.8")
-            .map(|p| p.value)
-            .filter(|&f| f > 1.005);
-        if let Some(factor) = widened {
+        let factor = |name: &str| {
+            r.parameters
+                .iter()
+                .find(|p| p.name == name)
+                .map_or(1.0, |p| p.value)
+        };
+        let (above, below) = (
+            factor("interval_factor_above_0.8"),
+            factor("interval_factor_below_0.8"),
+        );
+        // A side said to be widened only when the caption's one decimal shows it.
+        let widened = |f: f64| f >= 1.05;
+        let sides = match (widened(above), widened(below)) {
+            (true, true) => Some(format!(
+                "reach {above:.1} times as far above the forecast as the model's own and \
+                 {below:.1} times as far below it"
+            )),
+            (true, false) => Some(format!(
+                "reach {above:.1} times as far above the forecast as the model's own"
+            )),
+            (false, true) => Some(format!(
+                "reach {below:.1} times as far below the forecast as the model's own"
+            )),
+            (false, false) => None,
+        };
+        if let Some(sides) = sides {
             let _ = write!(
                 caption,
-                " The intervals are {factor:.1} times as wide as the model's own, so that they \
-                 would have held 80% and 95% of those earlier weeks."
+                " The intervals {sides}, so that they would have held 80% and 95% of those \
+                 earlier weeks."
             );
         }
         if let Some(reason) = &r.fallback {
