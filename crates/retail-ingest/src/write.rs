@@ -472,7 +472,10 @@ fn castable(from: &DataType, to: &DataType) -> bool {
     use DataType::*;
     from == to
         || match to {
-            Utf8 => matches!(from, Utf8View | LargeUtf8 | Null),
+            Utf8 => {
+                matches!(from, Utf8View | LargeUtf8 | Null)
+                    || matches!(from, Dictionary(_, value) if value.as_ref() == &Utf8)
+            }
             Int64 => matches!(from, Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | Null),
             Float64 => matches!(
                 from,
@@ -486,7 +489,8 @@ fn castable(from: &DataType, to: &DataType) -> bool {
 /// The canonical schema a table of `schema` (such as a query result) is written with: the
 /// canonical columns in order, then the optional columns (customer_name, …) the table has,
 /// in their order. Each column's type must cast to its canonical type without loss (a
-/// narrower integer or float, another string type, a date for the timestamp); its batches
+/// narrower integer or float, another string type or dictionary-encoded text, a date for the
+/// timestamp); its batches
 /// are then made canonical with [`conform_canonical`].
 ///
 /// # Errors
@@ -715,6 +719,21 @@ mod tests {
             .downcast_ref::<Int64Array>()
             .unwrap();
         assert_eq!(quantity.values().to_vec(), vec![3, -2]);
+
+        // Dictionary-encoded text (a compact table's) is written back as plain text.
+        let c = canonical.schema().index_of(col::COUNTRY).unwrap();
+        let mut dict_fields = fields.clone();
+        dict_fields[c] = dict_fields[c].clone().with_data_type(DataType::Dictionary(
+            Box::new(DataType::Int32),
+            Box::new(DataType::Utf8),
+        ));
+        let mut dict_columns = columns.clone();
+        dict_columns[c] = cast(&columns[c], dict_fields[c].data_type()).unwrap();
+        let dict = RecordBatch::try_new(Arc::new(Schema::new(dict_fields)), dict_columns).unwrap();
+        let target = canonical_target(&dict.schema()).unwrap();
+        assert_eq!(target, canonical_schema());
+        let conformed = conform_canonical(&dict, &target).unwrap();
+        assert_eq!(conformed.column(c).as_ref(), columns[c].as_ref());
 
         // A float quantity does not cast without loss.
         fields[q] = fields[q].clone().with_data_type(DataType::Float64);

@@ -116,6 +116,11 @@ fn cells(array: &dyn Array) -> Result<Vec<serde_json::Value>, arrow::error::Arro
         DataType::Utf8 => each(array, |i| array.as_string::<i32>().value(i)),
         DataType::LargeUtf8 => each(array, |i| array.as_string::<i64>().value(i)),
         DataType::Utf8View => each(array, |i| array.as_string_view().value(i)),
+        // Dictionary-encoded text (the compact table's, `crate::compact`): its values.
+        DataType::Dictionary(_, _) => {
+            let values = arrow::compute::cast(array, &DataType::Utf8)?;
+            return cells(values.as_ref());
+        }
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => {
             let formatter = ArrayFormatter::try_new(array, &FormatOptions::default())?;
             each(array, |i| formatter.value(i).to_string())
@@ -393,4 +398,27 @@ pub struct RfmSegment {
     pub revenue: f64,
     pub mean_recency_days: f64,
     pub mean_frequency: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{DictionaryArray, StringArray};
+
+    #[test]
+    fn dictionary_text_reads_as_its_values() {
+        let dict: DictionaryArray<Int32Type> =
+            vec![Some("France"), None, Some("EIRE"), Some("France")]
+                .into_iter()
+                .collect();
+        let plain = StringArray::from(vec![Some("France"), None, Some("EIRE"), Some("France")]);
+        let expected = vec![
+            serde_json::json!("France"),
+            serde_json::Value::Null,
+            serde_json::json!("EIRE"),
+            serde_json::json!("France"),
+        ];
+        assert_eq!(cells(&dict).unwrap(), expected);
+        assert_eq!(cells(&plain).unwrap(), expected);
+    }
 }

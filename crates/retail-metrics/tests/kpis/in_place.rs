@@ -1,6 +1,6 @@
-//! Canonical Parquet queried in place (`retail_metrics::files`): every KPI the same, to the
-//! bit, as over the same rows read into memory; a date slice pushed into the scan reads only
-//! its month's file.
+//! Canonical Parquet queried in place (`retail_metrics::files`) and the compact in-memory table
+//! (`register_sales_compact`): every KPI the same, to the bit, as over the same rows read into
+//! memory as they are; a date slice pushed into the scan reads only its month's file.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,8 +17,9 @@ use retail_metrics::{KpiParams, KpiSuite, MemoryLimit, SalesSlice, new_session};
 
 use super::{online_retail_options, sales_context, sample_batches};
 
-/// The suite's JSON over `batches` in memory and over the same rows written as month files
-/// and queried in place (with `limit`).
+/// The suite's JSON over `batches` in memory, over the same rows written as month files and
+/// queried in place (with `limit`), and over them in memory as the compact table; the compact
+/// table's must equal the plain one's (asserted here).
 async fn both_ways(
     batches: Vec<RecordBatch>,
     options: &KpiParams,
@@ -34,13 +35,27 @@ async fn both_ways(
     )
     .unwrap();
     let in_memory = {
-        let ctx = retail_metrics::sales_context_sliced(batches, slice).unwrap();
+        let ctx = retail_metrics::sales_context_sliced(batches.clone(), slice).unwrap();
         KpiSuite::run(&ctx, options)
             .await
             .unwrap()
             .to_json()
             .unwrap()
     };
+    let compact = {
+        let kept = SalesSlice::compile(slice)
+            .unwrap()
+            .apply_all(batches)
+            .unwrap();
+        let ctx = SessionContext::new();
+        retail_metrics::register_sales_compact(&ctx, kept).unwrap();
+        KpiSuite::run(&ctx, options)
+            .await
+            .unwrap()
+            .to_json()
+            .unwrap()
+    };
+    assert_eq!(in_memory, compact, "the compact table's KPIs");
     let files = canonical_parquet(&[dir.path().to_path_buf()])
         .unwrap()
         .expect("month files are canonical Parquet");
@@ -55,7 +70,7 @@ async fn both_ways(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_place_gives_the_same_kpis_as_in_memory_on_the_samples() {
+async fn in_place_and_compact_give_the_same_kpis_as_in_memory_on_the_samples() {
     for (name, bytes, options) in [
         ("or", samples::ONLINE_RETAIL, online_retail_options()),
         ("ss", samples::SUPERSTORE, KpiParams::default()),
@@ -81,7 +96,7 @@ async fn in_place_gives_the_same_kpis_as_in_memory_on_the_samples() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_place_gives_the_same_kpis_as_in_memory_on_the_full_online_retail_file() {
+async fn in_place_and_compact_give_the_same_kpis_as_in_memory_on_the_full_online_retail_file() {
     let Some(batches) = super::semantics::full_online_retail() else {
         return;
     };
