@@ -58,9 +58,10 @@ fn guerrero_cv(y: &[f64], period: usize, lambda: f64) -> f64 {
 }
 
 /// Guerrero's λ for `y` with season length `season_length` (blocks of one season, or of 2
-/// values when the series holds fewer than two seasons),
-/// minimised over [`LAMBDA_RANGE`] by golden-section search (R uses Brent's `optimize`;
-/// the two agree to about 1e-4).
+/// values for a non-seasonal series), minimised over [`LAMBDA_RANGE`] by golden-section
+/// search (R uses Brent's `optimize`; the two agree to about 1e-4). A series of at most two
+/// seasons gets λ = 1, no transform, as R's `BoxCox.lambda` gives it: two season-long blocks
+/// are too few to tell how the spread grows with the level.
 ///
 /// # Errors
 ///
@@ -73,17 +74,16 @@ pub fn guerrero_lambda(y: &[f64], season_length: usize) -> Result<f64, ForecastE
             message: format!("value {v} (index {i}) is not positive: Box–Cox needs positive data"),
         });
     }
-    // A series shorter than two seasons is judged in blocks of 2, as a non-seasonal one.
-    let period = if y.len() / season_length.max(1) >= 2 {
-        season_length.max(2)
-    } else {
-        2
-    };
+    // R: `if (length(x) <= 2 * frequency(x)) return(1)`.
+    if season_length >= 2 && y.len() <= 2 * season_length {
+        return Ok(1.0);
+    }
+    let period = season_length.max(2);
     if y.len() / period < 2 {
         return Err(ForecastError::InvalidParameter {
             parameter: "y",
             message: format!(
-                "{} values hold fewer than two seasons of {period}: Guerrero's λ needs two",
+                "{} values hold fewer than two blocks of {period}: Guerrero's λ needs two",
                 y.len()
             ),
         });
@@ -124,7 +124,10 @@ mod tests {
     fn guerrero_lambda_matches_r() {
         // R 4.2.2, forecast 8.20: BoxCox.lambda(AirPassengers) = -0.2947155856;
         // BoxCox.lambda(window(AirPassengers, end = c(1958, 12))) = -0.3096627511;
-        // BoxCox.lambda(ts(c(5,7,9,4,6,8,10,3,9,12,4,7), frequency = 1)) = 1.712163666.
+        // BoxCox.lambda(ts(c(5,7,9,4,6,8,10,3,9,12,4,7), frequency = 1)) = 1.712163666;
+        // BoxCox.lambda(window(AirPassengers, end = c(1950, 8))) = 1 (20 months, fewer than
+        // two years), and BoxCox.lambda(window(AirPassengers, end = c(1950, 12))) = 1 (24,
+        // exactly two: `length(x) <= 2 * frequency(x)`).
         let lambda = guerrero_lambda(&AIR_PASSENGERS, 12).unwrap();
         assert!((lambda + 0.2947155856).abs() < 1e-3, "{lambda}");
         let lambda = guerrero_lambda(&AIR_PASSENGERS[..120], 12).unwrap();
@@ -132,6 +135,12 @@ mod tests {
         let short = [5.0, 7.0, 9.0, 4.0, 6.0, 8.0, 10.0, 3.0, 9.0, 12.0, 4.0, 7.0];
         let lambda = guerrero_lambda(&short, 1).unwrap();
         assert!((lambda - 1.712163666).abs() < 1e-3, "{lambda}");
+        assert_eq!(guerrero_lambda(&AIR_PASSENGERS[..20], 12).unwrap(), 1.0);
+        assert_eq!(guerrero_lambda(&AIR_PASSENGERS[..24], 12).unwrap(), 1.0);
+        // 25 months: judged in two year-long blocks; R's BoxCox.lambda(window(AirPassengers,
+        // end = c(1951, 1))) = -0.9999242482, the lower end of the range.
+        let lambda = guerrero_lambda(&AIR_PASSENGERS[..25], 12).unwrap();
+        assert!((lambda + 0.9999242482).abs() < 1e-3, "{lambda}");
     }
 
     #[test]
@@ -199,12 +208,12 @@ mod tests {
         assert_eq!(inv_box_cox(1.5, -1.0), f64::INFINITY);
         let err = guerrero_lambda(&[1.0, 0.0, 2.0, 3.0], 1).unwrap_err();
         assert!(err.to_string().contains("index 1"), "{err}");
-        assert!(guerrero_lambda(&[1.0, 2.0, 3.0], 2).is_err());
-        // 44 weeks at season 52: blocks of 2, as the non-seasonal series.
+        // Three values without a season: fewer than two blocks of 2.
+        assert!(guerrero_lambda(&[1.0, 2.0, 3.0], 1).is_err());
+        // 44 weeks at season 52, at most two seasons: no transform, as R gives it
+        // (BoxCox.lambda(ts(100 + (0:43 %% 7) * 10, frequency = 52)) = 1).
         let weeks: Vec<f64> = (0..44).map(|t| 100.0 + f64::from(t % 7) * 10.0).collect();
-        assert_eq!(
-            guerrero_lambda(&weeks, 52).unwrap(),
-            guerrero_lambda(&weeks, 1).unwrap()
-        );
+        assert_eq!(guerrero_lambda(&weeks, 52).unwrap(), 1.0);
+        assert_eq!(guerrero_lambda(&[1.0, 2.0, 3.0], 2).unwrap(), 1.0);
     }
 }
