@@ -19,7 +19,7 @@ pub mod support;
 pub use budget::DEFAULT_MAX_ITEMSETS;
 pub use flat::flatten_lists;
 pub use fpgrowth::FpGrowth;
-pub use invoices::{BasketItem, InvoiceBaskets};
+pub use invoices::{BasketItem, InvoiceBaskets, InvoiceBasketsBuilder};
 pub use itemsets::{FrequentItemsets, Itemset, ItemsetTarget};
 pub use next_basket::{NextBasketModel, NextBasketParams, Recommendation};
 pub use quest::QuestParams;

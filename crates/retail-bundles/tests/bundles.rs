@@ -12,7 +12,7 @@ use retail_bundles::next_basket::{NextBasketParams, evaluate};
 use retail_bundles::shards::{ShardPlan, mine_shard};
 use retail_bundles::{
     BasketItem, BundlesError, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, InvoiceBaskets,
-    ItemsetTarget, MinSupport, NextBasketModel, QuestParams, RuleParams,
+    InvoiceBasketsBuilder, ItemsetTarget, MinSupport, NextBasketModel, QuestParams, RuleParams,
 };
 use retail_ingest::baskets::{Baskets, read_baskets};
 use retail_ingest::{IngestParams, samples, shared_data_dir};
@@ -874,4 +874,65 @@ fn kosarak_head_at_0_08_percent_stops_with_a_clear_error() {
     let miner = FpGrowth::new(MinSupport::fraction(0.0008).unwrap());
     let (_, _, min_count, message) = budget_error(miner.mine(&baskets));
     assert_eq!(min_count, 30, "{message}");
+}
+
+#[test]
+fn invoice_baskets_pushed_in_pieces_are_a_plain_fold_of_the_lines() {
+    let mut reader = samples::open(
+        "online_retail_sample.csv.gz",
+        samples::ONLINE_RETAIL,
+        &IngestParams::default(),
+    )
+    .unwrap();
+    let batches: Vec<_> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+    // Oracle: the completed sales' products per invoice in line order, invoices in order of
+    // their first line, numbered by `Baskets::from_lists`.
+    let mut order: Vec<String> = Vec::new();
+    let mut lists: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for batch in &batches {
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let (invoice, product, kind) = (
+            column("invoice_id"),
+            column("product_id"),
+            column("line_kind"),
+        );
+        for row in 0..batch.num_rows() {
+            if kind.value(row) != "sale" || arrow::array::Array::is_null(&product, row) {
+                continue;
+            }
+            let id = invoice.value(row).to_string();
+            if !lists.contains_key(&id) {
+                order.push(id.clone());
+            }
+            lists
+                .entry(id)
+                .or_default()
+                .push(product.value(row).to_string());
+        }
+    }
+    let expected =
+        Baskets::from_lists(order.iter().map(|id| lists[id].clone()).collect::<Vec<_>>());
+
+    let mut builder = InvoiceBasketsBuilder::new(BasketItem::Product);
+    for batch in &batches {
+        let mut start = 0;
+        while start < batch.num_rows() {
+            let length = 777.min(batch.num_rows() - start);
+            builder.push(&batch.slice(start, length)).unwrap();
+            start += length;
+        }
+    }
+    let data = builder.finish();
+    assert_eq!(data.baskets, expected);
+    assert_eq!(data.invoices, order);
+    assert!(data.baskets.len() > 1_000);
+    assert_eq!(data, InvoiceBaskets::from_sales(&batches).unwrap());
 }

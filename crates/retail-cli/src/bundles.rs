@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use retail_bundles::next_basket::{NextBasketParams, evaluate};
 use retail_bundles::shards::ShardPlan;
 use retail_bundles::{
-    BundlesError, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, InvoiceBaskets, ItemsetTarget,
-    MinSupport, NextBasketModel, RuleParams,
+    BasketItem, BundlesError, Consequents, DEFAULT_MAX_ITEMSETS, FpGrowth, InvoiceBaskets,
+    InvoiceBasketsBuilder, ItemsetTarget, MinSupport, NextBasketModel, RuleParams,
 };
 use retail_ingest::baskets::{self, BasketInputs, Baskets, InputNote, LoadedInputs};
 use retail_ingest::{IngestError, IngestParams};
@@ -18,7 +18,7 @@ use retail_report::text::bundles::{
 };
 use serde_json::json;
 
-use crate::input::{ReadArgs, load_sliced};
+use crate::input::{ReadArgs, for_each_batch};
 use crate::output::{Format, TextOrJson, write_csv};
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
@@ -156,8 +156,7 @@ fn load_baskets(
     let loaded = match inputs.load(!slice.is_everything()) {
         Ok(LoadedInputs::Baskets(loaded)) => loaded,
         Ok(_) => {
-            let (batches, reports) = load_sliced(files, read, slice)?;
-            let invoices = InvoiceBaskets::from_sales(&batches)?;
+            let (invoices, reports) = invoice_baskets(files, read, slice)?;
             return Ok(Loaded {
                 baskets: invoices.baskets.clone(),
                 names: invoices.product_names.clone(),
@@ -350,8 +349,7 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
     let mut progress = Progress::new(1);
     progress.step("reading");
     let read = args.read.merchandise_unless(args.all_products);
-    let (batches, _) = load_sliced(&args.files, &read, &args.slice.slice()?)?;
-    let data = InvoiceBaskets::from_sales(&batches)?;
+    let (data, _) = invoice_baskets(&args.files, &read, &args.slice.slice()?)?;
     progress.finish();
     if data.customers.iter().all(Option::is_none) {
         bail!("no line has a customer id; next-basket needs identified customers");
@@ -400,4 +398,19 @@ pub fn run_next_basket(args: &NextBasketArgs, out: &mut impl Write) -> Result<()
         }
     }
     Ok(())
+}
+
+/// One basket of products per invoice of the sales lines in `slice`, folded a batch at a time
+/// (canonical Parquet is not held whole), with the ingest reports.
+fn invoice_baskets(
+    files: &[PathBuf],
+    read: &ReadArgs,
+    slice: &retail_metrics::SalesSlice,
+) -> Result<(InvoiceBaskets, Vec<retail_ingest::IngestReport>)> {
+    let mut builder = InvoiceBasketsBuilder::new(BasketItem::Product);
+    let columns = InvoiceBaskets::columns(BasketItem::Product);
+    let reports = for_each_batch(files, read, slice, &columns, |batch| {
+        Ok(builder.push(batch)?)
+    })?;
+    Ok((builder.finish(), reports))
 }

@@ -19,7 +19,7 @@ use retail_report::text::forecast::{
 };
 use serde_json::json;
 
-use crate::input::{ReadArgs, load_columns};
+use crate::input::{ReadArgs, for_each_batch};
 use crate::output::Format;
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
@@ -259,9 +259,12 @@ pub fn run(args: &ForecastArgs, out: &mut impl Write) -> Result<()> {
             let builder = SeriesBuilder::new(freq, by)
                 .with_measure(measure)
                 .with_max_periods(args.max_periods);
-            let batches = load_columns(&args.files, &read, &slice, &builder.columns())?;
+            let mut sums = builder.accumulator();
+            for_each_batch(&args.files, &read, &slice, &builder.columns(), |batch| {
+                Ok(sums.push(batch)?)
+            })?;
             progress.finish();
-            let set = builder.build(&batches).map_err(|err| match err {
+            let set = sums.finish().map_err(|err| match err {
                 ForecastError::InvalidParameter {
                     parameter: "max_periods",
                     ..

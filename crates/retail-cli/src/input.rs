@@ -213,7 +213,7 @@ pub async fn load_session(
 
 /// Canonical Parquet as `sales` in `ctx`, queried in place with the slice (and
 /// `--merchandise-only`) pushed into the scan; the slice's count on stderr.
-async fn register_in_place(
+pub async fn register_in_place(
     ctx: &datafusion::prelude::SessionContext,
     found: &files::CanonicalParquet,
     read: &ReadArgs,
@@ -244,33 +244,33 @@ async fn register_in_place(
     Ok(())
 }
 
-/// The inputs' lines in memory, keeping only the lines in `slice`. Canonical Parquet is
-/// queried in place and only `columns` are read from it (the slice pushed into the scan);
-/// other inputs are read whole ([`load_sliced`]).
-pub fn load_columns(
+/// The inputs' lines in `slice`, a batch at a time, to `fold` (which sums or groups them);
+/// with the ingest reports. Canonical Parquet is queried in place: only `columns` are read,
+/// the slice is pushed into the scan and no batch is kept. Other inputs are read whole first
+/// ([`load_sliced`]).
+pub fn for_each_batch(
     files: &[PathBuf],
     read: &ReadArgs,
     slice: &SalesSlice,
     columns: &[&str],
-) -> Result<Vec<RecordBatch>> {
+    mut fold: impl FnMut(&RecordBatch) -> Result<()>,
+) -> Result<Vec<IngestReport>> {
     let Some(found) = in_place(files, read)? else {
-        return Ok(load_sliced(files, read, slice)?.0);
+        let (batches, reports) = load_sliced(files, read, slice)?;
+        batches.iter().try_for_each(fold)?;
+        return Ok(reports);
     };
     let ctx = retail_metrics::new_session(MemoryLimit::default())?;
     crate::runtime()?.block_on(async {
         register_in_place(&ctx, &found, read, slice).await?;
-        let sql = format!(
-            "SELECT {} FROM {}",
-            columns.join(", "),
-            retail_metrics::SALES_TABLE
-        );
-        Ok(ctx.sql(&sql).await?.collect().await?)
-    })
+        retail_metrics::for_each_sales_batch(&ctx, columns, &SalesSlice::new(), &mut fold).await
+    })?;
+    Ok(found.reports)
 }
 
 /// The inputs as canonical Parquet to query in place, when they all are and no option asks
 /// for reading row by row (a mapping, another layout, a categories table to fill in).
-fn in_place(files: &[PathBuf], read: &ReadArgs) -> Result<Option<files::CanonicalParquet>> {
+pub fn in_place(files: &[PathBuf], read: &ReadArgs) -> Result<Option<files::CanonicalParquet>> {
     let canonical_layout = read.layout.is_none_or(|l| l == KnownLayout::Canonical);
     if files.is_empty() || read.mapping.is_some() || read.categories.is_some() || !canonical_layout
     {

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use retail_report::{BundlesPanel, Dashboard, DashboardParams, ForecastPanel};
 
-use crate::input::{EmptySlice, ReadArgs, Source, load_sources_sliced};
+use crate::input::{EmptySlice, ReadArgs, Source, load_sources_sliced, register_in_place};
 use crate::progress::Progress;
 use crate::slice::{CustomerSliceArg, SliceArgs};
 
@@ -109,30 +109,47 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let runtime = crate::runtime()?;
     let mut dashboards = Vec::new();
     let several = datasets.len() > 1;
+    // Canonical Parquet is queried in place and folded a batch at a time: never held whole.
+    let in_place = match args.files.is_empty() {
+        true => None,
+        false => crate::input::in_place(&args.files, &args.read)?,
+    };
     for (name, sources) in datasets {
         progress.step(&format!("{name}: reading"));
-        let (batches, reports) = match load_sources_sliced(&sources, &args.read, &slice) {
-            Ok(loaded) => loaded,
-            // One of the embedded samples outside the slice (a country of the other one).
-            Err(err) if several && err.downcast_ref::<EmptySlice>().is_some() => {
-                crate::note!("retail: {name}: left out: {err}");
-                continue;
+        let (ctx, batches, reports) = if let Some(found) = &in_place {
+            let ctx = retail_metrics::new_session(Default::default())?;
+            runtime.block_on(register_in_place(&ctx, found, &args.read, &slice))?;
+            (ctx, None, found.reports.clone())
+        } else {
+            match load_sources_sliced(&sources, &args.read, &slice) {
+                Ok((batches, reports)) => {
+                    let ctx = retail_metrics::sales_context(batches.clone())?;
+                    (ctx, Some(batches), reports)
+                }
+                // One of the embedded samples outside the slice (a country of the other one).
+                Err(err) if several && err.downcast_ref::<EmptySlice>().is_some() => {
+                    crate::note!("retail: {name}: left out: {err}");
+                    continue;
+                }
+                Err(err) => return Err(err.context(format!("{name}: reading"))),
             }
-            Err(err) => return Err(err.context(format!("{name}: reading"))),
         };
         let params = args.dashboard.params(&name, &args.read, &reports)?;
         progress.step(&format!("{name}: computing the KPIs"));
-        let dashboard =
-            runtime.block_on(Dashboard::build_kpis(batches.clone(), reports, &params))?;
+        let dashboard = runtime.block_on(Dashboard::build_kpis_from(&ctx, reports, &params))?;
         let mut dashboard = dashboard.with_slice_description(args.read.describe_slice(&slice));
         progress.step(&format!("{name}: forecasting weekly sales"));
-        dashboard.forecasts = Some(ForecastPanel::build(&batches, params.horizon())?);
+        dashboard.forecasts = Some(match &batches {
+            Some(batches) => ForecastPanel::build(batches, params.horizon())?,
+            None => runtime.block_on(ForecastPanel::build_from(&ctx, params.horizon()))?,
+        });
         progress.step(&format!("{name}: mining product bundles"));
-        let bundles = BundlesPanel::build(
-            &batches,
-            &args.read.product_classes(&dashboard.reports)?,
-            args.dashboard.min_support,
-        )?;
+        let classes = args.read.product_classes(&dashboard.reports)?;
+        let min_support = args.dashboard.min_support;
+        let bundles = match &batches {
+            Some(batches) => BundlesPanel::build(batches, &classes, min_support)?,
+            None => runtime.block_on(BundlesPanel::build_from(&ctx, &classes, min_support))?,
+        };
         crate::note!("retail: {name}: {}", bundles.support_sentence());
         dashboard.bundles = Some(bundles);
         dashboards.push(dashboard);

@@ -43,7 +43,8 @@ pub use model::{
 };
 pub use reconcile::{CoherentForecast, Hierarchy, ReconciledBacktest, Reconciliation};
 pub use series::{
-    Frequency, GroupBy, Measure, SalesSeries, SeriesBuilder, SeriesSet, future_periods,
+    Frequency, GroupBy, Measure, SalesSeries, SeriesAccumulator, SeriesBuilder, SeriesSet,
+    future_periods,
 };
 pub use series_file::{DatedSeries, Gaps, SeriesFile, read_series_csv};
 pub use spacing::Irregularity;

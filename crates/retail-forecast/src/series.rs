@@ -282,7 +282,7 @@ fn wrong_type(name: &str, expected: &str) -> ForecastError {
 
 impl SeriesBuilder {
     /// Series of completed sales at `frequency`, split by `group_by`, whole periods only.
-    pub fn new(frequency: Frequency, group_by: GroupBy) -> SeriesBuilder {
+    pub const fn new(frequency: Frequency, group_by: GroupBy) -> SeriesBuilder {
         SeriesBuilder {
             frequency,
             group_by,
@@ -296,19 +296,19 @@ impl SeriesBuilder {
     /// whose first and last dates are further apart is an error naming both dates, before
     /// any series is built (a mistyped year makes a series of hundreds of thousands of
     /// periods).
-    pub fn with_max_periods(mut self, max_periods: usize) -> SeriesBuilder {
+    pub const fn with_max_periods(mut self, max_periods: usize) -> SeriesBuilder {
         self.max_periods = max_periods;
         self
     }
 
     /// The value summed per period.
-    pub fn with_measure(mut self, measure: Measure) -> SeriesBuilder {
+    pub const fn with_measure(mut self, measure: Measure) -> SeriesBuilder {
         self.measure = measure;
         self
     }
 
     /// Keep partial first and last periods (default false: they are dropped and listed).
-    pub fn with_partial_periods(mut self, keep: bool) -> SeriesBuilder {
+    pub const fn with_partial_periods(mut self, keep: bool) -> SeriesBuilder {
         self.whole_periods = !keep;
         self
     }
@@ -330,95 +330,155 @@ impl SeriesBuilder {
         names
     }
 
-    /// Builds the series from canonical sales batches.
+    /// Builds the series from canonical sales batches ([`SeriesBuilder::accumulator`] over
+    /// each of them).
     ///
     /// # Errors
     ///
     /// [`ForecastError::InvalidParameter`] naming `sales` when a batch lacks a canonical column
     /// or has it with another type, or `max_periods` when the sales span more periods than that.
     pub fn build(&self, batches: &[RecordBatch]) -> Result<SeriesSet, ForecastError> {
-        let freq = self.frequency;
-        // (group, period start) → value; dates of all lines for the data's span.
-        let mut groups: HashMap<String, HashMap<NaiveDate, f64>> = HashMap::new();
-        let mut first_date: Option<NaiveDate> = None;
-        let mut last_date: Option<NaiveDate> = None;
-        let mut lines_other_kind = 0u64;
-        let mut per_period_lines: HashMap<NaiveDate, u64> = HashMap::new();
-        let mut names = ProductNames::new();
+        let mut accumulator = self.accumulator();
         for batch in batches {
-            let kind = column(batch, columns::LINE_KIND)?
-                .as_string_opt::<i32>()
-                .ok_or_else(|| wrong_type(columns::LINE_KIND, "Utf8"))?;
-            let time = column(batch, columns::TIMESTAMP)?
-                .as_primitive_opt::<TimestampMicrosecondType>()
-                .ok_or_else(|| wrong_type(columns::TIMESTAMP, "Timestamp(µs)"))?;
-            let amount = column(batch, columns::LINE_AMOUNT)?
-                .as_primitive_opt::<Float64Type>()
-                .ok_or_else(|| wrong_type(columns::LINE_AMOUNT, "Float64"))?;
-            let quantity = column(batch, columns::QUANTITY)?
-                .as_primitive_opt::<Int64Type>()
-                .ok_or_else(|| wrong_type(columns::QUANTITY, "Int64"))?;
-            let group = match self.group_by.column() {
-                Some(name) => Some(
-                    column(batch, name)?
-                        .as_string_opt::<i32>()
-                        .ok_or_else(|| wrong_type(name, "Utf8"))?,
-                ),
-                None => None,
-            };
-            // Product names, for a series per product when the source has them.
-            let product_names = match self.group_by {
-                GroupBy::Product => batch
-                    .column_by_name(columns::PRODUCT_NAME)
-                    .and_then(|c| c.as_string_opt::<i32>()),
-                _ => None,
-            };
-            for row in 0..batch.num_rows() {
-                if time.is_null(row) {
-                    continue;
-                }
-                let Some(date) = chrono::DateTime::from_timestamp_micros(time.value(row))
-                    .map(|t| t.naive_utc().date())
-                else {
-                    continue;
-                };
-                first_date = Some(first_date.map_or(date, |d| d.min(date)));
-                last_date = Some(last_date.map_or(date, |d| d.max(date)));
-                let is_sale = kind.value(row) == "sale";
-                let value = match self.measure {
-                    Measure::Sales if is_sale => amount.value(row),
-                    Measure::Units if is_sale => quantity.value(row) as f64,
-                    Measure::NetRevenue => amount.value(row),
-                    _ => {
-                        lines_other_kind += 1;
-                        continue;
-                    }
-                };
-                let key = match group {
-                    Some(g) if g.is_valid(row) => g.value(row),
-                    Some(_) => "(none)",
-                    None => "total",
-                };
-                if let (true, Some(names_column), Some(g)) = (is_sale, product_names, group)
-                    && names_column.is_valid(row)
-                    && g.is_valid(row)
-                {
-                    names.add(g.value(row), names_column.value(row), time.value(row));
-                }
-                let period = freq.period_start(date);
-                *per_period_lines.entry(period).or_default() += 1;
-                let entry = match groups.get_mut(key) {
-                    Some(e) => e,
-                    None => groups.entry(key.to_string()).or_default(),
-                };
-                *entry.entry(period).or_default() += value;
-            }
+            accumulator.push(batch)?;
         }
+        accumulator.finish()
+    }
+
+    /// An accumulator that takes the sales a batch at a time (a query's stream, say) and holds
+    /// only the sums per group and period: what [`SeriesBuilder::build`] gives for all the
+    /// batches pushed.
+    pub fn accumulator(&self) -> SeriesAccumulator {
+        SeriesAccumulator {
+            builder: *self,
+            groups: HashMap::new(),
+            first_date: None,
+            last_date: None,
+            lines_other_kind: 0,
+            per_period_lines: HashMap::new(),
+            names: ProductNames::new(),
+        }
+    }
+}
+
+/// The sums of a [`SeriesBuilder`] so far ([`SeriesBuilder::accumulator`]): memory grows with
+/// the groups and periods, not with the lines.
+#[derive(Debug, Clone)]
+pub struct SeriesAccumulator {
+    builder: SeriesBuilder,
+    /// (group, period start) → value.
+    groups: HashMap<String, HashMap<NaiveDate, OrderFreeSum>>,
+    /// Dates of all lines, for the data's span.
+    first_date: Option<NaiveDate>,
+    last_date: Option<NaiveDate>,
+    lines_other_kind: u64,
+    per_period_lines: HashMap<NaiveDate, u64>,
+    names: ProductNames,
+}
+
+impl SeriesAccumulator {
+    /// Adds the lines of one batch of canonical sales (at least the
+    /// [`SeriesBuilder::columns`]).
+    ///
+    /// # Errors
+    /// [`ForecastError::InvalidParameter`] naming `sales` when the batch lacks one of those
+    /// columns or has it with another type.
+    pub fn push(&mut self, batch: &RecordBatch) -> Result<(), ForecastError> {
+        let freq = self.builder.frequency;
+        let group_by = self.builder.group_by;
+        let measure = self.builder.measure;
+        let kind = column(batch, columns::LINE_KIND)?
+            .as_string_opt::<i32>()
+            .ok_or_else(|| wrong_type(columns::LINE_KIND, "Utf8"))?;
+        let time = column(batch, columns::TIMESTAMP)?
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .ok_or_else(|| wrong_type(columns::TIMESTAMP, "Timestamp(µs)"))?;
+        let amount = column(batch, columns::LINE_AMOUNT)?
+            .as_primitive_opt::<Float64Type>()
+            .ok_or_else(|| wrong_type(columns::LINE_AMOUNT, "Float64"))?;
+        let quantity = column(batch, columns::QUANTITY)?
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| wrong_type(columns::QUANTITY, "Int64"))?;
+        let group = match group_by.column() {
+            Some(name) => Some(
+                column(batch, name)?
+                    .as_string_opt::<i32>()
+                    .ok_or_else(|| wrong_type(name, "Utf8"))?,
+            ),
+            None => None,
+        };
+        // Product names, for a series per product when the source has them.
+        let product_names = match group_by {
+            GroupBy::Product => batch
+                .column_by_name(columns::PRODUCT_NAME)
+                .and_then(|c| c.as_string_opt::<i32>()),
+            _ => None,
+        };
+        for row in 0..batch.num_rows() {
+            if time.is_null(row) {
+                continue;
+            }
+            let Some(date) = chrono::DateTime::from_timestamp_micros(time.value(row))
+                .map(|t| t.naive_utc().date())
+            else {
+                continue;
+            };
+            self.first_date = Some(self.first_date.map_or(date, |d| d.min(date)));
+            self.last_date = Some(self.last_date.map_or(date, |d| d.max(date)));
+            let is_sale = kind.value(row) == "sale";
+            let value = match measure {
+                Measure::Sales if is_sale => amount.value(row),
+                Measure::Units if is_sale => quantity.value(row) as f64,
+                Measure::NetRevenue => amount.value(row),
+                _ => {
+                    self.lines_other_kind += 1;
+                    continue;
+                }
+            };
+            let key = match group {
+                Some(g) if g.is_valid(row) => g.value(row),
+                Some(_) => "(none)",
+                None => "total",
+            };
+            if let (true, Some(names_column), Some(g)) = (is_sale, product_names, group)
+                && names_column.is_valid(row)
+                && g.is_valid(row)
+            {
+                self.names
+                    .add(g.value(row), names_column.value(row), time.value(row));
+            }
+            let period = freq.period_start(date);
+            *self.per_period_lines.entry(period).or_default() += 1;
+            let entry = match self.groups.get_mut(key) {
+                Some(e) => e,
+                None => self.groups.entry(key.to_string()).or_default(),
+            };
+            entry.entry(period).or_default().add(value);
+        }
+        Ok(())
+    }
+
+    /// The series of the lines pushed.
+    ///
+    /// # Errors
+    /// [`ForecastError::InvalidParameter`] naming `max_periods` when the sales span more
+    /// periods than that.
+    pub fn finish(self) -> Result<SeriesSet, ForecastError> {
+        let SeriesAccumulator {
+            builder,
+            groups,
+            first_date,
+            last_date,
+            lines_other_kind,
+            per_period_lines,
+            names,
+        } = self;
+        let freq = builder.frequency;
         let (Some(first_date), Some(last_date)) = (first_date, last_date) else {
             return Ok(SeriesSet {
                 frequency: freq,
-                group_by: self.group_by,
-                measure: self.measure,
+                group_by: builder.group_by,
+                measure: builder.measure,
                 series: Vec::new(),
                 lines_used: 0,
                 lines_other_kind,
@@ -429,7 +489,7 @@ impl SeriesBuilder {
         let mut first_period = freq.period_start(first_date);
         let mut last_period = freq.period_start(last_date);
         let span = freq.periods_between(first_period, last_period);
-        if span > self.max_periods as u64 {
+        if span > builder.max_periods as u64 {
             return Err(ForecastError::InvalidParameter {
                 parameter: "max_periods",
                 message: format!(
@@ -437,12 +497,12 @@ impl SeriesBuilder {
                      max_periods ({}); a mistyped date far from the others is the usual cause \
                      (raise max_periods for a longer history)",
                     freq.plural(),
-                    self.max_periods
+                    builder.max_periods
                 ),
             });
         }
         let mut partial_periods = Vec::new();
-        if self.whole_periods {
+        if builder.whole_periods {
             // Partial: more than one day of the period outside the data's first and last
             // dates (the rule of the KPIs' `is_partial`, docs/kpis.md). One missing day is
             // a quiet day, not a cut: Superstore's last order is on 30 December 2017 and
@@ -479,7 +539,7 @@ impl SeriesBuilder {
                 let mut p = start;
                 for _ in 0..count {
                     periods.push(p);
-                    out.push(values.get(&p).copied().unwrap_or(0.0));
+                    out.push(values.get(&p).map_or(0.0, OrderFreeSum::value));
                     p = freq.next(p);
                 }
                 let total = out.iter().sum::<f64>();
@@ -497,14 +557,57 @@ impl SeriesBuilder {
         series.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.key.cmp(&b.1.key)));
         Ok(SeriesSet {
             frequency: freq,
-            group_by: self.group_by,
-            measure: self.measure,
+            group_by: builder.group_by,
+            measure: builder.measure,
             series: series.into_iter().map(|(_, s)| s).collect(),
             lines_used,
             lines_other_kind,
             lines_in_partial_periods,
             partial_periods,
         })
+    }
+}
+
+/// A sum whose bits do not depend on the order its values come in (batches of a query over
+/// files in another order, a table split otherwise), so that the same lines give the same
+/// series, and the same forecasts, however they are read. The rule of retail-metrics' `SUM`
+/// (its `exact_sum` module), so a weekly series equals the KPIs' weekly revenue to the bit:
+/// each value rounded to a multiple of 2⁻⁴⁰ and added as a 128-bit integer; a magnitude of
+/// 2⁷⁰ or more, NaN or infinity makes the sum fall back to floating-point addition.
+#[derive(Debug, Clone, Copy, Default)]
+struct OrderFreeSum {
+    /// In units of 2⁻⁴⁰.
+    exact: i128,
+    /// Plain floating-point sum, used when `inexact`.
+    float: f64,
+    inexact: bool,
+}
+
+impl OrderFreeSum {
+    /// Fixed-point scale: values are added as multiples of 2⁻⁴⁰.
+    const FRACTION_BITS: i32 = 40;
+    /// 2⁷⁰: a sum of 2⁵⁷ such values still fits 128 bits.
+    const EXACT_LIMIT: f64 = 1_180_591_620_717_411_303_424.0;
+
+    fn add(&mut self, x: f64) {
+        self.float += x;
+        if self.inexact || !x.is_finite() || x.abs() >= Self::EXACT_LIMIT {
+            self.inexact = true;
+            return;
+        }
+        let units = (x * f64::powi(2.0, Self::FRACTION_BITS)).round() as i128;
+        match self.exact.checked_add(units) {
+            Some(sum) => self.exact = sum,
+            None => self.inexact = true,
+        }
+    }
+
+    fn value(&self) -> f64 {
+        if self.inexact {
+            self.float
+        } else {
+            self.exact as f64 * f64::powi(2.0, -Self::FRACTION_BITS)
+        }
     }
 }
 

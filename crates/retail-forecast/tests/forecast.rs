@@ -743,3 +743,82 @@ fn a_period_missing_only_its_last_day_is_whole() {
     );
     assert_eq!(tuesday.series[0].values, vec![20.0]);
 }
+
+/// A series accumulated a line at a time (as a query's stream hands over batches) is the one
+/// built from the whole table: values by hand, monthly sales per country with the partial
+/// months kept; the return line is not a sale, a line without a country is `(none)` and a
+/// series starts at its group's first sale.
+#[test]
+fn series_accumulated_line_by_line_are_the_series_of_the_whole_table() {
+    use std::sync::Arc;
+
+    use arrow::array::{
+        ArrayRef, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
+    };
+    use retail_forecast::{Frequency, GroupBy, SeriesBuilder};
+    let lines = [
+        ("2020-01-05", Some("UK"), "sale", 1.5),
+        ("2020-01-20", Some("FR"), "sale", 2.0),
+        ("2020-02-03", Some("UK"), "sale", 4.0),
+        ("2020-02-10", Some("UK"), "return", -8.0),
+        ("2020-03-31", Some("FR"), "sale", 16.0),
+        ("2020-03-01", None, "sale", 32.0),
+    ];
+    let micros: Vec<i64> = lines
+        .iter()
+        .map(|(d, ..)| {
+            let date: chrono::NaiveDate = d.parse().unwrap();
+            date.and_hms_opt(9, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_micros()
+        })
+        .collect();
+    let batch = arrow::record_batch::RecordBatch::try_from_iter([
+        (
+            "timestamp",
+            Arc::new(TimestampMicrosecondArray::from(micros)) as ArrayRef,
+        ),
+        (
+            "country",
+            Arc::new(StringArray::from(
+                lines.iter().map(|l| l.1).collect::<Vec<_>>(),
+            )),
+        ),
+        (
+            "line_kind",
+            Arc::new(StringArray::from(
+                lines.iter().map(|l| l.2).collect::<Vec<_>>(),
+            )),
+        ),
+        (
+            "line_amount",
+            Arc::new(Float64Array::from(
+                lines.iter().map(|l| l.3).collect::<Vec<_>>(),
+            )),
+        ),
+        ("quantity", Arc::new(Int64Array::from(vec![1i64; 6]))),
+    ])
+    .unwrap();
+    let builder = SeriesBuilder::new(Frequency::Month, GroupBy::Country).with_partial_periods(true);
+    let mut sums = builder.accumulator();
+    for row in 0..batch.num_rows() {
+        sums.push(&batch.slice(row, 1)).unwrap();
+    }
+    let set = sums.finish().unwrap();
+    assert_eq!(set, builder.build(&[batch]).unwrap());
+    let got: Vec<(&str, &[f64])> = set
+        .series
+        .iter()
+        .map(|s| (s.key.as_str(), s.values.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("(none)", &[32.0][..]),
+            ("FR", &[2.0, 0.0, 16.0][..]),
+            ("UK", &[1.5, 4.0, 0.0][..]),
+        ]
+    );
+    assert_eq!(set.lines_other_kind, 1);
+}

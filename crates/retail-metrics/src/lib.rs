@@ -332,6 +332,49 @@ fn register_batches(
     Ok(())
 }
 
+/// Folds the lines of the table `sales` in `ctx` (in memory or in place), a batch at a time
+/// and only the given `columns` of the lines in `slice`: for a consumer that sums or groups
+/// the lines (series, baskets) and need not hold them. The batches come in one fixed order
+/// (the table's partitions one after the other, files in path order, no repartitioning), so
+/// that what is folded does not depend on thread timing.
+///
+/// # Errors
+/// [`MetricsError::DataFusion`] when there is no table `sales`, a column is missing or the
+/// scan fails; [`MetricsError::InvalidParameter`] for a bad slice; and `f`'s errors.
+pub async fn for_each_sales_batch<E>(
+    ctx: &SessionContext,
+    columns: &[&str],
+    slice: &SalesSlice,
+    mut f: impl FnMut(&RecordBatch) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<MetricsError>,
+{
+    use futures::StreamExt;
+    let expr = slice.expr()?;
+    let scan = async {
+        // One partition per input, so that nothing is repartitioned round-robin.
+        let config = ctx.copied_config().with_target_partitions(1);
+        let single = SessionContext::new_with_config_rt(config, ctx.runtime_env());
+        single.register_table(SALES_TABLE, ctx.table_provider(SALES_TABLE).await?)?;
+        let mut frame = single.table(SALES_TABLE).await?;
+        if let Some(expr) = expr {
+            frame = frame.filter(expr)?;
+        }
+        frame
+            .select_columns(columns)?
+            .execute_stream_partitioned()
+            .await
+    };
+    let partitions = scan.await.map_err(MetricsError::from)?;
+    for mut stream in partitions {
+        while let Some(batch) = stream.next().await {
+            f(&batch.map_err(MetricsError::from)?)?;
+        }
+    }
+    Ok(())
+}
+
 /// What SQL given by a user may do besides reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

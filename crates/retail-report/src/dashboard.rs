@@ -3,14 +3,15 @@
 
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
+use datafusion::prelude::SessionContext;
 use retail_bundles::next_basket::{Evaluation, evaluate};
 use retail_bundles::{
     AssociationRules, BasketItem, BundlesError, FpGrowth, FrequentItemsets, InvoiceBaskets,
-    MinSupport, NextBasketParams, Rule, RuleParams,
+    InvoiceBasketsBuilder, MinSupport, NextBasketParams, Rule, RuleParams,
 };
 use retail_forecast::{
     ForecastParams, Frequency, GroupBy, Measure, ModelChoice, SalesSeries, SeriesBuilder,
-    SeriesForecast,
+    SeriesForecast, SeriesSet,
 };
 use retail_ingest::{IngestReport, ProductClasses};
 use retail_metrics::typed::{
@@ -327,12 +328,44 @@ impl Dashboard {
         params: &DashboardParams,
     ) -> Result<Dashboard, ReportError> {
         params.check()?;
-        let name = params.name.clone();
         let ctx = retail_metrics::sales_context(batches)?;
+        Dashboard::build_kpis_from(&ctx, reports, params).await
+    }
+
+    /// Every panel over the table `sales` of `ctx` (canonical lines in memory or canonical
+    /// Parquet queried in place: `retail_metrics::files::register_sales_in_place`), read from
+    /// the files of `reports`. The forecasts and bundles fold the lines a batch at a time
+    /// ([`ForecastPanel::build_from`], [`BundlesPanel::build_from`]): nothing holds them all.
+    ///
+    /// # Errors
+    /// As [`Dashboard::build`].
+    pub async fn build_from(
+        ctx: &SessionContext,
+        reports: Vec<IngestReport>,
+        params: &DashboardParams,
+    ) -> Result<Dashboard, ReportError> {
+        let mut dashboard = Dashboard::build_kpis_from(ctx, reports, params).await?;
+        dashboard.forecasts = Some(ForecastPanel::build_from(ctx, params.horizon).await?);
+        dashboard.bundles =
+            Some(BundlesPanel::build_from(ctx, &params.product_classes, params.min_support).await?);
+        Ok(dashboard)
+    }
+
+    /// [`Dashboard::build_kpis`] over the table `sales` of `ctx`.
+    ///
+    /// # Errors
+    /// As [`Dashboard::build`].
+    pub async fn build_kpis_from(
+        ctx: &SessionContext,
+        reports: Vec<IngestReport>,
+        params: &DashboardParams,
+    ) -> Result<Dashboard, ReportError> {
+        params.check()?;
+        let name = params.name.clone();
         let options = KpiParams::default()
             .with_product_classes(&params.product_classes)
             .with_only(&DASHBOARD_KPIS);
-        let suite = KpiSuite::run(&ctx, &options).await?;
+        let suite = KpiSuite::run(ctx, &options).await?;
         let summary = suite.summary()?;
         if summary.sale_lines == 0 {
             return Err(ReportError::NoSales { name });
@@ -382,7 +415,31 @@ impl ForecastPanel {
     /// # Errors
     /// [`ReportError::Forecast`] naming the series that could not be forecast.
     pub fn build(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPanel, ReportError> {
-        forecast_panel(batches, horizon)
+        let [total, category, country, units] = PANEL_SERIES.map(|b| b.build(batches));
+        forecast_panel([total?, category?, country?, units?], horizon)
+    }
+
+    /// [`ForecastPanel::build`] over the table `sales` of `ctx`, its lines folded a batch at a
+    /// time into weekly sums (memory grows with the weeks and groups, not the lines).
+    ///
+    /// # Errors
+    /// As [`ForecastPanel::build`], and the scan's errors.
+    pub async fn build_from(
+        ctx: &SessionContext,
+        horizon: usize,
+    ) -> Result<ForecastPanel, ReportError> {
+        let mut columns: Vec<&str> = PANEL_SERIES.iter().flat_map(|b| b.columns()).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let mut sums = PANEL_SERIES.map(|b| b.accumulator());
+        retail_metrics::for_each_sales_batch(ctx, &columns, &SalesSlice::new(), |batch| {
+            sums.iter_mut()
+                .try_for_each(|sum| sum.push(batch))
+                .map_err(ReportError::from)
+        })
+        .await?;
+        let [total, category, country, units] = sums.map(|sum| sum.finish());
+        forecast_panel([total?, category?, country?, units?], horizon)
     }
 }
 
@@ -402,20 +459,66 @@ impl BundlesPanel {
             .with_merchandise_only(classes)
             .compile()?
             .apply_all(batches.to_vec())?;
-        bundles_panel(&merchandise, min_support)
+        let data = InvoiceBaskets::from_sales(&merchandise)?;
+        let mut mined = mine_within_budget(&data, min_support)?;
+        if mined.rules.is_empty() {
+            let by_sub = InvoiceBaskets::from_sales_by(&merchandise, BasketItem::SubCategory)?;
+            mined = mine_sub_categories(&by_sub, min_support)?.unwrap_or(mined);
+        }
+        Ok(bundles_panel(&data, mined, min_support))
+    }
+
+    /// [`BundlesPanel::build`] over the table `sales` of `ctx`, its lines folded a batch at a
+    /// time into baskets of item ids (the sub-category baskets, needed only when no product
+    /// rule comes out, in a second pass).
+    ///
+    /// # Errors
+    /// As [`BundlesPanel::build`], and the scan's errors.
+    pub async fn build_from(
+        ctx: &SessionContext,
+        classes: &ProductClasses,
+        min_support: f64,
+    ) -> Result<BundlesPanel, ReportError> {
+        let merchandise = &SalesSlice::new().with_merchandise_only(classes);
+        let baskets = |item| async move {
+            let mut builder = InvoiceBasketsBuilder::new(item);
+            let columns = InvoiceBaskets::columns(item);
+            retail_metrics::for_each_sales_batch(ctx, &columns, merchandise, |batch| {
+                builder.push(batch).map_err(ReportError::from)
+            })
+            .await?;
+            Ok::<_, ReportError>(builder.finish())
+        };
+        let data = baskets(BasketItem::Product).await?;
+        let mut mined = mine_within_budget(&data, min_support)?;
+        if mined.rules.is_empty() {
+            let by_sub = baskets(BasketItem::SubCategory).await?;
+            mined = mine_sub_categories(&by_sub, min_support)?.unwrap_or(mined);
+        }
+        Ok(bundles_panel(&data, mined, min_support))
     }
 }
 
+/// The series the forecast panel is built from: total weekly sales, sales per category and
+/// per country (the groups when the source has no category), and total units.
+const PANEL_SERIES: [SeriesBuilder; 4] = [
+    SeriesBuilder::new(Frequency::Week, GroupBy::Total),
+    SeriesBuilder::new(Frequency::Week, GroupBy::Category),
+    SeriesBuilder::new(Frequency::Week, GroupBy::Country),
+    SeriesBuilder::new(Frequency::Week, GroupBy::Total).with_measure(Measure::Units),
+];
+
 /// Total weekly sales and the three largest categories (countries when the source has no
 /// category), each forecast with the automatic model choice.
-fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPanel, ReportError> {
-    let total = SeriesBuilder::new(Frequency::Week, GroupBy::Total).build(batches)?;
-    let mut group_by = GroupBy::Category;
-    let mut groups = SeriesBuilder::new(Frequency::Week, group_by).build(batches)?;
-    if groups.series.len() < 2 {
-        group_by = GroupBy::Country;
-        groups = SeriesBuilder::new(Frequency::Week, group_by).build(batches)?;
-    }
+fn forecast_panel(
+    [total, category, country, units]: [SeriesSet; 4],
+    horizon: usize,
+) -> Result<ForecastPanel, ReportError> {
+    let (group_by, groups) = if category.series.len() < 2 {
+        (GroupBy::Country, country)
+    } else {
+        (GroupBy::Category, category)
+    };
     let mut inputs: Vec<SalesSeries> = total
         .series
         .into_iter()
@@ -428,9 +531,6 @@ fn forecast_panel(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPan
         inputs.extend(groups.series.into_iter().take(3));
     }
     // Units as well as money: what the stock room plans with.
-    let units = SeriesBuilder::new(Frequency::Week, GroupBy::Total)
-        .with_measure(Measure::Units)
-        .build(batches)?;
     let with_units = !units.series.is_empty();
     inputs.extend(units.series.into_iter().map(|s| SalesSeries {
         key: UNITS_KEY.to_string(),
@@ -502,30 +602,23 @@ fn group_name(group_by: GroupBy) -> &'static str {
     }
 }
 
-/// Frequent product sets (one basket per invoice) and rules at lift > 1, the strongest by lift;
-/// and the next-basket recommender against its baselines.
-/// When no two products are bought together often enough (Superstore: 1,862 products, two
-/// lines an order), the rules are mined over sub-categories instead.
-fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPanel, ReportError> {
-    let data = InvoiceBaskets::from_sales(batches)?;
-    let (mut itemsets, mut rules, mut raised) = mine_within_budget(&data, min_support)?;
-    let mut level = "product";
-    if rules.is_empty() {
-        let by_sub = InvoiceBaskets::from_sales_by(batches, BasketItem::SubCategory)?;
-        if by_sub.lines_without_item < by_sub.lines {
-            let (sub_itemsets, sub_rules, sub_raised) = mine_within_budget(&by_sub, min_support)?;
-            if !sub_rules.is_empty() {
-                (itemsets, rules, raised, level) =
-                    (sub_itemsets, sub_rules, sub_raised, "sub-category");
-            }
-        }
-    }
+/// The bundles panel of `data` (one basket per invoice) with what was mined: frequent
+/// product sets and rules at lift > 1, the strongest by lift (or the sub-category ones when no
+/// two products are bought together often enough: Superstore has 1,862 products and two lines
+/// an order); and the next-basket recommender against its baselines.
+fn bundles_panel(data: &InvoiceBaskets, mined: Mined, min_support: f64) -> BundlesPanel {
+    let Mined {
+        itemsets,
+        rules,
+        raised,
+        level,
+    } = mined;
     let strongest = strongest_rules(&rules, TOP_RULES);
     let params = NextBasketParams::default();
     let (next_basket, note) = if data.customers.iter().all(Option::is_none) {
         (None, Some("no line has a customer id".to_string()))
     } else {
-        match evaluate(&data, &params) {
+        match evaluate(data, &params) {
             Ok(evaluation) if evaluation.customers > 0 => (Some(evaluation), None),
             Ok(_) => (
                 None,
@@ -534,7 +627,7 @@ fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPan
             Err(err) => (None, Some(err.to_string())),
         }
     };
-    Ok(BundlesPanel {
+    BundlesPanel {
         level,
         baskets: itemsets.baskets(),
         min_support: match raised {
@@ -549,7 +642,23 @@ fn bundles_panel(batches: &[RecordBatch], min_support: f64) -> Result<BundlesPan
         rules: strongest,
         next_basket,
         note,
-    })
+    }
+}
+
+/// The sub-category bundles of `by_sub`, when its lines have sub-categories and they give
+/// rules.
+fn mine_sub_categories(
+    by_sub: &InvoiceBaskets,
+    min_support: f64,
+) -> Result<Option<Mined>, ReportError> {
+    if by_sub.lines_without_item >= by_sub.lines {
+        return Ok(None);
+    }
+    let mined = mine_within_budget(by_sub, min_support)?;
+    Ok((!mined.rules.is_empty()).then_some(Mined {
+        level: "sub-category",
+        ..mined
+    }))
 }
 
 /// The `k` strongest rules: by lift, then support (descending), then antecedent and consequent
@@ -580,14 +689,21 @@ fn strongest_rules(rules: &AssociationRules, k: usize) -> Vec<Rule> {
     chosen.into_iter().map(|i| rules.rule(i)).collect()
 }
 
+/// What was mined for the bundles panel.
+struct Mined {
+    itemsets: FrequentItemsets,
+    rules: AssociationRules,
+    /// The requested minimum count, when it had to be raised.
+    raised: Option<u64>,
+    /// What the items are: `product` or `sub-category`.
+    level: &'static str,
+}
+
 /// Mines the frequent itemsets of `data` and their rules at `min_support`; while that admits
 /// more than [`REPORT_MAX_ITEMSETS`] itemsets (the miner stops there), doubles the minimum
 /// count and mines again. At a count above the number of baskets nothing is frequent, so this
-/// ends. Returns the requested minimum count too when it had to be raised.
-fn mine_within_budget(
-    data: &InvoiceBaskets,
-    min_support: f64,
-) -> Result<(FrequentItemsets, AssociationRules, Option<u64>), ReportError> {
+/// ends. Says the requested minimum count too when it had to be raised.
+fn mine_within_budget(data: &InvoiceBaskets, min_support: f64) -> Result<Mined, ReportError> {
     let requested = MinSupport::fraction(min_support)?.to_count(data.baskets.len() as u64);
     let mut min_count = requested;
     loop {
@@ -602,7 +718,12 @@ fn mine_within_budget(
                     .with_min_lift(1.0)
                     .generate(&itemsets)?;
                 let raised = (min_count != requested).then_some(requested);
-                return Ok((itemsets, rules, raised));
+                return Ok(Mined {
+                    itemsets,
+                    rules,
+                    raised,
+                    level: "product",
+                });
             }
             Err(BundlesError::TooManyItemsets { .. }) => min_count = min_count.saturating_mul(2),
             Err(err) => return Err(err.into()),
