@@ -149,21 +149,26 @@ fn load_baskets(
     } else {
         IngestParams::default()
     };
+    let transactions = || {
+        let (invoices, reports) = invoice_baskets(files, read, slice)?;
+        Ok(Loaded {
+            baskets: invoices.baskets.clone(),
+            names: invoices.product_names.clone(),
+            sources: reports.into_iter().map(|r| r.source).collect(),
+            invoices: Some(invoices),
+        })
+    };
+    // Canonical Parquet (files, or directories of month files) holds sales lines.
+    if kind != InputKind::Baskets && crate::input::in_place(files, read)?.is_some() {
+        return transactions();
+    }
     let inputs = BasketInputs::classify(files, kind.into(), &options)?;
     for note in inputs.notes() {
         print_note(note);
     }
     let loaded = match inputs.load(!slice.is_everything()) {
         Ok(LoadedInputs::Baskets(loaded)) => loaded,
-        Ok(_) => {
-            let (invoices, reports) = invoice_baskets(files, read, slice)?;
-            return Ok(Loaded {
-                baskets: invoices.baskets.clone(),
-                names: invoices.product_names.clone(),
-                sources: reports.into_iter().map(|r| r.source).collect(),
-                invoices: Some(invoices),
-            });
-        }
+        Ok(_) => return transactions(),
         Err(IngestError::MixedInputs { .. }) => {
             bail!("mix of transaction files and basket files; mine them separately")
         }
