@@ -29,8 +29,9 @@ pub struct ConvertArgs {
     #[arg(short, long, value_name = "PATH")]
     out: PathBuf,
     /// File format: Parquet (zstd), or CSV with the canonical header (ISO timestamps).
-    #[arg(long, value_enum, default_value = "parquet")]
-    format: FileFormat,
+    /// Default: CSV when `--out` ends in `.csv`, else Parquet.
+    #[arg(long, value_enum)]
+    format: Option<FileFormat>,
     /// `month` writes `OUT/month=YYYY-MM/part-0.parquet` (or `.csv`), one file per calendar
     /// month of the invoice date.
     #[arg(long, value_enum, default_value = "none")]
@@ -55,6 +56,12 @@ impl From<Partitioning> for write::Partitioning {
 }
 
 pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
+    let format = args
+        .format
+        .unwrap_or_else(|| match write::FileFormat::from_path(&args.out) {
+            write::FileFormat::Csv => FileFormat::Csv,
+            _ => FileFormat::Parquet,
+        });
     let slice = args.slice.slice_with(&args.customers)?;
     let sources = crate::input::sources(&args.files, false);
     let params = args.read.load_params(&slice)?;
@@ -64,7 +71,7 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     let mut writer = write::SalesWriter::create(
         &args.out,
         retail_ingest::canonical_schema_with(extras),
-        args.format.into(),
+        format.into(),
         args.partition_by.into(),
     )
     .map_err(|err| match err {
@@ -108,7 +115,7 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
         out,
         "{read} rows read, {rows} written, {rejected} rejected; {} {} file(s):",
         files.len(),
-        match args.format {
+        match format {
             FileFormat::Parquet => "Parquet",
             FileFormat::Csv => "CSV",
         }

@@ -66,6 +66,11 @@ impl DashboardArgs {
             .with_product_classes(read.product_classes(reports)?);
         if let Some(symbol) = &self.currency {
             params = params.with_currency(symbol);
+        } else if !reports.is_empty() && reports.iter().all(|r| r.layout == "canonical") {
+            crate::note!(
+                "retail: {name}: canonical files do not say their currency: amounts are shown \
+                 without a symbol (--currency sets one)"
+            );
         }
         params.check().map_err(crate::flags::bad_flag)?;
         Ok(params)

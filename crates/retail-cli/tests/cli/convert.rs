@@ -238,3 +238,28 @@ fn forecast_bundles_and_next_basket_fold_converted_files_with_the_same_result() 
         assert_eq!(expected, actual, "{}", flags[0]);
     }
 }
+
+#[test]
+fn convert_writes_csv_when_the_output_is_named_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("sample.csv");
+    let out = retail(&["convert", "--out", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("CSV file(s)"), "{}", stdout(&out));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("invoice_id,"),
+        "{}",
+        &text[..text.len().min(80)]
+    );
+    // `--format` still decides when given.
+    let out = retail(&[
+        "convert",
+        "--out",
+        csv.to_str().unwrap(),
+        "--format",
+        "parquet",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read(&csv).unwrap().starts_with(b"PAR1"));
+}

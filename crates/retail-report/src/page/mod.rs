@@ -475,18 +475,33 @@ fn file_name(source: &str) -> &str {
 }
 
 fn cur(d: &Dashboard, x: f64) -> String {
-    let text = money(x.abs());
-    let sign = if x < 0.0 && text != "0.00" { "-" } else { "" };
-    format!("{sign}{}{text}", d.currency)
+    signed_money(d.currency, x)
 }
 
-/// Money for a tile: whole units from 10,000 up (`£1,965,241`), cents below.
+/// `x` with cents and `currency`, the sign before the symbol (`-£1.50`; no `-£0.00`).
+fn signed_money(currency: &str, x: f64) -> String {
+    let text = money(x.abs());
+    let sign = if x < 0.0 && text != "0.00" { "-" } else { "" };
+    format!("{sign}{currency}{text}")
+}
+
+/// Money for a tile: whole units from 10,000 up (`£1,965,241`), cents below, and millions
+/// from 100 million up (`£277.7m`, `£1,966.2m`), which a tile's width holds.
 fn tile_money(d: &Dashboard, x: f64) -> String {
-    if x.abs() < 10_000.0 {
-        return cur(d, x);
-    }
+    tile_amount(d.currency, x)
+}
+
+fn tile_amount(currency: &str, x: f64) -> String {
     let sign = if x < 0.0 { "-" } else { "" };
-    format!("{sign}{}{}", d.currency, int(x.abs().round() as i64))
+    let size = x.abs();
+    if size < 10_000.0 {
+        signed_money(currency, x)
+    } else if size.round() < 100e6 {
+        format!("{sign}{currency}{}", int(size.round() as i64))
+    } else {
+        let tenths = (size / 100e3).round() as i64;
+        format!("{sign}{currency}{}.{}m", int(tenths / 10), tenths % 10)
+    }
 }
 
 /// Horizontal bars of money: the value axis is `measure` in the data set's currency.
@@ -721,4 +736,22 @@ fn section_start(html: &mut String, id: &str, anchor: &str, title: &str) {
 
 fn section_end(html: &mut String) {
     html.push_str("</div>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tile_tests {
+    use super::tile_amount;
+
+    #[test]
+    fn tile_amounts_fit_a_tile_at_every_size() {
+        assert_eq!(tile_amount("£", 533.875), "£533.88");
+        assert_eq!(tile_amount("£", -0.001), "£0.00");
+        assert_eq!(tile_amount("£", 10_655_622.4), "£10,655,622");
+        assert_eq!(tile_amount("$", -1_980.7393), "-$1,980.74");
+        assert_eq!(tile_amount("£", 277_747_325.0), "£277.7m");
+        assert_eq!(tile_amount("", 1_966_243_930.0), "1,966.2m");
+        assert_eq!(tile_amount("£", 99_999_999.4), "£99,999,999");
+        assert_eq!(tile_amount("£", 99_999_999.6), "£100.0m");
+        assert_eq!(tile_amount("£", -150_049_999.0), "-£150.0m");
+    }
 }
