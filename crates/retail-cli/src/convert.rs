@@ -65,9 +65,14 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     let slice = args.slice.slice_with(&args.customers)?;
     let sources = crate::input::sources(&args.files, false);
     let params = args.read.load_params(&slice)?;
+    // Canonical Parquet (a directory of month files, say) is scanned in place.
+    let in_place = input::in_place(&args.files, &args.read)?;
     // One schema for every file written: the optional columns any input has, from the
-    // headers, before any row is read.
-    let extras = load::optional_columns(&sources, &params).map_err(input::load_error)?;
+    // headers or footers, before any row is read.
+    let extras = match &in_place {
+        Some(found) => found.optional_columns(),
+        None => load::optional_columns(&sources, &params).map_err(input::load_error)?,
+    };
     let mut writer = write::SalesWriter::create(
         &args.out,
         retail_ingest::canonical_schema_with(extras),
@@ -92,21 +97,32 @@ pub fn run(args: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     // Each batch is written as soon as it is read: memory stays bounded by the batches in
     // flight and the open files' current row groups, whatever the input's size.
     let mut rows = 0usize;
-    let summary = load::load_each(&sources, &params, input::note_report, |batch| {
-        let batch = retail_ingest::with_optional_columns(&batch, extras)?;
-        rows += batch.num_rows();
-        writer.write(&batch)?;
-        Ok(())
-    })
-    .map_err(|err| {
+    let remove_partial = |err: anyhow::Error| {
         if args.partition_by == Partitioning::None {
             // Not a half-written file where a finished one is expected.
             let _ = std::fs::remove_file(&args.out);
         }
-        input::load_error(err)
-    })?;
-    input::note_slice(summary.slice.as_ref());
-    let reports = summary.reports;
+        err
+    };
+    let reports = if in_place.is_some() {
+        let schema = retail_ingest::canonical_schema_with(extras);
+        let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        input::for_each_batch(&args.files, &args.read, &slice, &columns, |batch| {
+            rows += batch.num_rows();
+            Ok(writer.write(batch)?)
+        })
+        .map_err(remove_partial)?
+    } else {
+        let summary = load::load_each(&sources, &params, input::note_report, |batch| {
+            let batch = retail_ingest::with_optional_columns(&batch, extras)?;
+            rows += batch.num_rows();
+            writer.write(&batch)?;
+            Ok(())
+        })
+        .map_err(|err| remove_partial(input::load_error(err)))?;
+        input::note_slice(summary.slice.as_ref());
+        summary.reports
+    };
     let files = writer.finish()?;
     progress.finish();
     let rejected: u64 = reports.iter().map(|r| r.rows_rejected).sum();

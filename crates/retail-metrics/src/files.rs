@@ -62,6 +62,14 @@ pub struct CanonicalParquet {
     optional: OptionalColumns,
 }
 
+impl CanonicalParquet {
+    /// The optional columns any of the files has: the table's schema is
+    /// `retail_ingest::canonical_schema_with` of them.
+    pub fn optional_columns(&self) -> OptionalColumns {
+        self.optional
+    }
+}
+
 /// Whether every path is canonical Parquet: a `.parquet` file, or a directory whose files
 /// (read recursively, hidden ones left out) are all `.parquet`, each with the canonical
 /// columns and types. Only the footers are read. `Ok(None)` when a file is something else

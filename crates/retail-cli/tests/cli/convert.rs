@@ -263,3 +263,55 @@ fn convert_writes_csv_when_the_output_is_named_csv() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(std::fs::read(&csv).unwrap().starts_with(b"PAR1"));
 }
+
+/// A directory of month files converts like any input (it is scanned in place): back to one
+/// CSV, the embedded sample's own conversion to the byte (the sample is in date order), and a
+/// month sliced out of it keeps that month's lines.
+#[test]
+fn convert_reads_a_directory_of_month_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (months, direct, back) = (path("months"), path("direct.csv"), path("back.csv"));
+    for args in [
+        vec!["convert", "--out", &months, "--partition-by", "month"],
+        vec!["convert", "--out", &direct],
+        vec!["convert", &months, "--out", &back],
+    ] {
+        let out = retail(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let direct = std::fs::read(&direct).unwrap();
+    assert!(direct.len() > 1_000_000);
+    assert_eq!(direct, std::fs::read(&back).unwrap());
+    let november = path("november.csv");
+    let out = retail(&[
+        "convert",
+        &months,
+        "--out",
+        &november,
+        "--from",
+        "2011-11-01",
+        "--to",
+        "2011-11-30",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&november).unwrap();
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    assert!(!lines.is_empty());
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.split(',').nth(1).unwrap().starts_with("2011-11-"))
+    );
+    // The slice's count: every line of the sample's November.
+    let expected = String::from_utf8(direct)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            l.split(',')
+                .nth(1)
+                .is_some_and(|t| t.starts_with("2011-11-"))
+        })
+        .count();
+    assert_eq!(lines.len(), expected);
+}
