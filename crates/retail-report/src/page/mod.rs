@@ -747,7 +747,7 @@ mod tile_tests {
         assert_eq!(tile_amount("£", 533.875), "£533.88");
         assert_eq!(tile_amount("£", -0.001), "£0.00");
         assert_eq!(tile_amount("£", 10_655_622.4), "£10,655,622");
-        assert_eq!(tile_amount("$", -1_980.7393), "-$1,980.74");
+        assert_eq!(tile_amount("$", -1_980.739_3), "-$1,980.74");
         assert_eq!(tile_amount("£", 277_747_325.0), "£277.7m");
         assert_eq!(tile_amount("", 1_966_243_930.0), "1,966.2m");
         assert_eq!(tile_amount("£", 99_999_999.4), "£99,999,999");
