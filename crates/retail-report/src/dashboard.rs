@@ -10,8 +10,8 @@ use retail_bundles::{
     InvoiceBasketsBuilder, MinSupport, NextBasketParams, Rule, RuleParams,
 };
 use retail_forecast::{
-    ForecastParams, Frequency, GroupBy, Measure, ModelChoice, SalesSeries, SeriesBuilder,
-    SeriesForecast, SeriesSet,
+    ForecastParams, Frequency, GroupBy, Measure, ModelChoice, SalesSeries, SeriesAccumulator,
+    SeriesBuilder, SeriesForecast,
 };
 use retail_ingest::{IngestReport, ProductClasses};
 use retail_metrics::typed::{
@@ -327,7 +327,6 @@ impl Dashboard {
         reports: Vec<IngestReport>,
         params: &DashboardParams,
     ) -> Result<Dashboard, ReportError> {
-        params.check()?;
         let ctx = retail_metrics::sales_context(batches)?;
         Dashboard::build_kpis_from(&ctx, reports, params).await
     }
@@ -415,8 +414,11 @@ impl ForecastPanel {
     /// # Errors
     /// [`ReportError::Forecast`] naming the series that could not be forecast.
     pub fn build(batches: &[RecordBatch], horizon: usize) -> Result<ForecastPanel, ReportError> {
-        let [total, category, country, units] = PANEL_SERIES.map(|b| b.build(batches));
-        forecast_panel([total?, category?, country?, units?], horizon)
+        let mut sums = PANEL_SERIES.map(|b| b.accumulator());
+        for batch in batches {
+            push_to_all(&mut sums, batch)?;
+        }
+        forecast_panel(sums, horizon)
     }
 
     /// [`ForecastPanel::build`] over the table `sales` of `ctx`, its lines folded a batch at a
@@ -433,14 +435,19 @@ impl ForecastPanel {
         columns.dedup();
         let mut sums = PANEL_SERIES.map(|b| b.accumulator());
         retail_metrics::for_each_sales_batch(ctx, &columns, &SalesSlice::new(), |batch| {
-            sums.iter_mut()
-                .try_for_each(|sum| sum.push(batch))
-                .map_err(ReportError::from)
+            push_to_all(&mut sums, batch)
         })
         .await?;
-        let [total, category, country, units] = sums.map(|sum| sum.finish());
-        forecast_panel([total?, category?, country?, units?], horizon)
+        forecast_panel(sums, horizon)
     }
+}
+
+/// Adds one batch of lines to each of the panel's series (one pass over the lines for all).
+fn push_to_all(sums: &mut [SeriesAccumulator], batch: &RecordBatch) -> Result<(), ReportError> {
+    for sum in sums {
+        sum.push(batch)?;
+    }
+    Ok(())
 }
 
 impl BundlesPanel {
@@ -511,9 +518,11 @@ const PANEL_SERIES: [SeriesBuilder; 4] = [
 /// Total weekly sales and the three largest categories (countries when the source has no
 /// category), each forecast with the automatic model choice.
 fn forecast_panel(
-    [total, category, country, units]: [SeriesSet; 4],
+    sums: [SeriesAccumulator; 4],
     horizon: usize,
 ) -> Result<ForecastPanel, ReportError> {
+    let [total, category, country, units] = sums.map(SeriesAccumulator::finish);
+    let [total, category, country, units] = [total?, category?, country?, units?];
     let (group_by, groups) = if category.series.len() < 2 {
         (GroupBy::Country, country)
     } else {
